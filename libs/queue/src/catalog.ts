@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * The one catalog of queues: name, payload schema, retry policy. Payloads carry ids, never
+ * state: a handler re-reads the state and acts only if it still applies.
+ */
+export interface QueueDefinition<P extends z.ZodType = z.ZodType> {
+  name: string;
+  payload: P;
+  defaults: JobsOptions;
+}
+
+function define<P extends z.ZodType>(name: string, payload: P, defaults: JobsOptions): QueueDefinition<P> {
+  return { name, payload, defaults };
+}
+
+const requestId = z.string().min(1).max(64);
+const retried = (attempts: number, delay: number): JobsOptions => ({
+  attempts,
+  backoff: { type: 'exponential', delay },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+});
+
+export const QUEUES = {
+  /** approved -> active: bastion, user, secret, credentials, schedules. */
+  provision: define('provision', z.object({ requestId }), retried(8, 500)),
+  /** The warning before the end (`warn:<requestId>:<endsAt>`). */
+  warn: define('warn', z.object({ requestId, endsAt: z.string() }), retried(5, 1000)),
+  /** The revoke at the end (`revoke:<requestId>`). */
+  revoke: define('revoke', z.object({ requestId, reason: z.string().max(200).optional() }), retried(20, 500)),
+  /** The periodic sweep, driven from DynamoDB alone. */
+  sweep: define('sweep', z.object({}).passthrough(), { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } }),
+  /** Outbound notifications (Slack or local outbox), retried so none is lost. */
+  notify: define(
+    'notify',
+    z.object({ notificationId: z.string().min(1).max(128) }),
+    retried(30, 1000),
+  ),
+  /** Doc-crawler: the fleet run (parent) and one child per cluster. */
+  docsFleet: define('docs-fleet', z.object({ runId: z.string(), clusterIds: z.array(z.string()).optional() }), { attempts: 1, removeOnComplete: { count: 200 }, removeOnFail: { count: 200 } }),
+  docsCluster: define('docs-cluster', z.object({ runId: z.string(), clusterId: z.string() }), retried(3, 2000)),
+} as const;
+
+export type QueueKey = keyof typeof QUEUES;
+export type PayloadOf<K extends QueueKey> = z.output<(typeof QUEUES)[K]['payload']>;

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyMetrics from 'fastify-metrics';
+import fastifySwagger from '@fastify/swagger';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { isCodedError, statusByKind } from './errors';
+import { createLifecycle, type Lifecycle } from './lifecycle';
+import { runReadinessChecks, type ReadinessCheck } from './readiness';
+
+export type HttpApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export interface HttpAppOptions {
+  name: string;
+  version?: string;
+  logger: Logger;
+  readiness?: readonly ReadinessCheck[];
+  lifecycle?: Lifecycle;
+  /** Largest accepted request body, bytes. */
+  bodyLimit?: number;
+  /** Serve the OpenAPI document at /openapi.json. */
+  openapi?: { title: string; description?: string };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  errors?: Array<{ path: string; message: string }>;
+  [extra: string]: unknown;
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+function problemFor(err: FastifyError | Error, request: FastifyRequest): Problem {
+  const instance = request.id;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const errors = err.validation.map((v) => ({
+      path: `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
+      message: v.message ?? 'invalid',
+    }));
+    return {
+      type: 'about:blank',
+      title: 'Invalid request',
+      status: 400,
+      code: 'REQUEST_INVALID',
+      detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+      errors,
+      instance,
+    };
+  }
+  if (isCodedError(err)) {
+    const status = statusByKind[err.kind];
+    return {
+      type: 'about:blank',
+      title: err.kind.replace('_', ' '),
+      status,
+      code: err.code,
+      detail: status >= 500 ? 'The service failed; the error is logged with this request id.' : err.message,
+      instance,
+      ...(status < 500 && err.details ? err.details : {}),
+    };
+  }
+  const fe = err as FastifyError;
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { type: 'about:blank', title: 'Payload too large', status: 413, code: 'PAYLOAD_TOO_LARGE', detail: `The request body is larger than the ${request.routeOptions.bodyLimit ?? ''} bytes accepted.`, instance };
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { type: 'about:blank', title: 'Bad request', status: fe.statusCode, code: fe.code ?? 'BAD_REQUEST', detail: fe.message, instance };
+  }
+  return { type: 'about:blank', title: 'Internal error', status: 500, code: 'INTERNAL', detail: 'The service failed; the error is logged with this request id.', instance };
+}
+
+/**
+ * A Fastify instance with what every service shares: request ids on every log line, zod
+ * validation, problem+json errors, /healthz, /readyz, /metrics and (optionally) OpenAPI.
+ * It never listens; `main.ts` does.
+ */
+export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const lifecycle = options.lifecycle ?? createLifecycle();
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    disableRequestLogging: false,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>() as unknown as HttpApp;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const problem = problemFor(err, request);
+    if (problem.status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: problem.code, status: problem.status, detail: problem.detail }, 'request refused');
+    return sendProblem(reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, {
+      type: 'about:blank',
+      title: 'Not found',
+      status: 404,
+      code: 'ROUTE_NOT_FOUND',
+      detail: `No route ${request.method} ${request.url.split('?')[0]}.`,
+      instance: request.id,
+    }),
+  );
+
+  await app.register(fastifyMetrics, {
+    endpoint: '/metrics',
+    clearRegisterOnInit: true,
+    defaultMetrics: { enabled: true, labels: { service: options.name } },
+    routeMetrics: { enabled: true, routeBlacklist: ['/healthz', '/readyz', '/metrics'] },
+  });
+
+  if (options.openapi) {
+    await app.register(fastifySwagger, {
+      openapi: {
+        info: { title: options.openapi.title, description: options.openapi.description, version: options.version ?? '0.1.0' },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      },
+      transform: jsonSchemaTransform,
+    });
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    if (lifecycle.draining) {
+      return reply.status(503).send({ status: 'draining', service: options.name, checks: {} });
+    }
+    const result = await runReadinessChecks(options.readiness ?? []);
+    const failing = Object.entries(result.checks).filter(([, c]) => !c.ok).map(([name]) => name);
+    return reply.status(result.ready ? 200 : 503).send({
+      status: result.ready ? 'ready' : 'unavailable',
+      service: options.name,
+      ...(failing.length ? { failing } : {}),
+      checks: result.checks,
+    });
+  });
+
+  return app;
+}
