@@ -1,0 +1,109 @@
+/**
+ * The cloud-facing parts of the platform, each behind a small interface with a local
+ * implementation (the embedded default) and an AWS one. Callers depend on these only.
+ */
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface ClusterCredential {
+  user: string;
+  password: string;
+}
+
+/** One target cluster as the platform sees it. */
+export interface ClusterTarget {
+  id: string;
+  environment: 'dev' | 'stg' | 'prod';
+  engine: 'aurora-mysql' | 'mysql' | 'mariadb';
+  description?: string;
+  /** Writer endpoint. */
+  endpoint: HostPort;
+  /** Every instance endpoint (sessions are killed on each). Empty: the writer only. */
+  instances: HostPort[];
+  /** Creates and drops the one-off users. */
+  admin: ClusterCredential;
+  /** Read-only login for the doc-crawler; admin when absent. */
+  reader?: ClusterCredential;
+}
+
+/** Where the fleet comes from: a config file locally, RDS on AWS. */
+export interface Inventory {
+  list(): Promise<ClusterTarget[]>;
+  /** undefined when the cluster is unknown. */
+  get(clusterId: string): Promise<ClusterTarget | undefined>;
+}
+
+export interface BastionOpenInput {
+  requestId: string;
+  requester: string;
+  clusterId: string;
+  target: HostPort;
+  endsAt: Date;
+}
+
+export interface BastionHandle {
+  /** Stable id of the bastion (forwarder id or EC2 instance id). */
+  bastionId: string;
+  /** What the engineer connects to (local: 127.0.0.1:port). */
+  connect: HostPort;
+  /** The exact command to hand the engineer (empty when a direct connection works). */
+  connectCommand: string;
+}
+
+export interface BastionInfo {
+  bastionId: string;
+  requestId: string;
+  createdAt: Date;
+}
+
+/** An ephemeral way in, alive only while the grant is active. Every method is idempotent. */
+export interface Bastion {
+  /** Opening twice for the same request returns the same bastion. */
+  open(input: BastionOpenInput): Promise<BastionHandle>;
+  /** Closing an unknown or closed bastion succeeds. */
+  close(bastionId: string): Promise<void>;
+  /** Every bastion this platform created that still exists (for the sweep's orphan search). */
+  list(): Promise<BastionInfo[]>;
+}
+
+export interface SecretTags {
+  requestId: string;
+  [key: string]: string;
+}
+
+/** Secrets of one-off users. put is idempotent; delete of a missing secret succeeds. */
+export interface SecretStore {
+  put(secretId: string, value: string, tags: SecretTags): Promise<void>;
+  get(secretId: string): Promise<string | undefined>;
+  delete(secretId: string): Promise<void>;
+}
+
+export interface Notification {
+  /** Deterministic id (e.g. `credentials:<requestId>`): sending twice is harmless. */
+  id: string;
+  kind: string;
+  /** Slack user id, channel or e-mail of the recipient. */
+  to: string;
+  text: string;
+  requestId?: string;
+  /** Structured extras for richer channels (Block Kit, dashboard). Never secrets unless `sensitive`. */
+  data?: Record<string, unknown>;
+  /** The text carries a credential: log and outbox must not keep it in clear. */
+  sensitive?: boolean;
+}
+
+export interface Notifier {
+  send(notification: Notification): Promise<void>;
+}
+
+export type SinkWriteResult = 'written' | 'unchanged';
+
+/** Where generated docs go: a folder locally, S3 on AWS. Writes only changed content. */
+export interface DocSink {
+  write(path: string, content: string | Buffer, contentType: string): Promise<SinkWriteResult>;
+  read(path: string): Promise<Buffer | undefined>;
+  list(prefix: string): Promise<string[]>;
+}
