@@ -3,6 +3,7 @@ const { readdirSync, existsSync } = require('node:fs');
 const path = require('node:path');
 
 const projects = ['apps', 'libs', 'tools']
+  .filter((dir) => existsSync(path.join(__dirname, dir)))
   .flatMap((dir) => readdirSync(path.join(__dirname, dir), { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => path.join(__dirname, dir, d.name)))

@@ -16,7 +16,7 @@ describe('the shared HTTP app', () => {
     const { logger } = captureLogger();
     const good = await createHttpApp({ name: 't', logger, readiness: [redisCheck(up)] });
     const bad = await createHttpApp({ name: 't', logger, readiness: [redisCheck(down)] });
-    await up.ping();
+    if (up.status !== 'ready') await new Promise((resolve) => up.once('ready', resolve));
     try {
       const ok = await good.inject('/readyz');
       expect(ok.statusCode).toBe(200);
