@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyMetrics from 'fastify-metrics';
 import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -95,13 +96,16 @@ function problemFor(err: FastifyError | Error, request: FastifyRequest): Problem
  * validation, problem+json errors, /healthz, /readyz, /metrics and (optionally) OpenAPI.
  * It never listens; `main.ts` does.
  */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const lifecycle = options.lifecycle ?? createLifecycle();
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestIdHeader: false,
-    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: false }),
+    // Probes and scrapes every few seconds would drown the log.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: (req) => QUIET_PATHS.has(req.url) }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -148,6 +152,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       transform: jsonSchemaTransform,
     });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   }
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }));
