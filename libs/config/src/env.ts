@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { env } from '@dbre/service-kit';
 
 /** Environment variables shared by the services that use Redis/BullMQ. */
 export const redisEnv = {
@@ -10,6 +11,7 @@ export const redisEnv = {
 export const dynamoEnv = {
   DYNAMO_ENDPOINT: z.url().optional().describe('a DynamoDB endpoint URL (local dynalite); unset on AWS'),
   AWS_REGION: z.string().min(1).default('us-east-1').describe('an AWS region, e.g. ap-northeast-1'),
+  DYNAMO_CREATE_TABLES: env.bool(false).describe('create missing tables at start-up (local endpoints only; Terraform owns them on AWS)'),
   TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('dbre-').describe('DynamoDB table name prefix'),
 };
 
