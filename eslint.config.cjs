@@ -12,6 +12,8 @@ module.exports = [
         {
           enforceBuildableLibDependency: false,
           allow: [],
+          // Every lib's tests use libs/testing, which builds on some of those libs: not a real cycle.
+          ignoredCircularDependencies: ['service-kit', 'config', 'queue', 'store', 'domain', 'mysql', 'drivers', 'slack', 'docs', 'review'].map((lib) => ['testing', lib]),
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:util', 'type:testing'] },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:util', 'type:testing'] },

@@ -60,7 +60,6 @@ export function createLogger(config: LoggerConfig): Logger {
     ((config.pretty ?? 'auto') === 'auto' && process.stdout.isTTY && process.env['NODE_ENV'] !== 'production');
   if (pretty && !config.destination) {
     // pino-pretty as an in-process stream (not a worker transport), so bundled apps can use it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pinoPretty = require('pino-pretty') as (opts: object) => NodeJS.WritableStream;
     return pino(options, pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
   }

@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- dynalite ships no types; every consumer needs these
 /// <reference path="./dynalite.d.ts" />
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
