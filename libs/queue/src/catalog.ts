@@ -24,11 +24,11 @@ const retried = (attempts: number, delay: number): JobsOptions => ({
 });
 
 export const QUEUES = {
-  /** approved -> active: bastion, user, secret, credentials, schedules. */
+  /** approved -> active: bastion, user, secret, credentials, schedules (job id `provision-<requestId>`). */
   provision: define('provision', z.object({ requestId }), retried(8, 500)),
-  /** The warning before the end (`warn:<requestId>:<endsAt>`). */
+  /** The warning before the end (job id `warn-<requestId>-<endsAt ms>`, see ACCESS_JOB_IDS). */
   warn: define('warn', z.object({ requestId, endsAt: z.string() }), retried(5, 1000)),
-  /** The revoke at the end (`revoke:<requestId>`). */
+  /** The revoke at the end (job id `revoke-<requestId>`). */
   revoke: define('revoke', z.object({ requestId, reason: z.string().max(200).optional() }), retried(20, 500)),
   /** The periodic sweep, driven from DynamoDB alone. */
   sweep: define('sweep', z.object({}).passthrough(), { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } }),
@@ -44,4 +44,16 @@ export const QUEUES = {
 } as const;
 
 export type QueueKey = keyof typeof QUEUES;
+
+/**
+ * Deterministic job ids of the access lifecycle: adding one twice is a no-op. BullMQ 6 refuses
+ * custom ids containing `:` ("Custom Id cannot contain :"), hence `-` as the separator.
+ */
+export const ACCESS_JOB_IDS = {
+  provision: (requestId: string) => `provision-${requestId}`,
+  warn: (requestId: string, endsAt: string | Date) => `warn-${requestId}-${new Date(endsAt).getTime()}`,
+  revoke: (requestId: string) => `revoke-${requestId}`,
+  /** The job scheduler (repeatable) that adds a sweep job every interval. */
+  sweepScheduler: 'access-sweep',
+} as const;
 export type PayloadOf<K extends QueueKey> = z.output<(typeof QUEUES)[K]['payload']>;
