@@ -4,6 +4,7 @@ const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const root = path.resolve(__dirname, '../..');
 const results = path.join(root, 'test-artifacts/jest-results.json');
+require('node:fs').mkdirSync(path.dirname(results), { recursive: true });
 const jest = require.resolve('jest/bin/jest', { paths: [root] });
 const run = spawnSync(process.execPath, [jest, '--json', `--outputFile=${results}`, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 spawnSync(process.execPath, [path.join(__dirname, 'summary.cjs'), results], { stdio: 'inherit' });
