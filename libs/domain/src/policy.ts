@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { ENVIRONMENTS, type Environment } from './access-request';
+
+/**
+ * Database-level MySQL privileges a profile may grant (GRANT ... ON db.* and ON *.*). Global-only
+ * or dangerous ones (SUPER, FILE, GRANT OPTION, CREATE USER, PROCESS, ALL ...) are refused.
+ */
+export const GRANTABLE_PRIVILEGES = [
+  'SELECT',
+  'SHOW VIEW',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'CREATE',
+  'ALTER',
+  'INDEX',
+  'DROP',
+  'CREATE VIEW',
+  'TRIGGER',
+  'EXECUTE',
+  'CREATE ROUTINE',
+  'ALTER ROUTINE',
+  'REFERENCES',
+  'LOCK TABLES',
+  'CREATE TEMPORARY TABLES',
+  'EVENT',
+] as const;
+export type GrantablePrivilege = (typeof GRANTABLE_PRIVILEGES)[number];
+
+/** Maximum user name length by engine (MySQL 5.7+/Aurora 32, MariaDB 80; old MySQL 5.6: 16). */
+export const DB_USER_NAME_LIMITS = { 'aurora-mysql': 32, mysql: 32, mariadb: 80 } as const;
+export type Engine = keyof typeof DB_USER_NAME_LIMITS;
+
+const privilege = z
+  .string()
+  .transform((p) => p.trim().toUpperCase().replace(/\s+/g, ' '))
+  .refine((p): p is GrantablePrivilege => (GRANTABLE_PRIVILEGES as readonly string[]).includes(p), {
+    message: `not a grantable privilege; allowed: ${GRANTABLE_PRIVILEGES.join(', ')}`,
+  });
+
+const profileName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ or -, up to 32 chars');
+
+const profileInput = z.object({
+  description: z.string().max(500).optional(),
+  /** Other profiles whose privileges this one includes (write includes read). */
+  includes: z.array(profileName).default([]),
+  privileges: z.array(privilege).default([]),
+});
+
+/** An approver entry: an e-mail, a Slack user id, or `group:<name>` from `groups`. */
+const approverEntry = z
+  .string()
+  .min(1)
+  .refine((s) => /^group:[a-z0-9_-]+$/.test(s) || /^[UW][A-Z0-9]{2,20}$/.test(s) || /^[^\s@]+@[^\s@]+$/.test(s), {
+    message: 'an e-mail, a Slack user id (U...) or group:<name>',
+  });
+
+const environmentPolicyInput = z
+  .object({
+    defaultMinutes: z.number().int().positive(),
+    maxMinutes: z.number().int().positive(),
+    approvers: z.array(approverEntry).min(1),
+    approvalsRequired: z.number().int().min(1).max(5).default(1),
+    /** Profiles allowed in this environment; every profile when absent. */
+    profiles: z.array(profileName).optional(),
+  })
+  .refine((e) => e.defaultMinutes <= e.maxMinutes, { message: 'defaultMinutes must not exceed maxMinutes' });
+
+const policyInput = z
+  .object({
+    profiles: z.record(profileName, profileInput),
+    environments: z.object({ dev: environmentPolicyInput, stg: environmentPolicyInput, prod: environmentPolicyInput }),
+    groups: z.record(z.string().regex(/^[a-z0-9_-]+$/), z.array(z.string().min(1))).default({}),
+    /** The requester approving their own request is never allowed; only `false` is accepted. */
+    selfApproval: z.literal(false).default(false),
+    /** Requests nobody reviewed within this many minutes expire. */
+    reviewExpiryMinutes: z.number().int().positive().default(60),
+    /** The warning goes this many minutes before the end. */
+    warnBeforeMinutes: z.number().int().min(0).default(10),
+    dbUser: z
+      .object({
+        /**
+         * Every platform-made user starts with this; the sweep treats unknown users with it as
+         * orphans, so no human account may use it.
+         */
+        prefix: z.string().regex(/^[a-z][a-z0-9_]{0,7}$/).default('jit_'),
+        maxLength: z
+          .object({
+            'aurora-mysql': z.number().int().min(8).max(80).default(32),
+            mysql: z.number().int().min(8).max(80).default(32),
+            mariadb: z.number().int().min(8).max(80).default(80),
+          })
+          .default({ 'aurora-mysql': 32, mysql: 32, mariadb: 80 }),
+      })
+      .default({ prefix: 'jit_', maxLength: { 'aurora-mysql': 32, mysql: 32, mariadb: 80 } }),
+  })
+  .superRefine((p, ctx) => {
+    const names = Object.keys(p.profiles);
+    if (names.length === 0) ctx.addIssue({ code: 'custom', path: ['profiles'], message: 'define at least one profile' });
+    for (const [name, prof] of Object.entries(p.profiles)) {
+      for (const inc of prof.includes) {
+        if (!p.profiles[inc]) ctx.addIssue({ code: 'custom', path: ['profiles', name, 'includes'], message: `unknown profile "${inc}"` });
+      }
+      if (prof.includes.length === 0 && prof.privileges.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['profiles', name], message: 'a profile needs privileges or includes' });
+      }
+      if (includesCycle(p.profiles, name)) ctx.addIssue({ code: 'custom', path: ['profiles', name, 'includes'], message: 'includes form a cycle' });
+    }
+    for (const env of ENVIRONMENTS) {
+      const e = p.environments[env];
+      for (const prof of e.profiles ?? []) {
+        if (!p.profiles[prof]) ctx.addIssue({ code: 'custom', path: ['environments', env, 'profiles'], message: `unknown profile "${prof}"` });
+      }
+      for (const a of e.approvers) {
+        const g = a.startsWith('group:') ? a.slice(6) : undefined;
+        if (g !== undefined && !p.groups[g]) ctx.addIssue({ code: 'custom', path: ['environments', env, 'approvers'], message: `unknown group "${g}"` });
+      }
+      if (e.approvalsRequired > 1 && expandApprovers(p.groups, e.approvers).length < e.approvalsRequired) {
+        // Group members may be Slack ids and e-mails of the same people; this is a floor, not a proof.
+        ctx.addIssue({ code: 'custom', path: ['environments', env, 'approvalsRequired'], message: `needs ${e.approvalsRequired} approvals but fewer approvers are listed` });
+      }
+    }
+  });
+
+function includesCycle(profiles: Record<string, { includes: string[] }>, start: string): boolean {
+  const seen = new Set<string>();
+  const walk = (name: string, path: Set<string>): boolean => {
+    if (path.has(name)) return true;
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const next = new Set(path).add(name);
+    return (profiles[name]?.includes ?? []).some((n) => walk(n, next));
+  };
+  return walk(start, new Set());
+}
+
+function expandApprovers(groups: Record<string, string[]>, entries: string[]): string[] {
+  const out = new Set<string>();
+  for (const e of entries) {
+    if (e.startsWith('group:')) for (const m of groups[e.slice(6)] ?? []) out.add(m.toLowerCase());
+    else out.add(e.toLowerCase());
+  }
+  return [...out];
+}
+
+export interface PermissionProfile {
+  name: string;
+  description?: string;
+  /** Flattened (includes resolved), de-duplicated, in allow-list order. */
+  privileges: GrantablePrivilege[];
+}
+
+/**
+ * The `access:` section of the platform file. Parse with `accessPolicySchema.parse(section)` (or
+ * config's `parseSection`); profiles come out flattened.
+ */
+export const accessPolicySchema = policyInput.transform((p) => {
+  const resolve = (name: string, acc: Set<string>): void => {
+    const prof = p.profiles[name];
+    if (!prof) return;
+    for (const inc of prof.includes) resolve(inc, acc);
+    for (const priv of prof.privileges) acc.add(priv);
+  };
+  const profiles: Record<string, PermissionProfile> = {};
+  for (const [name, prof] of Object.entries(p.profiles)) {
+    const acc = new Set<string>();
+    resolve(name, acc);
+    profiles[name] = {
+      name,
+      ...(prof.description ? { description: prof.description } : {}),
+      privileges: GRANTABLE_PRIVILEGES.filter((g) => acc.has(g)),
+    };
+  }
+  return { ...p, profiles };
+});
+export type AccessPolicy = z.output<typeof accessPolicySchema>;
+export type AccessPolicyInput = z.input<typeof accessPolicySchema>;
+export type EnvironmentPolicy = AccessPolicy['environments'][Environment];
+
+export function environmentPolicy(policy: AccessPolicy, env: Environment): EnvironmentPolicy {
+  return policy.environments[env];
+}
+
+/** The flattened privileges of a profile, or undefined when the policy has no such profile. */
+export function profilePrivileges(policy: AccessPolicy, profile: string): GrantablePrivilege[] | undefined {
+  return policy.profiles[profile]?.privileges;
+}
+
+/** Lower-cased e-mails and Slack ids allowed to approve in an environment (groups expanded). */
+export function approversOf(policy: AccessPolicy, env: Environment): string[] {
+  return expandApprovers(policy.groups, policy.environments[env].approvers);
+}

@@ -1,0 +1,18 @@
+export {
+  createAccessAdmin,
+  dropEventName,
+  type AccessAdmin,
+  type AccessAdminOptions,
+  type AdminLogger,
+  type ClusterConnection,
+  type CreateUserInput,
+  type DropReport,
+  type Endpoint,
+  type InstanceKillReport,
+  type KillReport,
+  type MysqlEngine,
+  type PlatformUser,
+  type RevokeReport,
+} from './access-admin';
+export { MysqlAdminError, mysqlErrno } from './errors';
+export { accountName, quoteIdentifier, validateIdentifier, type IdentifierKind } from './identifiers';
