@@ -37,6 +37,8 @@ export interface JobContext {
   job: Job;
   logger: Logger;
   signal?: AbortSignal | undefined;
+  /** The lock token, for `job.moveToDelayed(ts, token)` (a job that reschedules itself). */
+  token?: string | undefined;
 }
 
 export type Processor<K extends QueueKey> = (payload: PayloadOf<K>, ctx: JobContext) => Promise<unknown>;
@@ -54,13 +56,13 @@ export function createWorker<K extends QueueKey>(
   const def = QUEUES[key];
   const worker = new Worker(
     def.name,
-    async (job, _token, signal) => {
+    async (job, token, signal) => {
       const logger = deps.logger.child({ queue: def.name, jobId: job.id, attempt: job.attemptsMade + 1 });
       const parsed = def.payload.safeParse(job.data);
       if (!parsed.success) {
         throw new UnrecoverableError(`payload does not match the ${def.name} schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       }
-      return processor(parsed.data as PayloadOf<K>, { job, logger, signal });
+      return processor(parsed.data as PayloadOf<K>, { job, logger, signal, token });
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: 1, ...options },
   );
