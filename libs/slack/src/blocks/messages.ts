@@ -1,0 +1,241 @@
+import type { ActionsBlock, Button, KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import { ACTIONS, escapeText, formatDuration, slackDate, VIEWS, who, type RequestSummary } from './model';
+
+/** A message: fallback text (notifications, screen readers) plus blocks. */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+const mrkdwn = (t: string) => ({ type: 'mrkdwn' as const, text: t });
+const plain = (t: string) => ({ type: 'plain_text' as const, text: t.slice(0, 75), emoji: true });
+const ENV: Record<string, string> = { dev: 'dev', stg: 'stg', prod: ':rotating_light: prod' };
+
+function button(actionId: string, label: string, requestId: string, style?: 'primary' | 'danger'): Button {
+  return { type: 'button', action_id: actionId, text: plain(label), value: requestId, ...(style ? { style } : {}) };
+}
+
+function summaryFields(r: RequestSummary): SectionBlock {
+  return {
+    type: 'section',
+    fields: [
+      mrkdwn(`*Requester*\n${who(r.requester)}`),
+      mrkdwn(`*Cluster*\n\`${escapeText(r.clusterId)}\` (${ENV[r.environment] ?? r.environment})`),
+      mrkdwn(`*Database*\n\`${escapeText(r.database)}\``),
+      mrkdwn(`*Permission*\n${escapeText(r.profile)}`),
+      mrkdwn(`*Duration*\n${formatDuration(r.durationMinutes)}`),
+      mrkdwn(`*Request*\n\`${escapeText(r.id)}\``),
+    ],
+  };
+}
+
+function reasonBlock(r: RequestSummary): SectionBlock {
+  return { type: 'section', text: mrkdwn(`*Reason*\n${escapeText(r.reason).slice(0, 2900)}`) };
+}
+
+function approvalProgress(r: RequestSummary): KnownBlock[] {
+  const required = r.approvalsRequired ?? 1;
+  if (required < 2) return [];
+  const done = r.approvals ?? [];
+  const by = done.map((a) => `<@${a.by}>`).join(', ');
+  return [{ type: 'context', elements: [mrkdwn(`Needs ${required} approvals from different people: ${done.length}/${required}${by ? ` (${by})` : ''}`)] }];
+}
+
+/** Posted in the private approvers' channel: who, what, why, with Approve / Deny. */
+export function approverMessage(r: RequestSummary): SlackMessage {
+  const actions: ActionsBlock = {
+    type: 'actions',
+    block_id: `decide:${r.id}`.slice(0, 255),
+    elements: [button(ACTIONS.approve, 'Approve', r.id, 'primary'), button(ACTIONS.deny, 'Deny', r.id, 'danger')],
+  };
+  return {
+    text: `Access request from ${who(r.requester)}: ${r.profile} on ${r.clusterId}/${r.database} (${r.environment}) for ${formatDuration(r.durationMinutes)}`,
+    blocks: [
+      { type: 'header', text: plain('Database access request') },
+      summaryFields(r),
+      reasonBlock(r),
+      ...approvalProgress(r),
+      actions,
+    ],
+  };
+}
+
+/** Posted in the public request channel; the request's life follows in its thread. */
+export function publicRequestMessage(r: RequestSummary): SlackMessage {
+  return {
+    text: `${who(r.requester)} asked for ${r.profile} on ${r.clusterId}/${r.database} (${r.environment}) for ${formatDuration(r.durationMinutes)}`,
+    blocks: [summaryFields(r), reasonBlock(r)],
+  };
+}
+
+export type Decision = { outcome: 'approved' | 'denied' | 'cancelled' | 'expired'; by?: string; at: string; reason?: string };
+
+const OUTCOME: Record<Decision['outcome'], string> = {
+  approved: ':white_check_mark: *Approved*',
+  denied: ':no_entry: *Denied*',
+  cancelled: ':heavy_multiplication_x: *Cancelled by the requester*',
+  expired: ':hourglass: *Expired* (not reviewed in time)',
+};
+
+/** The approver message after the decision (chat.update): outcome, who, when; no buttons. */
+export function decidedMessage(r: RequestSummary, d: Decision): SlackMessage {
+  const line = `${OUTCOME[d.outcome]}${d.by && d.outcome !== 'cancelled' ? ` by <@${d.by}>` : ''} ${slackDate(d.at)}`;
+  return {
+    text: `Access request ${r.id} ${d.outcome}${d.by ? ` by ${d.by}` : ''}`,
+    blocks: [
+      { type: 'header', text: plain('Database access request') },
+      summaryFields(r),
+      reasonBlock(r),
+      { type: 'section', text: mrkdwn(line + (d.reason ? `\n>${escapeText(d.reason).slice(0, 1000)}` : '')) },
+    ],
+  };
+}
+
+/** The small modal Deny opens; the reason is required. */
+export function denyReasonModal(input: { requestId: string; channel: string; ts: string }): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEWS.denyReason,
+    title: plain('Deny access'),
+    submit: plain('Deny'),
+    close: plain('Back'),
+    private_metadata: JSON.stringify(input),
+    blocks: [
+      { type: 'section', text: mrkdwn(`Deny request \`${escapeText(input.requestId)}\`? The requester sees the reason.`) },
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: plain('Reason'),
+        element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3, max_length: 500 },
+      },
+    ],
+  };
+}
+
+/** DM to the engineer after the modal is submitted, with Cancel. */
+export function requestedDm(r: RequestSummary): SlackMessage {
+  return {
+    text: `Your request ${r.id} for ${r.clusterId}/${r.database} is waiting for approval.`,
+    blocks: [
+      { type: 'section', text: mrkdwn(`:hourglass_flowing_sand: Your request is waiting for approval.`) },
+      summaryFields(r),
+      { type: 'actions', elements: [button(ACTIONS.cancel, 'Cancel request', r.id)] },
+    ],
+  };
+}
+
+export interface CredentialsView {
+  user: string;
+  password: string;
+  host: string;
+  port: number;
+  connectCommand?: string;
+  /** Where the password is also kept (e.g. a secret id), when it is. */
+  secretRef?: string;
+  endsAt: string;
+}
+
+/** DM with the credentials once the grant is active: user, password, endpoint, exact command. */
+export function credentialsDm(r: RequestSummary, c: CredentialsView): SlackMessage {
+  const command = c.connectCommand || `mysql -h ${c.host} -P ${c.port} -u ${c.user} -p${r.database !== '*' ? ` ${r.database}` : ''}`;
+  return {
+    text: `Your access to ${r.clusterId}/${r.database} is active until ${c.endsAt}.`,
+    blocks: [
+      { type: 'header', text: plain('Your database access is ready') },
+      summaryFields(r),
+      {
+        type: 'section',
+        fields: [
+          mrkdwn(`*User*\n\`${escapeText(c.user)}\``),
+          mrkdwn(`*Password*\n\`${escapeText(c.password)}\``),
+          mrkdwn(`*Host / port*\n\`${escapeText(c.host)}:${c.port}\``),
+          mrkdwn(`*Ends*\n${slackDate(c.endsAt)}`),
+        ],
+      },
+      { type: 'section', text: mrkdwn(`*Connect*\n\`\`\`${escapeText(command)}\`\`\``) },
+      {
+        type: 'context',
+        elements: [
+          mrkdwn(c.secretRef ? `The password is also kept in the secret store as \`${escapeText(c.secretRef)}\` until the end.` : 'The password is not kept anywhere else: copy it now.'),
+        ],
+      },
+      { type: 'actions', elements: [button(ACTIONS.extend, 'Extend', r.id), button(ACTIONS.end, 'End now', r.id, 'danger')] },
+    ],
+  };
+}
+
+/** DM before the end (10 minutes by default) with Extend / End now. */
+export function warningDm(r: RequestSummary, endsAt: string, minutesLeft: number): SlackMessage {
+  return {
+    text: `Your access to ${r.clusterId}/${r.database} ends in ${minutesLeft} minutes.`,
+    blocks: [
+      { type: 'section', text: mrkdwn(`:alarm_clock: Your access to \`${escapeText(r.clusterId)}\` / \`${escapeText(r.database)}\` ends ${slackDate(endsAt)} (in ${minutesLeft} min). Open sessions are killed then.`) },
+      { type: 'actions', elements: [button(ACTIONS.extend, 'Extend', r.id, 'primary'), button(ACTIONS.end, 'End now', r.id, 'danger')] },
+    ],
+  };
+}
+
+/** DM at the end of access. */
+export function endedDm(r: RequestSummary, at: string, why?: string): SlackMessage {
+  return {
+    text: `Your access to ${r.clusterId}/${r.database} has ended.`,
+    blocks: [
+      { type: 'section', text: mrkdwn(`:lock: Your access to \`${escapeText(r.clusterId)}\` / \`${escapeText(r.database)}\` ended ${slackDate(at)}${why ? ` (${escapeText(why)})` : ''}. The user was dropped and its sessions closed.`) },
+    ],
+  };
+}
+
+/** A plain DM for outcomes without actions (denied, failed, extended...). */
+export function noticeDm(textLine: string): SlackMessage {
+  return { text: textLine, blocks: [{ type: 'section', text: mrkdwn(escapeText(textLine)) }] };
+}
+
+const EVENT: Record<string, string> = {
+  requested: ':inbox_tray: requested',
+  approved: ':white_check_mark: approved',
+  denied: ':no_entry: denied',
+  cancelled: ':heavy_multiplication_x: cancelled',
+  expired: ':hourglass: expired',
+  provisioning: ':gear: provisioning',
+  active: ':large_green_circle: active',
+  warned: ':alarm_clock: end warning sent',
+  extended: ':arrows_counterclockwise: extended',
+  revoking: ':lock: revoking',
+  revoked: ':lock: ended',
+  ended: ':lock: ended',
+  failed: ':x: failed',
+};
+
+/** A line in the request's thread (approvers' channel and request channel). */
+export function threadUpdate(event: string, at: string, detail?: string): SlackMessage {
+  const label = EVENT[event] ?? escapeText(event);
+  return {
+    text: `${event}${detail ? `: ${detail}` : ''}`,
+    blocks: [{ type: 'context', elements: [mrkdwn(`${label} ${slackDate(at)}${detail ? ` — ${escapeText(detail).slice(0, 2000)}` : ''}`)] }],
+  };
+}
+
+/** `/db-access list`: the engineer's own active grants, each with End now. */
+export function grantsList(grants: RequestSummary[]): SlackMessage {
+  if (!grants.length) return { text: 'You have no active database access.', blocks: [{ type: 'section', text: mrkdwn('You have no active database access.') }] };
+  return {
+    text: `You have ${grants.length} active grant(s).`,
+    blocks: grants.slice(0, 20).flatMap((g): KnownBlock[] => [
+      {
+        type: 'section',
+        text: mrkdwn(`\`${escapeText(g.clusterId)}\` / \`${escapeText(g.database)}\` — ${escapeText(g.profile)}${g.endsAt ? `, ends ${slackDate(g.endsAt)}` : ''} (${escapeText(g.state ?? 'active')})`),
+        accessory: button(ACTIONS.end, 'End now', g.id, 'danger'),
+      },
+    ]),
+  };
+}
+
+export function helpMessage(command = '/db-access'): SlackMessage {
+  const lines = [
+    `*${command}* — ask for temporary access to a database: pick the cluster, database, permission, duration and reason; an approver decides in the approvers' channel.`,
+    `*${command} list* — your active grants, with End now.`,
+    `*${command} help* — this text.`,
+    'You get the credentials by direct message when access is active, a warning 10 minutes before the end (Extend / End now), and a message when it ends.',
+  ];
+  return { text: lines.join('\n'), blocks: [{ type: 'section', text: mrkdwn(lines.join('\n')) }] };
+}

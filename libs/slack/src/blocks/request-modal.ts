@@ -1,0 +1,144 @@
+import type { InputBlock, KnownBlock, ModalView, PlainTextElement, PlainTextOption } from '@slack/types';
+import { ACTIONS, formatDuration, VIEWS, type ClusterChoice, type Environment } from './model';
+
+/** Block and action ids of the request modal's inputs (the submission is read by these). */
+export const REQUEST_FIELDS = {
+  cluster: 'cluster',
+  database: 'database',
+  profile: 'profile',
+  duration: 'duration',
+  reason: 'reason',
+} as const;
+
+export interface RequestModalInput {
+  clusters: ClusterChoice[];
+  profiles: Array<{ name: string; description?: string }>;
+  /** Durations (minutes) the policy allows, per environment. */
+  durations: Record<Environment, number[]>;
+  /** Set after the engineer picks a cluster: only that environment's durations are offered. */
+  selected?: { clusterId: string; environment: Environment };
+  /** Round-tripped to the submission (e.g. the channel the command came from). */
+  privateMetadata?: string;
+}
+
+const ENV_LABEL: Record<Environment, string> = { dev: 'Development', stg: 'Staging', prod: 'Production' };
+const ENV_ORDER: Environment[] = ['dev', 'stg', 'prod'];
+
+const text = (t: string) => ({ type: 'plain_text' as const, text: t.slice(0, 75), emoji: false });
+
+function durationOptions(input: RequestModalInput): PlainTextOption[] {
+  const minutes = input.selected
+    ? input.durations[input.selected.environment]
+    : [...new Set(ENV_ORDER.flatMap((e) => input.durations[e]))].sort((a, b) => a - b);
+  return minutes.map((m) => ({ text: text(formatDuration(m)), value: String(m) }));
+}
+
+/** The `/db-access` modal: clusters grouped by environment, profile, duration, database, reason. */
+export function requestModal(input: RequestModalInput): ModalView {
+  const groups: Array<{ label: PlainTextElement; options: PlainTextOption[] }> = ENV_ORDER.map((env) => ({
+    label: text(ENV_LABEL[env]),
+    options: input.clusters
+      .filter((c) => c.environment === env)
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .slice(0, 100)
+      .map((c) => ({ text: text(c.id), value: c.id, ...(c.description ? { description: text(c.description) } : {}) })),
+  })).filter((g) => g.options.length > 0);
+
+  const selectedCluster = input.selected ? input.clusters.find((c) => c.id === input.selected?.clusterId) : undefined;
+  const cluster: InputBlock = {
+    type: 'input',
+    block_id: REQUEST_FIELDS.cluster,
+    dispatch_action: true,
+    label: text('Cluster'),
+    element: {
+      type: 'static_select',
+      action_id: ACTIONS.clusterSelect,
+      placeholder: text('Choose a cluster'),
+      option_groups: groups,
+      ...(selectedCluster ? { initial_option: { text: text(selectedCluster.id), value: selectedCluster.id } } : {}),
+    },
+  };
+  const blocks: KnownBlock[] = [
+    cluster,
+    {
+      type: 'input',
+      block_id: REQUEST_FIELDS.database,
+      label: text('Database'),
+      hint: text('A database (schema) name, or * for every database of the cluster'),
+      element: { type: 'plain_text_input', action_id: REQUEST_FIELDS.database, max_length: 64, placeholder: text('e.g. orders') },
+    },
+    {
+      type: 'input',
+      block_id: REQUEST_FIELDS.profile,
+      label: text('Permission'),
+      element: {
+        type: 'static_select',
+        action_id: REQUEST_FIELDS.profile,
+        placeholder: text('Choose a permission profile'),
+        options: input.profiles.map((p) => ({ text: text(p.name), value: p.name, ...(p.description ? { description: text(p.description) } : {}) })),
+      },
+    },
+    {
+      type: 'input',
+      block_id: REQUEST_FIELDS.duration,
+      label: text('Duration'),
+      hint: text(input.selected ? `What policy allows in ${ENV_LABEL[input.selected.environment].toLowerCase()}` : 'Pick a cluster first to see what its environment allows'),
+      element: { type: 'static_select', action_id: REQUEST_FIELDS.duration, placeholder: text('How long'), options: durationOptions(input) },
+    },
+    {
+      type: 'input',
+      block_id: REQUEST_FIELDS.reason,
+      label: text('Reason'),
+      hint: text('At least 10 characters; a ticket URL helps the approver'),
+      element: { type: 'plain_text_input', action_id: REQUEST_FIELDS.reason, multiline: true, min_length: 10, max_length: 1000 },
+    },
+  ];
+  return {
+    type: 'modal',
+    callback_id: VIEWS.request,
+    title: text('Database access'),
+    submit: text('Request'),
+    close: text('Cancel'),
+    ...(input.privateMetadata ? { private_metadata: input.privateMetadata } : {}),
+    blocks,
+  };
+}
+
+/** The values of a submitted request modal, as Slack's `view.state.values` carries them. */
+export interface RequestModalValues {
+  clusterId?: string;
+  database?: string;
+  profile?: string;
+  durationMinutes?: number;
+  reason?: string;
+}
+
+type StateValues = Record<string, Record<string, { type: string; value?: string | null; selected_option?: { value: string } | null }>>;
+
+export function readRequestModal(values: StateValues): RequestModalValues {
+  const pick = (block: string, action: string) => {
+    const v = values[block]?.[action];
+    return v?.selected_option?.value ?? v?.value ?? undefined;
+  };
+  const duration = pick(REQUEST_FIELDS.duration, REQUEST_FIELDS.duration);
+  const out: RequestModalValues = {};
+  const clusterId = pick(REQUEST_FIELDS.cluster, ACTIONS.clusterSelect);
+  const database = pick(REQUEST_FIELDS.database, REQUEST_FIELDS.database)?.trim();
+  const profile = pick(REQUEST_FIELDS.profile, REQUEST_FIELDS.profile);
+  const reason = pick(REQUEST_FIELDS.reason, REQUEST_FIELDS.reason)?.trim();
+  if (clusterId) out.clusterId = clusterId;
+  if (database) out.database = database;
+  if (profile) out.profile = profile;
+  if (duration && /^\d+$/.test(duration)) out.durationMinutes = Number(duration);
+  if (reason) out.reason = reason;
+  return out;
+}
+
+/** Maps field problems to Slack's inline errors (`response_action: errors`), by block id. */
+export function modalErrors(problems: Partial<Record<keyof typeof REQUEST_FIELDS, string>>): { response_action: 'errors'; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  for (const [field, message] of Object.entries(problems)) {
+    if (message) errors[REQUEST_FIELDS[field as keyof typeof REQUEST_FIELDS]] = message.slice(0, 150);
+  }
+  return { response_action: 'errors', errors };
+}

@@ -1,0 +1,227 @@
+import type { AccessRequest } from '@dbre/domain';
+import type { SecretStore } from '@dbre/drivers';
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import {
+  approverMessage,
+  credentialsDm,
+  decidedMessage,
+  endedDm,
+  noticeDm,
+  publicRequestMessage,
+  requestedDm,
+  threadUpdate,
+  warningDm,
+  type Decision,
+  type SlackMessage,
+} from './blocks/messages';
+import type { RequestSummary } from './blocks/model';
+import { toSlackError } from './client';
+import { canonicalKind, type CanonicalKind } from './kinds';
+import type { PendingStore, StoredNotification, ThreadName } from './pending-store';
+import { summarize } from './summarize';
+
+export interface SlackChannels {
+  /** The private approvers' channel (id). */
+  approvals: string;
+  /** The public request channel where each request's thread follows its life (optional). */
+  requests?: string;
+}
+
+export interface SlackDeliveryDeps {
+  client: WebClient;
+  store: PendingStore;
+  channels: SlackChannels;
+  /** Re-reads the request (payloads carry ids, not state). */
+  loadRequest?: (requestId: string) => Promise<AccessRequest | undefined>;
+  /** Where a credentials DM finds the password when the notification does not carry it. */
+  secrets?: SecretStore;
+  logger: Logger;
+}
+
+export interface SlackDelivery {
+  deliver(notificationId: string, logger?: Logger): Promise<'delivered' | 'gone'>;
+}
+
+interface Step {
+  name: string;
+  run: () => Promise<void>;
+}
+
+type Stored = StoredNotification & { text: string };
+
+/**
+ * Turns one stored notification into Slack calls, as steps that each run once: a retried job
+ * skips the steps already done, so nothing is posted twice and nothing is lost.
+ */
+export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
+  const { client, store } = deps;
+
+  async function call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toSlackError(err, method);
+    }
+  }
+
+  /** Posts; if Slack rejects the blocks, posts the text alone rather than losing the message. */
+  async function post(channel: string, message: SlackMessage, threadTs?: string): Promise<{ channel: string; ts: string }> {
+    const base = { channel, text: message.text, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) };
+    const out = await call('chat.postMessage', async () => {
+      try {
+        return await client.chat.postMessage({ ...base, blocks: message.blocks as KnownBlock[] });
+      } catch (err) {
+        if ((err as { data?: { error?: string } }).data?.error === 'invalid_blocks') return client.chat.postMessage(base);
+        throw err;
+      }
+    });
+    return { channel: out.channel ?? channel, ts: out.ts ?? '' };
+  }
+
+  async function dmTarget(n: Stored, r: AccessRequest | undefined): Promise<string> {
+    const id = r?.requester.slackUserId ?? (/^[UW][A-Z0-9]{2,}$/.test(n.to) ? n.to : undefined);
+    if (id) return id;
+    const email = n.to.includes('@') ? n.to : r?.requester.email;
+    if (!email) return n.to; // a channel id
+    const found = await call('users.lookupByEmail', () => client.users.lookupByEmail({ email }));
+    if (!found.user?.id) throw toSlackError(new Error(`no Slack user for ${email}`), 'users.lookupByEmail');
+    return found.user.id;
+  }
+
+  function threadSteps(n: Stored, requestId: string, event: string, detail?: string): Step[] {
+    const at = new Date().toISOString();
+    return (['approvals', 'requests'] as ThreadName[]).map((name) => ({
+      name: `thread-${name}`,
+      run: async () => {
+        const ref = await store.thread(requestId, name);
+        if (ref) await post(ref.channel, threadUpdate(event, (n.data?.['at'] as string) ?? at, detail), ref.ts);
+      },
+    }));
+  }
+
+  function decisionOf(kind: CanonicalKind, r: AccessRequest, n: Stored): Decision {
+    const last = r.approvals.at(-1);
+    const at = r.decidedAt ?? r.updatedAt;
+    if (kind === 'denied') return { outcome: 'denied', at: r.denial?.at ?? at, ...(r.denial ? { by: r.denial.by.slackUserId ?? r.denial.by.email ?? '', reason: r.denial.reason } : {}) };
+    if (kind === 'cancelled') return { outcome: 'cancelled', at };
+    if (kind === 'expired') return { outcome: 'expired', at };
+    const by = (n.data?.['by'] as string | undefined) ?? last?.by.slackUserId ?? last?.by.email;
+    return { outcome: 'approved', at: last?.at ?? at, ...(by ? { by } : {}) };
+  }
+
+  async function credentials(n: Stored, r: AccessRequest) {
+    const d = n.data ?? {};
+    const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : undefined);
+    const secretId = str('secretId') ?? r.resources.secretId;
+    let password = str('password');
+    if (!password && secretId && deps.secrets) password = await deps.secrets.get(secretId);
+    const host = str('host') ?? r.resources.connect?.host ?? r.resources.dbHost;
+    const port = typeof d['port'] === 'number' ? (d['port'] as number) : r.resources.connect?.port;
+    const user = str('user') ?? str('dbUser') ?? r.resources.dbUser;
+    const endsAt = str('endsAt') ?? r.endsAt;
+    if (!password || !host || !port || !user || !endsAt) return undefined;
+    const command = str('connectCommand') ?? r.resources.connectCommand;
+    return { user, password, host, port, endsAt, ...(command ? { connectCommand: command } : {}), ...(secretId && str('secretKept') !== 'false' ? { secretRef: secretId } : {}) };
+  }
+
+  async function stepsFor(n: Stored, r: AccessRequest | undefined): Promise<Step[]> {
+    const kind = canonicalKind(n.kind);
+    const dm = (message: () => Promise<SlackMessage> | SlackMessage): Step => ({
+      name: 'dm',
+      run: async () => {
+        const to = await dmTarget(n, r);
+        const ref = await post(to, await message());
+        if (r) await store.saveThread(r.id, 'dm', ref);
+      },
+    });
+    if (!r || kind === 'other') {
+      // Unknown kind or request: the notification's own text, to its recipient, never lost.
+      return [{ name: 'text', run: async () => void (await post(/^[CGDUW][A-Z0-9]{2,}$/.test(n.to) ? n.to : await dmTarget(n, r), noticeDm(n.text))) }];
+    }
+    const s: RequestSummary = summarize(r);
+    switch (kind) {
+      case 'requested': {
+        const steps: Step[] = [
+          {
+            name: 'approvals',
+            run: async () => {
+              if (await store.thread(r.id, 'approvals')) return; // posted already (REST and Slack both announce)
+              await store.saveThread(r.id, 'approvals', await post(deps.channels.approvals, approverMessage(s)));
+            },
+          },
+          dm(() => requestedDm(s)),
+        ];
+        if (deps.channels.requests) {
+          const channel = deps.channels.requests;
+          steps.splice(1, 0, {
+            name: 'requests',
+            run: async () => {
+              if (await store.thread(r.id, 'requests')) return;
+              await store.saveThread(r.id, 'requests', await post(channel, publicRequestMessage(s)));
+            },
+          });
+        }
+        return steps;
+      }
+      case 'approved':
+      case 'denied':
+      case 'cancelled':
+      case 'expired': {
+        const decision = decisionOf(kind, r, n);
+        const update: Step = {
+          name: 'update',
+          run: async () => {
+            const ref = await store.thread(r.id, 'approvals');
+            if (!ref) return;
+            // Still waiting for a second approval: show the progress, keep the buttons.
+            const message = r.state === 'requested' ? approverMessage(s) : decidedMessage(s, decision);
+            await call('chat.update', () => client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }));
+          },
+        };
+        const steps = [update, ...threadSteps(n, r.id, kind, decision.reason)];
+        if (kind !== 'approved' || r.state !== 'requested') steps.push(dm(() => noticeDm(n.text)));
+        return steps;
+      }
+      case 'credentials': {
+        return [
+          dm(async () => {
+            const c = await credentials(n, r);
+            return c ? credentialsDm(s, c) : noticeDm(n.text);
+          }),
+          ...threadSteps(n, r.id, 'active'),
+        ];
+      }
+      case 'warning': {
+        const endsAt = (n.data?.['endsAt'] as string | undefined) ?? r.endsAt ?? new Date().toISOString();
+        const minutes = Math.max(1, Math.round((Date.parse(endsAt) - Date.now()) / 60_000));
+        return [dm(() => warningDm(s, endsAt, minutes)), ...threadSteps(n, r.id, 'warned')];
+      }
+      case 'ended': {
+        const at = r.revokedAt ?? new Date().toISOString();
+        return [dm(() => endedDm(s, at, r.revokeReason?.replaceAll('_', ' '))), ...threadSteps(n, r.id, 'ended', r.revokeReason?.replaceAll('_', ' '))];
+      }
+      case 'extended':
+      case 'extension-requested':
+      case 'failed':
+        return [dm(() => noticeDm(n.text)), ...threadSteps(n, r.id, kind === 'extension-requested' ? 'extension requested' : kind, kind === 'failed' ? r.failureReason : undefined)];
+    }
+  }
+
+  return {
+    async deliver(notificationId, logger = deps.logger) {
+      const n = await store.get(notificationId);
+      if (!n || n.kind === 'delivered') return 'gone';
+      const r = n.requestId && deps.loadRequest ? await deps.loadRequest(n.requestId) : undefined;
+      for (const step of await stepsFor(n, r)) {
+        if (await store.isDone(n.id, step.name)) continue;
+        await step.run();
+        await store.markDone(n.id, step.name);
+      }
+      if (n.sensitive) await store.forget(n.id);
+      logger.info({ notificationId, kind: n.kind, requestId: n.requestId }, 'slack notification delivered');
+      return 'delivered';
+    },
+  };
+}

@@ -1,0 +1,33 @@
+export { SlackAdapterError, type SlackErrorCode, type SlackErrorKind } from './errors';
+export { computeSlackSignature, signSlackRequest, SLACK_TIMESTAMP_WINDOW_SECONDS, verifySlackSignature, type VerifyInput } from './signature';
+export { createMemoryReplayCache, createRedisReplayCache, type ReplayCache } from './replay-cache';
+export { rawBodyOf, registerSlackInbound, slackRetryNum, type SlackInboundOptions } from './inbound';
+export { createSlackClient, DEFAULT_RETRY_CONFIG, toSlackError, type SlackClientConfig } from './client';
+export { createApproverDirectory, type ApproverDirectory, type ApproverSource } from './approvers';
+export { createUserDirectory, type SlackPerson, type UserDirectory } from './users';
+export { createPendingStore, type PendingStore, type PendingStoreOptions, type ThreadName, type ThreadRef } from './pending-store';
+export { createSlackDelivery, type SlackChannels, type SlackDelivery, type SlackDeliveryDeps } from './delivery';
+export { createSlackNotifier, createSlackNotifyWorker, notifyJobId, SLACK_BACKOFF, slackBackoff, type NotifyWorkerOptions } from './notifier';
+export { canonicalKind, type CanonicalKind } from './kinds';
+export { summarize } from './summarize';
+export { slackEnv, slackSettings, type SlackSettings } from './config';
+export { ACTIONS, escapeText, formatDuration, VIEWS, who, type ClusterChoice, type Environment, type RequestSummary } from './blocks/model';
+export { modalErrors, readRequestModal, REQUEST_FIELDS, requestModal, type RequestModalInput, type RequestModalValues } from './blocks/request-modal';
+export {
+  approverMessage,
+  credentialsDm,
+  decidedMessage,
+  denyReasonModal,
+  endedDm,
+  grantsList,
+  helpMessage,
+  noticeDm,
+  publicRequestMessage,
+  requestedDm,
+  threadUpdate,
+  warningDm,
+  type CredentialsView,
+  type Decision,
+  type SlackMessage,
+} from './blocks/messages';
+export { slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type ViewSubmission } from './payloads';

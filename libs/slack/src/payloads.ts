@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { SlackAdapterError } from './errors';
+
+/** The form Slack posts for a slash command (fields this platform reads). */
+export const slashCommandSchema = z.object({
+  command: z.string().min(1),
+  text: z.string().default(''),
+  user_id: z.string().min(1),
+  user_name: z.string().optional(),
+  team_id: z.string().optional(),
+  channel_id: z.string().optional(),
+  response_url: z.string().optional(),
+  trigger_id: z.string().min(1),
+});
+export type SlashCommand = z.output<typeof slashCommandSchema>;
+
+const user = z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional(), team_id: z.string().optional() });
+
+const stateValues = z.record(
+  z.string(),
+  z.record(
+    z.string(),
+    z.object({ type: z.string(), value: z.string().nullish(), selected_option: z.object({ value: z.string() }).nullish() }).passthrough(),
+  ),
+);
+
+const view = z
+  .object({
+    id: z.string(),
+    callback_id: z.string().default(''),
+    private_metadata: z.string().default(''),
+    hash: z.string().optional(),
+    state: z.object({ values: stateValues }).default({ values: {} }),
+  })
+  .passthrough();
+
+const blockActions = z.object({
+  type: z.literal('block_actions'),
+  user,
+  trigger_id: z.string().optional(),
+  response_url: z.string().optional(),
+  container: z
+    .object({ type: z.string(), message_ts: z.string().optional(), channel_id: z.string().optional(), view_id: z.string().optional(), is_ephemeral: z.boolean().optional() })
+    .passthrough()
+    .optional(),
+  channel: z.object({ id: z.string() }).passthrough().optional(),
+  message: z.object({ ts: z.string() }).passthrough().optional(),
+  view: view.optional(),
+  actions: z
+    .array(
+      z
+        .object({ action_id: z.string(), block_id: z.string().optional(), value: z.string().optional(), selected_option: z.object({ value: z.string() }).nullish() })
+        .passthrough(),
+    )
+    .min(1),
+});
+
+const viewSubmission = z.object({ type: z.literal('view_submission'), user, trigger_id: z.string().optional(), view });
+const viewClosed = z.object({ type: z.literal('view_closed'), user, view });
+
+export const interactionSchema = z.discriminatedUnion('type', [blockActions, viewSubmission, viewClosed]);
+export type Interaction = z.output<typeof interactionSchema>;
+export type BlockAction = z.output<typeof blockActions>;
+export type ViewSubmission = z.output<typeof viewSubmission>;
+
+/** Reads the `payload` field of an interaction POST; a malformed one is a 400 with a reason. */
+export function parseInteraction(body: unknown): Interaction {
+  const payload = (body as { payload?: unknown } | undefined)?.payload;
+  if (typeof payload !== 'string') throw new SlackAdapterError('SLACK_PAYLOAD_INVALID', 'invalid', 'The interaction has no payload field.');
+  let json: unknown;
+  try {
+    json = JSON.parse(payload);
+  } catch (err) {
+    throw new SlackAdapterError('SLACK_PAYLOAD_INVALID', 'invalid', 'The interaction payload is not JSON.', { cause: err });
+  }
+  const parsed = interactionSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new SlackAdapterError('SLACK_PAYLOAD_INVALID', 'invalid', `Unsupported interaction: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
