@@ -21,7 +21,7 @@ export const RESERVED_USER_NAMES: readonly string[] = [
   'replication',
   'repl',
 ];
-const RESERVED_PREFIXES = ['mysql.', 'mariadb.', 'rds', 'aws', 'awsuser'];
+const RESERVED_PREFIXES = ['mysql.', 'mariadb.', 'rdsadmin', 'rdsrepl', 'rdsproxy', 'rdstopmgr', 'rds_superuser', 'aws_'];
 
 export function isReservedUserName(name: string): boolean {
   const n = name.toLowerCase();
@@ -85,7 +85,9 @@ export function dbUserName(
   for (let attempt = 0; attempt < 100; attempt++) {
     const s = attempt === 0 ? suffix : derive(suffix, attempt);
     const room = limit - prefix.length - 1 - s.length;
-    const head = local.slice(0, room).replace(/_+$/, '') || 'u';
+    let head = local.slice(0, room).replace(/_+$/, '') || 'u';
+    // A local part that itself reads as a reserved account (only possible without a prefix) gets `u_`.
+    if (isReservedUserName(`${prefix}${head}_`)) head = `u_${local}`.slice(0, room).replace(/_+$/, '');
     const name = `${prefix}${head}_${s}`;
     if (!takenSet.has(name) && !isReservedUserName(name)) return name;
   }
