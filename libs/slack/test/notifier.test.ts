@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import type { AccessRequest } from '@dbre/domain';
+import { closeRedis, closeWorker, createQueue, createRedis, type TypedQueue } from '@dbre/queue';
+import { captureLogger, testServices, uniqueName, waitFor } from '@dbre/testing';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startSlackStandIn, type SlackStandIn } from '../../../tools/slack-stand-in/src';
+import { createPendingStore, createSlackClient, createSlackDelivery, createSlackNotifier, createSlackNotifyWorker, type PendingStore } from '../src';
+
+const now = new Date();
+const request: AccessRequest = {
+  id: '01JZ0000000000000000000001',
+  requester: { slackUserId: 'U0ALICE', email: 'alice@example.com', displayName: 'Alice' },
+  target: { clusterId: 'orders-prod', database: 'orders', environment: 'prod' },
+  profile: 'read',
+  privileges: ['SELECT'],
+  durationMinutes: 60,
+  reason: 'investigate INC-1234 slow checkout',
+  approvalsRequired: 2,
+  approvals: [],
+  extensions: [],
+  requestedAt: now.toISOString(),
+  reviewExpiresAt: new Date(now.getTime() + 3600_000).toISOString(),
+  resources: {},
+  state: 'requested',
+  version: 1,
+  updatedAt: now.toISOString(),
+};
+
+describe('Slack notifier through the notify queue', () => {
+  let standIn: SlackStandIn;
+  let producer: Redis;
+  let workerConn: Redis;
+  let queue: TypedQueue<'notify'>;
+  let worker: Worker;
+  let store: PendingStore;
+  let current: AccessRequest = request;
+  const prefix = uniqueName('slacknotify');
+  const secrets = new Map<string, string>();
+
+  beforeAll(async () => {
+    standIn = await startSlackStandIn({ users: [{ id: 'U0ALICE', email: 'alice@example.com' }] });
+    producer = createRedis(testServices.redisUrl, 'producer');
+    workerConn = createRedis(testServices.redisUrl, 'worker');
+    await waitFor(() => producer.status === 'ready');
+    const { logger } = captureLogger();
+    queue = createQueue('notify', producer, { prefix });
+    store = createPendingStore(producer, { prefix, sealKey: randomBytes(32) });
+    const client = createSlackClient({ botToken: 'xoxb-test', slackApiUrl: standIn.url, logger });
+    const delivery = createSlackDelivery({
+      client,
+      store,
+      channels: { approvals: 'C0APPROVE', requests: 'C0REQUEST' },
+      loadRequest: async (id) => (id === current.id ? current : undefined),
+      secrets: { get: async (id) => secrets.get(id), put: async () => undefined, delete: async () => undefined },
+      logger,
+    });
+    worker = createSlackNotifyWorker({ connection: workerConn, prefix, logger, delivery, baseDelayMs: 20, maxDelayMs: 2000 });
+  });
+  afterAll(async () => {
+    await closeWorker(worker, 5000);
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await closeRedis(workerConn);
+    await closeRedis(producer);
+    await standIn.close();
+  });
+  beforeEach(() => standIn.reset());
+
+  const notifier = () => createSlackNotifier({ store, queue, logger: captureLogger().logger });
+
+  it('a 429 storm and a 500 outage delay messages but lose none and post none twice', async () => {
+    standIn.fail('chat.postMessage', { status: 429, retryAfterSeconds: 1, times: 12 });
+    standIn.fail('chat.postMessage', { status: 500, times: 4 });
+    const n = notifier();
+    const ids = Array.from({ length: 20 }, (_, i) => `storm:${prefix}:${i}`);
+    const started = Date.now();
+    // send() returns at once whatever Slack does: it only stores and enqueues.
+    await Promise.all(ids.map((id, i) => n.send({ id, kind: 'notice', to: 'U0ALICE', text: `message ${i}` })));
+    await n.send({ id: ids[0]!, kind: 'notice', to: 'U0ALICE', text: 'message 0' }); // a duplicate send
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    await waitFor(() => standIn.accepted('chat.postMessage').length >= 20, { timeoutMs: 40_000, what: '20 delivered messages' });
+    await new Promise((r) => setTimeout(r, 300)); // nothing more may arrive
+    const texts = standIn.accepted('chat.postMessage').map((c) => c.args['text']);
+    expect(texts.sort()).toEqual(ids.map((_, i) => `message ${i}`).sort());
+    expect(standIn.calls.filter((c) => c.status === 429)).toHaveLength(12);
+    expect(standIn.calls.filter((c) => c.status === 500)).toHaveLength(4);
+  });
+
+  it('announces a request: approvers channel, public thread, DM with Cancel; then updates it in place', async () => {
+    current = request;
+    await notifier().send({ id: `requested:${request.id}`, kind: 'requested', to: 'alice@example.com', text: 'requested', requestId: request.id });
+    await waitFor(() => standIn.accepted('chat.postMessage').length >= 3, { what: 'three posts' });
+    const [approvers, publicPost, dm] = standIn.accepted('chat.postMessage');
+    expect(approvers?.args).toMatchObject({ channel: 'C0APPROVE' });
+    const blocks = approvers?.args['blocks'] as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>;
+    expect(blocks.find((b) => b.type === 'actions')?.elements?.map((e) => [e.action_id, e.value])).toEqual([
+      ['access_approve', request.id],
+      ['access_deny', request.id],
+    ]);
+    expect(JSON.stringify(blocks)).toContain('Needs 2 approvals from different people: 0/2');
+    expect(publicPost?.args).toMatchObject({ channel: 'C0REQUEST' });
+    expect(dm?.args).toMatchObject({ channel: 'U0ALICE' });
+    expect(JSON.stringify(dm?.args['blocks'])).toContain('access_cancel');
+
+    current = { ...request, state: 'denied', decidedAt: new Date().toISOString(), denial: { by: { slackUserId: 'U0BOB', email: 'bob@example.com' }, at: new Date().toISOString(), reason: 'use the replica' }, version: 2 };
+    await notifier().send({ id: `denied:${request.id}`, kind: 'request.denied', to: 'alice@example.com', text: 'Your request was denied: use the replica', requestId: request.id });
+    await waitFor(() => standIn.accepted('chat.update').length >= 1 && standIn.accepted('chat.postMessage').length >= 6, { what: 'update, two thread posts and a DM' });
+    const update = standIn.accepted('chat.update')[0]!;
+    expect(update.args).toMatchObject({ channel: 'C0APPROVE', ts: approvers?.args['ts'] ?? expect.any(String) });
+    expect(JSON.stringify(update.args['blocks'])).toMatch(/Denied\*.*<@U0BOB>/);
+    expect(JSON.stringify(update.args['blocks'])).not.toContain('access_approve');
+    const threadPosts = standIn.accepted('chat.postMessage').slice(3).filter((c) => c.args['thread_ts']);
+    expect(threadPosts.map((c) => c.args['channel']).sort()).toEqual(['C0APPROVE', 'C0REQUEST']);
+  });
+
+  it('seals credentials at rest, DMs them with the connect command and End now / Extend, then forgets them', async () => {
+    const active: AccessRequest = {
+      ...request,
+      state: 'active',
+      endsAt: new Date(Date.now() + 3600_000).toISOString(),
+      resources: { dbUser: 'jit_alice_x1', connect: { host: '127.0.0.1', port: 40001 }, secretId: 'dbre/jit/x1', connectCommand: 'mysql -h 127.0.0.1 -P 40001 -u jit_alice_x1 -p orders' },
+      version: 5,
+    };
+    current = active;
+    secrets.set('dbre/jit/x1', 'S3cret-Pa55word-!xyz');
+    const id = `credentials:${request.id}`;
+    await notifier().send({ id, kind: 'credentials', to: 'alice@example.com', text: 'user jit_alice_x1 password S3cret-Pa55word-!xyz', requestId: request.id, sensitive: true });
+    const keys = await producer.keys(`${prefix}:slack:n:*`);
+    const raw = await Promise.all(keys.map((k) => producer.get(k)));
+    expect(raw.join('')).not.toContain('S3cret-Pa55word');
+
+    await waitFor(() => standIn.accepted('chat.postMessage').some((c) => c.args['channel'] === 'U0ALICE'), { what: 'credentials DM' });
+    const dm = standIn.accepted('chat.postMessage').find((c) => c.args['channel'] === 'U0ALICE')!;
+    const text = JSON.stringify(dm.args['blocks']);
+    expect(text).toContain('jit_alice_x1');
+    expect(text).toContain('S3cret-Pa55word-!xyz');
+    expect(text).toContain('mysql -h 127.0.0.1 -P 40001 -u jit_alice_x1 -p orders');
+    expect(text).toContain('access_end');
+    expect(text).toContain('access_extend');
+    await waitFor(async () => !(await producer.get(`${prefix}:slack:n:${id}`))?.includes('sealed'), { what: 'sealed payload forgotten' });
+  });
+});
