@@ -5,3 +5,5 @@ export { createOutboxNotifier, type LocalOutbox, type OutboxMessage } from './lo
 export { ensureLocalTables, LOCAL_TABLES, localTableName } from './local/local-tables';
 export { clusterTargets, createConfigInventory, createStaticInventory, type ConfigInventoryOptions } from './local/config-inventory';
 export { createFolderSink, SinkPathError, sinkPathSegments, type FolderSink } from './local/folder-sink';
+export * from './aws';
+export * from './select';

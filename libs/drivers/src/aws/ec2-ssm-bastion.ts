@@ -1,0 +1,283 @@
+import {
+  DescribeInstancesCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type EC2Client,
+  type Instance,
+  type RunInstancesCommandInput,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import { DescribeInstanceInformationCommand, GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { Bastion, BastionHandle, BastionInfo, BastionOpenInput } from '../ports';
+import { awsErrorName, pollWithBackoff, realClock, type BackoffOptions, type Clock } from './backoff';
+import { bastionUserData } from './bastion-user-data';
+
+/** Tag keys on every bastion (and its volume); IAM conditions in infra/ use the same keys. */
+export const BASTION_TAGS = {
+  managedBy: 'managed-by',
+  requestId: 'dbre:request-id',
+  requester: 'dbre:requester',
+  clusterId: 'dbre:cluster-id',
+  endsAt: 'dbre:ends-at',
+} as const;
+
+export interface Ec2SsmBastionOptions {
+  region: string;
+  /** One subnet per AZ, tried in order when EC2 has no capacity. */
+  subnetIds: readonly string[];
+  /** A group with no inbound rules (egress: 443 for SSM, the database port). */
+  securityGroupId: string;
+  /** Name (or ARN) of the instance profile carrying only AmazonSSMManagedInstanceCore. */
+  instanceProfile: string;
+  instanceType: string;
+  /** Public SSM parameter naming the latest AMI. */
+  amiParameter: string;
+  /** Value of the `managed-by` tag; the sweep and IAM conditions key on it. */
+  managedBy: string;
+  /** EBS encryption key; the account's default `aws/ebs` key when absent. */
+  kmsKeyId?: string;
+  graceMinutes: number;
+  /** Port the engineer's `aws ssm start-session` listens on locally. */
+  localPort: number;
+  online: BackoffOptions;
+  mysqlClientPackages?: readonly string[];
+}
+
+export const BASTION_DEFAULTS = {
+  instanceType: 't3.micro',
+  amiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+  managedBy: 'dbre-platform',
+  graceMinutes: 15,
+  localPort: 13306,
+  online: { initialDelayMs: 2_000, maxDelayMs: 15_000, timeoutMs: 300_000 },
+  mysqlClientPackages: ['mariadb105'],
+} as const;
+
+/** EC2 answers meaning "not here, try another AZ". */
+const CAPACITY_ERRORS = new Set([
+  'InsufficientInstanceCapacity',
+  'InsufficientHostCapacity',
+  'InsufficientCapacity',
+  'InsufficientFreeAddressesInSubnet',
+  'Unsupported',
+]);
+
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+const HOSTNAME = /^[A-Za-z0-9.-]{1,253}$/;
+
+export class BastionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BastionError';
+  }
+}
+
+/** Tag values allow letters, digits, spaces and `_ . : / = + - @` (max 256). */
+function tagValue(value: string): string {
+  return value.replace(/[^A-Za-z0-9 _.:/=+\-@]/g, '_').slice(0, 256);
+}
+
+function tagOf(tags: Tag[] | undefined, key: string): string | undefined {
+  return tags?.find((t) => t.Key === key)?.Value;
+}
+
+/**
+ * Bastion on AWS: an ephemeral EC2 instance reachable only through SSM port forwarding.
+ * Idempotent per request (ClientToken + a tag lookup), self-terminating at end + grace.
+ */
+export class Ec2SsmBastion implements Bastion {
+  private amiCache?: { id: string; at: number };
+
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly ssm: SSMClient,
+    private readonly options: Ec2SsmBastionOptions,
+    private readonly clock: Clock = realClock,
+  ) {
+    if (options.subnetIds.length === 0) throw new BastionError('Ec2SsmBastion needs at least one subnet id');
+  }
+
+  async open(input: BastionOpenInput): Promise<BastionHandle> {
+    if (!HOSTNAME.test(input.target.host)) throw new BastionError(`invalid target host ${JSON.stringify(input.target.host)}`);
+    if (input.endsAt.getTime() <= this.clock.now()) throw new BastionError(`request ${input.requestId} has already ended; no bastion opened`);
+    const instanceId = (await this.findByRequest(input.requestId)) ?? (await this.launch(input));
+    await this.waitOnline(instanceId, input.requestId);
+    return {
+      bastionId: instanceId,
+      connect: { host: '127.0.0.1', port: this.options.localPort },
+      connectCommand: this.connectCommand(instanceId, input.target.host, input.target.port),
+    };
+  }
+
+  async close(bastionId: string): Promise<void> {
+    if (!INSTANCE_ID.test(bastionId)) throw new BastionError(`not an EC2 instance id: ${JSON.stringify(bastionId)}`);
+    let instance: Instance | undefined;
+    try {
+      const out = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [bastionId] }));
+      instance = out.Reservations?.flatMap((r) => r.Instances ?? [])[0];
+    } catch (err) {
+      if (awsErrorName(err) === 'InvalidInstanceID.NotFound') return;
+      throw err;
+    }
+    if (!instance || instance.State?.Name === 'terminated' || instance.State?.Name === 'shutting-down') return;
+    if (tagOf(instance.Tags, BASTION_TAGS.managedBy) !== this.options.managedBy) {
+      throw new BastionError(`refusing to terminate ${bastionId}: it is not tagged ${BASTION_TAGS.managedBy}=${this.options.managedBy}`);
+    }
+    try {
+      await this.ec2.send(new TerminateInstancesCommand({ InstanceIds: [bastionId] }));
+    } catch (err) {
+      if (awsErrorName(err) === 'InvalidInstanceID.NotFound') return;
+      throw err;
+    }
+  }
+
+  async list(): Promise<BastionInfo[]> {
+    const found: BastionInfo[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await this.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: `tag:${BASTION_TAGS.managedBy}`, Values: [this.options.managedBy] },
+            { Name: 'instance-state-name', Values: LIVE_STATES },
+          ],
+          MaxResults: 1000,
+          NextToken,
+        }),
+      );
+      for (const instance of out.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
+        if (!instance.InstanceId) continue;
+        found.push({
+          bastionId: instance.InstanceId,
+          requestId: tagOf(instance.Tags, BASTION_TAGS.requestId) ?? '',
+          createdAt: instance.LaunchTime ?? new Date(0),
+        });
+      }
+      NextToken = out.NextToken;
+    } while (NextToken);
+    return found;
+  }
+
+  /** The command handed to the engineer; the host was validated as a plain hostname. */
+  connectCommand(instanceId: string, host: string, port: number): string {
+    const parameters = JSON.stringify({ host: [host], portNumber: [String(port)], localPortNumber: [String(this.options.localPort)] });
+    return [
+      'aws ssm start-session',
+      `--region ${this.options.region}`,
+      `--target ${instanceId}`,
+      '--document-name AWS-StartPortForwardingSessionToRemoteHost',
+      `--parameters '${parameters}'`,
+    ].join(' ');
+  }
+
+  private async findByRequest(requestId: string): Promise<string | undefined> {
+    const out = await this.ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: `tag:${BASTION_TAGS.managedBy}`, Values: [this.options.managedBy] },
+          { Name: `tag:${BASTION_TAGS.requestId}`, Values: [tagValue(requestId)] },
+          { Name: 'instance-state-name', Values: ['pending', 'running'] },
+        ],
+      }),
+    );
+    return out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId)?.InstanceId;
+  }
+
+  private async latestAmi(): Promise<string> {
+    if (this.amiCache && this.clock.now() - this.amiCache.at < 3_600_000) return this.amiCache.id;
+    const out = await this.ssm.send(new GetParameterCommand({ Name: this.options.amiParameter }));
+    const id = out.Parameter?.Value;
+    if (!id || !/^ami-[0-9a-f]+$/.test(id)) throw new BastionError(`SSM parameter ${this.options.amiParameter} holds no AMI id`);
+    this.amiCache = { id, at: this.clock.now() };
+    return id;
+  }
+
+  /** RunInstances in each subnet in turn while EC2 reports no capacity there. */
+  private async launch(input: BastionOpenInput): Promise<string> {
+    const imageId = await this.latestAmi();
+    const failures: string[] = [];
+    for (const [index, subnetId] of this.options.subnetIds.entries()) {
+      try {
+        const out = await this.ec2.send(new RunInstancesCommand(this.runInput(input, imageId, subnetId, index)));
+        const id = out.Instances?.[0]?.InstanceId;
+        if (!id) throw new BastionError(`RunInstances for request ${input.requestId} returned no instance`);
+        return id;
+      } catch (err) {
+        const name = awsErrorName(err);
+        if (!name || !CAPACITY_ERRORS.has(name)) throw err;
+        failures.push(`${subnetId}: ${name}`);
+      }
+    }
+    throw new BastionError(`no capacity for a ${this.options.instanceType} bastion in any configured subnet (${failures.join('; ')})`);
+  }
+
+  runInput(input: BastionOpenInput, imageId: string, subnetId: string, subnetIndex: number): RunInstancesCommandInput {
+    const tags: Tag[] = [
+      { Key: 'Name', Value: tagValue(`dbre-bastion-${input.requestId}`) },
+      { Key: BASTION_TAGS.managedBy, Value: this.options.managedBy },
+      { Key: BASTION_TAGS.requestId, Value: tagValue(input.requestId) },
+      { Key: BASTION_TAGS.requester, Value: tagValue(input.requester) },
+      { Key: BASTION_TAGS.clusterId, Value: tagValue(input.clusterId) },
+      { Key: BASTION_TAGS.endsAt, Value: input.endsAt.toISOString() },
+    ];
+    const userData = bastionUserData({
+      requestId: input.requestId,
+      endsAt: input.endsAt,
+      graceMinutes: this.options.graceMinutes,
+      mysqlClientPackages: this.options.mysqlClientPackages ?? BASTION_DEFAULTS.mysqlClientPackages,
+    });
+    const profile = this.options.instanceProfile.startsWith('arn:') ? { Arn: this.options.instanceProfile } : { Name: this.options.instanceProfile };
+    return {
+      // The request id makes a retried call return the first instance; a later subnet is a
+      // different launch, so it gets its own (still deterministic) token.
+      ClientToken: subnetIndex === 0 ? input.requestId : `${input.requestId}-${subnetIndex}`,
+      ImageId: imageId,
+      InstanceType: this.options.instanceType as RunInstancesCommandInput['InstanceType'],
+      MinCount: 1,
+      MaxCount: 1,
+      SubnetId: subnetId,
+      SecurityGroupIds: [this.options.securityGroupId],
+      IamInstanceProfile: profile,
+      InstanceInitiatedShutdownBehavior: 'terminate',
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
+      BlockDeviceMappings: [
+        {
+          DeviceName: '/dev/xvda',
+          Ebs: { Encrypted: true, DeleteOnTermination: true, VolumeType: 'gp3', ...(this.options.kmsKeyId ? { KmsKeyId: this.options.kmsKeyId } : {}) },
+        },
+      ],
+      UserData: Buffer.from(userData, 'utf8').toString('base64'),
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: tags },
+        { ResourceType: 'volume', Tags: tags },
+      ],
+    };
+  }
+
+  /** Bounded backoff until the SSM agent reports Online; otherwise terminate and fail. */
+  private async waitOnline(instanceId: string, requestId: string): Promise<void> {
+    const online = await pollWithBackoff(
+      async () => {
+        const out = await this.ssm.send(
+          new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }),
+        );
+        return out.InstanceInformationList?.some((i) => i.InstanceId === instanceId && i.PingStatus === 'Online') ?? false;
+      },
+      this.options.online,
+      this.clock,
+    );
+    if (online) return;
+    try {
+      await this.close(instanceId);
+    } catch (err) {
+      throw new BastionError(
+        `bastion ${instanceId} for request ${requestId} never came online in SSM within ${Math.round(this.options.online.timeoutMs / 1000)} s, and terminating it failed: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    throw new BastionError(
+      `bastion ${instanceId} for request ${requestId} never came online in SSM within ${Math.round(this.options.online.timeoutMs / 1000)} s; it was terminated`,
+    );
+  }
+}

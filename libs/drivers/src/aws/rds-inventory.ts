@@ -1,0 +1,189 @@
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type DBCluster, type RDSClient, type Tag } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import type { ClusterCredential, ClusterTarget, HostPort, Inventory } from '../ports';
+import { realClock, type Clock } from './backoff';
+
+/** Cluster tags the inventory reads. */
+export const RDS_TAGS = {
+  /** Overrides the cluster id (default: DBClusterIdentifier). */
+  clusterId: 'dbre:cluster-id',
+  environment: 'dbre:environment',
+  description: 'dbre:description',
+  /** Secret (name or ARN) with the admin login, instead of the RDS-managed master secret. */
+  adminSecret: 'dbre:admin-secret',
+  /** Secret with a read-only login for the doc-crawler. */
+  readerSecret: 'dbre:reader-secret',
+} as const;
+
+export interface RdsInventoryOptions {
+  regions: readonly string[];
+  /** Only clusters carrying this tag (and value) belong to the fleet. */
+  tagKey: string;
+  tagValue: string;
+  /**
+   * `resolve` reads admin/reader secrets; `omit` returns the master user name with an empty
+   * password, for services that never log in (their task roles then need no secret access).
+   */
+  credentials: 'resolve' | 'omit';
+  /** How long a list (and its secrets) is reused. */
+  cacheTtlMs: number;
+  /** Called for each cluster left out, with the reason (missing tag, unreadable secret...). */
+  onSkip?: (clusterIdentifier: string, reason: string) => void;
+}
+
+export interface RdsRegionClients {
+  rds: RDSClient;
+  secrets: SecretsManagerClient;
+}
+
+const CLUSTER_ID = /^[a-z][a-z0-9-]{1,62}$/;
+const ENVIRONMENTS = ['dev', 'stg', 'prod'] as const;
+const secretJson = z.object({ username: z.string().min(1), password: z.string() });
+
+function tag(tags: Tag[] | undefined, key: string): string | undefined {
+  return tags?.find((t) => t.Key === key)?.Value;
+}
+
+function engineOf(engine: string | undefined): ClusterTarget['engine'] | undefined {
+  if (engine === 'aurora-mysql') return 'aurora-mysql';
+  if (engine === 'mysql') return 'mysql';
+  if (engine === 'mariadb') return 'mariadb';
+  return undefined;
+}
+
+/** Inventory on AWS: Aurora MySQL clusters across regions, tagged as part of the fleet. */
+export class RdsInventory implements Inventory {
+  private cache?: { at: number; targets: ClusterTarget[] };
+  private loading?: Promise<ClusterTarget[]>;
+
+  constructor(
+    private readonly clients: (region: string) => RdsRegionClients,
+    private readonly options: RdsInventoryOptions,
+    private readonly clock: Clock = realClock,
+  ) {
+    if (options.regions.length === 0) throw new Error('RdsInventory needs at least one region');
+  }
+
+  async list(): Promise<ClusterTarget[]> {
+    if (this.cache && this.clock.now() - this.cache.at < this.options.cacheTtlMs) return this.cache.targets;
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  async get(clusterId: string): Promise<ClusterTarget | undefined> {
+    return (await this.list()).find((c) => c.id === clusterId);
+  }
+
+  private async load(): Promise<ClusterTarget[]> {
+    const perRegion = await Promise.all(this.options.regions.map((region) => this.loadRegion(region)));
+    const targets = perRegion.flat().sort((a, b) => a.id.localeCompare(b.id));
+    const seen = new Set<string>();
+    const unique = targets.filter((t) => {
+      if (seen.has(t.id)) {
+        this.options.onSkip?.(t.id, 'duplicate cluster id across regions; set a distinct dbre:cluster-id tag');
+        return false;
+      }
+      seen.add(t.id);
+      return true;
+    });
+    this.cache = { at: this.clock.now(), targets: unique };
+    return unique;
+  }
+
+  private async loadRegion(region: string): Promise<ClusterTarget[]> {
+    const { rds, secrets } = this.clients(region);
+    const clusters: DBCluster[] = [];
+    let Marker: string | undefined;
+    do {
+      const out = await rds.send(new DescribeDBClustersCommand({ Marker, MaxRecords: 100 }));
+      for (const cluster of out.DBClusters ?? []) {
+        if (tag(cluster.TagList, this.options.tagKey) === this.options.tagValue) clusters.push(cluster);
+      }
+      Marker = out.Marker;
+    } while (Marker);
+    if (clusters.length === 0) return [];
+    const instances = await this.instanceEndpoints(rds);
+    const targets = await Promise.all(clusters.map((c) => this.toTarget(c, instances, secrets)));
+    return targets.filter((t): t is ClusterTarget => t !== undefined);
+  }
+
+  /** Every instance endpoint of the region, by cluster (sessions are killed on each). */
+  private async instanceEndpoints(rds: RDSClient): Promise<Map<string, HostPort[]>> {
+    const byCluster = new Map<string, HostPort[]>();
+    let Marker: string | undefined;
+    do {
+      const out = await rds.send(new DescribeDBInstancesCommand({ Marker, MaxRecords: 100 }));
+      for (const instance of out.DBInstances ?? []) {
+        const cluster = instance.DBClusterIdentifier;
+        const host = instance.Endpoint?.Address;
+        if (!cluster || !host) continue;
+        const list = byCluster.get(cluster) ?? [];
+        list.push({ host, port: instance.Endpoint?.Port ?? 3306 });
+        byCluster.set(cluster, list);
+      }
+      Marker = out.Marker;
+    } while (Marker);
+    for (const list of byCluster.values()) list.sort((a, b) => a.host.localeCompare(b.host));
+    return byCluster;
+  }
+
+  private async toTarget(cluster: DBCluster, instances: Map<string, HostPort[]>, secrets: SecretsManagerClient): Promise<ClusterTarget | undefined> {
+    const identifier = cluster.DBClusterIdentifier ?? '(unnamed)';
+    const skip = (reason: string) => {
+      this.options.onSkip?.(identifier, reason);
+      return undefined;
+    };
+    const id = tag(cluster.TagList, RDS_TAGS.clusterId) ?? identifier;
+    if (!CLUSTER_ID.test(id)) return skip(`cluster id ${JSON.stringify(id)} is not lower-case letters, digits and dashes`);
+    const environment = tag(cluster.TagList, RDS_TAGS.environment);
+    if (!ENVIRONMENTS.includes(environment as (typeof ENVIRONMENTS)[number])) {
+      return skip(`tag ${RDS_TAGS.environment} must be dev, stg or prod (found ${JSON.stringify(environment)})`);
+    }
+    const engine = engineOf(cluster.Engine);
+    if (!engine) return skip(`engine ${cluster.Engine ?? '?'} is not MySQL-compatible`);
+    if (!cluster.Endpoint) return skip('cluster has no writer endpoint');
+    const port = cluster.Port ?? 3306;
+
+    let admin: ClusterCredential;
+    let reader: ClusterCredential | undefined;
+    const adminSecret = tag(cluster.TagList, RDS_TAGS.adminSecret) ?? cluster.MasterUserSecret?.SecretArn;
+    if (this.options.credentials === 'omit') {
+      admin = { user: cluster.MasterUsername ?? '', password: '' };
+    } else {
+      if (!adminSecret) return skip(`no admin credentials: no RDS-managed master secret and no ${RDS_TAGS.adminSecret} tag`);
+      try {
+        admin = await readCredential(secrets, adminSecret);
+        const readerSecret = tag(cluster.TagList, RDS_TAGS.readerSecret);
+        if (readerSecret) reader = await readCredential(secrets, readerSecret);
+      } catch (err) {
+        return skip(`cannot read credentials: ${(err as Error).message}`);
+      }
+    }
+    const description = tag(cluster.TagList, RDS_TAGS.description);
+    return {
+      id,
+      environment: environment as ClusterTarget['environment'],
+      engine,
+      ...(description ? { description } : {}),
+      endpoint: { host: cluster.Endpoint, port },
+      instances: instances.get(identifier) ?? [],
+      admin,
+      ...(reader ? { reader } : {}),
+    };
+  }
+}
+
+/** A login from a secret holding `{"username": ..., "password": ...}` (the RDS format). */
+async function readCredential(secrets: SecretsManagerClient, secretId: string): Promise<ClusterCredential> {
+  const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(out.SecretString ?? '');
+  } catch {
+    throw new Error(`secret ${secretId} is not JSON`);
+  }
+  const result = secretJson.safeParse(parsed);
+  if (!result.success) throw new Error(`secret ${secretId} lacks username/password`);
+  return { user: result.data.username, password: result.data.password };
+}

@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { dynamoEnv } from '@dbre/config';
+import { ConfigError, env } from '@dbre/service-kit';
+import { realClock, type Clock } from './aws/backoff';
+import { createAwsClients, type AwsClients } from './aws/clients';
+import { BASTION_DEFAULTS, Ec2SsmBastion } from './aws/ec2-ssm-bastion';
+import { RdsInventory } from './aws/rds-inventory';
+import { S3DocSink } from './aws/s3-doc-sink';
+import { SecretsManagerStore } from './aws/secrets-manager-store';
+import type { Bastion, DocSink, Inventory, SecretStore } from './ports';
+
+/** The parts chosen by configuration; the Notifier follows the Slack settings instead. */
+export interface Drivers {
+  inventory: Inventory;
+  bastion: Bastion;
+  secrets: SecretStore;
+  docs: DocSink;
+}
+export type DriverPart = keyof Drivers;
+export type DriverKind = 'local' | 'aws';
+export const DRIVER_PARTS: readonly DriverPart[] = ['inventory', 'bastion', 'secrets', 'docs'];
+
+const kind = z.enum(['local', 'aws']);
+const csv = (what: string) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .optional()
+    .describe(what);
+const optionalString = (what: string) => z.string().min(1).optional().describe(what);
+
+/** Environment variables for driver selection; spread into a service's schema. */
+export const driversEnv = {
+  DRIVERS: kind.default('local').describe('local (embedded stand-ins) or aws'),
+  DRIVER_INVENTORY: kind.optional().describe('local or aws; overrides DRIVERS for the inventory'),
+  DRIVER_BASTION: kind.optional().describe('local or aws; overrides DRIVERS for the bastion'),
+  DRIVER_SECRETS: kind.optional().describe('local or aws; overrides DRIVERS for the secret store'),
+  DRIVER_DOCS: kind.optional().describe('local or aws; overrides DRIVERS for the doc sink'),
+  AWS_REGION: dynamoEnv.AWS_REGION,
+  PLATFORM_TAG: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/).default('dbre-platform').describe('value of the managed-by tag on AWS resources'),
+  // Bastion (EC2 + SSM)
+  BASTION_SUBNET_IDS: csv('comma-separated subnet ids, one per AZ, tried in order (subnet-...)'),
+  BASTION_SECURITY_GROUP_ID: z.string().regex(/^sg-[0-9a-f]{8,17}$/).optional().describe('the bastion security group (sg-...), no inbound rules'),
+  BASTION_INSTANCE_PROFILE: optionalString('name or ARN of the bastion instance profile (SSM core only)'),
+  BASTION_INSTANCE_TYPE: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/).default(BASTION_DEFAULTS.instanceType).describe('an EC2 instance type, e.g. t3.micro'),
+  BASTION_AMI_PARAMETER: z.string().startsWith('/').default(BASTION_DEFAULTS.amiParameter).describe('public SSM parameter with the AMI id'),
+  BASTION_KMS_KEY_ID: optionalString('KMS key for the root volume (default: aws/ebs)'),
+  BASTION_GRACE_MINUTES: env.int(BASTION_DEFAULTS.graceMinutes),
+  BASTION_LOCAL_PORT: env.port(BASTION_DEFAULTS.localPort),
+  BASTION_ONLINE_TIMEOUT_MS: env.ms(BASTION_DEFAULTS.online.timeoutMs),
+  // Secrets Manager
+  SECRETS_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{0,64}$/).default('dbre/').describe('prefix of every secret name, e.g. dbre/'),
+  SECRETS_KMS_KEY_ID: optionalString('KMS key for secrets (default: aws/secretsmanager)'),
+  // RDS inventory
+  RDS_REGIONS: csv('comma-separated regions to list clusters in (default: AWS_REGION)'),
+  RDS_FLEET_TAG: z.string().regex(/^[^=]+=.*$/).default('dbre:fleet=true').describe('key=value tag marking a cluster as part of the fleet'),
+  RDS_INVENTORY_CREDENTIALS: z.enum(['resolve', 'omit']).default('resolve').describe('resolve (read admin secrets) or omit (services that never log in)'),
+  RDS_INVENTORY_CACHE_MS: env.ms(60_000),
+  // S3 doc sink
+  DOCS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/).optional().describe('the docs S3 bucket name'),
+  DOCS_PREFIX: z.string().regex(/^(|[A-Za-z0-9._@=+/-]*\/)$/).default('').describe('key prefix, empty or ending with /'),
+  DOCS_S3_ENDPOINT: z.url().optional().describe('an S3 endpoint URL (tests, S3-compatible stores); unset on AWS'),
+  DOCS_S3_FORCE_PATH_STYLE: env.bool(false),
+};
+
+export const driversConfig = z.object(driversEnv);
+export type DriversConfig = z.output<typeof driversConfig>;
+
+const OVERRIDE: Record<DriverPart, keyof DriversConfig> = {
+  inventory: 'DRIVER_INVENTORY',
+  bastion: 'DRIVER_BASTION',
+  secrets: 'DRIVER_SECRETS',
+  docs: 'DRIVER_DOCS',
+};
+
+/** Which implementation each part uses: the per-part override, else DRIVERS. */
+export function driverChoice(config: DriversConfig, part: DriverPart): DriverKind {
+  return (config[OVERRIDE[part]] as DriverKind | undefined) ?? config.DRIVERS;
+}
+
+/** Variables an AWS part cannot run without. */
+const REQUIRED: Record<DriverPart, Array<keyof DriversConfig>> = {
+  inventory: [],
+  bastion: ['BASTION_SUBNET_IDS', 'BASTION_SECURITY_GROUP_ID', 'BASTION_INSTANCE_PROFILE'],
+  secrets: [],
+  docs: ['DOCS_BUCKET'],
+};
+
+/** Problems with the configuration of the given parts, as `VARIABLE: message` lines. */
+export function driverProblems(config: DriversConfig, parts: readonly DriverPart[]): Array<{ variable: keyof DriversConfig; message: string }> {
+  const problems: Array<{ variable: keyof DriversConfig; message: string }> = [];
+  for (const part of parts) {
+    if (driverChoice(config, part) !== 'aws') continue;
+    for (const variable of REQUIRED[part]) {
+      const value = config[variable];
+      if (value === undefined || (Array.isArray(value) && value.length === 0)) {
+        problems.push({ variable, message: `required when the ${part} driver is aws (${driversEnv[variable].description ?? ''})` });
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * A refinement for a service's schema, so `loadConfigOrExit` reports missing AWS settings with
+ * every other problem at start-up: `z.object({...driversEnv}).superRefine(checkDrivers(['bastion']))`.
+ */
+export function checkDrivers(parts: readonly DriverPart[]) {
+  return (config: DriversConfig, ctx: z.RefinementCtx): void => {
+    for (const p of driverProblems(config, parts)) ctx.addIssue({ code: 'custom', path: [p.variable], message: p.message });
+  };
+}
+
+/** Factories for the local implementations, written elsewhere; only the needed ones are called. */
+export type LocalDriverFactories = { [K in DriverPart]?: () => Drivers[K] | Promise<Drivers[K]> };
+
+export interface SelectOptions {
+  clients?: AwsClients;
+  clock?: Clock;
+  /** Clusters the RDS inventory leaves out, and why. */
+  onInventorySkip?: (cluster: string, reason: string) => void;
+}
+
+/** The AWS implementation of one part, from validated configuration. */
+export function createAwsDriver<K extends DriverPart>(part: K, config: DriversConfig, options: SelectOptions = {}): Drivers[K] {
+  const clients = options.clients ?? createAwsClients();
+  const clock = options.clock ?? realClock;
+  const region = config.AWS_REGION;
+  const made: { [P in DriverPart]: () => Drivers[P] } = {
+    bastion: () =>
+      new Ec2SsmBastion(
+        clients.ec2(region),
+        clients.ssm(region),
+        {
+          region,
+          subnetIds: config.BASTION_SUBNET_IDS ?? [],
+          securityGroupId: config.BASTION_SECURITY_GROUP_ID ?? '',
+          instanceProfile: config.BASTION_INSTANCE_PROFILE ?? '',
+          instanceType: config.BASTION_INSTANCE_TYPE,
+          amiParameter: config.BASTION_AMI_PARAMETER,
+          managedBy: config.PLATFORM_TAG,
+          ...(config.BASTION_KMS_KEY_ID ? { kmsKeyId: config.BASTION_KMS_KEY_ID } : {}),
+          graceMinutes: config.BASTION_GRACE_MINUTES,
+          localPort: config.BASTION_LOCAL_PORT,
+          online: { ...BASTION_DEFAULTS.online, timeoutMs: config.BASTION_ONLINE_TIMEOUT_MS },
+        },
+        clock,
+      ),
+    secrets: () =>
+      new SecretsManagerStore(clients.secrets(region), {
+        namePrefix: config.SECRETS_NAME_PREFIX,
+        managedBy: config.PLATFORM_TAG,
+        ...(config.SECRETS_KMS_KEY_ID ? { kmsKeyId: config.SECRETS_KMS_KEY_ID } : {}),
+      }),
+    inventory: () => {
+      const eq = config.RDS_FLEET_TAG.indexOf('=');
+      return new RdsInventory(
+        (r) => ({ rds: clients.rds(r), secrets: clients.secrets(r) }),
+        {
+          regions: config.RDS_REGIONS?.length ? config.RDS_REGIONS : [region],
+          tagKey: config.RDS_FLEET_TAG.slice(0, eq),
+          tagValue: config.RDS_FLEET_TAG.slice(eq + 1),
+          credentials: config.RDS_INVENTORY_CREDENTIALS,
+          cacheTtlMs: config.RDS_INVENTORY_CACHE_MS,
+          ...(options.onInventorySkip ? { onSkip: options.onInventorySkip } : {}),
+        },
+        clock,
+      );
+    },
+    docs: () =>
+      new S3DocSink(
+        clients.s3(region, {
+          ...(config.DOCS_S3_ENDPOINT ? { endpoint: config.DOCS_S3_ENDPOINT } : {}),
+          forcePathStyle: config.DOCS_S3_FORCE_PATH_STYLE,
+        }),
+        { bucket: config.DOCS_BUCKET ?? '', prefix: config.DOCS_PREFIX },
+      ),
+  };
+  return made[part]();
+}
+
+/**
+ * Builds the parts a service needs, each local or AWS as configured. Throws ConfigError (every
+ * problem at once) when an AWS part lacks settings or a local factory is missing.
+ */
+export async function selectDrivers<P extends DriverPart>(
+  config: DriversConfig,
+  parts: readonly P[],
+  local: LocalDriverFactories,
+  options: SelectOptions = {},
+): Promise<Pick<Drivers, P> & { choices: Record<P, DriverKind> }> {
+  const problems = driverProblems(config, parts).map((p) => `${p.variable}: ${p.message}`);
+  for (const part of parts) {
+    if (driverChoice(config, part) === 'local' && !local[part]) problems.push(`${OVERRIDE[part]}: no local ${part} driver is available in this service; use aws`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const clients = options.clients ?? createAwsClients();
+  const result = { choices: {} } as Pick<Drivers, P> & { choices: Record<P, DriverKind> };
+  for (const part of parts) {
+    const choice = driverChoice(config, part);
+    result.choices[part] = choice;
+    const factory = local[part] as (() => Drivers[P] | Promise<Drivers[P]>) | undefined;
+    (result as Record<P, unknown>)[part] =
+      choice === 'aws' || !factory ? createAwsDriver(part, config, { ...options, clients }) : await factory();
+  }
+  return result;
+}

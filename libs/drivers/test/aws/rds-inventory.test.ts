@@ -1,0 +1,147 @@
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { RdsInventory, type RdsInventoryOptions } from '../../src/aws';
+import { fakeClock } from './fake-clock';
+
+const rds = mockClient(RDSClient);
+const sm = mockClient(SecretsManagerClient);
+
+const fleet = [{ Key: 'dbre:fleet', Value: 'true' }];
+const cluster = (id: string, extra: Record<string, unknown> = {}, tags: Array<{ Key: string; Value: string }> = []) => ({
+  DBClusterIdentifier: id,
+  Engine: 'aurora-mysql',
+  Endpoint: `${id}.cluster-abc.eu-west-1.rds.amazonaws.com`,
+  Port: 3306,
+  MasterUsername: 'admin',
+  MasterUserSecret: { SecretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-${id}` },
+  TagList: [...fleet, { Key: 'dbre:environment', Value: 'prod' }, ...tags],
+  ...extra,
+});
+
+const options: RdsInventoryOptions = { regions: ['eu-west-1'], tagKey: 'dbre:fleet', tagValue: 'true', credentials: 'resolve', cacheTtlMs: 60_000 };
+const clients = () => ({ rds: new RDSClient({ region: 'eu-west-1' }), secrets: new SecretsManagerClient({ region: 'eu-west-1' }) });
+
+beforeEach(() => {
+  rds.reset();
+  sm.reset();
+  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
+  sm.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => ({
+    SecretString: JSON.stringify({ username: 'admin', password: `pw-of-${input.SecretId.split(':').pop()}` }),
+  }));
+});
+
+describe('RdsInventory', () => {
+  it('pages through DescribeDBClusters, keeps tagged clusters and reads their master secrets', async () => {
+    rds
+      .on(DescribeDBClustersCommand)
+      .resolvesOnce({ DBClusters: [cluster('orders'), cluster('untagged', { TagList: [] })], Marker: 'm2' })
+      .resolvesOnce({ DBClusters: [cluster('billing', {}, [{ Key: 'dbre:description', Value: 'Billing' }])] });
+    rds.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        { DBClusterIdentifier: 'orders', Endpoint: { Address: 'orders-2.abc.eu-west-1.rds.amazonaws.com', Port: 3306 } },
+        { DBClusterIdentifier: 'orders', Endpoint: { Address: 'orders-1.abc.eu-west-1.rds.amazonaws.com', Port: 3306 } },
+        { DBClusterIdentifier: 'other', Endpoint: { Address: 'other-1', Port: 3306 } },
+      ],
+    });
+    const list = await new RdsInventory(clients, options).list();
+    expect(rds).toHaveReceivedNthSpecificCommandWith(1, DescribeDBClustersCommand, { Marker: undefined, MaxRecords: 100 });
+    expect(rds).toHaveReceivedNthSpecificCommandWith(2, DescribeDBClustersCommand, { Marker: 'm2', MaxRecords: 100 });
+    expect(sm).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-orders' });
+    expect(list).toEqual([
+      {
+        id: 'billing',
+        environment: 'prod',
+        engine: 'aurora-mysql',
+        description: 'Billing',
+        endpoint: { host: 'billing.cluster-abc.eu-west-1.rds.amazonaws.com', port: 3306 },
+        instances: [],
+        admin: { user: 'admin', password: 'pw-of-rds!cluster-billing' },
+      },
+      {
+        id: 'orders',
+        environment: 'prod',
+        engine: 'aurora-mysql',
+        endpoint: { host: 'orders.cluster-abc.eu-west-1.rds.amazonaws.com', port: 3306 },
+        instances: [
+          { host: 'orders-1.abc.eu-west-1.rds.amazonaws.com', port: 3306 },
+          { host: 'orders-2.abc.eu-west-1.rds.amazonaws.com', port: 3306 },
+        ],
+        admin: { user: 'admin', password: 'pw-of-rds!cluster-orders' },
+      },
+    ]);
+  });
+
+  it('prefers a configured admin secret and reads a reader secret, per cluster tag', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        cluster('orders', { MasterUserSecret: undefined }, [
+          { Key: 'dbre:admin-secret', Value: 'dbre/admin/orders' },
+          { Key: 'dbre:reader-secret', Value: 'dbre/reader/orders' },
+          { Key: 'dbre:cluster-id', Value: 'orders-prod' },
+        ]),
+      ],
+    });
+    const [target] = await new RdsInventory(clients, options).list();
+    expect(target).toMatchObject({ id: 'orders-prod', admin: { password: 'pw-of-dbre/admin/orders' }, reader: { user: 'admin', password: 'pw-of-dbre/reader/orders' } });
+  });
+
+  it('lists in every configured region with that region\'s clients', async () => {
+    rds.on(DescribeDBClustersCommand).callsFake(async () => ({ DBClusters: [] }));
+    const regions: string[] = [];
+    const inventory = new RdsInventory(
+      (region) => {
+        regions.push(region);
+        return { rds: new RDSClient({ region }), secrets: new SecretsManagerClient({ region }) };
+      },
+      { ...options, regions: ['eu-west-1', 'us-east-1'] },
+    );
+    await inventory.list();
+    expect(regions.sort()).toEqual(['eu-west-1', 'us-east-1']);
+    expect(rds).toHaveReceivedCommandTimes(DescribeDBClustersCommand, 2);
+  });
+
+  it('skips clusters it cannot use, saying why, without failing the whole list', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        cluster('ok'),
+        cluster('noenv', { TagList: fleet }),
+        cluster('postgres', { Engine: 'aurora-postgresql' }),
+        cluster('nosecret', { MasterUserSecret: undefined }),
+        cluster('badsecret', { MasterUserSecret: { SecretArn: 'bad' } }),
+        cluster('Bad_Name'),
+      ],
+    });
+    sm.on(GetSecretValueCommand, { SecretId: 'bad' }).resolves({ SecretString: 'not json' });
+    const skipped: string[] = [];
+    const list = await new RdsInventory(clients, { ...options, onSkip: (id, why) => skipped.push(`${id}: ${why}`) }).list();
+    expect(list.map((c) => c.id)).toEqual(['ok']);
+    expect(skipped.sort()).toEqual([
+      'Bad_Name: cluster id "Bad_Name" is not lower-case letters, digits and dashes',
+      'badsecret: cannot read credentials: secret bad is not JSON',
+      'noenv: tag dbre:environment must be dev, stg or prod (found undefined)',
+      'nosecret: no admin credentials: no RDS-managed master secret and no dbre:admin-secret tag',
+      'postgres: engine aurora-postgresql is not MySQL-compatible',
+    ]);
+  });
+
+  it('omits credentials when told to, reading no secret at all', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [cluster('orders')] });
+    const [target] = await new RdsInventory(clients, { ...options, credentials: 'omit' }).list();
+    expect(target?.admin).toEqual({ user: 'admin', password: '' });
+    expect(sm).not.toHaveReceivedCommand(GetSecretValueCommand);
+  });
+
+  it('reuses a list for the cache period and finds clusters by id', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [cluster('orders')] });
+    const clock = fakeClock(0);
+    const inventory = new RdsInventory(clients, options, clock);
+    await expect(inventory.get('orders')).resolves.toMatchObject({ id: 'orders' });
+    await expect(inventory.get('nope')).resolves.toBeUndefined();
+    expect(rds).toHaveReceivedCommandTimes(DescribeDBClustersCommand, 1);
+    await clock.sleep(60_000);
+    await inventory.list();
+    expect(rds).toHaveReceivedCommandTimes(DescribeDBClustersCommand, 2);
+  });
+});

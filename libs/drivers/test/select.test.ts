@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { ConfigError, parseConfig } from '@dbre/service-kit';
+import { Ec2SsmBastion, RdsInventory, S3DocSink, SecretsManagerStore } from '../src/aws';
+import { checkDrivers, driverChoice, driversConfig, driversEnv, selectDrivers, type Drivers } from '../src/select';
+import type { Bastion, DocSink, Inventory, SecretStore } from '../src/ports';
+
+const awsEnv = {
+  DRIVERS: 'aws',
+  AWS_REGION: 'eu-west-1',
+  BASTION_SUBNET_IDS: 'subnet-0aaaaaaaaaaaaaaaa, subnet-0bbbbbbbbbbbbbbbb',
+  BASTION_SECURITY_GROUP_ID: 'sg-0123456789abcdef0',
+  BASTION_INSTANCE_PROFILE: 'dbre-bastion',
+  DOCS_BUCKET: 'dbre-docs-123456789012',
+};
+
+const fakeLocal = {
+  inventory: (): Inventory => ({ list: async () => [], get: async () => undefined }),
+  bastion: (): Bastion => ({ open: async () => ({ bastionId: 'l', connect: { host: '127.0.0.1', port: 1 }, connectCommand: '' }), close: async () => {}, list: async () => [] }),
+  secrets: (): SecretStore => ({ put: async () => {}, get: async () => undefined, delete: async () => {} }),
+  docs: async (): Promise<DocSink> => ({ write: async () => 'written', read: async () => undefined, list: async () => [] }),
+};
+const ALL: Array<keyof Drivers> = ['inventory', 'bastion', 'secrets', 'docs'];
+
+describe('driver selection', () => {
+  it('defaults to the local drivers, calling only the factories asked for', async () => {
+    const config = driversConfig.parse({});
+    const calls: string[] = [];
+    const drivers = await selectDrivers(config, ['inventory', 'secrets'], {
+      inventory: () => (calls.push('inventory'), fakeLocal.inventory()),
+      secrets: () => (calls.push('secrets'), fakeLocal.secrets()),
+      bastion: () => {
+        throw new Error('not needed');
+      },
+    });
+    expect(calls).toEqual(['inventory', 'secrets']);
+    expect(drivers.choices).toEqual({ inventory: 'local', secrets: 'local' });
+    expect(drivers).not.toHaveProperty('bastion');
+  });
+
+  it('DRIVERS=aws selects every AWS implementation', async () => {
+    const config = driversConfig.parse(awsEnv);
+    const drivers = await selectDrivers(config, ALL, {});
+    expect(drivers.inventory).toBeInstanceOf(RdsInventory);
+    expect(drivers.bastion).toBeInstanceOf(Ec2SsmBastion);
+    expect(drivers.secrets).toBeInstanceOf(SecretsManagerStore);
+    expect(drivers.docs).toBeInstanceOf(S3DocSink);
+    expect(drivers.choices).toEqual({ inventory: 'aws', bastion: 'aws', secrets: 'aws', docs: 'aws' });
+    expect((drivers.bastion as Ec2SsmBastion).connectCommand('i-0123456789abcdef0', 'db.example', 3306)).toContain('--region eu-west-1');
+  });
+
+  it('per-part overrides win over DRIVERS', async () => {
+    const config = driversConfig.parse({ ...awsEnv, DRIVER_BASTION: 'local', DRIVER_DOCS: 'local' });
+    expect(ALL.map((p) => driverChoice(config, p))).toEqual(['aws', 'local', 'aws', 'local']);
+    const drivers = await selectDrivers(config, ALL, fakeLocal);
+    expect(drivers.bastion).not.toBeInstanceOf(Ec2SsmBastion);
+    expect(drivers.inventory).toBeInstanceOf(RdsInventory);
+    const mixed = driversConfig.parse({ DRIVER_SECRETS: 'aws' });
+    expect(ALL.map((p) => driverChoice(mixed, p))).toEqual(['local', 'local', 'aws', 'local']);
+  });
+
+  it('names every missing AWS setting at once, only for the parts a service uses', async () => {
+    const config = driversConfig.parse({ DRIVERS: 'aws' });
+    const error = await selectDrivers(config, ALL, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'BASTION_SUBNET_IDS: required when the bastion driver is aws (comma-separated subnet ids, one per AZ, tried in order (subnet-...))',
+      'BASTION_SECURITY_GROUP_ID: required when the bastion driver is aws (the bastion security group (sg-...), no inbound rules)',
+      'BASTION_INSTANCE_PROFILE: required when the bastion driver is aws (name or ARN of the bastion instance profile (SSM core only))',
+      'DOCS_BUCKET: required when the docs driver is aws (the docs S3 bucket name)',
+    ]);
+    // A service needing only the inventory and secrets starts with no further settings.
+    await expect(selectDrivers(config, ['inventory', 'secrets'], {})).resolves.toBeDefined();
+  });
+
+  it('reports a missing local factory', async () => {
+    await expect(selectDrivers(driversConfig.parse({}), ['docs'], {})).rejects.toThrow('DRIVER_DOCS: no local docs driver is available in this service; use aws');
+  });
+
+  it('refuses bad values with the expected form, through a service schema at start-up', () => {
+    const schema = z.object({ ...driversEnv }).superRefine(checkDrivers(['bastion']));
+    let error: unknown;
+    try {
+      parseConfig(schema, { DRIVERS: 'cloud', BASTION_SECURITY_GROUP_ID: 'default' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('DRIVERS:');
+    expect((error as ConfigError).message).toContain('(expected: local (embedded stand-ins) or aws)');
+    expect((error as ConfigError).message).toContain('BASTION_SECURITY_GROUP_ID:');
+
+    let refined: unknown;
+    try {
+      parseConfig(schema, { DRIVERS: 'aws', BASTION_SECURITY_GROUP_ID: 'sg-0123456789abcdef0', BASTION_INSTANCE_PROFILE: 'p' });
+    } catch (err) {
+      refined = err;
+    }
+    expect((refined as ConfigError).problems).toEqual([
+      'BASTION_SUBNET_IDS: missing (expected: comma-separated subnet ids, one per AZ, tried in order (subnet-...))',
+    ]);
+    expect(parseConfig(schema, { ...awsEnv }).BASTION_SUBNET_IDS).toEqual(['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb']);
+  });
+});
