@@ -106,4 +106,6 @@ export interface DocSink {
   write(path: string, content: string | Buffer, contentType: string): Promise<SinkWriteResult>;
   read(path: string): Promise<Buffer | undefined>;
   list(prefix: string): Promise<string[]>;
+  /** Deletes a page that is no longer generated (a dropped table); optional, false when absent. */
+  remove?(path: string): Promise<boolean>;
 }
