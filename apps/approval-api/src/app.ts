@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis';
+import type { AccessPolicy } from '@dbre/domain';
+import type { Notifier } from '@dbre/drivers';
+import type { TypedQueue } from '@dbre/queue';
 import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
-import { dynamoCheck, type Dynamo } from '@dbre/store';
+import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
+import { requireBearer } from './auth';
 import { registerRoutes } from './routes';
 
 export interface ApprovalApiDeps {
@@ -8,6 +12,16 @@ export interface ApprovalApiDeps {
   lifecycle: Lifecycle;
   redis: Redis;
   dynamo: Dynamo;
+  requests: RequestRepository;
+  audit: AuditLog;
+  policy: AccessPolicy;
+  notifier: Notifier;
+  queues: { provision: TypedQueue<'provision'>; warn: TypedQueue<'warn'>; revoke: TypedQueue<'revoke'> };
+  /** Tool name -> bearer token. */
+  tokens: ReadonlyMap<string, string>;
+  /** One policy minute in ms (60 000 except in tests and the benchmark). */
+  minuteMs: number;
+  clock?: () => Date;
 }
 
 export async function buildApp(deps: ApprovalApiDeps): Promise<HttpApp> {
@@ -16,8 +30,12 @@ export async function buildApp(deps: ApprovalApiDeps): Promise<HttpApp> {
     logger: deps.logger,
     lifecycle: deps.lifecycle,
     readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)],
-    openapi: { title: 'dbre approval-api' },
+    openapi: {
+      title: 'dbre approval-api',
+      description: 'Approve or deny access requests and extensions. Bearer token per tool; the acting approver in X-Acting-User.',
+    },
   });
+  requireBearer(app, deps.tokens);
   registerRoutes(app, deps);
   return app;
 }

@@ -1,17 +1,56 @@
-import { closeRedis, closeWorker, createRedis } from '@dbre/queue';
+import { parseSection, readPlatformFile } from '@dbre/config';
+import { accessPolicySchema } from '@dbre/domain';
+import { createConfigInventory, createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, parseSecretKey } from '@dbre/drivers';
+import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
-import { createDynamo } from '@dbre/store';
+import { createAuditLog, createDynamo, createRequestRepository } from '@dbre/store';
 import { buildApp } from './app';
 import { provisionerConfig } from './config';
+import { createGrantAdmin } from './grant-admin';
 import { createProvisionerWorkers } from './workers';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(provisionerConfig, process.env);
   const logger = createLogger({ name: 'provisioner', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const key = parseSecretKey(config.SECRET_STORE_KEY);
+  const policy = parseSection(config.PLATFORM_CONFIG, 'access', accessPolicySchema, readPlatformFile(config.PLATFORM_CONFIG));
+  const inventory = createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env });
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'worker', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
-  const workers = createProvisionerWorkers({ connection: redis, prefix: config.QUEUE_PREFIX, logger, concurrency: config.WORKER_CONCURRENCY });
+  const ctx = { prefix: config.QUEUE_PREFIX };
+  const queues = { warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx) };
+  const forwarders = await createForwarderHost({ dynamo, logger, redis, prefix: config.QUEUE_PREFIX, reconcileMs: config.FORWARDER_RECONCILE_MS });
+  const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
+  const workers = createProvisionerWorkers({
+    connection: redis,
+    prefix: config.QUEUE_PREFIX,
+    logger,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockMs: config.WORKER_LOCK_MS,
+    access: {
+      requests: createRequestRepository({ dynamo }),
+      audit: createAuditLog({ dynamo }),
+      policy,
+      inventory,
+      admin,
+      bastion: await createForwarderBastion({ dynamo, host: forwarders, redis, prefix: config.QUEUE_PREFIX }),
+      secrets: createLocalSecretStore({ dynamo, key }),
+      notifier: await createOutboxNotifier({ dynamo, key, logger }),
+      queues,
+      dynamo,
+      minuteMs: config.ACCESS_MINUTE_MS,
+      ...(config.FAULT_EXIT_AFTER_STEP
+        ? {
+            onStep: (step: string, requestId: string) => {
+              if (step !== config.FAULT_EXIT_AFTER_STEP) return;
+              logger.warn({ step, requestId }, 'FAULT_EXIT_AFTER_STEP: exiting now');
+              process.exit(86);
+            },
+          }
+        : {}),
+    },
+  });
   const app = await buildApp({ logger, lifecycle, redis, dynamo });
   await startService({
     app,
@@ -22,6 +61,9 @@ async function main(): Promise<void> {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     stopWork: workers.map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
     close: [
+      { name: 'forwarders', run: () => forwarders.close() },
+      { name: 'queues', run: () => Promise.all([queues.warn.close(), queues.revoke.close()]) },
+      { name: 'mysql', run: () => admin.close() },
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'dynamodb', run: async () => dynamo.close() },
     ],

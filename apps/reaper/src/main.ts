@@ -1,17 +1,51 @@
-import { closeRedis, closeWorker, createRedis } from '@dbre/queue';
+import { parseSection, readPlatformFile } from '@dbre/config';
+import { accessPolicySchema } from '@dbre/domain';
+import { createConfigInventory, createForwarderBastion, createLocalSecretStore, createOutboxNotifier, parseSecretKey } from '@dbre/drivers';
+import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
-import { createDynamo } from '@dbre/store';
+import { createAuditLog, createDynamo, createRequestRepository } from '@dbre/store';
 import { buildApp } from './app';
 import { reaperConfig } from './config';
+import { createGrantAdmin } from './grant-admin';
 import { createReaperWorkers } from './workers';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(reaperConfig, process.env);
   const logger = createLogger({ name: 'reaper', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const key = parseSecretKey(config.SECRET_STORE_KEY);
+  const policy = parseSection(config.PLATFORM_CONFIG, 'access', accessPolicySchema, readPlatformFile(config.PLATFORM_CONFIG));
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'worker', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
-  const workers = createReaperWorkers({ connection: redis, prefix: config.QUEUE_PREFIX, logger, concurrency: config.WORKER_CONCURRENCY });
+  const ctx = { prefix: config.QUEUE_PREFIX };
+  const queues = {
+    provision: createQueue('provision', redis, ctx),
+    warn: createQueue('warn', redis, ctx),
+    revoke: createQueue('revoke', redis, ctx),
+    sweep: createQueue('sweep', redis, ctx),
+  };
+  const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
+  const reaper = await createReaperWorkers({
+    connection: redis,
+    prefix: config.QUEUE_PREFIX,
+    logger,
+    concurrency: config.WORKER_CONCURRENCY,
+    sweepEveryMs: config.SWEEP_EVERY_MS,
+    stuckAfterMs: config.STUCK_AFTER_MS,
+    access: {
+      requests: createRequestRepository({ dynamo }),
+      audit: createAuditLog({ dynamo }),
+      policy,
+      inventory: createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }),
+      admin,
+      // No forwarder host here: closing records the bastion closed; the provisioner's host cuts it.
+      bastion: await createForwarderBastion({ dynamo, redis, prefix: config.QUEUE_PREFIX }),
+      secrets: createLocalSecretStore({ dynamo, key }),
+      notifier: await createOutboxNotifier({ dynamo, key, logger }),
+      queues,
+      minuteMs: config.ACCESS_MINUTE_MS,
+    },
+  });
   const app = await buildApp({ logger, lifecycle, redis, dynamo });
   await startService({
     app,
@@ -20,8 +54,13 @@ async function main(): Promise<void> {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    stopWork: workers.map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
+    stopWork: [
+      { name: 'sweep-watchdog', run: async () => reaper.stop() },
+      ...reaper.workers.map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
+    ],
     close: [
+      { name: 'queues', run: () => Promise.all(Object.values(queues).map((q) => q.close())) },
+      { name: 'mysql', run: () => admin.close() },
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'dynamodb', run: async () => dynamo.close() },
     ],

@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis';
+import type { AccessPolicy } from '@dbre/domain';
+import type { Inventory, LocalOutbox } from '@dbre/drivers';
+import type { TypedQueue } from '@dbre/queue';
 import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
-import { dynamoCheck, type Dynamo } from '@dbre/store';
+import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
+import { requireBearer } from './auth';
 import { registerRoutes } from './routes';
 
 export interface RequestApiDeps {
@@ -8,6 +12,17 @@ export interface RequestApiDeps {
   lifecycle: Lifecycle;
   redis: Redis;
   dynamo: Dynamo;
+  requests: RequestRepository;
+  audit: AuditLog;
+  policy: AccessPolicy;
+  inventory: Inventory;
+  outbox: LocalOutbox;
+  queues: { revoke: TypedQueue<'revoke'> };
+  /** Tool name -> bearer token. */
+  tokens: ReadonlyMap<string, string>;
+  /** One policy minute in ms (60 000 except in tests and the benchmark). */
+  minuteMs: number;
+  clock?: () => Date;
 }
 
 export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
@@ -16,8 +31,12 @@ export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
     logger: deps.logger,
     lifecycle: deps.lifecycle,
     readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)],
-    openapi: { title: 'dbre request-api' },
+    openapi: {
+      title: 'dbre request-api',
+      description: 'Ask for just-in-time database access, follow it, extend or end it, read your outbox. Bearer token per tool; the acting person in X-Acting-User.',
+    },
   });
+  requireBearer(app, deps.tokens);
   registerRoutes(app, deps);
   return app;
 }

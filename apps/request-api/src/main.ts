@@ -1,16 +1,35 @@
-import { closeRedis, createRedis } from '@dbre/queue';
+import { parseSection, readPlatformFile } from '@dbre/config';
+import { accessPolicySchema } from '@dbre/domain';
+import { createConfigInventory, createOutboxNotifier, parseSecretKey } from '@dbre/drivers';
+import { closeRedis, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
-import { createDynamo } from '@dbre/store';
+import { createAuditLog, createDynamo, createRequestRepository } from '@dbre/store';
 import { buildApp } from './app';
 import { requestApiConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(requestApiConfig, process.env);
   const logger = createLogger({ name: 'request-api', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const key = parseSecretKey(config.SECRET_STORE_KEY);
+  const policy = parseSection(config.PLATFORM_CONFIG, 'access', accessPolicySchema, readPlatformFile(config.PLATFORM_CONFIG));
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
-  const app = await buildApp({ logger, lifecycle, redis, dynamo });
+  const revoke = createQueue('revoke', redis, { prefix: config.QUEUE_PREFIX });
+  const app = await buildApp({
+    logger,
+    lifecycle,
+    redis,
+    dynamo,
+    requests: createRequestRepository({ dynamo }),
+    audit: createAuditLog({ dynamo }),
+    policy,
+    inventory: createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }),
+    outbox: await createOutboxNotifier({ dynamo, key, logger }),
+    queues: { revoke },
+    tokens: config.API_TOKENS,
+    minuteMs: config.ACCESS_MINUTE_MS,
+  });
   await startService({
     app,
     host: config.HOST,
@@ -19,6 +38,7 @@ async function main(): Promise<void> {
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     close: [
+      { name: 'queues', run: () => revoke.close() },
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'dynamodb', run: async () => dynamo.close() },
     ],

@@ -1,0 +1,141 @@
+import type { AccessRequest, RequestState } from '@dbre/domain';
+import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
+import type { Logger } from '@dbre/service-kit';
+import type { Reaper, ReaperDeps } from './lifecycle';
+
+export interface SweepOptions {
+  /** Provisioning (or approval without a job) untouched this long is stuck. */
+  stuckAfterMs: number;
+}
+
+export interface SweepReport {
+  revoked: number;
+  rescheduled: number;
+  resumed: number;
+  compensated: number;
+  expired: number;
+  orphanUsers: number;
+  orphanBastions: number;
+  errors: number;
+}
+
+async function all(deps: ReaperDeps, state: RequestState, updatedBefore?: Date): Promise<AccessRequest[]> {
+  const out: AccessRequest[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.requests.listByState(state, { ...(cursor ? { cursor } : {}), ...(updatedBefore ? { updatedBefore } : {}) });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+/**
+ * The periodic sweep, driven from DynamoDB alone (Redis may have lost every job): revokes every
+ * grant past its end, re-creates missing revoke/warning jobs, resumes or compensates stuck
+ * provisioning, expires unreviewed requests, removes orphan users and bastions.
+ */
+export function createSweep(deps: ReaperDeps, reaper: Reaper, options: SweepOptions) {
+  const clock = deps.clock ?? (() => new Date());
+
+  return async function sweep(logger: Logger): Promise<SweepReport> {
+    const report: SweepReport = { revoked: 0, rescheduled: 0, resumed: 0, compensated: 0, expired: 0, orphanUsers: 0, orphanBastions: 0, errors: 0 };
+    const now = clock();
+    const attempt = async (what: string, requestId: string | undefined, fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (err) {
+        report.errors++;
+        logger.warn({ requestId, what, err: { message: (err as Error).message } }, 'sweep step failed; the next sweep retries');
+      }
+    };
+
+    // 1. Every grant past its end (active or half-revoked), and revokes started early that stalled.
+    const overdue = await deps.requests.listGrantsEndingBefore(now);
+    const stalledRevokes = (await all(deps, 'revoking', new Date(now.getTime() - options.stuckAfterMs))).filter((r) => !overdue.some((o) => o.id === r.id));
+    await Promise.all(
+      [...overdue, ...stalledRevokes].map((r) =>
+        attempt('revoke', r.id, async () => {
+          if ((await reaper.revokeGrant(r.id, 'sweep', logger)) === 'revoked') report.revoked++;
+        }),
+      ),
+    );
+
+    // 2. Active grants keep their delayed revoke (and warning) jobs, even after Redis lost them.
+    for (const r of await all(deps, 'active')) {
+      if (!r.endsAt || Date.parse(r.endsAt) <= now.getTime()) continue;
+      await attempt('reschedule', r.id, async () => {
+        const existing = await deps.queues.revoke.getJob(ACCESS_JOB_IDS.revoke(r.id));
+        if (!existing) report.rescheduled++;
+        await reaper.schedule(r);
+      });
+    }
+
+    // 3. Approved or provisioning requests nobody is working on.
+    const stuckBefore = new Date(now.getTime() - options.stuckAfterMs);
+    for (const r of [...(await all(deps, 'approved', stuckBefore)), ...(await all(deps, 'provisioning', stuckBefore))]) {
+      await attempt('stuck-provisioning', r.id, async () => {
+        const jobId = ACCESS_JOB_IDS.provision(r.id);
+        const job = await deps.queues.provision.getJob(jobId);
+        const state = job ? await job.getState() : 'missing';
+        if (state === 'failed' || state === 'completed') {
+          await reaper.compensate(r.id, `provisioning stopped (job ${state}) and was not finished`, logger);
+          report.compensated++;
+        } else if (state === 'missing' || state === 'unknown') {
+          await enqueue(deps.queues.provision, { requestId: r.id }, { jobId });
+          report.resumed++;
+          logger.info({ requestId: r.id }, 'stuck provisioning resumed');
+        }
+      });
+    }
+
+    // 4. Requests nobody reviewed in time.
+    for (const r of await all(deps, 'requested')) {
+      if (Date.parse(r.reviewExpiresAt) > now.getTime()) continue;
+      await attempt('expire', r.id, async () => {
+        const result = await deps.requests.applyTransition(r, { type: 'expire' }, now);
+        if (!result.ok) return;
+        await deps.audit.append(r.id, { key: 'expired', kind: 'expired', actor: 'reaper', data: { reviewExpiresAt: r.reviewExpiresAt } });
+        await deps.notifier.send({ id: `expired-${r.id}`, kind: 'expired', to: r.requester.email, requestId: r.id, text: `Your access request ${r.id} expired: nobody reviewed it in time. Ask again if you still need access.` });
+        report.expired++;
+      });
+    }
+
+    // 5. Orphans. Users are listed before the requests are read: a user created after the list is not looked at,
+    //    and one created before it has its name recorded already (the provisioner records the name first).
+    const clusters = await deps.inventory.list();
+    const usersByCluster = new Map<string, string[]>();
+    for (const c of clusters) {
+      await attempt('list-users', undefined, async () => {
+        usersByCluster.set(c.id, await deps.admin.listPlatformUsers(c));
+      });
+    }
+    const holding = [...(await all(deps, 'provisioning')), ...(await all(deps, 'active')), ...(await all(deps, 'revoking'))];
+    const owned = new Set(holding.filter((r) => r.resources.dbUser).map((r) => `${r.target.clusterId}/${r.resources.dbUser}`));
+    for (const c of clusters) {
+      for (const user of usersByCluster.get(c.id) ?? []) {
+        if (owned.has(`${c.id}/${user}`)) continue;
+        await attempt('orphan-user', undefined, async () => {
+          await deps.admin.revokeUser(c, user);
+          report.orphanUsers++;
+          logger.warn({ clusterId: c.id, dbUser: user }, 'orphan platform user removed');
+        });
+      }
+    }
+    const holdingIds = new Set(holding.map((r) => r.id));
+    for (const b of await deps.bastion.list()) {
+      if (holdingIds.has(b.requestId)) continue;
+      const r = await deps.requests.get(b.requestId);
+      if (r && (r.state === 'provisioning' || r.state === 'active' || r.state === 'revoking' || r.state === 'approved')) continue;
+      await attempt('orphan-bastion', b.requestId, async () => {
+        await deps.bastion.close(b.bastionId);
+        if (r) await deps.audit.append(r.id, { key: `orphan_removed:${b.bastionId}`, kind: 'orphan_removed', actor: 'reaper', data: { bastionId: b.bastionId } });
+        report.orphanBastions++;
+        logger.warn({ requestId: b.requestId, bastionId: b.bastionId }, 'orphan bastion removed');
+      });
+    }
+    const acted = Object.entries(report).filter(([, n]) => n > 0);
+    if (acted.length) logger.info({ ...report }, 'sweep acted');
+    return report;
+  };
+}
