@@ -49,7 +49,8 @@ export const driversEnv = {
   BASTION_LOCAL_PORT: env.port(BASTION_DEFAULTS.localPort),
   BASTION_ONLINE_TIMEOUT_MS: env.ms(BASTION_DEFAULTS.online.timeoutMs),
   // Secrets Manager
-  SECRETS_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{0,64}$/).default('dbre/').describe('prefix of every secret name, e.g. dbre/'),
+  // Secret ids already read `dbre/access/<requestId>`; a prefix separates several deployments in one account.
+  SECRETS_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{0,64}$/).default('').describe('prefix of every secret name (default none), e.g. stg/'),
   SECRETS_KMS_KEY_ID: optionalString('KMS key for secrets (default: aws/secretsmanager)'),
   // RDS inventory
   RDS_REGIONS: csv('comma-separated regions to list clusters in (default: AWS_REGION)'),

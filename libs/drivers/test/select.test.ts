@@ -15,8 +15,8 @@ const awsEnv = {
 
 const fakeLocal = {
   inventory: (): Inventory => ({ list: async () => [], get: async () => undefined }),
-  bastion: (): Bastion => ({ open: async () => ({ bastionId: 'l', connect: { host: '127.0.0.1', port: 1 }, connectCommand: '' }), close: async () => {}, list: async () => [] }),
-  secrets: (): SecretStore => ({ put: async () => {}, get: async () => undefined, delete: async () => {} }),
+  bastion: (): Bastion => ({ open: async () => ({ bastionId: 'l', connect: { host: '127.0.0.1', port: 1 }, connectCommand: '' }), close: async () => undefined, list: async () => [] }),
+  secrets: (): SecretStore => ({ put: async () => undefined, get: async () => undefined, delete: async () => undefined }),
   docs: async (): Promise<DocSink> => ({ write: async () => 'written', read: async () => undefined, list: async () => [] }),
 };
 const ALL: Array<keyof Drivers> = ['inventory', 'bastion', 'secrets', 'docs'];

@@ -101,7 +101,11 @@ export class Ec2SsmBastion implements Bastion {
   async open(input: BastionOpenInput): Promise<BastionHandle> {
     if (!HOSTNAME.test(input.target.host)) throw new BastionError(`invalid target host ${JSON.stringify(input.target.host)}`);
     if (input.endsAt.getTime() <= this.clock.now()) throw new BastionError(`request ${input.requestId} has already ended; no bastion opened`);
-    const instanceId = (await this.findByRequest(input.requestId)) ?? (await this.launch(input));
+    const existing = await this.findByRequest(input.requestId);
+    if (existing && existing.state !== 'pending' && existing.state !== 'running') {
+      throw new BastionError(`bastion ${existing.id} of request ${input.requestId} is ${existing.state}; a closed grant's bastion is never reopened`);
+    }
+    const instanceId = existing?.id ?? (await this.launch(input));
     await this.waitOnline(instanceId, input.requestId);
     return {
       bastionId: instanceId,
@@ -171,17 +175,19 @@ export class Ec2SsmBastion implements Bastion {
     ].join(' ');
   }
 
-  private async findByRequest(requestId: string): Promise<string | undefined> {
+  /** The request's instance in any state (terminated ones stay visible for about an hour). */
+  private async findByRequest(requestId: string): Promise<{ id: string; state: string } | undefined> {
     const out = await this.ec2.send(
       new DescribeInstancesCommand({
         Filters: [
           { Name: `tag:${BASTION_TAGS.managedBy}`, Values: [this.options.managedBy] },
           { Name: `tag:${BASTION_TAGS.requestId}`, Values: [tagValue(requestId)] },
-          { Name: 'instance-state-name', Values: ['pending', 'running'] },
         ],
       }),
     );
-    return out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId)?.InstanceId;
+    const instances = out.Reservations?.flatMap((r) => r.Instances ?? []).filter((i) => i.InstanceId) ?? [];
+    const live = instances.find((i) => i.State?.Name === 'pending' || i.State?.Name === 'running') ?? instances[0];
+    return live?.InstanceId ? { id: live.InstanceId, state: live.State?.Name ?? 'pending' } : undefined;
   }
 
   private async latestAmi(): Promise<string> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -82,6 +83,19 @@ export class S3DocSink implements DocSink {
       if (notFound(err)) return undefined;
       throw err;
     }
+  }
+
+  /** Deletes a page no longer generated; false when it did not exist. */
+  async remove(path: string): Promise<boolean> {
+    const Key = this.key(path);
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key }));
+    } catch (err) {
+      if (notFound(err)) return false;
+      throw err;
+    }
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key }));
+    return true;
   }
 
   /** Every path under `prefix` (recursively), relative to the sink, sorted. */

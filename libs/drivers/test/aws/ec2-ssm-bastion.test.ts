@@ -111,7 +111,7 @@ describe('Ec2SsmBastion.open', () => {
   });
 
   it('returns the running instance of the same request instead of launching another', async () => {
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-0aaaaaaaaaaaaaaa1' }] }] });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-0aaaaaaaaaaaaaaa1', State: { Name: 'running' } }] }] });
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-0aaaaaaaaaaaaaaa1', PingStatus: 'Online' }] });
     const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options, fakeClock(start));
     const handle = await bastion.open(input);
@@ -121,9 +121,15 @@ describe('Ec2SsmBastion.open', () => {
       Filters: [
         { Name: 'tag:managed-by', Values: ['dbre-platform'] },
         { Name: 'tag:dbre:request-id', Values: [input.requestId] },
-        { Name: 'instance-state-name', Values: ['pending', 'running'] },
       ],
     });
+  });
+
+  it('never reopens the bastion of a closed grant', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-0aaaaaaaaaaaaaaa1', State: { Name: 'terminated' } }] }] });
+    const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options, fakeClock(start));
+    await expect(bastion.open(input)).rejects.toThrow(`bastion i-0aaaaaaaaaaaaaaa1 of request ${input.requestId} is terminated; a closed grant's bastion is never reopened`);
+    expect(ec2).not.toHaveReceivedCommand(RunInstancesCommand);
   });
 
   it('retries in the next subnet when the first AZ has no capacity', async () => {
