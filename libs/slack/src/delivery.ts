@@ -8,6 +8,7 @@ import {
   credentialsDm,
   decidedMessage,
   endedDm,
+  extensionMessage,
   noticeDm,
   publicRequestMessage,
   requestedDm,
@@ -47,6 +48,11 @@ export interface SlackDelivery {
 interface Step {
   name: string;
   run: () => Promise<void>;
+  /**
+   * Steps that several notifications describe (an approver per e-mail all announce the same
+   * request; REST and Slack both report a decision) are done once per request, not per id.
+   */
+  onceFor?: string;
 }
 
 type Stored = StoredNotification & { text: string };
@@ -117,13 +123,22 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
     const secretId = str('secretId') ?? r.resources.secretId;
     let password = str('password');
     if (!password && secretId && deps.secrets) password = await deps.secrets.get(secretId);
-    const host = str('host') ?? r.resources.connect?.host ?? r.resources.dbHost;
-    const port = typeof d['port'] === 'number' ? (d['port'] as number) : r.resources.connect?.port;
+    const connect = (d['connect'] ?? {}) as { host?: unknown; port?: unknown };
+    const host = str('host') ?? (typeof connect.host === 'string' ? connect.host : undefined) ?? r.resources.connect?.host;
+    const port = typeof d['port'] === 'number' ? (d['port'] as number) : typeof connect.port === 'number' ? connect.port : r.resources.connect?.port;
     const user = str('user') ?? str('dbUser') ?? r.resources.dbUser;
     const endsAt = str('endsAt') ?? r.endsAt;
     if (!password || !host || !port || !user || !endsAt) return undefined;
     const command = str('connectCommand') ?? r.resources.connectCommand;
     return { user, password, host, port, endsAt, ...(command ? { connectCommand: command } : {}), ...(secretId && str('secretKept') !== 'false' ? { secretRef: secretId } : {}) };
+  }
+
+  function stepsWithoutRequest(n: Stored, kind: CanonicalKind): Step[] {
+    if (kind !== 'ephemeral') return [];
+    const channel = n.data?.['channel'];
+    const user = n.data?.['user'];
+    if (typeof channel !== 'string' || typeof user !== 'string') return [];
+    return [{ name: 'ephemeral', run: async () => void (await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text: n.text }))) }];
   }
 
   async function stepsFor(n: Stored, r: AccessRequest | undefined): Promise<Step[]> {
@@ -136,13 +151,15 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
         if (r) await store.saveThread(r.id, 'dm', ref);
       },
     });
-    if (!r || kind === 'other') {
+    if ((!r && kind !== 'ephemeral') || kind === 'other') {
       // Unknown kind or request: the notification's own text, to its recipient, never lost.
       return [{ name: 'text', run: async () => void (await post(/^[CGDUW][A-Z0-9]{2,}$/.test(n.to) ? n.to : await dmTarget(n, r), noticeDm(n.text))) }];
     }
+    if (!r) return stepsWithoutRequest(n, kind);
     const s: RequestSummary = summarize(r);
     switch (kind) {
       case 'requested': {
+        const once = `request-${r.id}-announced`;
         const steps: Step[] = [
           {
             name: 'approvals',
@@ -151,7 +168,7 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
               await store.saveThread(r.id, 'approvals', await post(deps.channels.approvals, approverMessage(s)));
             },
           },
-          dm(() => requestedDm(s)),
+          { ...dm(() => requestedDm(s)), onceFor: once },
         ];
         if (deps.channels.requests) {
           const channel = deps.channels.requests;
@@ -180,8 +197,9 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
             await call('chat.update', () => client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }));
           },
         };
-        const steps = [update, ...threadSteps(n, r.id, kind, decision.reason)];
-        if (kind !== 'approved' || r.state !== 'requested') steps.push(dm(() => noticeDm(n.text)));
+        const once = `request-${r.id}-${kind}-${r.approvals.length}`;
+        const steps = [update, ...threadSteps(n, r.id, kind, decision.reason)].map((x) => ({ ...x, onceFor: once }));
+        if (kind !== 'approved' || r.state !== 'requested') steps.push({ ...dm(() => noticeDm(n.text)), onceFor: once });
         return steps;
       }
       case 'credentials': {
@@ -202,10 +220,32 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
         const at = r.revokedAt ?? new Date().toISOString();
         return [dm(() => endedDm(s, at, r.revokeReason?.replaceAll('_', ' '))), ...threadSteps(n, r.id, 'ended', r.revokeReason?.replaceAll('_', ' '))];
       }
+      case 'extension-requested': {
+        const once = `request-${r.id}-extension-${r.pendingExtension?.requestedAt ?? 'none'}`;
+        return [
+          {
+            name: 'approvals',
+            onceFor: once,
+            run: async () => {
+              if (!r.pendingExtension) return;
+              const ref = await store.thread(r.id, 'approvals');
+              await post(ref?.channel ?? deps.channels.approvals, extensionMessage(s, r.pendingExtension.minutes, r.pendingExtension.reason), ref?.ts);
+            },
+          },
+          ...threadSteps(n, r.id, 'extension requested', r.pendingExtension ? `${r.pendingExtension.minutes} min` : undefined)
+            .filter((x) => x.name !== 'thread-approvals')
+            .map((x) => ({ ...x, onceFor: once })),
+        ];
+      }
+      case 'ephemeral': {
+        const channel = n.data?.['channel'];
+        const user = n.data?.['user'];
+        if (typeof channel !== 'string' || typeof user !== 'string') return [];
+        return [{ name: 'ephemeral', run: async () => void (await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text: n.text }))) }];
+      }
       case 'extended':
-      case 'extension-requested':
       case 'failed':
-        return [dm(() => noticeDm(n.text)), ...threadSteps(n, r.id, kind === 'extension-requested' ? 'extension requested' : kind, kind === 'failed' ? r.failureReason : undefined)];
+        return [dm(() => noticeDm(n.text)), ...threadSteps(n, r.id, kind, kind === 'failed' ? r.failureReason : undefined)];
     }
   }
 
@@ -215,9 +255,10 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
       if (!n || n.kind === 'delivered') return 'gone';
       const r = n.requestId && deps.loadRequest ? await deps.loadRequest(n.requestId) : undefined;
       for (const step of await stepsFor(n, r)) {
-        if (await store.isDone(n.id, step.name)) continue;
+        const marker = step.onceFor ?? n.id;
+        if (await store.isDone(marker, step.name)) continue;
         await step.run();
-        await store.markDone(n.id, step.name);
+        await store.markDone(marker, step.name);
       }
       if (n.sensitive) await store.forget(n.id);
       logger.info({ notificationId, kind: n.kind, requestId: n.requestId }, 'slack notification delivered');

@@ -19,6 +19,7 @@ export {
   decidedMessage,
   denyReasonModal,
   endedDm,
+  extensionMessage,
   grantsList,
   helpMessage,
   noticeDm,
@@ -31,3 +32,5 @@ export {
   type SlackMessage,
 } from './blocks/messages';
 export { slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type ViewSubmission } from './payloads';
+export { createRestBridge, type ActingPerson, type BridgeAnswer, type RestBridge } from './rest-bridge';
+export { alsoToSlack, createSlackKit, type SlackKit } from './kit';

@@ -14,11 +14,13 @@ export type CanonicalKind =
   | 'extension-requested'
   | 'ended'
   | 'failed'
+  | 'ephemeral'
   | 'other';
 
 const ALIASES: Record<string, CanonicalKind> = {
   requested: 'requested',
   created: 'requested',
+  review: 'requested',
   approved: 'approved',
   approval: 'approved',
   denied: 'denied',
@@ -33,6 +35,8 @@ const ALIASES: Record<string, CanonicalKind> = {
   extended: 'extended',
   'extension-requested': 'extension-requested',
   extension_requested: 'extension-requested',
+  'extension-review': 'extension-requested',
+  ephemeral: 'ephemeral',
   ended: 'ended',
   end: 'ended',
   revoked: 'ended',

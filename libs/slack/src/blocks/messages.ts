@@ -68,6 +68,18 @@ export function publicRequestMessage(r: RequestSummary): SlackMessage {
   };
 }
 
+/** Posted in the request's approvers thread when the requester asks for more time. */
+export function extensionMessage(r: RequestSummary, minutes: number, reason?: string): SlackMessage {
+  return {
+    text: `${who(r.requester)} asks to extend ${r.id} by ${formatDuration(minutes)}`,
+    blocks: [
+      { type: 'section', text: mrkdwn(`:arrows_counterclockwise: ${who(r.requester)} asks to extend access to \`${escapeText(r.clusterId)}\` / \`${escapeText(r.database)}\` by *${formatDuration(minutes)}*${reason ? `:\n>${escapeText(reason)}` : '.'}`) },
+      ...approvalProgress(r),
+      { type: 'actions', block_id: `extend:${r.id}`.slice(0, 255), elements: [button(ACTIONS.approve, 'Approve extension', r.id, 'primary'), button(ACTIONS.deny, 'Deny extension', r.id, 'danger')] },
+    ],
+  };
+}
+
 export type Decision = { outcome: 'approved' | 'denied' | 'cancelled' | 'expired'; by?: string; at: string; reason?: string };
 
 const OUTCOME: Record<Decision['outcome'], string> = {

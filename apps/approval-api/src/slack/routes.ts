@@ -1,0 +1,132 @@
+import type { AccessRequest } from '@dbre/domain';
+import type { HttpApp, Logger } from '@dbre/service-kit';
+import type { AuditLog } from '@dbre/store';
+import {
+  ACTIONS,
+  createRestBridge,
+  denyReasonModal,
+  parseInteraction,
+  registerSlackInbound,
+  toSlackError,
+  VIEWS,
+  type ActingPerson,
+  type BlockAction,
+  type SlackKit,
+  type ViewSubmission,
+} from '@dbre/slack';
+
+export interface ApprovalSlackDeps {
+  kit: SlackKit;
+  /** The bearer token of the `slack` tool in API_TOKENS: Slack decides through the REST routes. */
+  bridgeToken: string;
+  /** Records clicks refused by the Slack approver group before they reach the REST routes. */
+  audit: AuditLog;
+  logger: Logger;
+}
+
+/**
+ * The approver side of the Slack app: Approve / Deny in the private approvers' channel and the
+ * deny-reason modal. A click decides through the very same REST route as any other tool
+ * (policy, self-approval, two approvals for prod, audit); a refused click gets an ephemeral
+ * explanation; an accepted one updates the message in place through the notify queue.
+ */
+export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSlackDeps): Promise<void> {
+  const { kit, logger } = deps;
+  const bridge = createRestBridge(app, deps.bridgeToken);
+  const gated = Boolean(kit.settings.approverUsergroup || kit.settings.approverUsers.length);
+
+  async function person(slackUserId: string): Promise<ActingPerson> {
+    const p = await kit.users.lookup(slackUserId);
+    return { email: p.email, slackUserId, name: p.name };
+  }
+
+  async function tell(channel: string | undefined, user: string, text: string, key: string): Promise<void> {
+    if (!channel) return;
+    await kit.notifier.send({ id: `slack-ephemeral-${key}`, kind: 'ephemeral', to: channel, text, data: { channel, user } });
+  }
+
+  /** The Slack approver group (when configured) is checked before the platform's own policy. */
+  async function refusedByGroup(requestId: string, me: ActingPerson, action: string): Promise<string | undefined> {
+    if (!gated) return undefined;
+    let member = false;
+    try {
+      member = await kit.approvers.isApprover(me.slackUserId);
+    } catch (err) {
+      logger.warn({ err }, 'could not resolve the Slack approver group');
+      return 'The approver group could not be checked with Slack right now; try again in a minute.';
+    }
+    if (member) return undefined;
+    await deps.audit.append(requestId, {
+      key: `approval_refused:slack-group:${me.slackUserId}:${Date.now()}`,
+      kind: 'approval_refused',
+      actor: me.email,
+      data: { via: 'slack', action, code: 'SLACK_NOT_IN_APPROVER_GROUP', slackUserId: me.slackUserId },
+    });
+    return 'Only members of the approvers group can decide access requests.';
+  }
+
+  async function decided(requestId: string, kind: 'approved' | 'denied', r: AccessRequest | undefined, ref: { channel?: string | undefined; ts?: string | undefined }): Promise<void> {
+    // The click says where the message is; keep it so the update and later thread posts find it.
+    if (ref.channel && ref.ts && !(await kit.store.thread(requestId, 'approvals'))) await kit.store.saveThread(requestId, 'approvals', { channel: ref.channel, ts: ref.ts });
+    const n = r?.approvals.length ?? 0;
+    const text = kind === 'denied' ? `Your access request ${requestId} was denied${r?.denial ? `: ${r.denial.reason}` : '.'}` : `Your access request ${requestId} was approved.`;
+    await kit.notifier.send({ id: `slack-${kind}-${requestId}-${n}`, kind, to: r?.requester.email ?? '', requestId, text });
+  }
+
+  await registerSlackInbound(app, { signingSecret: kit.settings.signingSecret, replayCache: kit.replayCache }, (slack) => {
+    slack.post('/interactions', { schema: { hide: true } }, async (request, reply) => {
+      const payload = parseInteraction(request.body);
+      if (payload.type === 'block_actions') await onAction(payload);
+      if (payload.type === 'view_submission') return reply.send(await onSubmit(payload));
+      return reply.status(200).send();
+    });
+  });
+
+  async function onAction(payload: BlockAction): Promise<void> {
+    const action = payload.actions[0];
+    const requestId = action?.value;
+    if (!action || !requestId || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(requestId)) return;
+    if (action.action_id !== ACTIONS.approve && action.action_id !== ACTIONS.deny) return;
+    const channel = payload.container?.channel_id ?? payload.channel?.id;
+    const ts = payload.container?.message_ts ?? payload.message?.ts;
+    const key = `${payload.user.id}-${action.action_id}-${(action as { action_ts?: string }).action_ts ?? Date.now()}`;
+    const me = await person(payload.user.id);
+
+    const refusal = await refusedByGroup(requestId, me, action.action_id === ACTIONS.approve ? 'approve' : 'deny');
+    if (refusal) return tell(channel, me.slackUserId, refusal, key);
+
+    if (action.action_id === ACTIONS.approve) {
+      const res = await bridge.call<AccessRequest | { request: AccessRequest }>('POST', `/v1/access-requests/${requestId}/approve`, me, {});
+      if (res.status >= 300) return tell(channel, me.slackUserId, res.detail ?? 'Your approval was refused.', key);
+      return decided(requestId, 'approved', requestOf(res.body), { channel, ts });
+    }
+    // Deny asks for a reason first; the trigger id expires in 3 s, so the modal opens now.
+    if (!payload.trigger_id) return;
+    try {
+      await kit.client.views.open({ trigger_id: payload.trigger_id, view: denyReasonModal({ requestId, channel: channel ?? '', ts: ts ?? '' }) });
+    } catch (err) {
+      logger.warn({ err: toSlackError(err, 'views.open') }, 'could not open the deny modal');
+      await tell(channel, me.slackUserId, 'Slack did not open the deny form in time; please click Deny again.', key);
+    }
+  }
+
+  async function onSubmit(payload: ViewSubmission): Promise<unknown> {
+    if (payload.view.callback_id !== VIEWS.denyReason) return { response_action: 'clear' };
+    const meta = JSON.parse(payload.view.private_metadata || '{}') as { requestId?: string; channel?: string; ts?: string };
+    const reason = payload.view.state.values['reason']?.['reason']?.value?.trim() ?? '';
+    if (!meta.requestId) return { response_action: 'errors', errors: { reason: 'This form lost its request; click Deny again.' } };
+    const me = await person(payload.user.id);
+    const refusal = await refusedByGroup(meta.requestId, me, 'deny');
+    if (refusal) return { response_action: 'errors', errors: { reason: refusal } };
+    const res = await bridge.call<AccessRequest | { request: AccessRequest }>('POST', `/v1/access-requests/${meta.requestId}/deny`, me, { reason });
+    if (res.status >= 300) return { response_action: 'errors', errors: { reason: (res.detail ?? 'The denial was refused.').slice(0, 150) } };
+    await decided(meta.requestId, 'denied', requestOf(res.body), { channel: meta.channel, ts: meta.ts });
+    return { response_action: 'clear' };
+  }
+}
+
+/** The REST answer is the request itself or `{ request }`. */
+function requestOf(body: AccessRequest | { request: AccessRequest } | undefined): AccessRequest | undefined {
+  if (!body) return undefined;
+  return 'request' in body ? body.request : body;
+}

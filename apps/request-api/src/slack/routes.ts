@@ -1,0 +1,170 @@
+import type { AccessPolicy, AccessRequest } from '@dbre/domain';
+import type { Inventory } from '@dbre/drivers';
+import type { HttpApp, Logger } from '@dbre/service-kit';
+import {
+  ACTIONS,
+  createRestBridge,
+  grantsList,
+  helpMessage,
+  modalErrors,
+  parseInteraction,
+  readRequestModal,
+  registerSlackInbound,
+  requestModal,
+  slashCommandSchema,
+  summarize,
+  toSlackError,
+  VIEWS,
+  type ActingPerson,
+  type BlockAction,
+  type SlackKit,
+  type ViewSubmission,
+} from '@dbre/slack';
+import { extendModal } from './extend-modal';
+import { extensionChoices, modalInput } from './modal-options';
+import { problemsByField } from './problems';
+
+export interface RequestSlackDeps {
+  kit: SlackKit;
+  /** The bearer token of the `slack` tool in API_TOKENS: Slack acts through the REST routes. */
+  bridgeToken: string;
+  policy: AccessPolicy;
+  inventory: Inventory;
+  logger: Logger;
+}
+
+/**
+ * The engineer side of the Slack app: `/db-access` (modal, `list`, `help`) and the
+ * interactions of the request modal and of the engineer's messages (Cancel, End now, Extend).
+ * Every change goes through this service's own REST routes (see RestBridge).
+ */
+export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlackDeps): Promise<void> {
+  const { kit, logger } = deps;
+  const bridge = createRestBridge(app, deps.bridgeToken);
+
+  async function person(slackUserId: string): Promise<ActingPerson> {
+    const p = await kit.users.lookup(slackUserId);
+    return { email: p.email, slackUserId, name: p.name };
+  }
+
+  /** An ephemeral answer through the notify queue (retried like every outbound message). */
+  async function tell(channel: string | undefined, user: string, text: string, key: string): Promise<void> {
+    if (!channel) return;
+    await kit.notifier.send({ id: `slack-ephemeral-${key}`, kind: 'ephemeral', to: channel, text, data: { channel, user } });
+  }
+
+  await registerSlackInbound(app, { signingSecret: kit.settings.signingSecret, replayCache: kit.replayCache }, (slack) => {
+    slack.post('/commands', { schema: { hide: true } }, async (request, reply) => {
+      const cmd = slashCommandSchema.parse(request.body);
+      const sub = cmd.text.trim().toLowerCase();
+      if (sub === 'help') return { response_type: 'ephemeral', ...helpMessage(cmd.command) };
+      if (sub === 'list') {
+        const me = await person(cmd.user_id);
+        const res = await bridge.call<{ items: AccessRequest[] }>('GET', `/v1/access-requests?requester=${encodeURIComponent(me.email)}&state=active`, me);
+        if (res.status !== 200) return { response_type: 'ephemeral', text: `Could not list your grants: ${res.detail ?? res.status}` };
+        return { response_type: 'ephemeral', ...grantsList(res.body.items.map(summarize)) };
+      }
+      if (sub !== '') {
+        const help = helpMessage(cmd.command);
+        return { response_type: 'ephemeral', text: `Unknown option "${cmd.text.trim().slice(0, 40)}".\n${help.text}`, blocks: help.blocks };
+      }
+      // The trigger id expires after 3 seconds: open the modal now, not through the queue.
+      try {
+        const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory)), privateMetadata: JSON.stringify({ channel: cmd.channel_id }) });
+        await kit.client.views.open({ trigger_id: cmd.trigger_id, view });
+      } catch (err) {
+        logger.warn({ err: toSlackError(err, 'views.open') }, 'could not open the request modal');
+        return { response_type: 'ephemeral', text: 'Slack did not open the request form in time; please run the command again.' };
+      }
+      return reply.status(200).send();
+    });
+
+    slack.post('/interactions', { schema: { hide: true } }, async (request, reply) => {
+      const payload = parseInteraction(request.body);
+      if (payload.type === 'view_submission') return reply.send(await onSubmit(payload));
+      if (payload.type === 'block_actions') await onAction(payload);
+      return reply.status(200).send();
+    });
+  });
+
+  async function onSubmit(payload: ViewSubmission): Promise<unknown> {
+    const view = payload.view;
+    if (view.callback_id === VIEWS.request) {
+      // A second submission of the same view state (double click, resend) never makes a second request.
+      if (!(await kit.replayCache.claim(`view:${view.id}:${view.hash ?? ''}`))) return { response_action: 'clear' };
+      const values = readRequestModal(view.state.values);
+      const me = await person(payload.user.id);
+      const res = await bridge.call<AccessRequest & { problems?: string[]; errors?: Array<{ path: string; message: string }> }>('POST', '/v1/access-requests', me, {
+        clusterId: values.clusterId,
+        database: values.database ?? '*',
+        profile: values.profile,
+        ...(values.durationMinutes ? { durationMinutes: values.durationMinutes } : {}),
+        reason: values.reason ?? '',
+      });
+      if (res.status === 201) {
+        logger.info({ requestId: res.body.id, slackUserId: me.slackUserId }, 'access request created from Slack');
+        return { response_action: 'clear' };
+      }
+      if (res.status >= 500) return modalErrors({ cluster: 'The platform could not record the request; please try again in a minute.' });
+      return modalErrors(problemsByField({ ...res.body, ...(res.detail ? { detail: res.detail } : {}) }));
+    }
+    if (view.callback_id === VIEWS.extend) {
+      const { requestId } = JSON.parse(view.private_metadata || '{}') as { requestId?: string };
+      const minutes = Number(view.state.values['minutes']?.['minutes']?.selected_option?.value);
+      const reason = view.state.values['reason']?.['reason']?.value ?? undefined;
+      const me = await person(payload.user.id);
+      const res = await bridge.call('POST', `/v1/access-requests/${requestId}/extend`, me, { minutes, ...(reason ? { reason } : {}) });
+      if (res.status < 300) return { response_action: 'clear' };
+      return { response_action: 'errors', errors: { minutes: (res.detail ?? 'The extension was refused.').slice(0, 150) } };
+    }
+    return { response_action: 'clear' };
+  }
+
+  async function onAction(payload: BlockAction): Promise<void> {
+    const action = payload.actions[0];
+    if (!action) return;
+    const channel = payload.container?.channel_id ?? payload.channel?.id;
+    const key = `${payload.user.id}-${action.action_id}-${(action as { action_ts?: string }).action_ts ?? Date.now()}`;
+
+    if (action.action_id === ACTIONS.clusterSelect && payload.view) {
+      const clusterId = action.selected_option?.value;
+      if (!clusterId) return;
+      const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory, { clusterId })), privateMetadata: payload.view.private_metadata });
+      await kit.client.views.update({ view_id: payload.view.id, ...(payload.view.hash ? { hash: payload.view.hash } : {}), view }).catch((err: unknown) => {
+        logger.warn({ err: toSlackError(err, 'views.update') }, 'could not narrow the durations of the request modal');
+      });
+      return;
+    }
+    const requestId = action.value;
+    if (!requestId || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(requestId)) return;
+    const me = await person(payload.user.id);
+
+    if (action.action_id === ACTIONS.cancel) {
+      const res = await bridge.call<AccessRequest>('POST', `/v1/access-requests/${requestId}/cancel`, me);
+      if (res.status === 200) {
+        await kit.notifier.send({ id: `slack-cancelled-${requestId}`, kind: 'cancelled', to: me.email, requestId, text: `Your request ${requestId} is cancelled.` });
+      } else await tell(channel, me.slackUserId, res.detail ?? 'The request could not be cancelled.', key);
+      return;
+    }
+    if (action.action_id === ACTIONS.end) {
+      const res = await bridge.call('POST', `/v1/access-requests/${requestId}/end`, me);
+      await tell(channel, me.slackUserId, res.status < 300 ? 'Ending your access now; you will get a message when it is gone.' : (res.detail ?? 'The grant could not be ended.'), key);
+      return;
+    }
+    if (action.action_id === ACTIONS.extend) {
+      const res = await bridge.call<{ request: AccessRequest }>('GET', `/v1/access-requests/${requestId}`, me);
+      const r = res.body?.request;
+      if (res.status !== 200 || !r || r.state !== 'active' || !payload.trigger_id) {
+        await tell(channel, me.slackUserId, r ? `This grant is ${r.state}; only an active grant can be extended.` : (res.detail ?? 'Unknown request.'), key);
+        return;
+      }
+      const granted = r.durationMinutes + r.extensions.reduce((sum, e) => sum + e.minutes, 0);
+      const choices = extensionChoices(deps.policy, r.target.environment, granted);
+      if (!choices.length) {
+        await tell(channel, me.slackUserId, `This grant already has the ${r.target.environment} maximum duration; ask for a new one instead.`, key);
+        return;
+      }
+      await kit.client.views.open({ trigger_id: payload.trigger_id, view: extendModal({ requestId, clusterId: r.target.clusterId, database: r.target.database, choices }) });
+    }
+  }
+}
