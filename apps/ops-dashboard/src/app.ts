@@ -1,14 +1,48 @@
+import fastifyFormbody from '@fastify/formbody';
 import type { Redis } from 'ioredis';
 import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
-import { dynamoCheck, type Dynamo } from '@dbre/store';
+import { createAuditLog, createRequestRepository, dynamoCheck, type Dynamo } from '@dbre/store';
+import { createAdminAudit } from './actions/admin-audit';
+import type { GrantActions } from './actions/grant-actions';
+import { BASIC_CHALLENGE } from './auth/basic-auth';
+import { createCsrf } from './auth/csrf';
+import type { Authenticator, Identity } from './auth/identity';
+import { registerDashboardMetrics } from './metrics/dashboard-metrics';
+import { registerQueueBoards } from './queues/bull-board';
+import { openCatalogQueues } from './queues/queue-set';
+import { createCrawlsRead } from './read/crawls-read';
+import { createRequestsRead } from './read/requests-read';
+import { createReviewsRead } from './read/reviews-read';
+import { replyProblem } from './reply-problem';
 import { registerRoutes } from './routes';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authentication hook on every route but the public ones. */
+    identity?: Identity;
+  }
+}
 
 export interface OpsDashboardDeps {
   logger: Logger;
   lifecycle: Lifecycle;
   redis: Redis;
   dynamo: Dynamo;
+  authenticator: Authenticator;
+  /** Signs form tokens; several tasks behind one ALB must share it. */
+  csrfSecret: string | Buffer;
+  queuePrefix: string;
+  /** The lifecycle's "end" path; without it the dashboard offers no "end now". */
+  grantActions?: GrantActions | undefined;
+  /** Published docs: base URL for links (`<base>/<clusterId>/`). */
+  docsBaseUrl?: string | undefined;
+  /** Histogram poll interval; 0 = only when `metrics.pollOnce()` is called (tests). */
+  metricsPollMs?: number;
+  clock?: () => Date;
 }
+
+/** Paths served without signing in: probes, the scrape endpoint and the page assets. */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/assets/dashboard.css', '/assets/dashboard.js', '/favicon.ico']);
 
 export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
   const app = await createHttpApp({
@@ -16,8 +50,68 @@ export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
     logger: deps.logger,
     lifecycle: deps.lifecycle,
     readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)],
-    openapi: { title: 'dbre ops-dashboard' },
   });
-  registerRoutes(app, deps);
+  await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
+
+  const requests = createRequestRepository({ dynamo: deps.dynamo });
+  const audit = createAuditLog({ dynamo: deps.dynamo, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const read = createRequestsRead({ dynamo: deps.dynamo, requests, audit });
+  const queues = openCatalogQueues(deps.redis, deps.queuePrefix);
+  const adminAudit = createAdminAudit({ audit, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const csrf = createCsrf(deps.csrfSecret);
+
+  app.decorateRequest('identity', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin').header('x-frame-options', 'DENY');
+    const path = request.url.split('?')[0] ?? '';
+    if (PUBLIC_PATHS.has(path)) return undefined;
+    reply.header('cache-control', 'no-store');
+    try {
+      request.identity = await deps.authenticator.authenticate(request.headers);
+    } catch (err) {
+      if (deps.authenticator.mode === 'basic') reply.header('www-authenticate', BASIC_CHALLENGE);
+      return replyProblem(request, reply, err);
+    }
+    return undefined;
+  });
+
+  const metrics = registerDashboardMetrics({
+    registry: app.metrics.client.register,
+    queues,
+    read,
+    grantsEndingBefore: (t) => requests.listGrantsEndingBefore(t),
+    logger: deps.logger,
+    pollMs: deps.metricsPollMs ?? 15_000,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  app.decorate('dashboardMetrics', metrics);
+
+  await registerQueueBoards(app, {
+    queues,
+    onAdminChange: (identity, change) => adminAudit.record(identity, 'queue-change', change),
+  });
+  registerRoutes(app, {
+    read,
+    crawls: createCrawlsRead({ dynamo: deps.dynamo }),
+    reviews: createReviewsRead({ dynamo: deps.dynamo }),
+    csrf,
+    adminAudit,
+    audit,
+    grantActions: deps.grantActions,
+    docsBaseUrl: deps.docsBaseUrl,
+    clock: deps.clock ?? (() => new Date()),
+  });
+
+  app.addHook('onClose', async () => {
+    metrics.stop();
+    await queues.close();
+  });
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The dashboard's histogram poller (tests call `pollOnce`). */
+    dashboardMetrics: import('./metrics/dashboard-metrics').DashboardMetrics;
+  }
 }

@@ -2,12 +2,40 @@ import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
 import { env, serviceEnv } from '@dbre/service-kit';
 
-export const opsDashboardConfig = z.object({
-  ...serviceEnv,
-  PORT: env.port(3004),
-  ...redisEnv,
-  ...dynamoEnv,
-  ...platformFileEnv,
-});
+export const opsDashboardConfig = z
+  .object({
+    ...serviceEnv,
+    PORT: env.port(3004),
+    ...redisEnv,
+    ...dynamoEnv,
+    ...platformFileEnv,
+    DASHBOARD_AUTH: z
+      .enum(['basic', 'alb-oidc'])
+      .default('basic')
+      .describe('basic (users of the platform file section `dashboard.users`) or alb-oidc (verify the ALB x-amzn-oidc-data token)'),
+    ALB_OIDC_KEY_URL: z
+      .string()
+      .regex(/^https?:\/\/.+\{kid\}/, 'an http(s) URL containing {kid}')
+      .default('https://public-keys.auth.elb.{region}.amazonaws.com/{kid}')
+      .describe('where the ALB public key of a kid is fetched; {region} and {kid} are substituted'),
+    ALB_ARN: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/app\/.+$/, 'an application load balancer ARN')
+      .optional()
+      .describe('the ARN of the ALB in front of the dashboard; tokens must name it as signer (required with alb-oidc)'),
+    OIDC_ISSUER: z.url().optional().describe('the IdP issuer the token must carry (optional)'),
+    CSRF_SECRET: z
+      .string()
+      .min(32)
+      .optional()
+      .describe('at least 32 characters; signs form tokens; set it when more than one task runs (random per process otherwise)'),
+    DOCS_BASE_URL: z
+      .string()
+      .regex(/^(https?:\/\/|\/)/, 'an http(s) URL or a path starting with /')
+      .optional()
+      .describe('where the published docs are read (S3/CloudFront URL); links are <base>/<clusterId>/...'),
+    METRICS_POLL_MS: env.ms(15_000).describe('how often finished jobs and grants are read for the histograms, ms'),
+  })
+  .refine((c) => c.DASHBOARD_AUTH !== 'alb-oidc' || c.ALB_ARN !== undefined, { message: 'ALB_ARN is required when DASHBOARD_AUTH=alb-oidc', path: ['ALB_ARN'] });
 
 export type OpsDashboardConfig = z.output<typeof opsDashboardConfig>;

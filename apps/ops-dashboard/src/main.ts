@@ -1,16 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { parseSection, readPlatformFile } from '@dbre/config';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createDynamo } from '@dbre/store';
 import { buildApp } from './app';
+import { dashboardAccessSchema } from './auth/access-config';
+import { createAlbOidcAuthenticator } from './auth/alb-oidc';
+import { createBasicAuthenticator } from './auth/basic-auth';
 import { opsDashboardConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(opsDashboardConfig, process.env);
   const logger = createLogger({ name: 'ops-dashboard', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const access = parseSection(config.PLATFORM_CONFIG, 'dashboard', dashboardAccessSchema, readPlatformFile(config.PLATFORM_CONFIG));
+  const authenticator =
+    config.DASHBOARD_AUTH === 'alb-oidc'
+      ? createAlbOidcAuthenticator({ keyUrl: config.ALB_OIDC_KEY_URL, region: config.AWS_REGION, expectedSigner: config.ALB_ARN ?? '', expectedIssuer: config.OIDC_ISSUER, access: access.oidc })
+      : await createBasicAuthenticator({ users: access.users, env: process.env });
+  if (config.DASHBOARD_AUTH === 'basic' && access.users.length === 0) logger.warn({ file: config.PLATFORM_CONFIG }, 'no dashboard users configured (section dashboard.users): nobody can sign in');
+  if (!config.CSRF_SECRET) logger.info('CSRF_SECRET is not set: form tokens are signed with a per-process key');
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
-  const app = await buildApp({ logger, lifecycle, redis, dynamo });
+  const app = await buildApp({
+    logger,
+    lifecycle,
+    redis,
+    dynamo,
+    authenticator,
+    csrfSecret: config.CSRF_SECRET ?? randomBytes(32),
+    queuePrefix: config.QUEUE_PREFIX,
+    docsBaseUrl: config.DOCS_BASE_URL,
+    metricsPollMs: config.METRICS_POLL_MS,
+  });
   await startService({
     app,
     host: config.HOST,

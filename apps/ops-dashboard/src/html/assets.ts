@@ -1,0 +1,112 @@
+/**
+ * The dashboard's only stylesheet and script, served from memory (the app is bundled into one
+ * file, so there are no asset files to ship). The CSP allows scripts from 'self' only.
+ */
+export const DASHBOARD_CSS = `
+:root { --fg:#1d2330; --muted:#5b6475; --bg:#f6f7f9; --card:#fff; --line:#dde1e7; --accent:#1f5fbf;
+  --ok:#17663a; --ok-bg:#e3f4ea; --warn:#8a5a00; --warn-bg:#fff3d6; --bad:#a1161b; --bad-bg:#fde4e4; }
+* { box-sizing: border-box; }
+html { font-size: 14px; }
+body { margin: 0; color: var(--fg); background: var(--bg); line-height: 1.45;
+  font-family: system-ui, -apple-system, "Segoe UI", "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Noto Sans JP", "Yu Gothic", Meiryo, sans-serif; }
+header.top { display: flex; align-items: center; gap: 1.2rem; padding: .55rem 1.2rem; background: #18202e; color: #fff; flex-wrap: wrap; }
+header.top a { color: #dfe7f5; text-decoration: none; }
+header.top a.current, header.top a:hover { color: #fff; text-decoration: underline; }
+header.top .brand { font-weight: 700; color: #fff; }
+header.top nav { display: flex; gap: 1rem; flex-wrap: wrap; }
+header.top .who { margin-left: auto; font-size: .9rem; color: #c9d3e3; }
+main { max-width: 1400px; margin: 0 auto; padding: 1rem 1.2rem 3rem; }
+h1 { font-size: 1.35rem; margin: .4rem 0 .8rem; }
+h2 { font-size: 1.1rem; margin: 1.4rem 0 .5rem; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .8rem 1rem; margin-bottom: 1rem; }
+.table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 6px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: #eef1f5; font-weight: 600; white-space: nowrap; position: sticky; top: 0; }
+tr:last-child td { border-bottom: none; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td .sub { display: block; color: var(--muted); font-size: .88rem; overflow-wrap: anywhere; }
+.muted { color: var(--muted); }
+.mono, code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9rem; }
+.wrap { overflow-wrap: anywhere; word-break: break-word; }
+.badge { display: inline-block; padding: .05rem .45rem; border-radius: 999px; font-size: .82rem; border: 1px solid var(--line); background: #f1f3f6; white-space: nowrap; }
+.badge.s-active, .badge.s-revoked, .badge.ok { background: var(--ok-bg); color: var(--ok); border-color: #b7dfc5; }
+.badge.s-requested, .badge.s-approved, .badge.s-provisioning, .badge.s-revoking, .badge.warn { background: var(--warn-bg); color: var(--warn); border-color: #f0d48f; }
+.badge.s-failed, .badge.s-denied, .badge.bad { background: var(--bad-bg); color: var(--bad); border-color: #f1b5b5; }
+.time-left { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.time-left.soon { color: var(--warn); font-weight: 600; }
+.time-left.over { color: var(--bad); font-weight: 700; }
+.banner { padding: .7rem 1rem; border-radius: 6px; margin: .6rem 0 1rem; border: 1px solid; }
+.banner.ok { background: var(--ok-bg); color: var(--ok); border-color: #b7dfc5; }
+.banner.bad { background: var(--bad-bg); color: var(--bad); border: 3px solid var(--bad); font-size: 1.15rem; font-weight: 700; }
+.banner.warn { background: var(--warn-bg); color: var(--warn); border-color: #f0d48f; }
+form.filters { display: flex; gap: .6rem; flex-wrap: wrap; align-items: flex-end; }
+form.filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
+input, select, button { font: inherit; padding: .3rem .45rem; border: 1px solid #b9c1cd; border-radius: 4px; background: #fff; }
+button { cursor: pointer; }
+button.danger { background: var(--bad); color: #fff; border-color: var(--bad); }
+button.danger:hover { background: #7f1014; }
+button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+pre.data { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; max-width: 48rem; font-size: .82rem; }
+.empty { padding: 1rem; color: var(--muted); }
+.stats { display: flex; gap: 1rem; flex-wrap: wrap; }
+.stats .card { min-width: 10rem; }
+.stats .n { font-size: 1.5rem; font-weight: 700; }
+@media (max-width: 900px) { .hide-narrow { display: none; } }
+`;
+
+export const DASHBOARD_JS = `
+(function () {
+  'use strict';
+  function fmt(ms) {
+    var s = Math.floor(Math.abs(ms) / 1000);
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+    return (h > 0 ? h + 'h ' + pad(m) + 'm ' : m + 'm ') + pad(sec) + 's';
+  }
+  function tick() {
+    var now = Date.now();
+    var els = document.querySelectorAll('[data-ends-at]');
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      var end = Date.parse(el.getAttribute('data-ends-at'));
+      if (isNaN(end)) continue;
+      var left = end - now;
+      el.textContent = left >= 0 ? fmt(left) : 'ended ' + fmt(left) + ' ago';
+      el.classList.toggle('over', left < 0);
+      el.classList.toggle('soon', left >= 0 && left < 10 * 60 * 1000);
+    }
+  }
+  function refresh(el) {
+    var url = el.getAttribute('data-refresh-url');
+    var every = Number(el.getAttribute('data-refresh-ms')) || 10000;
+    if (!url || el.hasAttribute('data-final')) return;
+    setTimeout(function () {
+      fetch(url, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+        .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
+        .then(function (text) {
+          var next = document.createElement('div');
+          next.innerHTML = text;
+          var fresh = next.firstElementChild;
+          if (fresh) { el.replaceWith(fresh); tick(); refresh(fresh); }
+          else refresh(el);
+        })
+        .catch(function () { refresh(el); });
+    }, every);
+  }
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    var question = form && form.getAttribute && form.getAttribute('data-confirm');
+    if (question && !window.confirm(question)) e.preventDefault();
+  });
+  document.addEventListener('DOMContentLoaded', function () {
+    tick();
+    setInterval(tick, 1000);
+    var live = document.querySelectorAll('[data-refresh-url]');
+    for (var i = 0; i < live.length; i++) refresh(live[i]);
+  });
+})();
+`;

@@ -1,0 +1,134 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { tableName } from '@dbre/store';
+import type { Actor } from '@dbre/domain';
+import { ADMIN, VIEWER, aRequest, basic, csrfFrom, startHarness, type Harness } from './helpers';
+
+describe('ops-dashboard pages', () => {
+  let h: Harness;
+  const ended: Array<{ id: string; by: Actor }> = [];
+
+  beforeAll(async () => {
+    h = await startHarness({
+      grantActions: {
+        endNow: async (id, by) => {
+          ended.push({ id, by });
+        },
+      },
+    });
+  });
+  afterAll(async () => h.close());
+
+  const get = (url: string, who = VIEWER) => h.app.inject({ method: 'GET', url, headers: { authorization: basic(who) } });
+
+  it('asks for a sign-in, refuses a wrong password and leaves the probes open', async () => {
+    const anonymous = await h.app.inject({ method: 'GET', url: '/grants' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Basic realm=/);
+    expect((await get('/grants', { user: ADMIN.user, password: 'wrong-password' })).statusCode).toBe(401);
+    expect((await get('/grants', { user: 'nobody', password: 'x' })).statusCode).toBe(401);
+    expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: '/assets/dashboard.js' })).statusCode).toBe(200);
+  });
+
+  it('lists live grants with escaped Japanese and English data, and end buttons for admins only', async () => {
+    const grant = await h.requests.create(aRequest({ requester: { email: 'evil@example.com', displayName: '<script>alert("x")</script> 悪い人' } }));
+    const viewer = await get('/grants');
+    expect(viewer.statusCode).toBe(200);
+    expect(viewer.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(viewer.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(viewer.body).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; 悪い人');
+    expect(viewer.body).not.toContain('<script>alert');
+    expect(viewer.body).toContain(`data-request-id="${grant.id}"`);
+    expect(viewer.body).toContain(`data-ends-at="${grant.endsAt}"`);
+    expect(viewer.body).not.toContain('data-action="end-now"');
+
+    const admin = await get('/grants', ADMIN);
+    expect(admin.body).toContain(`action="/grants/${grant.id}/end"`);
+    expect(admin.body).toContain('Ops Admin 管理者');
+
+    const fragment = await get('/grants?fragment=1');
+    expect(fragment.body.startsWith('<div class="table-wrap" id="grants"')).toBe(true);
+  });
+
+  it('refuses "end now" to a read-only user, without a form token, or from another site', async () => {
+    const grant = await h.requests.create(aRequest());
+    const token = csrfFrom((await get('/grants', ADMIN)).body);
+    const post = (who: typeof ADMIN, payload: string, headers: Record<string, string> = {}) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/grants/${grant.id}/end`,
+        headers: { authorization: basic(who), 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost:80', ...headers },
+        payload,
+      });
+
+    const viewer = await post(VIEWER, `csrf=${token}`);
+    expect(viewer.statusCode).toBe(403);
+    expect(viewer.json()).toMatchObject({ code: 'ADMIN_ONLY' });
+    expect((await post(ADMIN, '')).json()).toMatchObject({ code: 'CSRF_TOKEN_INVALID' });
+    expect((await post(ADMIN, 'csrf=forged')).statusCode).toBe(403);
+    expect((await post(ADMIN, `csrf=${token}`, { origin: 'https://evil.example' })).json()).toMatchObject({ code: 'CROSS_SITE_REQUEST' });
+    expect(ended.filter((e) => e.id === grant.id)).toHaveLength(0);
+
+    const ok = await post(ADMIN, `csrf=${token}&back=request`);
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe(`/requests/${grant.id}`);
+    expect(ended).toContainEqual({ id: grant.id, by: { displayName: 'Ops Admin 管理者' } });
+    const notes = (await h.audit.list(grant.id)).filter((e) => e.kind === 'note');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatchObject({ actor: ADMIN.user, data: { via: 'ops-dashboard', action: 'end-now', role: 'admin' } });
+  });
+
+  it('filters requests by state, requester, cluster and date', async () => {
+    const day = (d: string) => `${d}T10:00:00.000Z`;
+    const old = await h.requests.create(aRequest({ state: 'revoked', requestedAt: day('2026-01-05'), updatedAt: day('2026-01-05'), target: { clusterId: 'billing-stg', database: 'billing', environment: 'stg' } }));
+    const other = await h.requests.create(
+      aRequest({ state: 'denied', requester: { email: 'hanako@example.com', displayName: '花子' }, requestedAt: day('2026-01-06'), updatedAt: day('2026-01-06') }),
+    );
+    const ids = (body: string) => [...body.matchAll(/href="\/requests\/([0-9A-Z]{26})"/g)].map((m) => m[1]);
+
+    const byState = await get('/requests?state=revoked&from=2026-01-01&to=2026-01-31');
+    expect(ids(byState.body)).toEqual([old.id]);
+    const byRequester = await get('/requests?requester=HANAKO@example.com');
+    expect(ids(byRequester.body)).toEqual([other.id]);
+    const byCluster = await get('/requests?cluster=billing-stg&from=2026-01-01');
+    expect(ids(byCluster.body)).toEqual([old.id]);
+    const byDate = await get('/requests?from=2026-01-06&to=2026-01-06');
+    expect(ids(byDate.body)).toEqual([other.id]);
+    expect((await get('/requests?state=nonsense')).statusCode).toBe(400);
+  });
+
+  it('shows a verified timeline, and a broken chain loudly', async () => {
+    const r = await h.requests.create(aRequest({ state: 'revoked', revokedAt: new Date().toISOString(), revokeReason: 'expired' }));
+    for (const kind of ['requested', 'approved', 'activated', 'revoked'] as const) await h.audit.append(r.id, { key: kind, kind, actor: 'test', data: { note: `${kind} – 手順` } });
+    const good = await get(`/requests/${r.id}`);
+    expect(good.body).toContain('data-chain="ok"');
+    expect(good.body).toContain('Audit chain verified: 4 events');
+    expect(good.body).toContain('data-closed');
+    expect(good.body).toContain('data-final');
+
+    // Someone edits event 2 in the table: the page must say so, not hide it.
+    const events = await h.audit.list(r.id);
+    await h.dynamo.doc.send(new PutCommand({ TableName: tableName(h.dynamo.tablePrefix, 'audit'), Item: { ...events[1], actor: 'someone-else' } }));
+    const bad = await get(`/requests/${r.id}`);
+    expect(bad.body).toContain('data-chain="broken"');
+    expect(bad.body).toContain('role="alert"');
+    expect(bad.body).toContain('AUDIT CHAIN BROKEN at event #2 (approved)');
+    expect((await get('/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV')).statusCode).toBe(404);
+  });
+
+  it('shows doc crawls per cluster and stored schema reviews', async () => {
+    const put = (table: 'crawls' | 'reviews', Item: Record<string, unknown>) => h.dynamo.doc.send(new PutCommand({ TableName: tableName(h.dynamo.tablePrefix, table), Item }));
+    await put('crawls', { clusterId: 'demo', startedAt: '2026-11-24T01:00:00.000Z', finishedAt: '2026-11-24T01:00:42.000Z', status: 'ok', changes: [{ kind: 'table_added', object: 'demo_shop.注文' }] });
+    await put('crawls', { clusterId: 'demo', startedAt: '2026-11-25T01:00:00.000Z', finishedAt: '2026-11-25T01:00:05.000Z', status: 'failed', error: 'connect ECONNREFUSED' });
+    await put('reviews', { id: 'r1', createdAt: '2026-11-25T02:00:00.000Z', title: 'CREATE TABLE 顧客', verdict: 'warn', findings: [{ ruleId: 'pk-required', severity: 'error', message: '<b>no primary key</b>' }] });
+    const crawls = await get('/crawls');
+    expect(crawls.body).toContain('data-cluster="demo"');
+    expect(crawls.body).toContain('2026-11-25 01:00:00 UTC');
+    expect(crawls.body).toContain('5 s');
+    expect(crawls.body).toContain('badge bad">failed');
+    expect(crawls.body).toContain('demo_shop.注文');
+    const reviews = await get('/reviews');
+    expect(reviews.body).toContain('CREATE TABLE 顧客');
+    expect(reviews.body).toContain('&lt;b&gt;no primary key&lt;/b&gt;');
+  });
+});
