@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
+import { driversEnv } from '@dbre/drivers';
 import { env, serviceEnv } from '@dbre/service-kit';
 
 export const docCrawlerConfig = z.object({
@@ -8,6 +9,45 @@ export const docCrawlerConfig = z.object({
   ...redisEnv,
   ...dynamoEnv,
   ...platformFileEnv,
+  ...driversEnv,
+  /** Local DocSink root (DRIVER_DOCS=local). */
+  DOCS_OUT_DIR: z.string().min(1).default('var/docs').describe('folder the local doc sink writes to, e.g. var/docs'),
+  DOCS_SCHEDULE_ENABLED: env.bool(true),
+  DOCS_CRON: z
+    .string()
+    .regex(/^\S+( \S+){4,5}$/, 'a cron pattern of 5 or 6 fields')
+    .default('0 3 * * *')
+    .describe('cron pattern of the scheduled fleet crawl, e.g. "0 3 * * *"'),
+  DOCS_TZ: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'an IANA time zone')
+    .default('UTC')
+    .describe('IANA time zone of DOCS_CRON, e.g. Asia/Tokyo'),
+  DOCS_CONCURRENCY: env.int(2, 1),
+  DOCS_CLUSTER_TIMEOUT_MS: env.ms(15 * 60_000),
+  DOCS_CONNECT_TIMEOUT_MS: env.ms(10_000),
+  /** Connections per cluster for SHOW CREATE TABLE. */
+  DOCS_PARALLELISM: env.int(3, 1),
+  DOCS_SCHEMA_PATTERN: z
+    .string()
+    .refine((p) => {
+      try {
+        new RegExp(p);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'a valid regular expression')
+    .optional()
+    .describe('only schemas whose name matches this regular expression are documented'),
+  DOCS_NOTIFY_TO: z.string().min(1).max(200).optional().describe('channel or user the change summaries go to; unset: no messages'),
 });
 
 export type DocCrawlerConfig = z.output<typeof docCrawlerConfig>;

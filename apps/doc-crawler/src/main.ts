@@ -1,16 +1,49 @@
-import { closeRedis, createRedis } from '@dbre/queue';
+import { createCrawlRunsRepo } from '@dbre/docs';
+import { createConfigInventory, createFolderSink, selectDrivers } from '@dbre/drivers';
+import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createDynamo } from '@dbre/store';
 import { buildApp } from './app';
 import { docCrawlerConfig } from './config';
+import { createCrawlFlow } from './flow';
+import { applySchedule } from './schedule';
+import { createDocsWorkers } from './workers';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(docCrawlerConfig, process.env);
   const logger = createLogger({ name: 'doc-crawler', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
+  const workerRedis = createRedis(config.REDIS_URL, 'worker', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
-  const app = await buildApp({ logger, lifecycle, redis, dynamo });
+  const { inventory, docs: sink } = await selectDrivers(config, ['inventory', 'docs'], {
+    inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }),
+    docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }),
+  });
+  const runs = createCrawlRunsRepo({ dynamo });
+  const flow = createCrawlFlow({ connection: redis, prefix: config.QUEUE_PREFIX, inventory, runs });
+  const pattern = config.DOCS_SCHEMA_PATTERN ? new RegExp(config.DOCS_SCHEMA_PATTERN) : undefined;
+  const workers = createDocsWorkers({
+    connection: workerRedis,
+    prefix: config.QUEUE_PREFIX,
+    logger,
+    inventory,
+    sink,
+    runs,
+    flow,
+    settings: {
+      concurrency: config.DOCS_CONCURRENCY,
+      clusterTimeoutMs: config.DOCS_CLUSTER_TIMEOUT_MS,
+      attempts: 1, // retries are the queue's (catalog: docsCluster)
+      connectTimeoutMs: config.DOCS_CONNECT_TIMEOUT_MS,
+      parallelism: config.DOCS_PARALLELISM,
+      includeSchema: pattern ? (name) => pattern.test(name) : undefined,
+    },
+  });
+  const fleetQueue = createQueue('docsFleet', workerRedis, { prefix: config.QUEUE_PREFIX });
+  await applySchedule(fleetQueue, { enabled: config.DOCS_SCHEDULE_ENABLED, pattern: config.DOCS_CRON, tz: config.DOCS_TZ });
+  logger.info({ enabled: config.DOCS_SCHEDULE_ENABLED, cron: config.DOCS_CRON, tz: config.DOCS_TZ }, 'crawl schedule applied');
+  const app = await buildApp({ logger, lifecycle, redis, dynamo, inventory, runs, flow });
   await startService({
     app,
     host: config.HOST,
@@ -18,8 +51,12 @@ async function main(): Promise<void> {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    stopWork: workers.map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
     close: [
+      { name: 'flow', run: () => flow.close() },
+      { name: 'queue', run: () => fleetQueue.close() },
       { name: 'redis', run: () => closeRedis(redis) },
+      { name: 'redis-worker', run: () => closeRedis(workerRedis) },
       { name: 'dynamodb', run: async () => dynamo.close() },
     ],
   });

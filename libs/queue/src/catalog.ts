@@ -38,9 +38,21 @@ export const QUEUES = {
     z.object({ notificationId: z.string().min(1).max(128) }),
     retried(30, 1000),
   ),
-  /** Doc-crawler: the fleet run (parent) and one child per cluster. */
-  docsFleet: define('docs-fleet', z.object({ runId: z.string(), clusterIds: z.array(z.string()).optional() }), { attempts: 1, removeOnComplete: { count: 200 }, removeOnFail: { count: 200 } }),
-  docsCluster: define('docs-cluster', z.object({ runId: z.string(), clusterId: z.string() }), retried(3, 2000)),
+  /**
+   * Doc-crawler fleet run. Without `runId`: a trigger (the cron scheduler) that starts a run;
+   * with it: the parent of the run's flow, processed once every cluster child has finished.
+   */
+  docsFleet: define(
+    'docs-fleet',
+    z.object({
+      runId: z.string().regex(/^[0-9TZ]{16,24}-[a-z0-9]{1,12}$/).optional(),
+      clusterIds: z.array(z.string().min(1).max(63)).optional(),
+      trigger: z.enum(['api', 'schedule', 'cli']).default('schedule'),
+    }),
+    { attempts: 2, backoff: { type: 'fixed', delay: 5000 }, removeOnComplete: { count: 200 }, removeOnFail: { count: 200 } },
+  ),
+  /** One cluster of a fleet run (a child of the flow); a failed child never fails the parent. */
+  docsCluster: define('docs-cluster', z.object({ runId: z.string().min(1).max(64), clusterId: z.string().min(1).max(63) }), retried(3, 2000)),
 } as const;
 
 export type QueueKey = keyof typeof QUEUES;

@@ -1,0 +1,120 @@
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { crawlOneCluster, publishFleet, type ClusterResult, type ClusterStatus, type CrawlRunsRepo, type CrawlSettings } from '@dbre/docs';
+import type { DocSink, Inventory, Notifier } from '@dbre/drivers';
+import { createWorker, UnrecoverableError } from '@dbre/queue';
+import type { Logger } from '@dbre/service-kit';
+import type { CrawlFlow } from './flow';
+
+export interface DocsWorkerDeps {
+  connection: Redis;
+  prefix: string;
+  logger: Logger;
+  inventory: Inventory;
+  sink: DocSink;
+  runs: CrawlRunsRepo;
+  flow: CrawlFlow;
+  settings: CrawlSettings;
+  notifier?: Notifier | undefined;
+  notifyTo?: string | undefined;
+  now?: () => Date;
+}
+
+export interface FleetJobResult {
+  runId: string;
+  clusters: number;
+  failed: Array<{ clusterId: string; error: string }>;
+  filesWritten: number;
+}
+
+const attemptsOf = (job: Job) => job.opts.attempts ?? 1;
+
+/** The crawl workers: `docs-cluster` (bounded by settings.concurrency) and `docs-fleet`. */
+export function createDocsWorkers(deps: DocsWorkerDeps): Worker[] {
+  const now = deps.now ?? (() => new Date());
+  const clusterWorker = createWorker(
+    'docsCluster',
+    async ({ runId, clusterId }, { job, logger, signal }) => {
+      const attempt = job.attemptsMade + 1;
+      const target = await deps.inventory.get(clusterId);
+      if (!target) {
+        await deps.runs.putClusterCrawl({ clusterId, runId, status: 'failed', error: 'not in the inventory any more', finishedAt: now().toISOString() });
+        throw new UnrecoverableError(`cluster ${clusterId} is not in the inventory any more`);
+      }
+      await deps.runs.updateRun(runId, { status: 'running' });
+      await deps.runs.putClusterCrawl({ clusterId, runId, status: 'running', attempt });
+      const result = await crawlOneCluster(
+        { sink: deps.sink, logger, notifier: deps.notifier, notifyTo: deps.notifyTo },
+        target,
+        deps.settings,
+        { crawledAt: now().toISOString(), runId, ...(signal ? { signal } : {}) },
+      );
+      if (result.ok) {
+        const { ok: _ok, ...outcome } = result;
+        await deps.runs.putClusterCrawl({
+          clusterId,
+          runId,
+          status: 'ok',
+          attempt,
+          finishedAt: now().toISOString(),
+          changed: outcome.changed,
+          changes: outcome.changes,
+          filesWritten: outcome.filesWritten,
+          tables: outcome.tables,
+          schemas: outcome.schemas,
+          serverVersion: outcome.serverVersion,
+          durationMs: outcome.durationMs,
+        });
+        logger.info({ clusterId, changed: outcome.changed, changes: outcome.changes, filesWritten: outcome.filesWritten, durationMs: outcome.durationMs }, 'cluster documented');
+        return result;
+      }
+      const final = result.code === 'CRAWL_ACCESS_DENIED' || attempt >= attemptsOf(job);
+      await deps.runs.putClusterCrawl({ clusterId, runId, status: final ? 'failed' : 'running', attempt, error: result.error, code: result.code, durationMs: result.durationMs, ...(final ? { finishedAt: now().toISOString() } : {}) });
+      // Wrong credentials do not heal by retrying.
+      if (result.code === 'CRAWL_ACCESS_DENIED') throw new UnrecoverableError(result.error);
+      throw new Error(result.error);
+    },
+    { connection: deps.connection, logger: deps.logger, prefix: deps.prefix },
+    // A crawl holds a job for minutes: renew its lock well inside the per-cluster deadline.
+    { concurrency: deps.settings.concurrency, lockDuration: 60_000 },
+  );
+
+  const fleetWorker = createWorker(
+    'docsFleet',
+    async (payload, { job, logger }) => {
+      if (!payload.runId) {
+        // A scheduler tick: start a run (its flow's parent comes back here with a runId).
+        const started = await deps.flow.startRun({ trigger: payload.trigger });
+        logger.info({ runId: started.runId, clusters: started.clusterIds.length }, 'scheduled fleet crawl started');
+        return { started: started.runId };
+      }
+      const runId = payload.runId;
+      const values = (await job.getChildrenValues()) as Record<string, ClusterResult>;
+      const failures = await job.getIgnoredChildrenFailures();
+      const statuses = new Map<string, ClusterStatus>();
+      let filesWritten = 0;
+      for (const value of Object.values(values)) {
+        if (value?.ok) {
+          statuses.set(value.clusterId, { ok: true });
+          filesWritten += value.filesWritten;
+        }
+      }
+      const failed: FleetJobResult['failed'] = [];
+      for (const [key, reason] of Object.entries(failures)) {
+        const clusterId = (payload.clusterIds ?? []).find((id) => key.endsWith(`crawl-${runId}-${id}`)) ?? key;
+        statuses.set(clusterId, { ok: false, error: reason });
+        failed.push({ clusterId, error: reason });
+      }
+      failed.sort((a, b) => (a.clusterId < b.clusterId ? -1 : 1));
+      const fleet = await publishFleet({ sink: deps.sink, logger }, { targets: await deps.inventory.list(), results: statuses });
+      filesWritten += fleet.written;
+      await deps.runs.updateRun(runId, { status: 'done', finishedAt: now().toISOString(), failed: failed.map((f) => f.clusterId), filesWritten });
+      logger.info({ runId, clusters: payload.clusterIds?.length ?? 0, failed: failed.length, filesWritten }, 'fleet crawl finished');
+      const result: FleetJobResult = { runId, clusters: payload.clusterIds?.length ?? 0, failed, filesWritten };
+      return result;
+    },
+    { connection: deps.connection, logger: deps.logger, prefix: deps.prefix },
+    { concurrency: 1 },
+  );
+  return [clusterWorker, fleetWorker];
+}

@@ -1,0 +1,15 @@
+export * from './snapshot';
+export { CrawlError, classifyError, quoteIdent } from './crawl/connection';
+export { readCluster, SYSTEM_SCHEMAS, VOLATILE_VARIABLES, type ReadClusterOptions } from './crawl/read-cluster';
+export { stripAutoIncrement } from './crawl/read-schema';
+export { diffSnapshots, changeCount, type ChangeSet } from './history/diff';
+export { changeEntry, firstEntry, prependEntry } from './history/changelog';
+export { baselineFor, baselineSchema, BUILTIN_BASELINES, differsFromBaseline, normalizeValue, parseHelpVerbose, type ParameterBaseline } from './parameters/baseline';
+export { renderCluster, type RenderedFile } from './render/render-cluster';
+export { paths } from './render/paths';
+export { segment } from './render/markdown';
+export { publishCluster, type ClusterOutcome, type PublishClusterDeps, type PublishClusterInput } from './publish/publish-cluster';
+export { publishFleet, type ClusterStatus, type PublishFleetInput } from './publish/publish-fleet';
+export { withDeadline } from './publish/deadline';
+export { crawlOneCluster, newRunId, runFleetInProcess, type ClusterResult, type CrawlSettings, type FleetRunSummary, type RunFleetDeps } from './publish/run-fleet';
+export { createCrawlRunsRepo, type CrawlRunRecord, type CrawlRunsRepo, type ClusterCrawlRecord } from './runs/crawl-runs';

@@ -1,0 +1,61 @@
+import type { SchemaEntry, Table } from '../snapshot';
+import { keyColumns } from './relations';
+
+/**
+ * The schema's ER diagram as Graphviz DOT, rendered to SVG in-process (Graphviz compiled to
+ * WebAssembly). Large schemas show key columns only so a few hundred tables stay readable.
+ */
+const FULL_COLUMNS_UP_TO = 40;
+
+const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const dotId = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+function node(t: Table, full: boolean, index: number): string {
+  const keys = keyColumns(t);
+  const cols = full ? t.columns : t.columns.filter((c) => keys.pk.has(c.name) || keys.fk.has(c.name));
+  const rows = cols.map((c) => {
+    const mark = keys.pk.has(c.name) ? 'PK ' : keys.fk.has(c.name) ? 'FK ' : '';
+    return `<tr><td align="left" port="c${c.position}">${html(mark)}${html(c.name)}</td><td align="left"><font color="#555555">${html(c.type)}</font></td></tr>`;
+  });
+  const more = !full && cols.length < t.columns.length ? [`<tr><td align="left" colspan="2"><font color="#888888">+${t.columns.length - cols.length} columns</font></td></tr>`] : [];
+  const label = `<table border="0" cellborder="1" cellspacing="0" cellpadding="3"><tr><td colspan="2" bgcolor="#dbe6f4"><b>${html(t.name)}</b></td></tr>${rows.join('')}${more.join('')}</table>`;
+  return `  t${index} [label=<${label}>, tooltip=${dotId(t.comment || t.name)}];`;
+}
+
+export function schemaDot(schema: SchemaEntry): string {
+  const full = schema.tables.length <= FULL_COLUMNS_UP_TO;
+  const index = new Map(schema.tables.map((t, i) => [t.name, i]));
+  const lines = [
+    `digraph ${dotId(schema.name)} {`,
+    '  graph [rankdir=LR, fontname="Helvetica", fontsize=10, nodesep=0.25, ranksep=0.6, concentrate=false, mclimit=0.5, nslimit=2, nslimit1=2];',
+    '  node [shape=plain, fontname="Helvetica", fontsize=9];',
+    '  edge [arrowhead=none, arrowtail=crow, dir=both, color="#667788"];',
+  ];
+  schema.tables.forEach((t, i) => lines.push(node(t, full, i)));
+  for (const t of schema.tables) {
+    for (const fk of t.foreignKeys) {
+      const parent = fk.referencedSchema === schema.name ? index.get(fk.referencedTable) : undefined;
+      if (parent === undefined) continue;
+      lines.push(`  t${parent} -> t${index.get(t.name)} [tooltip=${dotId(fk.name)}];`);
+    }
+  }
+  lines.push('}');
+  return lines.join('\n');
+}
+
+interface GraphvizLike {
+  dot(source: string, format?: 'svg'): string;
+}
+let graphviz: Promise<GraphvizLike> | undefined;
+
+/** Loads the WebAssembly Graphviz once per process (an ES module: dynamic import). */
+async function loadGraphviz(): Promise<GraphvizLike> {
+  graphviz ??= import('@hpcc-js/wasm-graphviz').then((m) => m.Graphviz.load() as Promise<GraphvizLike>);
+  return graphviz;
+}
+
+export async function renderSvg(dot: string): Promise<string> {
+  const gv = await loadGraphviz();
+  const svg = gv.dot(dot, 'svg');
+  return svg.endsWith('\n') ? svg : `${svg}\n`;
+}

@@ -1,0 +1,51 @@
+import type { Snapshot } from '../snapshot';
+import { compareText } from '../crawl/rows';
+import { bytes, code, count, escText, link, table } from './markdown';
+import { clusterTotals } from './index-pages';
+import { paths } from './paths';
+
+export interface FleetEntry {
+  clusterId: string;
+  environment: string;
+  engine: string;
+  snapshot: Snapshot | undefined;
+  /** Outcome of the cluster's latest crawl: ok, or the reason it failed. */
+  lastResult: { ok: true } | { ok: false; error: string };
+}
+
+/** The fleet index. No run times: an unchanged fleet gives an identical page. */
+export function renderFleetIndex(entries: readonly FleetEntry[]): string {
+  const sorted = [...entries].sort((a, b) => compareText(a.environment, b.environment) || compareText(a.clusterId, b.clusterId));
+  const self = paths.fleetIndex;
+  const failures = sorted.filter((e) => !e.lastResult.ok);
+  const envs = [...new Set(sorted.map((e) => e.environment))].sort(compareText);
+  const out = [
+    '# Database documentation',
+    '',
+    `${sorted.length} clusters · ${failures.length} failed in their latest crawl · parameters by environment: ${envs.map((e) => link(code(e), self, paths.environmentParameters(e))).join(', ') || 'none'} · snapshot format: ${link(paths.snapshotJsonSchema, self, paths.snapshotJsonSchema)}`,
+    '',
+    table(
+      ['Cluster', 'Env', 'Engine', 'Version', 'Schemas', 'Tables', 'Size', 'Snapshot taken', 'Latest crawl'],
+      sorted.map((e) => {
+        const s = e.snapshot;
+        const t = s ? clusterTotals(s) : undefined;
+        return [
+          s ? link(code(e.clusterId), self, paths.clusterIndex(e.clusterId)) : code(e.clusterId),
+          escText(e.environment),
+          escText(e.engine),
+          s ? code(s.server.version) : '',
+          t ? count(t.schemas) : '',
+          t ? count(t.tables) : '',
+          t ? bytes(t.bytes) : '',
+          s ? escText(s.capturedAt) : 'never',
+          e.lastResult.ok ? 'ok' : '**failed**',
+        ];
+      }),
+    ),
+    '',
+  ];
+  if (failures.length) {
+    out.push('## Failures', '', ...failures.map((f) => `- ${code(f.clusterId)}: ${escText(f.lastResult.ok ? '' : f.lastResult.error)}`), '');
+  }
+  return out.join('\n');
+}

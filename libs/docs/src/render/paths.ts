@@ -1,0 +1,21 @@
+import { segment } from './markdown';
+
+/** Where every generated file lives in the sink; all names pass through `segment`. */
+export const paths = {
+  fleetIndex: 'index.md',
+  snapshotJsonSchema: 'schema-snapshot.v1.json',
+  environmentParameters: (env: string) => `parameters/${segment(env)}.md`,
+  clusterRoot: (cluster: string) => `${segment(cluster)}/`,
+  clusterIndex: (cluster: string) => `${segment(cluster)}/README.md`,
+  snapshot: (cluster: string) => `${segment(cluster)}/schema.json`,
+  status: (cluster: string) => `${segment(cluster)}/status.json`,
+  parameters: (cluster: string) => `${segment(cluster)}/parameters.md`,
+  changelog: (cluster: string) => `${segment(cluster)}/CHANGELOG.md`,
+  schemasRoot: (cluster: string) => `${segment(cluster)}/schemas/`,
+  schemaIndex: (cluster: string, schema: string) => `${segment(cluster)}/schemas/${segment(schema)}/README.md`,
+  schemaSvg: (cluster: string, schema: string) => `${segment(cluster)}/schemas/${segment(schema)}/er.svg`,
+  table: (cluster: string, schema: string, table: string) => `${segment(cluster)}/schemas/${segment(schema)}/tables/${segment(table)}.md`,
+  view: (cluster: string, schema: string, view: string) => `${segment(cluster)}/schemas/${segment(schema)}/views/${segment(view)}.md`,
+  routine: (cluster: string, schema: string, type: string, name: string) =>
+    `${segment(cluster)}/schemas/${segment(schema)}/routines/${segment(type.toLowerCase())}-${segment(name)}.md`,
+};

@@ -1,0 +1,151 @@
+import type { Index, Snapshot, Table } from '../snapshot';
+import { bytes, code, codeBlock, count, escText, link, table } from './markdown';
+import { tableMermaid, type Neighbour } from './mermaid';
+import { paths } from './paths';
+import { keyColumns, tableKey, type ChildReference } from './relations';
+
+export interface TablePageContext {
+  snapshot: Snapshot;
+  schema: string;
+  /** Every table of the cluster by `tableKey`, to link and draw neighbours. */
+  tables: Map<string, Table>;
+  children: Map<string, ChildReference[]>;
+}
+
+export function indexColumns(ix: Index): string {
+  return ix.columns
+    .map((c) => {
+      const base = c.name !== null ? code(c.name) : code(`(${c.expression ?? '?'})`);
+      return `${base}${c.subPart !== null ? `(${c.subPart})` : ''}${c.descending ? ' DESC' : ''}`;
+    })
+    .join(', ');
+}
+
+const cols = (names: readonly string[]) => names.map(code).join(', ');
+
+export function renderTablePage(t: Table, ctx: TablePageContext): string {
+  const cluster = ctx.snapshot.cluster.id;
+  const self = paths.table(cluster, ctx.schema, t.name);
+  const tableLink = (schema: string, name: string) => {
+    const label = schema === ctx.schema ? code(name) : code(`${schema}.${name}`);
+    return ctx.tables.has(tableKey(schema, name)) ? link(label, self, paths.table(cluster, schema, name)) : label;
+  };
+  const keys = keyColumns(t);
+  const out: string[] = [];
+  out.push(`# Table ${code(`${ctx.schema}.${t.name}`)}`, '');
+  if (t.comment) out.push(`> ${escText(t.comment)}`, '');
+  out.push(`${link(`schema ${escText(ctx.schema)}`, self, paths.schemaIndex(cluster, ctx.schema))} · ${link(`cluster ${escText(cluster)}`, self, paths.clusterIndex(cluster))}`, '');
+
+  out.push(
+    table(
+      ['Property', 'Value'],
+      [
+        ['Engine', escText(t.engine ?? '')],
+        ['Row format', escText(t.rowFormat ?? '')],
+        ['Collation', escText(t.collation ?? '')],
+        ['Rows (estimate)', count(t.rowsEstimate)],
+        ['Data size', bytes(t.dataLength)],
+        ['Index size', bytes(t.indexLength)],
+        ['Next AUTO_INCREMENT', count(t.autoIncrement)],
+        ['Create options', escText(t.createOptions)],
+      ].filter(([, v]) => v !== ''),
+    ),
+    '',
+  );
+
+  out.push('## Columns', '');
+  out.push(
+    table(
+      ['#', 'Name', 'Type', 'Null', 'Default', 'Extra', 'Keys', 'Collation', 'Comment'],
+      t.columns.map((c) => [
+        String(c.position),
+        code(c.name),
+        code(c.type),
+        c.nullable ? 'YES' : 'NO',
+        c.default === null ? '' : code(c.default),
+        [c.extra ? escText(c.extra) : '', c.generationExpression ? `AS ${code(c.generationExpression)}` : ''].filter(Boolean).join(' '),
+        [keys.pk.has(c.name) ? 'PK' : '', keys.uk.has(c.name) ? 'UK' : '', keys.fk.has(c.name) ? 'FK' : ''].filter(Boolean).join(' '),
+        escText(c.collation ?? ''),
+        escText(c.comment),
+      ]),
+    ),
+    '',
+  );
+
+  if (t.indexes.length) {
+    out.push('## Indexes', '');
+    out.push(
+      table(
+        ['Name', 'Type', 'Unique', 'Columns', 'Visible', 'Comment'],
+        t.indexes.map((ix) => [code(ix.name), escText(ix.type), ix.unique ? 'YES' : 'NO', indexColumns(ix), ix.visible ? 'YES' : 'NO', escText(ix.comment)]),
+      ),
+      '',
+    );
+  }
+
+  const constraints: string[][] = [];
+  if (t.primaryKey.length) constraints.push(['`PRIMARY`', 'PRIMARY KEY', cols(t.primaryKey)]);
+  for (const ix of t.indexes.filter((i) => i.unique && !i.primary)) constraints.push([code(ix.name), 'UNIQUE', indexColumns(ix)]);
+  for (const fk of t.foreignKeys) constraints.push([code(fk.name), 'FOREIGN KEY', `${cols(fk.columns)} → ${tableLink(fk.referencedSchema, fk.referencedTable)} (${cols(fk.referencedColumns)})`]);
+  for (const ck of t.checks) constraints.push([code(ck.name), 'CHECK', code(ck.clause)]);
+  if (constraints.length) out.push('## Constraints', '', table(['Name', 'Kind', 'Definition'], constraints), '');
+
+  const children = ctx.children.get(tableKey(ctx.schema, t.name)) ?? [];
+  if (t.foreignKeys.length || children.length) {
+    out.push('## Foreign keys', '');
+    if (t.foreignKeys.length) {
+      out.push('### Parents (this table references)', '');
+      out.push(
+        table(
+          ['Constraint', 'Columns', 'Parent table', 'Parent columns', 'On update', 'On delete'],
+          t.foreignKeys.map((fk) => [code(fk.name), cols(fk.columns), tableLink(fk.referencedSchema, fk.referencedTable), cols(fk.referencedColumns), escText(fk.onUpdate), escText(fk.onDelete)]),
+        ),
+        '',
+      );
+    }
+    if (children.length) {
+      out.push('### Children (referencing this table)', '');
+      out.push(
+        table(
+          ['Child table', 'Constraint', 'Columns', 'Referenced columns', 'On update', 'On delete'],
+          children.map((c) => [tableLink(c.schema, c.table), code(c.fk.name), cols(c.fk.columns), cols(c.fk.referencedColumns), escText(c.fk.onUpdate), escText(c.fk.onDelete)]),
+        ),
+        '',
+      );
+    }
+  }
+
+  if (t.triggers.length) {
+    out.push('## Triggers', '');
+    for (const tr of t.triggers) {
+      out.push(`### ${code(tr.name)}`, '', `${escText(tr.timing)} ${escText(tr.event)} · order ${tr.order} · definer ${code(tr.definer)}`, '', codeBlock('sql', tr.statement), '');
+    }
+  }
+
+  if (t.partitioning) {
+    const p = t.partitioning;
+    out.push('## Partitions', '');
+    out.push(`${escText(p.method)}${p.expression ? ` (${code(p.expression)})` : ''}${p.subMethod ? `, subpartitioned by ${escText(p.subMethod)}${p.subExpression ? ` (${code(p.subExpression)})` : ''}` : ''}`, '');
+    out.push(
+      table(
+        ['#', 'Partition', 'Bound', 'Rows (estimate)', 'Subpartitions', 'Comment'],
+        p.partitions.map((x) => [String(x.position), code(x.name), x.description === null ? '' : code(x.description), count(x.rowsEstimate), x.subpartitions.map(code).join(', '), escText(x.comment)]),
+      ),
+      '',
+    );
+  }
+
+  const parents: Neighbour[] = [];
+  for (const fk of t.foreignKeys) {
+    const p = ctx.tables.get(tableKey(fk.referencedSchema, fk.referencedTable));
+    if (p) parents.push({ schema: fk.referencedSchema, table: p });
+  }
+  const childNeighbours: Neighbour[] = [];
+  for (const c of children) {
+    const ct = ctx.tables.get(tableKey(c.schema, c.table));
+    if (ct) childNeighbours.push({ schema: c.schema, table: ct });
+  }
+  out.push('## ER diagram', '', codeBlock('mermaid', tableMermaid(ctx.schema, t, parents, childNeighbours)), '');
+  out.push('## DDL', '', codeBlock('sql', t.ddl), '');
+  return out.join('\n');
+}
