@@ -114,14 +114,14 @@ export function registerDashboardMetrics(deps: DashboardMetricsDeps): DashboardM
 
   const sweepQueue = deps.queues.all.find((q) => q.name === QUEUES.sweep.name);
   new Gauge({
-    name: 'dbre_sweep_last_run_age_seconds',
-    help: 'Seconds since the last completed access sweep (absent before the first one)',
+    name: 'dbre_sweep_last_completed_timestamp_seconds',
+    help: 'Unix time the last access sweep completed (0 when none is in the queue history)',
     registers,
     async collect() {
       if (!sweepQueue) return;
       try {
         const [last] = await sweepQueue.getJobs(['completed'], 0, 0, false);
-        if (last?.finishedOn) this.set((clock().getTime() - last.finishedOn) / 1000);
+        this.set(last?.finishedOn ? last.finishedOn / 1000 : 0);
       } catch (err) {
         fail('sweep')(err);
       }

@@ -15,9 +15,19 @@ export const VIEW_BOARD_PATH = '/queues';
 export const ADMIN_BOARD_PATH = '/admin/queues';
 
 /**
+ * Retry, clean and promote (per queue state or per job) are the admin actions the issue asks for.
+ * Emptying, obliterating, pausing, adding or editing jobs would bypass the lifecycle's rules.
+ */
+const ALLOWED_CHANGE = /^\/admin\/queues\/api\/queues\/[^/?]+\/(?:(?:retry|clean)\/[a-z-]+|promote|[^/?]+\/(?:retry|clean|promote))(?:\?.*)?$/;
+
+function isAllowedChange(method: string, url: string): boolean {
+  return method === 'PUT' && ALLOWED_CHANGE.test(url);
+}
+
+/**
  * Two bull-board mounts over the same queues: `/queues` in read-only mode for everyone (the UI
  * shows no actions and the API answers 405 to them; anything but GET is refused before it), and
- * `/admin/queues` with retry/clean/promote for admins only, where every change must come from
+ * `/admin/queues` with retry/clean/promote (nothing else) for admins only, where every change must come from
  * the board's own page (same origin) and is audited.
  */
 export async function registerQueueBoards(
@@ -65,7 +75,12 @@ export async function registerQueueBoards(
       scope.addHook('onRequest', async (request, reply) => {
         try {
           if (request.identity?.role !== 'admin') throw new AppError('ADMIN_ONLY', 'forbidden', `Only dashboard admins can change queues; use ${VIEW_BOARD_PATH} to look.`);
-          if (request.method !== 'GET' && request.method !== 'HEAD') assertSameOrigin(request.headers);
+          if (request.method !== 'GET' && request.method !== 'HEAD') {
+            assertSameOrigin(request.headers);
+            if (!isAllowedChange(request.method, request.url)) {
+              throw new AppError('QUEUE_ACTION_NOT_ALLOWED', 'forbidden', 'The dashboard allows retry, clean and promote only; other queue changes go through the services.');
+            }
+          }
         } catch (err) {
           return replyProblem(request, reply, err);
         }
