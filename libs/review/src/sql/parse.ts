@@ -1,0 +1,94 @@
+import type { Token } from 'antlr4ng';
+import { MySQL } from 'dt-sql-parser';
+import type { ParseError } from 'dt-sql-parser';
+import type { ProgramContext } from 'dt-sql-parser/dist/lib/mysql/MySqlParser';
+import { buildModel } from './build-model';
+import type { Pos, StatementModel } from './model';
+import { splitStatements, type SplitStatement } from './split';
+
+export interface ParsedStatement {
+  index: number;
+  text: string;
+  line: number;
+  column: number;
+  endLine: number;
+  comments: string[];
+  model?: StatementModel;
+  /** Why the statement could not be read; rules skip it. */
+  error?: { message: string; pos: Pos };
+}
+
+export interface ParsedFile {
+  statements: ParsedStatement[];
+  trailingComments: string[];
+}
+
+export interface ParseOptions {
+  /** Statements longer than this are reported, not parsed (ANTLR's cost grows with length). */
+  maxStatementChars?: number;
+}
+
+const DEFAULT_MAX_STATEMENT = 256 * 1024;
+
+/** One MySQL parser per process: antlr's prediction cache is shared and warms up. */
+let parser: MySQL | undefined;
+function mysql(): MySQL {
+  parser ??= new MySQL();
+  return parser;
+}
+
+/** Positions in a statement (1-based line, 0-based column) -> positions in the file (1-based both). */
+export function positionIn(stmt: Pick<SplitStatement, 'line' | 'column'>, line: number, column0: number): Pos {
+  return line <= 1 ? { line: stmt.line, column: stmt.column + column0 } : { line: stmt.line + line - 1, column: column0 + 1 };
+}
+
+/** Parses one statement's text into a tree, collecting syntax errors instead of throwing. */
+export function parseTree(text: string): { tree: ProgramContext; errors: ParseError[] } {
+  const errors: ParseError[] = [];
+  const tree = mysql().parse(text, (e) => {
+    if (errors.length < 5) errors.push(e);
+  });
+  return { tree, errors };
+}
+
+export function parseSql(sql: string, options: ParseOptions = {}): ParsedFile {
+  const max = options.maxStatementChars ?? DEFAULT_MAX_STATEMENT;
+  const split = splitStatements(sql);
+  const statements = split.statements.map((s, index): ParsedStatement => {
+    const out: ParsedStatement = { index, text: s.text, line: s.line, column: s.column, endLine: s.endLine, comments: s.comments };
+    const start = { line: s.line, column: s.column };
+    if (s.unterminated) {
+      const what = s.unterminated === '/*' ? 'a /* comment' : `a ${s.unterminated} quote`;
+      out.error = { message: `The file ends inside ${what} opened in this statement; the statement cannot be read.`, pos: start };
+      return out;
+    }
+    if (s.text.length > max) {
+      out.error = { message: `This statement is ${s.text.length} characters long, over the ${max} the reviewer parses; split it or review it by hand.`, pos: start };
+      return out;
+    }
+    if (s.text.includes('\u0000')) {
+      out.error = { message: 'This statement contains NUL bytes (binary data?); it was not parsed.', pos: start };
+      return out;
+    }
+    let parsed: { tree: ProgramContext; errors: ParseError[] };
+    try {
+      parsed = parseTree(s.text);
+    } catch (err) {
+      out.error = { message: `The parser failed on this statement: ${(err as Error).message}`, pos: start };
+      return out;
+    }
+    const first = parsed.errors[0];
+    if (first) {
+      out.error = { message: first.message, pos: positionIn(s, first.startLine, first.startColumn - 1) };
+      return out;
+    }
+    const pos = (token: Token | null | undefined): Pos => (token ? positionIn(s, token.line, token.column) : start);
+    try {
+      out.model = buildModel(parsed.tree, s.text, pos);
+    } catch (err) {
+      out.error = { message: `The statement parsed but could not be modelled: ${(err as Error).message}`, pos: start };
+    }
+    return out;
+  });
+  return { statements, trailingComments: split.trailingComments };
+}
