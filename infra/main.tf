@@ -1,0 +1,201 @@
+data "aws_caller_identity" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+
+  # The seven services (tools/local-stack/apps.ts): port, size, and whether the ALB routes to them.
+  app_defaults = {
+    request-api   = { port = 3001, cpu = 256, memory = 512, desired_count = 2, routed = true }
+    approval-api  = { port = 3002, cpu = 256, memory = 512, desired_count = 2, routed = true }
+    schema-review = { port = 3003, cpu = 512, memory = 1024, desired_count = 2, routed = true }
+    ops-dashboard = { port = 3004, cpu = 256, memory = 512, desired_count = 1, routed = true }
+    doc-crawler   = { port = 3005, cpu = 1024, memory = 2048, desired_count = 1, routed = true }
+    provisioner   = { port = 9101, cpu = 512, memory = 1024, desired_count = 2, routed = false }
+    reaper        = { port = 9102, cpu = 512, memory = 1024, desired_count = 2, routed = false }
+  }
+  apps = {
+    for name, app in local.app_defaults : name => merge(app, {
+      cpu           = coalesce(try(var.app_sizes[name].cpu, null), app.cpu)
+      memory        = coalesce(try(var.app_sizes[name].memory, null), app.memory)
+      desired_count = coalesce(try(var.app_sizes[name].desired_count, null), app.desired_count)
+    })
+  }
+
+  # ALB listener rules, by priority. At most five path values per rule (an ALB limit).
+  routes = [
+    { app = "approval-api", priority = 10, paths = ["/v1/access-requests/*/approve", "/v1/access-requests/*/deny", "/slack/approvals/*"], oidc = false },
+    { app = "request-api", priority = 20, paths = ["/v1/access-requests", "/v1/access-requests/*", "/v1/outbox", "/v1/outbox/*"], oidc = false },
+    { app = "request-api", priority = 21, paths = ["/slack/*"], oidc = false },
+    { app = "schema-review", priority = 30, paths = ["/v1/reviews", "/v1/reviews/*"], oidc = false },
+    { app = "doc-crawler", priority = 40, paths = ["/v1/docs", "/v1/docs/*"], oidc = false },
+    { app = "ops-dashboard", priority = 100, paths = ["/*"], oidc = true },
+  ]
+
+  # Secret ids the access services use (`dbre/access/<requestId>`, apps/provisioner secretIdFor).
+  grant_secret_prefix = "dbre/access/"
+  rds_regions         = length(var.rds_regions) > 0 ? var.rds_regions : [var.region]
+
+  common_env = {
+    NODE_ENV        = "production"
+    LOG_LEVEL       = "info"
+    LOG_PRETTY      = "false"
+    HOST            = "0.0.0.0"
+    AWS_REGION      = var.region
+    TABLE_PREFIX    = var.table_prefix
+    QUEUE_PREFIX    = var.name
+    PLATFORM_CONFIG = var.platform_config_path
+    PLATFORM_TAG    = var.platform_tag
+    DRIVERS         = "aws"
+    RDS_REGIONS     = join(",", local.rds_regions)
+    RDS_FLEET_TAG   = var.rds_fleet_tag
+  }
+  bastion_env = {
+    BASTION_SUBNET_IDS        = join(",", var.private_subnet_ids)
+    BASTION_SECURITY_GROUP_ID = module.bastion.security_group_id
+    BASTION_INSTANCE_PROFILE  = module.bastion.instance_profile_name
+    BASTION_INSTANCE_TYPE     = var.bastion_instance_type
+  }
+  kms_env = var.kms_key_arn == null ? {} : { SECRETS_KMS_KEY_ID = var.kms_key_arn, BASTION_KMS_KEY_ID = var.kms_key_arn }
+
+  # Services that never log in to a database list clusters without reading their secrets.
+  app_env = {
+    request-api   = { RDS_INVENTORY_CREDENTIALS = "omit" }
+    approval-api  = { RDS_INVENTORY_CREDENTIALS = "omit" }
+    schema-review = {}
+    ops-dashboard = {
+      RDS_INVENTORY_CREDENTIALS = "omit"
+      DASHBOARD_AUTH            = "alb-oidc"
+      ALB_ARN                   = module.alb.arn
+      ALB_OIDC_KEY_URL          = "https://public-keys.auth.elb.${var.region}.amazonaws.com/{kid}"
+      OIDC_ISSUER               = var.oidc.issuer
+    }
+    doc-crawler = { DOCS_BUCKET = module.docs_bucket.name, DOCS_PREFIX = "docs/" }
+    provisioner = merge(local.bastion_env, local.kms_env)
+    reaper      = merge(local.bastion_env, local.kms_env)
+  }
+
+  # Secrets injected by ECS (name => key of a JSON secret); see module.app_secrets.
+  slack_keys = var.enable_slack ? ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] : []
+  app_secret_keys = {
+    request-api   = concat(["REDIS_URL", "SECRET_STORE_KEY", "API_TOKENS"], local.slack_keys)
+    approval-api  = concat(["REDIS_URL", "SECRET_STORE_KEY", "API_TOKENS"], local.slack_keys)
+    schema-review = concat(["REDIS_URL"], local.slack_keys)
+    ops-dashboard = ["REDIS_URL", "CSRF_SECRET"]
+    doc-crawler   = ["REDIS_URL"]
+    provisioner   = concat(["REDIS_URL", "SECRET_STORE_KEY"], local.slack_keys)
+    reaper        = concat(["REDIS_URL", "SECRET_STORE_KEY"], local.slack_keys)
+  }
+}
+
+module "ecr" {
+  source = "./modules/ecr"
+  name   = var.name
+  apps   = keys(local.apps)
+}
+
+module "cluster" {
+  source = "./modules/ecs-cluster"
+  name   = var.name
+}
+
+module "dynamodb" {
+  source              = "./modules/dynamodb"
+  table_prefix        = var.table_prefix
+  kms_key_arn         = var.kms_key_arn
+  deletion_protection = var.deletion_protection
+}
+
+module "docs_bucket" {
+  source        = "./modules/docs-bucket"
+  bucket_name   = coalesce(var.docs_bucket_name, "${var.name}-docs-${local.account_id}")
+  kms_key_arn   = var.kms_key_arn
+  force_destroy = !var.deletion_protection
+}
+
+module "alb" {
+  source               = "./modules/alb"
+  name                 = var.name
+  vpc_id               = var.vpc_id
+  public_subnet_ids    = var.public_subnet_ids
+  internal             = var.alb_internal
+  ingress_cidrs        = var.alb_ingress_cidrs
+  certificate_arn      = var.certificate_arn
+  oidc                 = var.oidc
+  oidc_client_secret   = var.oidc_client_secret
+  routed_apps          = { for name, app in local.apps : name => app.port if app.routed }
+  routes               = local.routes
+  task_ports           = distinct([for app in local.apps : app.port])
+  database_cidr_blocks = var.database_cidr_blocks
+  database_port        = var.database_port
+}
+
+module "redis" {
+  source        = "./modules/redis"
+  name          = var.name
+  vpc_id        = var.vpc_id
+  subnet_ids    = var.private_subnet_ids
+  node_type     = var.redis_node_type
+  client_sg_ids = [module.alb.tasks_security_group_id]
+  kms_key_arn   = var.kms_key_arn
+}
+
+module "bastion" {
+  source               = "./modules/bastion"
+  name                 = var.name
+  vpc_id               = var.vpc_id
+  database_cidr_blocks = var.database_cidr_blocks
+  database_port        = var.database_port
+}
+
+module "app_secrets" {
+  source      = "./modules/app-secrets"
+  name        = var.name
+  kms_key_arn = var.kms_key_arn
+  redis_url   = module.redis.url
+}
+
+module "iam" {
+  source              = "./modules/iam"
+  name                = var.name
+  region              = var.region
+  account_id          = local.account_id
+  platform_tag        = var.platform_tag
+  table_arns          = module.dynamodb.table_arns
+  docs_bucket_arn     = module.docs_bucket.arn
+  bastion_role_arn    = module.bastion.role_arn
+  bastion_subnet_ids  = var.private_subnet_ids
+  bastion_sg_id       = module.bastion.security_group_id
+  grant_secret_prefix = local.grant_secret_prefix
+  admin_secret_arns   = var.admin_secret_arns
+  rds_regions         = local.rds_regions
+  kms_key_arn         = var.kms_key_arn
+  bedrock_model_arns  = var.bedrock_model_arns
+  app_secret_arns     = module.app_secrets.arns
+  repository_arns     = values(module.ecr.repository_arns)
+  log_group_arns      = [for name in keys(local.apps) : "arn:aws:logs:${var.region}:${local.account_id}:log-group:/ecs/${var.name}/${name}:*"]
+}
+
+module "service" {
+  for_each = local.apps
+  source   = "./modules/service"
+
+  name               = each.key
+  name_prefix        = var.name
+  region             = var.region
+  cluster_arn        = module.cluster.arn
+  image              = "${module.ecr.repository_urls[each.key]}:${var.image_tag}"
+  cpu                = each.value.cpu
+  memory             = each.value.memory
+  cpu_architecture   = var.cpu_architecture
+  port               = each.value.port
+  desired_count      = each.value.desired_count
+  subnet_ids         = var.private_subnet_ids
+  security_group_ids = [module.alb.tasks_security_group_id]
+  execution_role_arn = module.iam.execution_role_arn
+  task_role_arn      = module.iam.task_role_arns[each.key]
+  target_group_arn   = lookup(module.alb.target_group_arns, each.key, null)
+  log_retention_days = var.log_retention_days
+  log_kms_key_arn    = var.kms_key_arn
+  environment        = merge(local.common_env, local.app_env[each.key], { PORT = tostring(each.value.port) })
+  secrets            = { for key in local.app_secret_keys[each.key] : key => module.app_secrets.value_from[key] }
+}

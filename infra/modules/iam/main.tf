@@ -1,0 +1,391 @@
+# IAM for the tasks: one execution role (pull, logs, injected secrets) and one task role per app
+# with only what that app does. Every policy is an aws_iam_policy_document below.
+
+locals {
+  arn_ec2  = "arn:aws:ec2:${var.region}:${var.account_id}"
+  tables   = var.table_arns
+  # A table and its indexes.
+  table_and_indexes = { for k, arn in var.table_arns : k => [arn, "${arn}/index/*"] }
+  grant_secrets     = "arn:aws:secretsmanager:${var.region}:${var.account_id}:secret:${var.grant_secret_prefix}*"
+  # RDS-managed master secrets (rds!cluster-...) in every fleet region, plus configured ones.
+  admin_secrets = concat(
+    [for r in var.rds_regions : "arn:aws:secretsmanager:${r}:${var.account_id}:secret:rds!*"],
+    var.admin_secret_arns,
+  )
+  rds_clusters  = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:cluster:*"]
+  rds_instances = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:db:*"]
+  access_tables = concat(local.table_and_indexes["requests"], local.table_and_indexes["audit"], local.table_and_indexes["idempotency"])
+
+  task_policies = {
+    request-api   = data.aws_iam_policy_document.request_api.json
+    approval-api  = data.aws_iam_policy_document.approval_api.json
+    schema-review = data.aws_iam_policy_document.schema_review.json
+    ops-dashboard = data.aws_iam_policy_document.ops_dashboard.json
+    doc-crawler   = data.aws_iam_policy_document.doc_crawler.json
+    provisioner   = data.aws_iam_policy_document.provisioner.json
+    reaper        = data.aws_iam_policy_document.reaper.json
+  }
+}
+
+data "aws_iam_policy_document" "assume_ecs_tasks" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+}
+
+# --- Execution role: what ECS itself needs to start a task --------------------------------------
+
+data "aws_iam_policy_document" "execution" {
+  statement {
+    sid       = "EcrAuth"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"] # the action has no resource-level permissions
+  }
+  statement {
+    sid       = "PullImages"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = var.repository_arns
+  }
+  statement {
+    sid       = "WriteLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = var.log_group_arns
+  }
+  statement {
+    sid       = "InjectSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = var.app_secret_arns
+  }
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "DecryptInjectedSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role" "execution" {
+  name               = "${var.name}-ecs-execution"
+  assume_role_policy = data.aws_iam_policy_document.assume_ecs_tasks.json
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name   = "execution"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+# --- Shared fragments ---------------------------------------------------------------------------
+
+# Every service's readiness check lists one table (ListTables has no resource-level permissions).
+data "aws_iam_policy_document" "readiness" {
+  statement {
+    sid       = "Readiness"
+    actions   = ["dynamodb:ListTables"]
+    resources = ["*"]
+  }
+}
+
+# Listing the fleet (RDS inventory); reading no secret.
+data "aws_iam_policy_document" "inventory_list" {
+  statement {
+    sid       = "ListFleet"
+    actions   = ["rds:DescribeDBClusters", "rds:DescribeDBInstances"]
+    resources = concat(local.rds_clusters, local.rds_instances)
+  }
+}
+
+# Listing the fleet with the admin/reader logins (services that connect to databases).
+data "aws_iam_policy_document" "inventory_login" {
+  source_policy_documents = [data.aws_iam_policy_document.inventory_list.json]
+  statement {
+    sid       = "ReadClusterLogins"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = local.admin_secrets
+  }
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "DecryptClusterLogins"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringLike"
+        variable = "kms:ViaService"
+        values   = [for r in var.rds_regions : "secretsmanager.${r}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+data "aws_iam_policy_document" "access_tables_rw" {
+  statement {
+    sid       = "AccessState"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"]
+    resources = local.access_tables
+  }
+}
+
+# --- Task roles, one per app --------------------------------------------------------------------
+
+data "aws_iam_policy_document" "request_api" {
+  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.access_tables_rw.json, data.aws_iam_policy_document.inventory_list.json]
+}
+
+data "aws_iam_policy_document" "approval_api" {
+  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.access_tables_rw.json, data.aws_iam_policy_document.inventory_list.json]
+}
+
+data "aws_iam_policy_document" "schema_review" {
+  source_policy_documents = [data.aws_iam_policy_document.readiness.json]
+  statement {
+    sid       = "Reviews"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"]
+    resources = local.table_and_indexes["reviews"]
+  }
+  dynamic "statement" {
+    for_each = length(var.bedrock_model_arns) == 0 ? [] : [var.bedrock_model_arns]
+    content {
+      sid       = "SecondOpinion"
+      actions   = ["bedrock:InvokeModel"]
+      resources = statement.value
+    }
+  }
+}
+
+data "aws_iam_policy_document" "ops_dashboard" {
+  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.inventory_list.json]
+  statement {
+    sid       = "ReadPlatformState"
+    actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"]
+    resources = flatten(values(local.table_and_indexes))
+  }
+  statement {
+    sid       = "ReadDocs"
+    actions   = ["s3:GetObject", "s3:ListBucket"]
+    resources = [var.docs_bucket_arn, "${var.docs_bucket_arn}/*"]
+  }
+}
+
+data "aws_iam_policy_document" "doc_crawler" {
+  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.inventory_login.json]
+  statement {
+    sid       = "ParameterPages"
+    actions   = ["rds:DescribeDBClusterParameters", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBParameters", "rds:DescribeDBParameterGroups"]
+    resources = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:*"]
+  }
+  statement {
+    sid       = "CrawlRuns"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
+    resources = local.table_and_indexes["crawls"]
+  }
+  statement {
+    sid       = "PublishDocs"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${var.docs_bucket_arn}/*"]
+  }
+  statement {
+    sid       = "ListDocs"
+    actions   = ["s3:ListBucket"]
+    resources = [var.docs_bucket_arn]
+  }
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "DocsEncryption"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
+}
+
+# Secrets of the one-off credentials: created (tagged) by the provisioner, deleted by either.
+data "aws_iam_policy_document" "grant_secrets" {
+  statement {
+    sid       = "CreateGrantSecrets"
+    actions   = ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+    resources = [local.grant_secrets]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/managed-by"
+      values   = [var.platform_tag]
+    }
+  }
+  statement {
+    sid       = "UseGrantSecrets"
+    actions   = ["secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret"]
+    resources = [local.grant_secrets]
+  }
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "GrantSecretsEncryption"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${var.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# Terminating bastions: only instances tagged by the platform.
+data "aws_iam_policy_document" "terminate_bastions" {
+  statement {
+    sid       = "FindBastions"
+    actions   = ["ec2:DescribeInstances"]
+    resources = ["*"] # Describe* has no resource-level permissions
+  }
+  statement {
+    sid       = "TerminatePlatformBastions"
+    actions   = ["ec2:TerminateInstances"]
+    resources = ["${local.arn_ec2}:instance/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:ResourceTag/managed-by"
+      values   = [var.platform_tag]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "provisioner" {
+  source_policy_documents = [
+    data.aws_iam_policy_document.readiness.json,
+    data.aws_iam_policy_document.access_tables_rw.json,
+    data.aws_iam_policy_document.inventory_login.json,
+    data.aws_iam_policy_document.grant_secrets.json,
+    # A bastion that never comes online is terminated by the provisioner itself (compensation).
+    data.aws_iam_policy_document.terminate_bastions.json,
+  ]
+
+  # RunInstances only creates instances and volumes that carry the platform's tag ...
+  statement {
+    sid       = "LaunchTaggedBastions"
+    actions   = ["ec2:RunInstances"]
+    resources = ["${local.arn_ec2}:instance/*", "${local.arn_ec2}:volume/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/managed-by"
+      values   = [var.platform_tag]
+    }
+  }
+  # ... only in the bastion subnets and security group ...
+  statement {
+    sid     = "LaunchInBastionNetwork"
+    actions = ["ec2:RunInstances"]
+    resources = concat(
+      [for s in var.bastion_subnet_ids : "${local.arn_ec2}:subnet/${s}"],
+      ["${local.arn_ec2}:security-group/${var.bastion_sg_id}", "${local.arn_ec2}:network-interface/*"],
+    )
+  }
+  # ... only from Amazon's images.
+  statement {
+    sid       = "LaunchFromAmazonImages"
+    actions   = ["ec2:RunInstances"]
+    resources = ["arn:aws:ec2:${var.region}::image/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:Owner"
+      values   = ["amazon"]
+    }
+  }
+  statement {
+    sid       = "TagAtLaunchOnly"
+    actions   = ["ec2:CreateTags"]
+    resources = ["${local.arn_ec2}:instance/*", "${local.arn_ec2}:volume/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values   = ["RunInstances"]
+    }
+  }
+  statement {
+    sid       = "PassOnlyTheBastionRole"
+    actions   = ["iam:PassRole"]
+    resources = [var.bastion_role_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ec2.amazonaws.com"]
+    }
+  }
+  statement {
+    sid       = "LatestAmazonLinux"
+    actions   = ["ssm:GetParameter"]
+    resources = ["arn:aws:ssm:${var.region}::parameter/aws/service/ami-amazon-linux-latest/*"]
+  }
+  statement {
+    sid       = "BastionOnline"
+    actions   = ["ssm:DescribeInstanceInformation"]
+    resources = ["*"] # no resource-level permissions
+  }
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "EncryptBastionVolumes"
+      actions   = ["kms:CreateGrant", "kms:GenerateDataKeyWithoutPlaintext", "kms:Decrypt", "kms:DescribeKey"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ec2.${var.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+data "aws_iam_policy_document" "reaper" {
+  source_policy_documents = [
+    data.aws_iam_policy_document.readiness.json,
+    data.aws_iam_policy_document.access_tables_rw.json,
+    data.aws_iam_policy_document.inventory_login.json,
+    data.aws_iam_policy_document.terminate_bastions.json,
+  ]
+  statement {
+    sid       = "RemoveGrantSecrets"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret"]
+    resources = [local.grant_secrets]
+  }
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "ReadGrantSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role" "task" {
+  for_each           = local.task_policies
+  name               = "${var.name}-${each.key}"
+  assume_role_policy = data.aws_iam_policy_document.assume_ecs_tasks.json
+}
+
+resource "aws_iam_role_policy" "task" {
+  for_each = local.task_policies
+  name     = each.key
+  role     = aws_iam_role.task[each.key].id
+  policy   = each.value
+}
+
+output "execution_role_arn" {
+  value = aws_iam_role.execution.arn
+}
+
+output "task_role_arns" {
+  value = { for app, role in aws_iam_role.task : app => role.arn }
+}

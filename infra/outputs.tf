@@ -1,0 +1,47 @@
+# What a team must wire after apply.
+
+output "alb_dns_name" {
+  description = "Point your DNS name (the certificate's) at this ALB; Slack calls https://<name>/slack/commands and /slack/interactions."
+  value       = module.alb.dns_name
+}
+
+output "alb_zone_id" {
+  description = "For a Route 53 alias record."
+  value       = module.alb.zone_id
+}
+
+output "ecr_repository_urls" {
+  description = "Push each app's image here, tagged var.image_tag."
+  value       = module.ecr.repository_urls
+}
+
+output "tasks_security_group_id" {
+  description = "Allow this group on the database port in every Aurora cluster's security group (provisioner, reaper, doc-crawler connect)."
+  value       = module.alb.tasks_security_group_id
+}
+
+output "bastion_security_group_id" {
+  description = "Allow this group on the database port in every Aurora cluster's security group (engineers' sessions)."
+  value       = module.bastion.security_group_id
+}
+
+output "operator_secret_arn" {
+  description = "Put {\"API_TOKENS\": ..., \"SLACK_BOT_TOKEN\": ..., \"SLACK_SIGNING_SECRET\": ...} here before the first deploy."
+  value       = module.app_secrets.operator_secret_arn
+}
+
+output "docs_bucket" {
+  value = module.docs_bucket.name
+}
+
+output "ecs_cluster_name" {
+  value = module.cluster.name
+}
+
+output "log_groups" {
+  value = { for app, svc in module.service : app => svc.log_group_name }
+}
+
+output "redis_primary_endpoint" {
+  value = module.redis.primary_endpoint
+}

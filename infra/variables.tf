@@ -1,0 +1,197 @@
+variable "name" {
+  description = "Name prefix of every resource (ECS cluster, services, tables, bucket...)."
+  type        = string
+  default     = "dbre"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.name))
+    error_message = "name: lower-case letters, digits and dashes, 2-21 characters."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the platform (ECS, DynamoDB, Redis, bastions)."
+  type        = string
+}
+
+variable "tags" {
+  description = "Extra tags on every resource."
+  type        = map(string)
+  default     = {}
+}
+
+variable "platform_tag" {
+  description = "Value of the managed-by tag on everything the platform creates; IAM conditions key on it (PLATFORM_TAG)."
+  type        = string
+  default     = "dbre-platform"
+}
+
+# --- Network: an existing VPC ---------------------------------------------------------------
+
+variable "vpc_id" {
+  description = "Existing VPC the platform runs in."
+  type        = string
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets (with NAT or VPC endpoints) for tasks, Redis and bastions; one per AZ."
+  type        = list(string)
+  validation {
+    condition     = length(var.private_subnet_ids) >= 2
+    error_message = "Give at least two private subnets in different AZs."
+  }
+}
+
+variable "public_subnet_ids" {
+  description = "Public subnets for the internet-facing ALB (Slack must reach /slack/*)."
+  type        = list(string)
+}
+
+variable "alb_internal" {
+  description = "Make the ALB internal (then Slack cannot call it directly)."
+  type        = bool
+  default     = false
+}
+
+variable "alb_ingress_cidrs" {
+  description = "CIDR blocks allowed to reach the ALB on 443."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for the ALB's HTTPS listener."
+  type        = string
+}
+
+variable "database_cidr_blocks" {
+  description = "CIDR blocks of the Aurora clusters: bastions and tasks may reach them on database_port."
+  type        = list(string)
+}
+
+variable "database_port" {
+  description = "Port of the Aurora MySQL clusters."
+  type        = number
+  default     = 3306
+}
+
+# --- Dashboard sign-in (ALB OIDC) ------------------------------------------------------------
+
+variable "oidc" {
+  description = "OpenID Connect provider for the ops-dashboard (ALB authenticate-oidc)."
+  type = object({
+    issuer                 = string
+    authorization_endpoint = string
+    token_endpoint         = string
+    user_info_endpoint     = string
+    client_id              = string
+  })
+}
+
+variable "oidc_client_secret" {
+  description = "OIDC client secret for the ALB (sensitive; pass with TF_VAR_oidc_client_secret)."
+  type        = string
+  sensitive   = true
+}
+
+# --- Images and sizing -----------------------------------------------------------------------
+
+variable "image_tag" {
+  description = "Tag of the images pushed to the ECR repositories (one per app)."
+  type        = string
+}
+
+variable "cpu_architecture" {
+  description = "X86_64 or ARM64, matching the images."
+  type        = string
+  default     = "X86_64"
+}
+
+variable "app_sizes" {
+  description = "Per-app overrides of cpu, memory and desired_count (see locals.apps for defaults)."
+  type        = map(object({ cpu = optional(number), memory = optional(number), desired_count = optional(number) }))
+  default     = {}
+}
+
+variable "log_retention_days" {
+  description = "CloudWatch log retention for every app."
+  type        = number
+  default     = 400
+}
+
+# --- Data -----------------------------------------------------------------------------------
+
+variable "table_prefix" {
+  description = "DynamoDB table name prefix (TABLE_PREFIX)."
+  type        = string
+  default     = "dbre-"
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for DynamoDB, S3, Secrets Manager, logs and bastion volumes; AWS-managed keys when null."
+  type        = string
+  default     = null
+}
+
+variable "docs_bucket_name" {
+  description = "Name of the docs bucket; <name>-docs-<account id> when null."
+  type        = string
+  default     = null
+}
+
+variable "deletion_protection" {
+  description = "Protect tables and the bucket from accidental deletion."
+  type        = bool
+  default     = true
+}
+
+variable "redis_node_type" {
+  description = "ElastiCache node type."
+  type        = string
+  default     = "cache.t4g.small"
+}
+
+# --- Fleet and bastions ---------------------------------------------------------------------
+
+variable "rds_regions" {
+  description = "Regions whose Aurora clusters form the fleet (RDS_REGIONS); the platform region when empty."
+  type        = list(string)
+  default     = []
+}
+
+variable "rds_fleet_tag" {
+  description = "key=value tag marking a cluster as part of the fleet (RDS_FLEET_TAG)."
+  type        = string
+  default     = "dbre:fleet=true"
+}
+
+variable "admin_secret_arns" {
+  description = "Extra secrets (ARNs, wildcards allowed) holding admin/reader logins named by dbre:admin-secret / dbre:reader-secret tags. RDS-managed master secrets (rds!*) are always readable by the services that log in."
+  type        = list(string)
+  default     = []
+}
+
+variable "bastion_instance_type" {
+  description = "Bastion EC2 instance type (x86_64 unless bastion_ami_parameter names an arm64 AMI)."
+  type        = string
+  default     = "t3.micro"
+}
+
+# --- Integrations ---------------------------------------------------------------------------
+
+variable "enable_slack" {
+  description = "Inject SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET from the operator secret."
+  type        = bool
+  default     = true
+}
+
+variable "bedrock_model_arns" {
+  description = "Bedrock model ARNs schema-review may invoke; none when empty."
+  type        = list(string)
+  default     = []
+}
+
+variable "platform_config_path" {
+  description = "Path, inside the images, of the platform YAML (policy, profiles, approvers); clusters come from RDS."
+  type        = string
+  default     = "/app/config/platform.yaml"
+}

@@ -1,0 +1,107 @@
+import { allStatements, conditionOn, effectiveStatements, type Statement } from '../src/policies';
+import { find } from '../src/terraform';
+import { infra } from './helpers';
+
+const APPS = ['request-api', 'approval-api', 'schema-review', 'ops-dashboard', 'doc-crawler', 'provisioner', 'reaper'] as const;
+const NO_RESOURCE_LEVEL = ['ecr:GetAuthorizationToken', 'ec2:DescribeInstances', 'ssm:DescribeInstanceInformation', 'dynamodb:ListTables'];
+const docName = (app: string) => app.replace(/-/g, '_');
+
+async function perApp(): Promise<Record<string, Statement[]>> {
+  const tf = await infra();
+  return Object.fromEntries(APPS.map((app) => [app, effectiveStatements(tf, 'modules/iam', docName(app))]));
+}
+
+const allows = (statements: Statement[], action: string) => statements.filter((s) => s.effect === 'Allow' && s.actions.includes(action));
+const appsAllowing = (byApp: Record<string, Statement[]>, action: string) => APPS.filter((app) => allows(byApp[app]!, action).length > 0);
+
+describe('infra/: IAM', () => {
+  it('never grants * actions on * resources, nor any service-wide wildcard action', async () => {
+    const statements = allStatements(await infra());
+    expect(statements.length).toBeGreaterThan(20);
+    for (const s of statements.filter((x) => x.effect === 'Allow')) {
+      const wildAction = s.actions.some((a) => a === '*' || a.endsWith(':*'));
+      expect([s.from, s.sid, wildAction]).toEqual([s.from, s.sid, false]);
+      if (s.resources.includes('*')) {
+        // Only actions AWS offers no resource-level permissions for may use Resource "*".
+        const unscoped = s.actions.filter((a) => !NO_RESOURCE_LEVEL.includes(a));
+        expect([s.from, s.sid, unscoped]).toEqual([s.from, s.sid, []]);
+      }
+    }
+  });
+
+  it('writes every IAM and bucket policy as an aws_iam_policy_document, never inline JSON', async () => {
+    const tf = await infra();
+    const policies = tf.resources.filter((r) => ['aws_iam_role_policy', 'aws_iam_policy', 'aws_s3_bucket_policy'].includes(r.type));
+    expect(policies.length).toBeGreaterThanOrEqual(3);
+    for (const p of policies) expect([p.type, p.name, String(p.body.policy)]).toEqual([p.type, p.name, expect.stringMatching(/^\$\{(data\.aws_iam_policy_document\.[a-z_]+\.json|each\.value)\}$/)]);
+    for (const r of tf.resources.filter((x) => x.type === 'aws_iam_role')) {
+      expect(String(r.body.assume_role_policy)).toMatch(/^\$\{data\.aws_iam_policy_document\.assume_[a-z0-9_]+\.json\}$/);
+    }
+    // Statement ids stay unique inside each merged document (AWS rejects duplicates).
+    const byApp = await perApp();
+    for (const app of APPS) {
+      const sids = byApp[app]!.map((s) => s.sid).filter(Boolean);
+      expect([app, sids.length]).toEqual([app, new Set(sids).size]);
+    }
+  });
+
+  it('lets only the provisioner launch bastions: tagged, in the bastion network, from Amazon images, passing only the bastion role', async () => {
+    const byApp = await perApp();
+    expect(appsAllowing(byApp, 'ec2:RunInstances')).toEqual(['provisioner']);
+    expect(appsAllowing(byApp, 'iam:PassRole')).toEqual(['provisioner']);
+    expect(appsAllowing(byApp, 'ec2:CreateTags')).toEqual(['provisioner']);
+    const run = allows(byApp.provisioner!, 'ec2:RunInstances');
+    const created = run.find((s) => s.resources.some((r) => r.endsWith(':instance/*')));
+    expect(created?.resources.every((r) => /:(instance|volume)\/\*$/.test(r))).toBe(true);
+    expect(conditionOn(created!, 'aws:RequestTag/managed-by')).toMatchObject({ test: 'StringEquals', values: ['${var.platform_tag}'] });
+    expect(conditionOn(run.find((s) => s.resources.some((r) => r.includes('::image/')))!, 'ec2:Owner')).toMatchObject({ values: ['amazon'] });
+    for (const s of run) expect(s.resources.some((r) => r === '*')).toBe(false);
+    const [pass] = allows(byApp.provisioner!, 'iam:PassRole');
+    expect(pass!.resources).toEqual(['${var.bastion_role_arn}']);
+    expect(conditionOn(pass!, 'iam:PassedToService')).toMatchObject({ values: ['ec2.amazonaws.com'] });
+    const [tags] = allows(byApp.provisioner!, 'ec2:CreateTags');
+    expect(conditionOn(tags!, 'ec2:CreateAction')).toMatchObject({ values: ['RunInstances'] });
+  });
+
+  it('lets only platform-tagged instances be terminated, by the reaper (and the provisioner\'s compensation)', async () => {
+    const byApp = await perApp();
+    expect(appsAllowing(byApp, 'ec2:TerminateInstances')).toEqual(['provisioner', 'reaper']);
+    for (const app of ['provisioner', 'reaper']) {
+      for (const s of allows(byApp[app]!, 'ec2:TerminateInstances')) {
+        expect(s.resources).toEqual(['${local.arn_ec2}:instance/*']);
+        expect(conditionOn(s, 'ec2:ResourceTag/managed-by')).toMatchObject({ test: 'StringEquals', values: ['${var.platform_tag}'] });
+      }
+    }
+  });
+
+  it('scopes secrets: grant secrets created tagged by the provisioner; cluster logins only where a service logs in', async () => {
+    const byApp = await perApp();
+    expect(appsAllowing(byApp, 'secretsmanager:CreateSecret')).toEqual(['provisioner']);
+    const [create] = allows(byApp.provisioner!, 'secretsmanager:CreateSecret');
+    expect(create!.resources).toEqual(['${local.grant_secrets}']);
+    expect(conditionOn(create!, 'aws:RequestTag/managed-by')).toBeDefined();
+    expect(appsAllowing(byApp, 'secretsmanager:DeleteSecret')).toEqual(['provisioner', 'reaper']);
+    // request-api, approval-api and ops-dashboard list clusters with RDS_INVENTORY_CREDENTIALS=omit.
+    expect(appsAllowing(byApp, 'secretsmanager:GetSecretValue')).toEqual(['doc-crawler', 'provisioner', 'reaper']);
+    for (const app of APPS) {
+      for (const s of allows(byApp[app]!, 'secretsmanager:GetSecretValue')) {
+        expect(s.resources.every((r) => r === '${local.admin_secrets}' || r === '${local.grant_secrets}')).toBe(true);
+      }
+    }
+  });
+
+  it('gives S3, Bedrock and each table only to the apps that use them', async () => {
+    const byApp = await perApp();
+    expect(appsAllowing(byApp, 's3:PutObject')).toEqual(['doc-crawler']);
+    expect(appsAllowing(byApp, 's3:GetObject')).toEqual(['ops-dashboard', 'doc-crawler']);
+    expect(appsAllowing(byApp, 'bedrock:InvokeModel')).toEqual(['schema-review']);
+    expect(appsAllowing(byApp, 'dynamodb:PutItem')).toEqual(['request-api', 'approval-api', 'schema-review', 'doc-crawler', 'provisioner', 'reaper']);
+    expect(appsAllowing(byApp, 'dynamodb:DeleteTable')).toEqual([]);
+    expect(appsAllowing(byApp, 'dynamodb:CreateTable')).toEqual([]);
+    const ddb = (app: string) => allows(byApp[app]!, 'dynamodb:PutItem').flatMap((s) => s.resources);
+    expect(ddb('schema-review')).toEqual(['${local.table_and_indexes["reviews"]}']);
+    expect(ddb('doc-crawler')).toEqual(['${local.table_and_indexes["crawls"]}']);
+    const tf = await infra();
+    expect(find(tf.resources, 'modules/iam', 'aws_iam_role', 'task')[0]!.body.for_each).toBe('${local.task_policies}');
+  });
+});

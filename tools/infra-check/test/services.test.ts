@@ -1,0 +1,103 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { driversEnv } from '@dbre/drivers';
+import { find, nested, type Body } from '../src/terraform';
+import { infra, REPO } from './helpers';
+
+const APPS = ['approval-api', 'doc-crawler', 'ops-dashboard', 'provisioner', 'reaper', 'request-api', 'schema-review'];
+
+describe('infra/: one Fargate service per app', () => {
+  it('parses every Terraform file', async () => {
+    const tf = await infra();
+    expect(tf.files.length).toBeGreaterThanOrEqual(15);
+    expect(tf.files).toEqual(expect.arrayContaining(['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf', 'modules/dynamodb/tables.tf.json']));
+  });
+
+  it('lists exactly the apps in apps/', async () => {
+    const tf = await infra();
+    const onDisk = readdirSync(join(REPO, 'apps'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    expect(onDisk).toEqual(APPS);
+    const root = tf.locals['.']!;
+    for (const key of ['app_defaults', 'app_env', 'app_secret_keys']) {
+      expect([key, Object.keys(root[key] as Body).sort()]).toEqual([key, APPS]);
+    }
+    expect(Object.keys(tf.locals['modules/iam']!.task_policies as Body).sort()).toEqual(APPS);
+  });
+
+  it('gives every app a task definition, a service and a log group, through the service module', async () => {
+    const tf = await infra();
+    const [service] = find(tf.modules, '.', 'module', 'service');
+    expect(service?.body).toMatchObject({ source: './modules/service', for_each: '${local.apps}' });
+    const [ecr] = find(tf.modules, '.', 'module', 'ecr');
+    expect(ecr?.body.apps).toBe('${keys(local.apps)}');
+
+    const taskDef = find(tf.resources, 'modules/service', 'aws_ecs_task_definition');
+    const svc = find(tf.resources, 'modules/service', 'aws_ecs_service');
+    const logs = find(tf.resources, 'modules/service', 'aws_cloudwatch_log_group');
+    expect([taskDef.length, svc.length, logs.length]).toEqual([1, 1, 1]);
+    expect(taskDef[0]!.body).toMatchObject({ requires_compatibilities: ['FARGATE'], network_mode: 'awsvpc', task_role_arn: '${var.task_role_arn}' });
+    const containers = String(taskDef[0]!.body.container_definitions);
+    for (const part of ['awslogs-group', 'aws_cloudwatch_log_group.this.name', 'healthCheck', '/healthz', 'secrets', 'environment']) {
+      expect([part, containers.includes(part)]).toEqual([part, true]);
+    }
+    expect(svc[0]!.body).toMatchObject({ launch_type: 'FARGATE', task_definition: '${aws_ecs_task_definition.this.arn}' });
+    expect(nested(svc[0]!.body, 'deployment_circuit_breaker')).toEqual({ enable: true, rollback: true });
+    expect(nested(svc[0]!.body, 'network_configuration')).toMatchObject({ assign_public_ip: false });
+    expect(logs[0]!.body).toMatchObject({ retention_in_days: '${var.log_retention_days}' });
+  });
+
+  it('configures every service for DRIVERS=aws with variables the drivers really read', async () => {
+    const root = (await infra()).locals['.']!;
+    const common = root.common_env as Record<string, string>;
+    expect(common).toMatchObject({ DRIVERS: 'aws', HOST: '0.0.0.0', PLATFORM_TAG: '${var.platform_tag}' });
+    const appEnv = root.app_env as Record<string, Record<string, string>>;
+    const bastionEnv = root.bastion_env as Record<string, string>;
+    const driverKeys = [...Object.keys(common), ...Object.keys(bastionEnv), ...Object.values(appEnv).flatMap((e) => Object.keys(e))].filter((k) =>
+      /^(DRIVER|BASTION_|RDS_|DOCS_BUCKET|DOCS_PREFIX|SECRETS_|PLATFORM_TAG)/.test(k),
+    );
+    for (const key of new Set(driverKeys)) expect([key, key in driversEnv]).toEqual([key, true]);
+    expect(appEnv.provisioner).toBe('${merge(local.bastion_env, local.kms_env)}');
+    expect(Object.keys(bastionEnv).sort()).toEqual(['BASTION_INSTANCE_PROFILE', 'BASTION_INSTANCE_TYPE', 'BASTION_SECURITY_GROUP_ID', 'BASTION_SUBNET_IDS']);
+    expect(appEnv['doc-crawler']).toMatchObject({ DOCS_BUCKET: '${module.docs_bucket.name}' });
+    // Services that never log in to a database list the fleet without reading its secrets.
+    for (const app of ['request-api', 'approval-api', 'ops-dashboard']) expect(appEnv[app]).toMatchObject({ RDS_INVENTORY_CREDENTIALS: 'omit' });
+    expect(appEnv['ops-dashboard']).toMatchObject({ DASHBOARD_AUTH: 'alb-oidc', ALB_ARN: '${module.alb.arn}' });
+  });
+
+  it('injects only secrets that exist, from Secrets Manager', async () => {
+    const tf = await infra();
+    const keys = tf.locals['.']!.app_secret_keys as Record<string, string | string[]>;
+    const secrets = tf.locals['modules/app-secrets']!;
+    const known = [...(secrets.generated_keys as string[]), ...(secrets.operator_keys as string[])];
+    const slack = tf.locals['.']!.slack_keys as string;
+    expect(slack).toBe('${var.enable_slack ? ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] : []}');
+    for (const [app, list] of Object.entries(keys)) {
+      const literal = Array.isArray(list) ? list : (/\[([^\]]*)\]/.exec(list)?.[1] ?? '').split(',').map((s) => s.trim().replace(/"/g, '')).filter(Boolean);
+      expect([app, literal.includes('REDIS_URL')]).toEqual([app, true]);
+      for (const key of literal) expect([app, key, known.includes(key)]).toEqual([app, key, true]);
+    }
+  });
+});
+
+describe('infra/: environment names match the services\' config schemas', () => {
+  it('sets and injects only variables some schema of that app reads', async () => {
+    const { redisEnv, dynamoEnv, platformFileEnv } = await import('@dbre/config');
+    const { serviceEnv } = await import('@dbre/service-kit');
+    const { slackEnv } = await import('@dbre/slack');
+    const shared = new Set([...Object.keys(redisEnv), ...Object.keys(dynamoEnv), ...Object.keys(platformFileEnv), ...Object.keys(serviceEnv), ...Object.keys(slackEnv), ...Object.keys(driversEnv), 'PORT', 'NODE_ENV']);
+    const { readFileSync } = await import('node:fs');
+    const root = (await infra()).locals['.']!;
+    const appEnv = root.app_env as Record<string, Record<string, string> | string>;
+    const secretKeys = root.app_secret_keys as Record<string, string[] | string>;
+    for (const app of APPS) {
+      const schemaText = readFileSync(join(REPO, 'apps', app, 'src', 'config.ts'), 'utf8');
+      const env = appEnv[app];
+      const keys = [
+        ...Object.keys(root.common_env as Body),
+        ...(typeof env === 'object' ? Object.keys(env) : []),
+        ...(Array.isArray(secretKeys[app]) ? (secretKeys[app] as string[]) : []),
+      ];
+      for (const key of keys) expect([app, key, shared.has(key) || schemaText.includes(`${key}:`)]).toEqual([app, key, true]);
+    }
+  });
+});
