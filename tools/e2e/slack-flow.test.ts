@@ -1,0 +1,201 @@
+/**
+ * The Slack side of the access lifecycle, end to end: signed requests built exactly as Slack
+ * builds them drive request-api and approval-api (their real apps, with the Slack route modules
+ * registered the way main.ts does), the provisioner and reaper run for real, and every outbound
+ * call goes through the real @slack/web-api client to the recording stand-in.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Worker } from 'bullmq';
+import { parseSection, readPlatformFile } from '@dbre/config';
+import { accessPolicySchema } from '@dbre/domain';
+import { createConfigInventory } from '@dbre/drivers';
+import { closeRedis, closeWorker, createRedis } from '@dbre/queue';
+import { alsoToSlack, createSlackDelivery, createSlackKit, createSlackNotifyWorker, type SlackKit } from '@dbre/slack';
+import { waitFor } from '@dbre/testing';
+import type { Redis } from 'ioredis';
+import { registerRequestSlackRoutes } from '../../apps/request-api/src/slack/routes';
+import { registerApprovalSlackRoutes } from '../../apps/approval-api/src/slack/routes';
+import { buttonClick, interaction, slashCommand, startSlackStandIn, viewSubmission, type RecordedCall, type SlackStandIn } from '../slack-stand-in/src';
+import { ALICE, startAccessStack, TOKEN, type AccessStack } from './access-stack';
+
+const SECRET = `sign-${randomBytes(12).toString('hex')}`;
+const APPROVALS = 'C0APPROVALS';
+const REQUESTS = 'C0REQUESTS';
+
+type Block = { type: string; elements?: Array<{ action_id?: string; value?: string }>; [k: string]: unknown };
+const actionIds = (call: RecordedCall | undefined) =>
+  ((call?.args['blocks'] as Block[] | undefined) ?? []).flatMap((b) => [...(b.elements ?? []), ...(b['accessory'] ? [b['accessory'] as { action_id?: string }] : [])]).map((e) => e.action_id).filter(Boolean);
+const text = (call: RecordedCall | undefined) => JSON.stringify(call?.args['blocks'] ?? call?.args['text'] ?? '');
+
+describe('the Slack app drives the access lifecycle', () => {
+  let stack: AccessStack;
+  let standIn: SlackStandIn;
+  let kit: SlackKit;
+  let producer: Redis;
+  let workerConn: Redis;
+  let worker: Worker;
+
+  beforeAll(async () => {
+    standIn = await startSlackStandIn({
+      users: [
+        { id: 'U0ALICE', email: ALICE, name: 'alice' },
+        { id: 'U0BOB', email: 'bob@example.com', name: 'bob' },
+        { id: 'U0DAVE', email: 'dave@example.com', name: 'dave' },
+      ],
+    });
+    // 2 policy minutes of 1.5 s: the warning 1.5 s before the end.
+    stack = await startAccessStack({ minuteMs: 1500, warnBeforeMinutes: 1 });
+    producer = createRedis('redis://127.0.0.1:6379', 'producer');
+    workerConn = createRedis('redis://127.0.0.1:6379', 'worker');
+    await waitFor(() => producer.status === 'ready');
+    kit = createSlackKit({
+      settings: { botToken: 'xoxb-e2e', signingSecret: SECRET, apiUrl: standIn.url, approversChannel: APPROVALS, requestsChannel: REQUESTS, approverUsers: [], command: '/db-access' },
+      redis: producer,
+      prefix: stack.prefix,
+      sealKey: randomBytes(32),
+      logger: stack.logger,
+    });
+    // As main.ts does: the local outbox keeps working, and Slack gets a copy through the queue.
+    Object.assign(stack.outbox, alsoToSlack({ ...stack.outbox }, kit.notifier, stack.logger));
+    // The same platform file the stack's services read: policy and inventory for the modal.
+    const platformFile = String(stack.childEnv()['PLATFORM_CONFIG']);
+    const platform = readPlatformFile(platformFile);
+    const policy = parseSection(platformFile, 'access', accessPolicySchema, platform);
+    const inventory = createConfigInventory({ path: platformFile, env: {} });
+    await registerRequestSlackRoutes(stack.requestApi, { kit, bridgeToken: TOKEN, policy, inventory, logger: stack.logger });
+    await registerApprovalSlackRoutes(stack.approvalApi, { kit, bridgeToken: TOKEN, audit: stack.audit, logger: stack.logger });
+    const delivery = createSlackDelivery({ client: kit.client, store: kit.store, channels: { approvals: APPROVALS, requests: REQUESTS }, loadRequest: (id) => stack.requests.get(id), secrets: stack.secrets, logger: stack.logger });
+    worker = createSlackNotifyWorker({ connection: workerConn, prefix: stack.prefix, logger: stack.logger, delivery, baseDelayMs: 50 });
+  });
+
+  afterAll(async () => {
+    await closeWorker(worker, 5000);
+    await kit.queue.obliterate({ force: true });
+    await kit.close();
+    await stack.close();
+    await closeRedis(workerConn);
+    await closeRedis(producer);
+    await standIn.close();
+  });
+
+  const post = (app: 'request' | 'approval', url: string, signed: { headers: Record<string, string>; body: string }) =>
+    (app === 'request' ? stack.requestApi : stack.approvalApi).inject({ method: 'POST', url, headers: signed.headers, payload: signed.body });
+  const posted = (pred: (c: RecordedCall) => boolean) => standIn.accepted('chat.postMessage').filter(pred);
+  const aliceRequests = async () => (await stack.requests.listByRequester(ALICE, { limit: 50 })).items;
+
+  it('slash command -> modal (errors inline) -> approver click (requester and non-approver refused) -> credentials DM -> warning -> end now', async () => {
+    // 1. /db-access opens the modal: clusters grouped by environment.
+    const cmd = await post('request', '/slack/commands', slashCommand(SECRET, { user_id: 'U0ALICE', channel_id: REQUESTS }));
+    expect(cmd.statusCode).toBe(200);
+    const opened = standIn.accepted('views.open')[0];
+    const modal = opened?.args['view'] as { callback_id: string; blocks: Array<{ block_id: string; element: { option_groups?: Array<{ label: { text: string }; options: Array<{ value: string }> }> } }> };
+    expect(modal.callback_id).toBe('access_request');
+    expect(modal.blocks.find((b) => b.block_id === 'cluster')?.element.option_groups?.map((g) => [g.label.text, g.options.map((o) => o.value)])).toEqual([
+      ['Development', ['devdb']],
+      ['Production', ['proddb']],
+    ]);
+
+    // Picking a cluster narrows the durations to its environment (views.update).
+    const pick = buttonClick({ userId: 'U0ALICE', actionId: 'access_cluster', value: '', channel: REQUESTS, messageTs: '0' });
+    Object.assign(pick, { container: { type: 'view', view_id: 'V1' }, view: { id: 'V1', hash: 'h1', callback_id: 'access_request', private_metadata: '', state: { values: {} } }, actions: [{ action_id: 'access_cluster', block_id: 'cluster', type: 'static_select', selected_option: { value: 'devdb' } }] });
+    expect((await post('request', '/slack/interactions', interaction(SECRET, pick))).statusCode).toBe(200);
+    expect(text(standIn.accepted('views.update')[0] && { ...standIn.accepted('views.update')[0]!, args: { blocks: (standIn.accepted('views.update')[0]!.args['view'] as { blocks: unknown }).blocks } })).toContain('development');
+
+    // 2. A submission with problems: errors inline, nothing created.
+    const values = (reason: string, duration: string) => ({
+      cluster: { access_cluster: { type: 'static_select', selected_option: { value: 'devdb' } } },
+      database: { database: { type: 'plain_text_input', value: stack.databases.granted } },
+      profile: { profile: { type: 'static_select', selected_option: { value: 'read' } } },
+      duration: { duration: { type: 'static_select', selected_option: { value: duration } } },
+      reason: { reason: { type: 'plain_text_input', value: reason } },
+    });
+    const bad = await post('request', '/slack/interactions', interaction(SECRET, viewSubmission({ userId: 'U0ALICE', callbackId: 'access_request', viewId: 'V1', values: values('too short', '60') })));
+    expect(bad.statusCode).toBe(200);
+    expect(bad.json()).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringMatching(/at least 10 characters/) } });
+    const tooLong = await post('request', '/slack/interactions', interaction(SECRET, { ...viewSubmission({ userId: 'U0ALICE', callbackId: 'access_request', viewId: 'V1', values: values('investigate OPS-1234 slow checkout', '60') }), view: { id: 'V1', hash: 'h2', callback_id: 'access_request', private_metadata: '', state: { values: values('investigate OPS-1234 slow checkout', '60') } } }));
+    expect(tooLong.json()).toMatchObject({ response_action: 'errors', errors: { duration: expect.stringMatching(/exceeds the dev maximum/) } });
+    expect(await aliceRequests()).toHaveLength(0);
+
+    // 3. A good submission: the modal closes, the request exists, approvers see it.
+    const good = await post('request', '/slack/interactions', interaction(SECRET, { ...viewSubmission({ userId: 'U0ALICE', callbackId: 'access_request', values: values('investigate OPS-1234 slow checkout', '2') }), view: { id: 'V1', hash: 'h3', callback_id: 'access_request', private_metadata: '', state: { values: values('investigate OPS-1234 slow checkout', '2') } } }));
+    expect(good.json()).toEqual({ response_action: 'clear' });
+    const [created] = await aliceRequests();
+    expect(created).toMatchObject({ state: 'requested', requester: { email: ALICE, slackUserId: 'U0ALICE' }, durationMinutes: 2 });
+    const id = created!.id;
+    const approverPost = await waitFor(() => posted((c) => c.args['channel'] === APPROVALS && !c.args['thread_ts'])[0], { what: 'the approver message' });
+    expect(actionIds(approverPost)).toEqual(['access_approve', 'access_deny']);
+    expect(text(approverPost)).toContain('<@U0ALICE>');
+    expect(text(approverPost)).toContain('investigate OPS-1234 slow checkout');
+    await waitFor(() => posted((c) => c.args['channel'] === REQUESTS).length >= 1 && posted((c) => c.args['channel'] === 'U0ALICE').length >= 1, { what: 'public post and requester DM' });
+    expect(posted((c) => c.args['channel'] === APPROVALS && !c.args['thread_ts'])).toHaveLength(1); // one announcement, whatever the number of approvers
+    const ts = String(approverPost.result?.['ts']);
+
+    // 4. The requester and a non-approver click Approve: refused, ephemerally, and audited.
+    const click = (userId: string) => interaction(SECRET, buttonClick({ userId, actionId: 'access_approve', value: id, channel: APPROVALS, messageTs: ts }));
+    expect((await post('approval', '/slack/interactions', click('U0ALICE'))).statusCode).toBe(200);
+    expect((await post('approval', '/slack/interactions', click('U0DAVE'))).statusCode).toBe(200);
+    const ephemerals = await waitFor(() => (standIn.accepted('chat.postEphemeral').length >= 2 ? standIn.accepted('chat.postEphemeral') : undefined), { what: 'two ephemeral refusals' });
+    expect(ephemerals.map((c) => [c.args['user'], c.args['channel']])).toEqual([
+      ['U0ALICE', APPROVALS],
+      ['U0DAVE', APPROVALS],
+    ]);
+    expect(String(ephemerals[0]?.args['text'])).toMatch(/own request/);
+    expect(String(ephemerals[1]?.args['text'])).toMatch(/not an approver/);
+    expect((await stack.requests.require(id)).state).toBe('requested');
+    const refusals = (await stack.audit.list(id)).filter((e) => e.kind === 'approval_refused');
+    expect(refusals.map((e) => e.actor)).toEqual([ALICE, 'dave@example.com']);
+
+    // 5. Bob approves: the message is updated in place (outcome, who, no buttons), the grant becomes active.
+    expect((await post('approval', '/slack/interactions', click('U0BOB'))).statusCode).toBe(200);
+    const update = await waitFor(() => standIn.accepted('chat.update').find((c) => c.args['ts'] === ts), { what: 'the approver message update' });
+    expect(update.args['channel']).toBe(APPROVALS);
+    expect(text(update)).toMatch(/Approved\*.*by <@U0BOB>/);
+    expect(actionIds(update)).toEqual([]);
+    const active = await stack.waitState(id, 'active');
+
+    // 6. The credentials DM: user, password, host:port through the bastion, the exact command, End now / Extend.
+    const creds = await waitFor(() => posted((c) => c.args['channel'] === 'U0ALICE' && text(c).includes('Your database access is ready'))[0], { what: 'credentials DM' });
+    const password = await stack.secrets.get(active.resources.secretId!);
+    expect(text(creds)).toContain(active.resources.dbUser!);
+    expect(text(creds)).toContain(password!);
+    expect(text(creds)).toContain(`${active.resources.connect!.host}:${active.resources.connect!.port}`);
+    expect(actionIds(creds)).toEqual(['access_extend', 'access_end']);
+    expect(stack.logText()).not.toContain(password!);
+
+    // 7. The warning before the end, with Extend / End now.
+    const warning = await waitFor(() => posted((c) => c.args['channel'] === 'U0ALICE' && text(c).includes('alarm_clock'))[0], { what: 'warning DM', timeoutMs: 15_000 });
+    expect(actionIds(warning)).toEqual(['access_extend', 'access_end']);
+
+    // 8. End now from the DM: revoked at once, the end DM, thread updates.
+    const end = interaction(SECRET, buttonClick({ userId: 'U0ALICE', actionId: 'access_end', value: id, channel: 'D0ALICE', messageTs: String(warning.result?.['ts']) }));
+    expect((await post('request', '/slack/interactions', end)).statusCode).toBe(200);
+    const revoked = await stack.waitState(id, 'revoked', 10_000);
+    expect(revoked.revokeReason).toBe('ended_by_requester');
+    await waitFor(() => posted((c) => c.args['channel'] === 'U0ALICE' && text(c).includes(':lock: Your access')).length === 1, { what: 'end DM' });
+    const thread = await waitFor(() => {
+      const events = posted((c) => c.args['channel'] === APPROVALS && c.args['thread_ts'] === ts).map((c) => text(c));
+      return events.some((e) => e.includes('ended')) ? events : undefined;
+    }, { what: 'thread events' });
+    expect(thread.join('\n')).toMatch(/approved[\s\S]*active[\s\S]*warned[\s\S]*ended/);
+  }, 60_000);
+
+  it('refuses a bad signature, a stale timestamp and a replay with 401, and changes nothing', async () => {
+    const before = (await aliceRequests()).length;
+    const calls = standIn.calls.length;
+    const submission = viewSubmission({ userId: 'U0ALICE', callbackId: 'access_request', viewId: 'V9', values: {} });
+    const forged = interaction('not-the-signing-secret-000', submission);
+    const stale = interaction(SECRET, submission, Math.floor(Date.now() / 1000) - 6 * 60);
+    expect((await post('request', '/slack/interactions', forged)).statusCode).toBe(401);
+    expect((await post('request', '/slack/interactions', stale)).statusCode).toBe(401);
+    const cmd = slashCommand(SECRET, { user_id: 'U0ALICE', text: 'help' });
+    expect((await post('request', '/slack/commands', cmd)).statusCode).toBe(200);
+    const replay = await post('request', '/slack/commands', cmd);
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json()).toMatchObject({ code: 'SLACK_REPLAYED' });
+    const approve = interaction('not-the-signing-secret-000', buttonClick({ userId: 'U0BOB', actionId: 'access_approve', value: '01JZ0000000000000000000001', channel: APPROVALS, messageTs: '1.0' }));
+    expect((await post('approval', '/slack/interactions', approve)).statusCode).toBe(401);
+    expect((await aliceRequests()).length).toBe(before);
+    expect(standIn.calls.length).toBe(calls);
+  });
+});
+
