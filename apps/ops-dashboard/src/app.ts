@@ -1,5 +1,7 @@
 import fastifyFormbody from '@fastify/formbody';
 import type { Redis } from 'ioredis';
+import { createCrawlRunsRepo } from '@dbre/docs';
+import type { DocSink } from '@dbre/drivers';
 import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
 import { createAuditLog, createRequestRepository, dynamoCheck, type Dynamo } from '@dbre/store';
 import { createAdminAudit } from './actions/admin-audit';
@@ -14,7 +16,7 @@ import { createCrawlsRead } from './read/crawls-read';
 import { createRequestsRead } from './read/requests-read';
 import { createReviewsRead } from './read/reviews-read';
 import { replyProblem } from './reply-problem';
-import { registerRoutes } from './routes';
+import { PUBLISHED_DOCS_PATH, registerRoutes } from './routes';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,7 +36,9 @@ export interface OpsDashboardDeps {
   queuePrefix: string;
   /** The lifecycle's "end" path; without it the dashboard offers no "end now". */
   grantActions?: GrantActions | undefined;
-  /** Published docs: base URL for links (`<base>/<clusterId>/`). */
+  /** Where the doc-crawler publishes (changelogs are read from it; served under /published-docs/). */
+  docSink?: DocSink | undefined;
+  /** Published docs: base URL for links (`<base>/<clusterId>/README.md`); default /published-docs with a sink. */
   docsBaseUrl?: string | undefined;
   /** Histogram poll interval; 0 = only when `metrics.pollOnce()` is called (tests). */
   metricsPollMs?: number;
@@ -92,13 +96,14 @@ export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
   });
   registerRoutes(app, {
     read,
-    crawls: createCrawlsRead({ dynamo: deps.dynamo }),
+    crawls: createCrawlsRead({ runs: createCrawlRunsRepo({ dynamo: deps.dynamo }), sink: deps.docSink }),
+    docSink: deps.docSink,
     reviews: createReviewsRead({ dynamo: deps.dynamo }),
     csrf,
     adminAudit,
     audit,
     grantActions: deps.grantActions,
-    docsBaseUrl: deps.docsBaseUrl,
+    docsBaseUrl: deps.docsBaseUrl ?? (deps.docSink ? PUBLISHED_DOCS_PATH : undefined),
     clock: deps.clock ?? (() => new Date()),
   });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
+import { checkDrivers, driversEnv } from '@dbre/drivers';
 import { env, serviceEnv } from '@dbre/service-kit';
 
 export const opsDashboardConfig = z
@@ -9,6 +10,9 @@ export const opsDashboardConfig = z
     ...redisEnv,
     ...dynamoEnv,
     ...platformFileEnv,
+    // The doc sink the doc-crawler publishes to (changelogs, /published-docs/); same variables as there.
+    ...driversEnv,
+    DOCS_OUT_DIR: z.string().min(1).default('var/docs').describe('folder the local doc sink reads from (DRIVER_DOCS=local), e.g. var/docs'),
     DASHBOARD_AUTH: z
       .enum(['basic', 'alb-oidc'])
       .default('basic')
@@ -34,8 +38,19 @@ export const opsDashboardConfig = z
       .regex(/^(https?:\/\/|\/)/, 'an http(s) URL or a path starting with /')
       .optional()
       .describe('where the published docs are read (S3/CloudFront URL); links are <base>/<clusterId>/...'),
+    REQUEST_API_URL: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL')
+      .optional()
+      .describe('request-api base URL, e.g. http://127.0.0.1:3001; with REQUEST_API_TOKEN it enables "end now"'),
+    REQUEST_API_TOKEN: z
+      .string()
+      .min(24)
+      .optional()
+      .describe("this dashboard's bearer token in request-api's API_TOKENS (tool ops-dashboard), 24+ characters"),
     METRICS_POLL_MS: env.ms(15_000).describe('how often finished jobs and grants are read for the histograms, ms'),
   })
+  .superRefine(checkDrivers(['docs']))
   .refine((c) => c.DASHBOARD_AUTH !== 'alb-oidc' || c.ALB_ARN !== undefined, { message: 'ALB_ARN is required when DASHBOARD_AUTH=alb-oidc', path: ['ALB_ARN'] });
 
 export type OpsDashboardConfig = z.output<typeof opsDashboardConfig>;

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { parseSection, readPlatformFile } from '@dbre/config';
+import { createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createDynamo } from '@dbre/store';
+import { createRequestApiGrantActions } from './actions/request-api-grant-actions';
 import { buildApp } from './app';
 import { dashboardAccessSchema } from './auth/access-config';
 import { createAlbOidcAuthenticator } from './auth/alb-oidc';
@@ -18,7 +20,9 @@ async function main(): Promise<void> {
       ? createAlbOidcAuthenticator({ keyUrl: config.ALB_OIDC_KEY_URL, region: config.AWS_REGION, expectedSigner: config.ALB_ARN ?? '', expectedIssuer: config.OIDC_ISSUER, access: access.oidc })
       : await createBasicAuthenticator({ users: access.users, env: process.env });
   if (config.DASHBOARD_AUTH === 'basic' && access.users.length === 0) logger.warn({ file: config.PLATFORM_CONFIG }, 'no dashboard users configured (section dashboard.users): nobody can sign in');
+  if (!config.REQUEST_API_URL || !config.REQUEST_API_TOKEN) logger.warn('REQUEST_API_URL/REQUEST_API_TOKEN not set: "end now" is disabled');
   if (!config.CSRF_SECRET) logger.info('CSRF_SECRET is not set: form tokens are signed with a per-process key');
+  const { docs: docSink } = await selectDrivers(config, ['docs'], { docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }) });
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
@@ -30,6 +34,8 @@ async function main(): Promise<void> {
     authenticator,
     csrfSecret: config.CSRF_SECRET ?? randomBytes(32),
     queuePrefix: config.QUEUE_PREFIX,
+    grantActions: config.REQUEST_API_URL && config.REQUEST_API_TOKEN ? createRequestApiGrantActions({ baseUrl: config.REQUEST_API_URL, token: config.REQUEST_API_TOKEN }) : undefined,
+    docSink,
     docsBaseUrl: config.DOCS_BASE_URL,
     metricsPollMs: config.METRICS_POLL_MS,
   });

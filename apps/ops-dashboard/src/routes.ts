@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { REQUEST_STATES, verifyAuditEvents, type Actor } from '@dbre/domain';
 import { AppError, isCodedError, statusByKind, type HttpApp } from '@dbre/service-kit';
+import type { DocSink } from '@dbre/drivers';
 import type { AuditLog } from '@dbre/store';
 import { adminChainId, type AdminAudit } from './actions/admin-audit';
 import type { GrantActions } from './actions/grant-actions';
@@ -28,8 +29,19 @@ export interface RouteDeps {
   audit: AuditLog;
   grantActions: GrantActions | undefined;
   docsBaseUrl: string | undefined;
+  docSink: DocSink | undefined;
   clock: () => Date;
 }
+
+export const PUBLISHED_DOCS_PATH = '/published-docs';
+
+/** Published files are data: served as text (Markdown, JSON) or as sandboxed SVG, never as HTML. */
+const DOC_TYPES: Record<string, string> = {
+  md: 'text/plain; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  svg: 'image/svg+xml',
+  txt: 'text/plain; charset=utf-8',
+};
 
 /** Our pages run only our own script and style; bull-board's pages are left as they are. */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
@@ -142,6 +154,20 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
     const identity = identityOf(request);
     return sendPage(reply, { identity, section: 'reviews' }, 'Schema reviews', reviewsPage(await deps.reviews.recent()));
   });
+
+  if (deps.docSink) {
+    const sink = deps.docSink;
+    app.get(`${PUBLISHED_DOCS_PATH}/*`, async (request, reply) => {
+      identityOf(request);
+      const path = decodeURIComponent((request.params as { '*': string })['*'] ?? '');
+      const ext = /\.([a-z]+)$/.exec(path)?.[1] ?? '';
+      const type = DOC_TYPES[ext];
+      if (!type || path.split('/').some((s) => s === '' || s === '.' || s === '..')) throw new AppError('DOC_NOT_FOUND', 'not_found', `No published document ${path}.`);
+      const body = await sink.read(path);
+      if (!body) throw new AppError('DOC_NOT_FOUND', 'not_found', `No published document ${path}.`);
+      return reply.type(type).header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox").send(body);
+    });
+  }
 
   app.get('/admin-log', { schema: { querystring: z.object({ day: z.preprocess(blankToUndefined, day.optional()) }) } }, async (request, reply) => {
     const identity = identityOf(request);

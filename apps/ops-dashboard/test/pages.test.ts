@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createCrawlRunsRepo } from '@dbre/docs';
+import { createFolderSink } from '@dbre/drivers';
 import { tableName } from '@dbre/store';
 import type { Actor } from '@dbre/domain';
 import { ADMIN, VIEWER, aRequest, basic, csrfFrom, startHarness, type Harness } from './helpers';
@@ -6,9 +11,12 @@ import { ADMIN, VIEWER, aRequest, basic, csrfFrom, startHarness, type Harness } 
 describe('ops-dashboard pages', () => {
   let h: Harness;
   const ended: Array<{ id: string; by: Actor }> = [];
+  const docsDir = mkdtempSync(path.join(tmpdir(), 'ops-docs-'));
+  const sink = createFolderSink({ root: docsDir });
 
   beforeAll(async () => {
     h = await startHarness({
+      docSink: sink,
       grantActions: {
         endNow: async (id, by) => {
           ended.push({ id, by });
@@ -16,7 +24,10 @@ describe('ops-dashboard pages', () => {
       },
     });
   });
-  afterAll(async () => h.close());
+  afterAll(async () => {
+    await h.close();
+    rmSync(docsDir, { recursive: true, force: true });
+  });
 
   const get = (url: string, who = VIEWER) => h.app.inject({ method: 'GET', url, headers: { authorization: basic(who) } });
 
@@ -116,17 +127,38 @@ describe('ops-dashboard pages', () => {
     expect((await get('/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV')).statusCode).toBe(404);
   });
 
-  it('shows doc crawls per cluster and stored schema reviews', async () => {
-    const put = (table: 'crawls' | 'reviews', Item: Record<string, unknown>) => h.dynamo.doc.send(new PutCommand({ TableName: tableName(h.dynamo.tablePrefix, table), Item }));
-    await put('crawls', { clusterId: 'demo', startedAt: '2026-11-24T01:00:00.000Z', finishedAt: '2026-11-24T01:00:42.000Z', status: 'ok', changes: [{ kind: 'table_added', object: 'demo_shop.注文' }] });
-    await put('crawls', { clusterId: 'demo', startedAt: '2026-11-25T01:00:00.000Z', finishedAt: '2026-11-25T01:00:05.000Z', status: 'failed', error: 'connect ECONNREFUSED' });
-    await put('reviews', { id: 'r1', createdAt: '2026-11-25T02:00:00.000Z', title: 'CREATE TABLE 顧客', verdict: 'warn', findings: [{ ruleId: 'pk-required', severity: 'error', message: '<b>no primary key</b>' }] });
+  it('shows doc crawls per cluster with the latest changelog entries, and stored schema reviews', async () => {
+    const put = (table: 'reviews', Item: Record<string, unknown>) => h.dynamo.doc.send(new PutCommand({ TableName: tableName(h.dynamo.tablePrefix, table), Item }));
+    const runs = createCrawlRunsRepo({ dynamo: h.dynamo });
+    for (const runId of ['20261124T010000000Z-aaaaaa', '20261125T010000000Z-bbbbbb']) {
+      await runs.createRun({ runId, status: 'done', trigger: 'schedule', clusterIds: ['demo'], requestedAt: new Date().toISOString() });
+    }
+    await runs.putClusterCrawl({ clusterId: 'demo', runId: '20261124T010000000Z-aaaaaa', status: 'ok', durationMs: 42_000, changed: true, changes: 1, tables: 12 });
+    await runs.putClusterCrawl({ clusterId: 'demo', runId: '20261125T010000000Z-bbbbbb', status: 'failed', durationMs: 5_000, code: 'CONNECT_FAILED', error: 'connect ECONNREFUSED <127.0.0.1>' });
+    await sink.write(
+      'demo/CHANGELOG.md',
+      '# Changelog of cluster `demo`\n\nNewest first.\n\n## 2026-11-24T01:00:40.000Z\n\n### Schema\n\n- table `demo_shop`.`注文` added\n\n## 2026-11-20T01:00:00.000Z\n\n- first snapshot: 2 schemas\n',
+      'text/markdown',
+    );
+    await sink.write('demo/README.md', '# demo <script>x</script>\n', 'text/markdown');
     const crawls = await get('/crawls');
     expect(crawls.body).toContain('data-cluster="demo"');
     expect(crawls.body).toContain('2026-11-25 01:00:00 UTC');
     expect(crawls.body).toContain('5 s');
     expect(crawls.body).toContain('badge bad">failed');
-    expect(crawls.body).toContain('demo_shop.注文');
+    expect(crawls.body).toContain('CONNECT_FAILED: connect ECONNREFUSED &lt;127.0.0.1&gt;');
+    expect(crawls.body).toContain('previous: ok 2026-11-24 01:00:00 UTC');
+    expect(crawls.body).toContain('table &#96;demo_shop&#96;.&#96;注文&#96; added');
+    expect(crawls.body).toContain('href="/published-docs/demo/README.md"');
+    const doc = await get('/published-docs/demo/README.md');
+    expect(doc.statusCode).toBe(200);
+    expect(doc.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(doc.headers['content-security-policy']).toContain('sandbox');
+    expect((await get('/published-docs/demo/../../etc/passwd.md')).statusCode).toBe(404);
+    expect((await get('/published-docs/demo/missing.md')).statusCode).toBe(404);
+    expect((await h.app.inject({ method: 'GET', url: '/published-docs/demo/README.md' })).statusCode).toBe(401);
+
+    await put('reviews', { id: 'r1', createdAt: '2026-11-25T02:00:00.000Z', title: 'CREATE TABLE 顧客', verdict: 'warn', findings: [{ ruleId: 'pk-required', severity: 'error', message: '<b>no primary key</b>' }] });
     const reviews = await get('/reviews');
     expect(reviews.body).toContain('CREATE TABLE 顧客');
     expect(reviews.body).toContain('&lt;b&gt;no primary key&lt;/b&gt;');

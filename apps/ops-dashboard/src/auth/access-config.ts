@@ -10,6 +10,8 @@ const user = z
     name: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits, . _ @ -, up to 64'),
     role: z.enum(['viewer', 'admin']),
     displayName: z.string().min(1).max(200).optional(),
+    /** Needed to end grants: request-api lets the requester or an approver of the environment end one. */
+    email: z.email().max(254).transform((e) => e.toLowerCase()).optional(),
     /** `scrypt$…` from `npm run dashboard:hash-password`. */
     passwordHash: z.string().refine(isPasswordHash, 'a scrypt$N$r$p$salt$hash string from npm run dashboard:hash-password').optional(),
     /** ... or the name of an environment variable holding the password (compared in constant time). */

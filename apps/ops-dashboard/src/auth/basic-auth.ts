@@ -51,7 +51,7 @@ export async function createBasicAuthenticator(options: {
       } else await verifyPassword(password, dummyHash);
       if (!ok || !user) return refuse('Unknown user or wrong password.');
 
-      const identity: Identity = { id: user.name, name: user.displayName ?? user.name, role: user.role, via: 'basic' };
+      const identity: Identity = { id: user.name, name: user.displayName ?? user.name, role: user.role, via: 'basic', ...(user.email ? { email: user.email } : {}) };
       if (cache.size > 1000) cache.clear();
       cache.set(key, { identity, until: clock() + ttl });
       return identity;
