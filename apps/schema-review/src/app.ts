@@ -1,22 +1,36 @@
 import type { Redis } from 'ioredis';
-import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger, type ReadinessCheck } from '@dbre/service-kit';
 import { dynamoCheck, type Dynamo } from '@dbre/store';
+import type { AiCache, AiProvider, ReviewConfig } from '@dbre/review';
 import { registerRoutes } from './routes';
 
 export interface SchemaReviewDeps {
   logger: Logger;
   lifecycle: Lifecycle;
-  redis: Redis;
-  dynamo: Dynamo;
+  /** Only for readiness: the reviewer itself needs neither. */
+  redis?: Redis;
+  dynamo?: Dynamo;
+  review: {
+    config: ReviewConfig;
+    snapshotDir: string;
+    maxSqlBytes: number;
+    ai?: { provider: AiProvider; cache: AiCache; timeoutMs: number };
+  };
 }
 
 export async function buildApp(deps: SchemaReviewDeps): Promise<HttpApp> {
+  const readiness: ReadinessCheck[] = [];
+  if (deps.redis) readiness.push(redisCheck(deps.redis));
+  if (deps.dynamo) readiness.push(dynamoCheck(deps.dynamo));
   const app = await createHttpApp({
     name: 'schema-review',
     logger: deps.logger,
     lifecycle: deps.lifecycle,
-    readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)],
-    openapi: { title: 'dbre schema-review' },
+    readiness,
+    // JSON escaping can grow the text (\n, \", \u....): leave room above the SQL limit so an
+    // over-long DDL gets the route's own clear 413 rather than the generic body-limit one.
+    bodyLimit: deps.review.maxSqlBytes * 2 + 64 * 1024,
+    openapi: { title: 'dbre schema-review', description: 'MySQL DDL review: rules, online DDL verdicts, live context, optional AI second opinion' },
   });
   registerRoutes(app, deps);
   return app;

@@ -1,4 +1,5 @@
 import { closeRedis, createRedis } from '@dbre/queue';
+import { BedrockRuntimeClient, createBedrockProvider, createMemoryAiCache, createOpenAiCompatibleProvider, loadConfigFile, resolveConfig, type AiProvider } from '@dbre/review';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createDynamo } from '@dbre/store';
 import { buildApp } from './app';
@@ -10,7 +11,25 @@ async function main(): Promise<void> {
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
-  const app = await buildApp({ logger, lifecycle, redis, dynamo });
+  const rules = config.REVIEW_CONFIG ? await loadConfigFile(config.REVIEW_CONFIG) : resolveConfig({});
+  let provider: AiProvider | undefined;
+  if (config.AI_PROVIDER === 'openai' && config.AI_BASE_URL && config.AI_MODEL) {
+    provider = createOpenAiCompatibleProvider({ baseUrl: config.AI_BASE_URL, model: config.AI_MODEL, ...(config.AI_API_KEY ? { apiKey: config.AI_API_KEY } : {}) });
+  } else if (config.AI_PROVIDER === 'bedrock' && config.AI_MODEL) {
+    provider = createBedrockProvider({ client: new BedrockRuntimeClient({ region: config.AWS_REGION }), modelId: config.AI_MODEL });
+  }
+  const app = await buildApp({
+    logger,
+    lifecycle,
+    redis,
+    dynamo,
+    review: {
+      config: rules,
+      snapshotDir: config.REVIEW_SNAPSHOT_DIR,
+      maxSqlBytes: config.REVIEW_MAX_SQL_BYTES,
+      ...(provider ? { ai: { provider, cache: createMemoryAiCache(), timeoutMs: config.AI_TIMEOUT_MS } } : {}),
+    },
+  });
   await startService({
     app,
     host: config.HOST,

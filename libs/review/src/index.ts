@@ -7,3 +7,13 @@ export { loadLiveSchema, liveSchemaFrom, schemaSnapshot, type LiveSchema, type S
 export { parseSql, type ParsedFile, type ParsedStatement } from './sql/parse';
 export { splitStatements } from './sql/split';
 export { parseSuppression } from './suppress';
+export { formatText } from './format/text';
+export { formatGithub } from './format/github';
+export { formatSarif } from './format/sarif';
+export { renderReviewBlocks } from './format/slack-blocks';
+export { aiAnswer, createMemoryAiCache, type AiAnswer, type AiCache, type AiOpinion, type AiProvider } from './ai/types';
+export { createOpenAiCompatibleProvider, type OpenAiCompatibleOptions } from './ai/openai';
+export { BedrockRuntimeClient, createBedrockProvider, type BedrockOptions } from './ai/bedrock';
+export { secondOpinion, extractJson, type SecondOpinionOptions } from './ai/second-opinion';
+export { DEFAULT_GUIDELINE } from './ai/prompt';
+export { runCli, type CliIo } from './cli';
