@@ -127,7 +127,13 @@ describe('the Slack app drives the access lifecycle', () => {
     expect(text(approverPost)).toContain('<@U0ALICE>');
     expect(text(approverPost)).toContain('investigate OPS-1234 slow checkout');
     await waitFor(() => posted((c) => c.args['channel'] === REQUESTS).length >= 1 && posted((c) => c.args['channel'] === 'U0ALICE').length >= 1, { what: 'public post and requester DM' });
-    expect(posted((c) => c.args['channel'] === APPROVALS && !c.args['thread_ts'])).toHaveLength(1); // one announcement, whatever the number of approvers
+    await new Promise((r) => setTimeout(r, 300)); // every approver's notification was handled
+    // One announcement, whatever the number of approvers notified.
+    expect(posted((c) => c.args['channel'] === APPROVALS && !c.args['thread_ts'])).toHaveLength(1);
+    expect(posted((c) => c.args['channel'] === REQUESTS && !c.args['thread_ts'])).toHaveLength(1);
+    const waiting = posted((c) => c.args['channel'] === 'U0ALICE');
+    expect(waiting).toHaveLength(1);
+    expect(actionIds(waiting[0])).toEqual(['access_cancel']);
     const ts = String(approverPost.result?.['ts']);
 
     // 4. The requester and a non-approver click Approve: refused, ephemerally, and audited.
@@ -176,7 +182,7 @@ describe('the Slack app drives the access lifecycle', () => {
       const events = posted((c) => c.args['channel'] === APPROVALS && c.args['thread_ts'] === ts).map((c) => text(c));
       return events.some((e) => e.includes('ended')) ? events : undefined;
     }, { what: 'thread events' });
-    expect(thread.join('\n')).toMatch(/approved[\s\S]*active[\s\S]*warned[\s\S]*ended/);
+    expect(thread.join('\n')).toMatch(/approved[\s\S]*active[\s\S]*end warning[\s\S]*ended by requester/);
   }, 60_000);
 
   it('refuses a bad signature, a stale timestamp and a replay with 401, and changes nothing', async () => {
