@@ -43,6 +43,7 @@ export interface StackOptions {
   sweepEveryMs?: number;
   stuckAfterMs?: number;
   warnBeforeMinutes?: number;
+  reviewExpiryMinutes?: number;
 }
 
 export type AccessStack = Awaited<ReturnType<typeof startAccessStack>>;
@@ -78,7 +79,7 @@ export async function startAccessStack(options: StackOptions = {}) {
       stg: { defaultMinutes: 1, maxMinutes: 10, approvers: ['group:dbre'], approvalsRequired: 1 },
       prod: { defaultMinutes: 1, maxMinutes: 10, approvers: ['group:dbre'], approvalsRequired: 2 },
     },
-    reviewExpiryMinutes: 60,
+    reviewExpiryMinutes: options.reviewExpiryMinutes ?? 60,
     warnBeforeMinutes: options.warnBeforeMinutes ?? 1,
     dbUser: { prefix: userPrefix },
   };

@@ -186,6 +186,14 @@ describe('the Slack app drives the access lifecycle', () => {
   }, 60_000);
 
   it('refuses a bad signature, a stale timestamp and a replay with 401, and changes nothing', async () => {
+    // Let the first test's last notifications land before counting.
+    let seen = -1;
+    await waitFor(async () => {
+      const quiet = standIn.calls.length === seen;
+      seen = standIn.calls.length;
+      await new Promise((r) => setTimeout(r, 400));
+      return quiet;
+    }, { what: 'Slack calls to settle' });
     const before = (await aliceRequests()).length;
     const calls = standIn.calls.length;
     const submission = viewSubmission({ userId: 'U0ALICE', callbackId: 'access_request', viewId: 'V9', values: {} });
