@@ -1,0 +1,131 @@
+/**
+ * The dashboard in a real browser (Debian's chromium driven by playwright-core) against the
+ * whole access lifecycle in this process: a grant is created and approved through REST, shows
+ * on the live grants page, is ended from the page by an admin (through request-api's own end
+ * route), and its timeline closes. A read-only user sees no admin button and is refused when it
+ * posts anyway. Screenshots go to test-artifacts/ (gitignored).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { closeRedis, createRedis } from '@dbre/queue';
+import { createLifecycle, listen, type HttpApp } from '@dbre/service-kit';
+import { captureLogger, testServices, waitFor } from '@dbre/testing';
+import type { Redis } from 'ioredis';
+// The shared in-process lifecycle (request-api, approval-api, provisioner, reaper) of tools/e2e:
+// a folder, not an Nx project, so the boundary rule cannot see it. Test-only.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { ALICE, BOB, CAROL, TOKEN, startAccessStack, type AccessStack } from '../../../tools/e2e/access-stack';
+import { createRequestApiGrantActions } from '../src/actions/request-api-grant-actions';
+import { buildApp } from '../src/app';
+import { createBasicAuthenticator } from '../src/auth/basic-auth';
+import { hashPassword } from '../src/auth/password-hash';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts');
+const admin = { username: 'carol', password: 'carol-dashboard-パスワード' };
+const viewer = { username: 'dave', password: 'dave-dashboard-password' };
+
+jest.setTimeout(90_000);
+
+describe('ops-dashboard in a real browser', () => {
+  let stack: AccessStack;
+  let dashboard: HttpApp;
+  let redis: Redis;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (CI: WITH_CHROMIUM=1 tools/local-stack/ensure-services.sh)`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    // 10 policy minutes of 3 s: the grant is live for 30 s, long enough to be ended by hand.
+    stack = await startAccessStack({ minuteMs: 3000, warnBeforeMinutes: 1 });
+    const requestApiUrl = await listen(stack.requestApi, { host: '127.0.0.1', port: 0 });
+    redis = createRedis(testServices.redisUrl, 'producer');
+    dashboard = await buildApp({
+      logger: captureLogger('ops-dashboard', 'warn').logger,
+      lifecycle: createLifecycle(),
+      redis,
+      dynamo: stack.dynamo,
+      queuePrefix: stack.prefix,
+      csrfSecret: 'e2e-csrf-secret-of-at-least-32-chars',
+      authenticator: await createBasicAuthenticator({
+        users: [
+          // Carol is an approver in the stack's policy: request-api lets her end grants.
+          { name: admin.username, role: 'admin', displayName: 'Carol (DBRE)', email: CAROL, passwordHash: await hashPassword(admin.password, { N: 1024 }) },
+          { name: viewer.username, role: 'viewer', passwordEnv: 'VIEWER_PASSWORD' },
+        ],
+        env: { VIEWER_PASSWORD: viewer.password },
+      }),
+      grantActions: createRequestApiGrantActions({ baseUrl: requestApiUrl, token: TOKEN }),
+      metricsPollMs: 0,
+    });
+    base = await listen(dashboard, { host: '127.0.0.1', port: 0 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.close();
+    if (redis) await closeRedis(redis);
+    await stack?.close();
+  });
+
+  it('shows a live grant, lets an admin end it from the page and the timeline close; a viewer cannot', async () => {
+    const created = await stack.ask(ALICE, { durationMinutes: 10, reason: '本番障害の調査 / investigate INC-42 slow queries' });
+    expect((await stack.approve(created.id, BOB)).status).toBe(200);
+    await stack.waitState(created.id, 'active');
+
+    // A read-only user: sees the grant counting down, no admin button, and is refused if it posts anyway.
+    const viewerContext = await browser.newContext({ httpCredentials: viewer, viewport: { width: 1366, height: 768 }, locale: 'ja-JP' });
+    const viewerPage = await viewerContext.newPage();
+    await viewerPage.goto(`${base}/grants`);
+    const viewerRow = viewerPage.locator(`tr[data-request-id="${created.id}"]`);
+    await viewerRow.waitFor();
+    expect(await viewerRow.textContent()).toContain(ALICE);
+    expect(await viewerPage.locator('[data-action="end-now"]').count()).toBe(0);
+    const left = viewerRow.locator('.time-left');
+    const before = await left.textContent();
+    await waitFor(async () => (await left.textContent()) !== before, { timeoutMs: 5000, what: 'the time left to change without a reload' });
+    expect(await left.textContent()).toMatch(/^\d+m \d{2}s$/);
+    const refused = await viewerPage.evaluate(async (id) => {
+      const res = await fetch(`/grants/${id}/end`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=anything' });
+      return { status: res.status, body: await res.json() };
+    }, created.id);
+    expect(refused).toMatchObject({ status: 403, body: { code: 'ADMIN_ONLY' } });
+    await viewerContext.close();
+
+    // An admin: ends it from the live grants page.
+    const adminContext = await browser.newContext({ httpCredentials: admin, viewport: { width: 1366, height: 768 } });
+    const page = await adminContext.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${base}/grants`);
+    const row = page.locator(`tr[data-request-id="${created.id}"]`);
+    await row.waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ops-dashboard-live-grants.png'), fullPage: true });
+    await Promise.all([page.waitForURL(`${base}/grants`), row.locator('[data-action="end-now"]').click()]);
+
+    // The timeline refreshes itself until the request is closed.
+    await page.goto(`${base}/requests/${created.id}`);
+    await page.locator('#timeline[data-state="revoked"] [data-closed]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-chain="ok"]').count()).toBe(1);
+    expect(await page.locator('#timeline').textContent()).toContain('本番障害の調査 / investigate INC-42');
+    const kinds = await page.locator('#timeline tr[data-kind]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
+    expect(kinds).toEqual(expect.arrayContaining(['requested', 'approved', 'activated', 'revoke_started', 'note', 'sessions_killed', 'user_dropped', 'revoked']));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ops-dashboard-timeline-closed.png'), fullPage: true });
+    await adminContext.close();
+
+    // The lifecycle's own record: ended by an approver through request-api, the admin action audited, the chain intact.
+    const stored = await stack.requests.require(created.id);
+    expect(stored).toMatchObject({ state: 'revoked', revokeReason: 'ended_by_approver' });
+    const events = await stack.audit.list(created.id);
+    expect(events.find((e) => e.kind === 'revoke_started')).toMatchObject({ actor: CAROL });
+    expect(events.find((e) => e.kind === 'note')).toMatchObject({ actor: CAROL, data: { via: 'ops-dashboard', action: 'end-now' } });
+    expect((await stack.audit.verifyChain(created.id)).ok).toBe(true);
+    expect(await stack.platformUsers()).toEqual([]);
+  });
+});
