@@ -97,6 +97,11 @@ describe('ops-dashboard in a real browser', () => {
       return { status: res.status, body: await res.json() };
     }, created.id);
     expect(refused).toMatchObject({ status: 403, body: { code: 'ADMIN_ONLY' } });
+    // The queue board renders in the browser, read-only for this user.
+    await viewerPage.goto(`${base}/queues`);
+    await viewerPage.getByText('docs-cluster', { exact: false }).first().waitFor({ timeout: 15_000 });
+    await viewerPage.screenshot({ path: path.join(ARTIFACTS, 'ops-dashboard-queues-read-only.png') });
+    expect((await viewerPage.goto(`${base}/admin/queues`))?.status()).toBe(403);
     await viewerContext.close();
 
     // An admin: ends it from the live grants page.
