@@ -127,10 +127,11 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
     const host = str('host') ?? (typeof connect.host === 'string' ? connect.host : undefined) ?? r.resources.connect?.host;
     const port = typeof d['port'] === 'number' ? (d['port'] as number) : typeof connect.port === 'number' ? connect.port : r.resources.connect?.port;
     const user = str('user') ?? str('dbUser') ?? r.resources.dbUser;
+    // Credentials are sent just before the grant turns active: the end may not be recorded yet.
     const endsAt = str('endsAt') ?? r.endsAt;
-    if (!password || !host || !port || !user || !endsAt) return undefined;
+    if (!password || !host || !port || !user) return undefined;
     const command = str('connectCommand') ?? r.resources.connectCommand;
-    return { user, password, host, port, endsAt, ...(command ? { connectCommand: command } : {}), ...(secretId && str('secretKept') !== 'false' ? { secretRef: secretId } : {}) };
+    return { user, password, host, port, ...(endsAt ? { endsAt } : {}), ...(command ? { connectCommand: command } : {}), ...(secretId && str('secretKept') !== 'false' ? { secretRef: secretId } : {}) };
   }
 
   function stepsWithoutRequest(n: Stored, kind: CanonicalKind): Step[] {
@@ -163,6 +164,7 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
         const steps: Step[] = [
           {
             name: 'approvals',
+            onceFor: once,
             run: async () => {
               if (await store.thread(r.id, 'approvals')) return; // posted already (REST and Slack both announce)
               await store.saveThread(r.id, 'approvals', await post(deps.channels.approvals, approverMessage(s)));
@@ -174,6 +176,7 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
           const channel = deps.channels.requests;
           steps.splice(1, 0, {
             name: 'requests',
+            onceFor: once,
             run: async () => {
               if (await store.thread(r.id, 'requests')) return;
               await store.saveThread(r.id, 'requests', await post(channel, publicRequestMessage(s)));
@@ -256,8 +259,13 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
       const r = n.requestId && deps.loadRequest ? await deps.loadRequest(n.requestId) : undefined;
       for (const step of await stepsFor(n, r)) {
         const marker = step.onceFor ?? n.id;
-        if (await store.isDone(marker, step.name)) continue;
-        await step.run();
+        if (!(await store.claimStep(marker, step.name))) continue;
+        try {
+          await step.run();
+        } catch (err) {
+          await store.releaseStep(marker, step.name);
+          throw err;
+        }
         await store.markDone(marker, step.name);
       }
       if (n.sensitive) await store.forget(n.id);

@@ -34,8 +34,15 @@ export interface PendingStore {
   get(id: string): Promise<(StoredNotification & { text: string }) | undefined>;
   /** Drops a delivered sensitive notification at once. */
   forget(id: string): Promise<void>;
-  isDone(id: string, step: string): Promise<boolean>;
+  /**
+   * Claims a delivery step: true when this caller should run it (nobody did it and nobody is
+   * doing it now). Two jobs describing the same step (e.g. one per approver) race here, once.
+   */
+  claimStep(id: string, step: string): Promise<boolean>;
+  /** The claimed step succeeded: never run it again. */
   markDone(id: string, step: string): Promise<void>;
+  /** The claimed step failed: let a retry claim it again. */
+  releaseStep(id: string, step: string): Promise<void>;
   thread(requestId: string, name: ThreadName): Promise<ThreadRef | undefined>;
   saveThread(requestId: string, name: ThreadName, ref: ThreadRef): Promise<void>;
 }
@@ -95,11 +102,15 @@ export function createPendingStore(redis: Redis, options: PendingStoreOptions): 
       // Keep a tombstone so a second send of the same id does not re-arm it.
       await redis.set(key('n', id), JSON.stringify({ id, kind: 'delivered', to: '', createdAt: new Date().toISOString(), text: '' }), 'EX', ttl);
     },
-    async isDone(id, step) {
-      return (await redis.exists(key('done', id, step))) === 1;
+    async claimStep(id, step) {
+      // 'running' expires after a minute so a worker that died mid-step does not block it forever.
+      return (await redis.set(key('done', id, step), 'running', 'EX', 60, 'NX')) === 'OK';
     },
     async markDone(id, step) {
-      await redis.set(key('done', id, step), '1', 'EX', ttl);
+      await redis.set(key('done', id, step), 'done', 'EX', ttl);
+    },
+    async releaseStep(id, step) {
+      await redis.del(key('done', id, step));
     },
     async thread(requestId, name) {
       const raw = await redis.hget(key('thread', requestId), name);

@@ -15,6 +15,8 @@ export interface RecordedCall {
   status: number;
   /** `ok` of the answer (false for scripted and validation errors). */
   ok: boolean;
+  /** The JSON answered (e.g. the `ts` of a posted message). */
+  result?: Record<string, unknown>;
   at: number;
 }
 
@@ -118,7 +120,8 @@ export async function startSlackStandIn(options: { users?: StandInUser[]; usergr
     const auth = request.headers.authorization;
     const token = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : (args['token'] as string | undefined);
     delete args['token'];
-    const record = (status: number, ok: boolean) => calls.push({ method, args, ...(token ? { token } : {}), status, ok, at: Date.now() });
+    const record = (status: number, ok: boolean, result?: Record<string, unknown>) =>
+      calls.push({ method, args, ...(token ? { token } : {}), status, ok, at: Date.now(), ...(result ? { result } : {}) });
 
     const key = failures.has(method) ? method : '*';
     const queue = failures.get(key);
@@ -142,7 +145,7 @@ export async function startSlackStandIn(options: { users?: StandInUser[]; usergr
       return { ok: false, error: 'unknown_method' };
     }
     const answer = { ok: true, ...impl(args) };
-    record(200, answer.ok !== false);
+    record(200, answer.ok !== false, answer);
     return answer;
   });
 

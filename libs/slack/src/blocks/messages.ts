@@ -144,14 +144,15 @@ export interface CredentialsView {
   connectCommand?: string;
   /** Where the password is also kept (e.g. a secret id), when it is. */
   secretRef?: string;
-  endsAt: string;
+  /** Unknown until the grant is active; the duration is shown instead. */
+  endsAt?: string;
 }
 
 /** DM with the credentials once the grant is active: user, password, endpoint, exact command. */
 export function credentialsDm(r: RequestSummary, c: CredentialsView): SlackMessage {
   const command = c.connectCommand || `mysql -h ${c.host} -P ${c.port} -u ${c.user} -p${r.database !== '*' ? ` ${r.database}` : ''}`;
   return {
-    text: `Your access to ${r.clusterId}/${r.database} is active until ${c.endsAt}.`,
+    text: `Your access to ${r.clusterId}/${r.database} is ready${c.endsAt ? ` until ${c.endsAt}` : ` for ${formatDuration(r.durationMinutes)}`}.`,
     blocks: [
       { type: 'header', text: plain('Your database access is ready') },
       summaryFields(r),
@@ -161,7 +162,7 @@ export function credentialsDm(r: RequestSummary, c: CredentialsView): SlackMessa
           mrkdwn(`*User*\n\`${escapeText(c.user)}\``),
           mrkdwn(`*Password*\n\`${escapeText(c.password)}\``),
           mrkdwn(`*Host / port*\n\`${escapeText(c.host)}:${c.port}\``),
-          mrkdwn(`*Ends*\n${slackDate(c.endsAt)}`),
+          mrkdwn(c.endsAt ? `*Ends*\n${slackDate(c.endsAt)}` : `*For*\n${formatDuration(r.durationMinutes)}`),
         ],
       },
       { type: 'section', text: mrkdwn(`*Connect*\n\`\`\`${escapeText(command)}\`\`\``) },
