@@ -14,7 +14,7 @@ import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
 import { accessPolicySchema, type AccessPolicyInput, type AccessRequest } from '@dbre/domain';
 import { createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, createStaticInventory, type ClusterTarget, type ForwarderHost, type HostPort } from '@dbre/drivers';
-import { closeWorker, createQueue, type TypedQueue } from '@dbre/queue';
+import { closeWorker, createQueue } from '@dbre/queue';
 import { createLifecycle, type HttpApp, type Logger } from '@dbre/service-kit';
 import { createAuditLog, createRequestRepository } from '@dbre/store';
 import { captureLogger, startTestDynamo, testServices, uniqueName, waitFor } from '@dbre/testing';

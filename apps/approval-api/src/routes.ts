@@ -55,7 +55,7 @@ export function registerRoutes(app: HttpApp, deps: ApprovalApiDeps): void {
         const extended = await scaleExtendedEnd(deps.dynamo, next, deps.minuteMs);
         await deps.audit.append(extended.id, { key: `extended:${extended.endsAt}`, kind: 'extended', actor: actor.email, data: { ...data, previousEndsAt: previous.endsAt, endsAt: extended.endsAt } });
         await moveRevoke(deps, extended, clock());
-        await deps.notifier.send({ id: `extended-${extended.id}-${Date.parse(extended.endsAt!)}`, kind: 'extended', to: extended.requester.email, requestId: extended.id, text: `${describeActor(actor)} extended your access; it now ends at ${extended.endsAt}.` });
+        await deps.notifier.send({ id: `extended-${extended.id}-${Date.parse(extended.endsAt ?? '')}`, kind: 'extended', to: extended.requester.email, requestId: extended.id, text: `${describeActor(actor)} extended your access; it now ends at ${extended.endsAt}.` });
         return extended;
       }
 

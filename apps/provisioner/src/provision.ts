@@ -135,9 +135,11 @@ export function createProvisioner(deps: ProvisionDeps) {
 
     request = await apply(request, { type: 'activate' });
     request = await scaleGrantEnd(deps.dynamo, request, deps.minuteMs);
+    const endsAt = new Date(request.endsAt ?? clock().toISOString());
+    const activeId = request.id;
     // Best effort: where event_scheduler is ON the server drops the user itself even if the platform is down.
-    const failsafe = await deps.admin.scheduleFailsafe(cluster, user, new Date(Date.parse(request.endsAt!) + deps.minuteMs)).catch((err: Error) => {
-      logger.warn({ requestId: request!.id, err: { message: err.message } }, 'could not schedule the failsafe drop event');
+    const failsafe = await deps.admin.scheduleFailsafe(cluster, user, new Date(endsAt.getTime() + deps.minuteMs)).catch((err: Error) => {
+      logger.warn({ requestId: activeId, err: { message: err.message } }, 'could not schedule the failsafe drop event');
       return false;
     });
     await audit(request.id, { key: 'activated', kind: 'activated', data: { endsAt: request.endsAt, failsafeEvent: failsafe } });

@@ -90,9 +90,8 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
     async (request) => {
       const { state, requester, limit, cursor } = request.query;
       if (!state && !requester) throw new AppError('LIST_FILTER_REQUIRED', 'invalid', 'Give state=<state> or requester=<e-mail> (or both).');
-      const page = requester
-        ? await deps.requests.listByRequester(requester, { limit, ...(cursor ? { cursor } : {}) })
-        : await deps.requests.listByState(state!, { limit, ...(cursor ? { cursor } : {}) });
+      const paging = { limit, ...(cursor ? { cursor } : {}) };
+      const page = requester ? await deps.requests.listByRequester(requester, paging) : await deps.requests.listByState(state ?? 'requested', paging);
       const items = state ? page.items.filter((r) => r.state === state) : page.items;
       return { items, ...(page.cursor ? { cursor: page.cursor } : {}) };
     },
