@@ -56,20 +56,24 @@ locals {
     BASTION_INSTANCE_TYPE     = var.bastion_instance_type
   }
   kms_env = var.kms_key_arn == null ? {} : { SECRETS_KMS_KEY_ID = var.kms_key_arn, BASTION_KMS_KEY_ID = var.kms_key_arn }
+  docs_env = {
+    DOCS_BUCKET = module.docs_bucket.name
+    DOCS_PREFIX = "docs/"
+  }
 
   # Services that never log in to a database list clusters without reading their secrets.
   app_env = {
     request-api   = { RDS_INVENTORY_CREDENTIALS = "omit" }
     approval-api  = { RDS_INVENTORY_CREDENTIALS = "omit" }
     schema-review = {}
-    ops-dashboard = {
+    ops-dashboard = merge(local.docs_env, {
       RDS_INVENTORY_CREDENTIALS = "omit"
       DASHBOARD_AUTH            = "alb-oidc"
       ALB_ARN                   = module.alb.arn
       ALB_OIDC_KEY_URL          = "https://public-keys.auth.elb.${var.region}.amazonaws.com/{kid}"
       OIDC_ISSUER               = var.oidc.issuer
-    }
-    doc-crawler = { DOCS_BUCKET = module.docs_bucket.name, DOCS_PREFIX = "docs/" }
+    })
+    doc-crawler = local.docs_env
     provisioner = merge(local.bastion_env, local.kms_env)
     reaper      = merge(local.bastion_env, local.kms_env)
   }

@@ -79,8 +79,8 @@ export function driverChoice(config: DriversConfig, part: DriverPart): DriverKin
   return (config[OVERRIDE[part]] as DriverKind | undefined) ?? config.DRIVERS;
 }
 
-/** Variables an AWS part cannot run without. */
-const REQUIRED: Record<DriverPart, Array<keyof DriversConfig>> = {
+/** Variables an AWS part cannot run without (infra/ is checked to set them). */
+export const DRIVER_REQUIRED: Record<DriverPart, ReadonlyArray<keyof DriversConfig>> = {
   inventory: [],
   bastion: ['BASTION_SUBNET_IDS', 'BASTION_SECURITY_GROUP_ID', 'BASTION_INSTANCE_PROFILE'],
   secrets: [],
@@ -92,7 +92,7 @@ export function driverProblems(config: DriversConfig, parts: readonly DriverPart
   const problems: Array<{ variable: keyof DriversConfig; message: string }> = [];
   for (const part of parts) {
     if (driverChoice(config, part) !== 'aws') continue;
-    for (const variable of REQUIRED[part]) {
+    for (const variable of DRIVER_REQUIRED[part]) {
       const value = config[variable];
       if (value === undefined || (Array.isArray(value) && value.length === 0)) {
         problems.push({ variable, message: `required when the ${part} driver is aws (${driversEnv[variable].description ?? ''})` });

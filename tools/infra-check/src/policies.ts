@@ -47,3 +47,21 @@ export function conditionOn(statement: Statement, variable: string): Statement['
 }
 
 export { nested };
+
+/** Actions AWS gives no resource-level permissions: the only ones allowed on Resource "*". */
+export const NO_RESOURCE_LEVEL = ['ecr:GetAuthorizationToken', 'ec2:DescribeInstances', 'ssm:DescribeInstanceInformation', 'dynamodb:ListTables'];
+
+/** Allow statements granting `*`/`svc:*` actions, or scoped actions on Resource "*". */
+export function wildcardProblems(statements: Statement[]): string[] {
+  const problems: string[] = [];
+  for (const s of statements.filter((x) => x.effect === 'Allow')) {
+    const where = `${s.from}${s.sid ? `#${s.sid}` : ''}`;
+    const wild = s.actions.filter((a) => a === '*' || a.endsWith(':*'));
+    if (wild.length) problems.push(`${where}: wildcard actions ${wild.join(', ')}`);
+    if (s.resources.includes('*')) {
+      const scoped = s.actions.filter((a) => !NO_RESOURCE_LEVEL.includes(a));
+      if (scoped.length) problems.push(`${where}: ${scoped.join(', ')} on Resource "*"`);
+    }
+  }
+  return problems;
+}

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import fg from 'fast-glob';
 
@@ -49,7 +49,7 @@ export async function loadTerraform(root: string): Promise<Terraform> {
   const tf: Terraform = { files, resources: [], data: [], modules: [], outputs: [], variables: [], locals: {} };
   for (const file of files) {
     const text = readFileSync(`${root}/${file}`, 'utf8');
-    const module = relative('.', dirname(file)) || '.';
+    const module = dirname(file);
     const parsed = (file.endsWith('.json') ? JSON.parse(text) : await parse(file, text)) as Record<string, unknown>;
     tf.resources.push(...blocks(module, file, parsed.resource));
     tf.data.push(...blocks(module, file, parsed.data));

@@ -1,9 +1,12 @@
-import { allStatements, conditionOn, effectiveStatements, type Statement } from '../src/policies';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { allStatements, conditionOn, effectiveStatements, wildcardProblems, type Statement } from '../src/policies';
+import { loadTerraform } from '../src/terraform';
 import { find } from '../src/terraform';
 import { infra } from './helpers';
 
 const APPS = ['request-api', 'approval-api', 'schema-review', 'ops-dashboard', 'doc-crawler', 'provisioner', 'reaper'] as const;
-const NO_RESOURCE_LEVEL = ['ecr:GetAuthorizationToken', 'ec2:DescribeInstances', 'ssm:DescribeInstanceInformation', 'dynamodb:ListTables'];
 const docName = (app: string) => app.replace(/-/g, '_');
 
 async function perApp(): Promise<Record<string, Statement[]>> {
@@ -18,14 +21,42 @@ describe('infra/: IAM', () => {
   it('never grants * actions on * resources, nor any service-wide wildcard action', async () => {
     const statements = allStatements(await infra());
     expect(statements.length).toBeGreaterThan(20);
-    for (const s of statements.filter((x) => x.effect === 'Allow')) {
-      const wildAction = s.actions.some((a) => a === '*' || a.endsWith(':*'));
-      expect([s.from, s.sid, wildAction]).toEqual([s.from, s.sid, false]);
-      if (s.resources.includes('*')) {
-        // Only actions AWS offers no resource-level permissions for may use Resource "*".
-        const unscoped = s.actions.filter((a) => !NO_RESOURCE_LEVEL.includes(a));
-        expect([s.from, s.sid, unscoped]).toEqual([s.from, s.sid, []]);
-      }
+    expect(wildcardProblems(statements)).toEqual([]);
+  });
+
+  it('the wildcard check catches what it must (on a planted policy)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'infra-check-'));
+    try {
+      await writeFile(
+        join(dir, 'bad.tf'),
+        `data "aws_iam_policy_document" "bad" {
+  statement {
+    actions   = ["*"]
+    resources = ["*"]
+  }
+  dynamic "statement" {
+    for_each = [1]
+    content {
+      sid       = "Hidden"
+      actions   = ["s3:PutObject"]
+      resources = ["*"]
+    }
+  }
+  statement {
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = ["*"]
+  }
+}
+`,
+      );
+      expect(wildcardProblems(allStatements(await loadTerraform(dir)))).toEqual([
+        './bad: wildcard actions *',
+        './bad: * on Resource "*"',
+        './bad#Hidden: s3:PutObject on Resource "*"',
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,10 +1,24 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { driversEnv } from '@dbre/drivers';
+import { DRIVER_REQUIRED, driversEnv, type DriverPart } from '@dbre/drivers';
 import { find, nested, type Body } from '../src/terraform';
 import { infra, REPO } from './helpers';
 
 const APPS = ['approval-api', 'doc-crawler', 'ops-dashboard', 'provisioner', 'reaper', 'request-api', 'schema-review'];
+
+/** Variable names an env local yields: literal maps, or `merge(local.x, ...)` / `cond ? {} : {...}` expressions. */
+function envKeys(root: Body, value: unknown): Set<string> {
+  if (value && typeof value === 'object') return new Set(Object.keys(value));
+  const text = String(value ?? '');
+  const keys = new Set([...text.matchAll(/([A-Z][A-Z0-9_]+)\s*=/g)].map((m) => m[1]!));
+  for (const [, ref] of text.matchAll(/local\.([a-z_]+)/g)) for (const k of envKeys(root, root[ref!])) keys.add(k);
+  return keys;
+}
+
+/** Every variable Terraform sets for an app. */
+function appEnvKeys(root: Body, app: string): Set<string> {
+  return new Set([...envKeys(root, root.common_env), ...envKeys(root, (root.app_env as Body)[app]), 'PORT']);
+}
 
 describe('infra/: one Fargate service per app', () => {
   it('parses every Terraform file', async () => {
@@ -52,16 +66,34 @@ describe('infra/: one Fargate service per app', () => {
     expect(common).toMatchObject({ DRIVERS: 'aws', HOST: '0.0.0.0', PLATFORM_TAG: '${var.platform_tag}' });
     const appEnv = root.app_env as Record<string, Record<string, string>>;
     const bastionEnv = root.bastion_env as Record<string, string>;
-    const driverKeys = [...Object.keys(common), ...Object.keys(bastionEnv), ...Object.values(appEnv).flatMap((e) => Object.keys(e))].filter((k) =>
-      /^(DRIVER|BASTION_|RDS_|DOCS_BUCKET|DOCS_PREFIX|SECRETS_|PLATFORM_TAG)/.test(k),
-    );
+    const driverKeys = APPS.flatMap((app) => [...appEnvKeys(root, app)]).filter((k) => /^(DRIVER|BASTION_|RDS_|DOCS_BUCKET|DOCS_PREFIX|SECRETS_|PLATFORM_TAG)/.test(k));
+    expect(driverKeys.length).toBeGreaterThan(10);
     for (const key of new Set(driverKeys)) expect([key, key in driversEnv]).toEqual([key, true]);
     expect(appEnv.provisioner).toBe('${merge(local.bastion_env, local.kms_env)}');
+    expect([...appEnvKeys(root, 'provisioner')]).toEqual(expect.arrayContaining(['BASTION_SUBNET_IDS', 'SECRETS_KMS_KEY_ID', 'DRIVERS']));
     expect(Object.keys(bastionEnv).sort()).toEqual(['BASTION_INSTANCE_PROFILE', 'BASTION_INSTANCE_TYPE', 'BASTION_SECURITY_GROUP_ID', 'BASTION_SUBNET_IDS']);
-    expect(appEnv['doc-crawler']).toMatchObject({ DOCS_BUCKET: '${module.docs_bucket.name}' });
+    expect(root.docs_env).toMatchObject({ DOCS_BUCKET: '${module.docs_bucket.name}' });
     // Services that never log in to a database list the fleet without reading its secrets.
-    for (const app of ['request-api', 'approval-api', 'ops-dashboard']) expect(appEnv[app]).toMatchObject({ RDS_INVENTORY_CREDENTIALS: 'omit' });
-    expect(appEnv['ops-dashboard']).toMatchObject({ DASHBOARD_AUTH: 'alb-oidc', ALB_ARN: '${module.alb.arn}' });
+    for (const app of ['request-api', 'approval-api']) expect(appEnv[app]).toMatchObject({ RDS_INVENTORY_CREDENTIALS: 'omit' });
+    expect(String(appEnv['ops-dashboard'])).toMatch(/^\$\{merge\(local\.docs_env, \{/);
+    for (const part of ['RDS_INVENTORY_CREDENTIALS = "omit"', 'DASHBOARD_AUTH            = "alb-oidc"', 'ALB_ARN                   = module.alb.arn']) {
+      expect(String(appEnv['ops-dashboard'])).toContain(part);
+    }
+  });
+
+  it('sets every variable an AWS part needs, for the parts each main.ts selects', async () => {
+    const root = (await infra()).locals['.']!;
+    const selecting: string[] = [];
+    for (const app of APPS) {
+      const main = readFileSync(join(REPO, 'apps', app, 'src', 'main.ts'), 'utf8');
+      const call = /selectDrivers\(\s*config\s*,\s*\[([^\]]*)\]/.exec(main);
+      if (!call) continue;
+      selecting.push(app);
+      const parts = [...call[1]!.matchAll(/'([a-z]+)'/g)].map((m) => m[1] as DriverPart);
+      const keys = appEnvKeys(root, app);
+      for (const part of parts) for (const variable of DRIVER_REQUIRED[part]) expect([app, part, variable, keys.has(variable)]).toEqual([app, part, variable, true]);
+    }
+    expect(selecting).toEqual(expect.arrayContaining(['doc-crawler', 'ops-dashboard']));
   });
 
   it('injects only secrets that exist, from Secrets Manager', async () => {
@@ -85,18 +117,11 @@ describe('infra/: environment names match the services\' config schemas', () => 
     const { serviceEnv } = await import('@dbre/service-kit');
     const { slackEnv } = await import('@dbre/slack');
     const shared = new Set([...Object.keys(redisEnv), ...Object.keys(dynamoEnv), ...Object.keys(platformFileEnv), ...Object.keys(serviceEnv), ...Object.keys(slackEnv), ...Object.keys(driversEnv), 'PORT', 'NODE_ENV']);
-    const { readFileSync } = await import('node:fs');
     const root = (await infra()).locals['.']!;
-    const appEnv = root.app_env as Record<string, Record<string, string> | string>;
     const secretKeys = root.app_secret_keys as Record<string, string[] | string>;
     for (const app of APPS) {
       const schemaText = readFileSync(join(REPO, 'apps', app, 'src', 'config.ts'), 'utf8');
-      const env = appEnv[app];
-      const keys = [
-        ...Object.keys(root.common_env as Body),
-        ...(typeof env === 'object' ? Object.keys(env) : []),
-        ...(Array.isArray(secretKeys[app]) ? (secretKeys[app] as string[]) : []),
-      ];
+      const keys = [...appEnvKeys(root, app), ...(Array.isArray(secretKeys[app]) ? (secretKeys[app] as string[]) : [])];
       for (const key of keys) expect([app, key, shared.has(key) || schemaText.includes(`${key}:`)]).toEqual([app, key, true]);
     }
   });
