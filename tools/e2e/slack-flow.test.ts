@@ -31,6 +31,7 @@ describe('the Slack app drives the access lifecycle', () => {
   let stack: AccessStack;
   let standIn: SlackStandIn;
   let kit: SlackKit;
+  let approvalKit: SlackKit;
   let producer: Redis;
   let workerConn: Redis;
   let worker: Worker;
@@ -48,13 +49,13 @@ describe('the Slack app drives the access lifecycle', () => {
     producer = createRedis('redis://127.0.0.1:6379', 'producer');
     workerConn = createRedis('redis://127.0.0.1:6379', 'worker');
     await waitFor(() => producer.status === 'ready');
-    kit = createSlackKit({
-      settings: { botToken: 'xoxb-e2e', signingSecret: SECRET, apiUrl: standIn.url, approversChannel: APPROVALS, requestsChannel: REQUESTS, approverUsers: [], command: '/db-access' },
-      redis: producer,
-      prefix: stack.prefix,
-      sealKey: randomBytes(32),
-      logger: stack.logger,
-    });
+    const settings = { botToken: 'xoxb-e2e', signingSecret: SECRET, apiUrl: standIn.url, approversChannel: APPROVALS, requestsChannel: REQUESTS, approverUsers: [], command: '/db-access' };
+    const sealKey = randomBytes(32);
+    approvalKit = createSlackKit({ settings, redis: producer, prefix: stack.prefix, sealKey, logger: stack.logger, service: 'approval-api' });
+    await registerApprovalSlackRoutes(stack.approvalApi, { kit: approvalKit, bridgeToken: TOKEN, audit: stack.audit, logger: stack.logger });
+    // One Slack app: every interaction reaches request-api, which forwards Approve/Deny to approval-api.
+    const approvalUrl = await stack.approvalApi.listen({ host: '127.0.0.1', port: 0 });
+    kit = createSlackKit({ settings: { ...settings, approvalApiUrl: approvalUrl }, redis: producer, prefix: stack.prefix, sealKey, logger: stack.logger, service: 'request-api' });
     // As main.ts does: the local outbox keeps working, and Slack gets a copy through the queue.
     Object.assign(stack.outbox, alsoToSlack({ ...stack.outbox }, kit.notifier, stack.logger));
     // The same platform file the stack's services read: policy and inventory for the modal.
@@ -63,15 +64,16 @@ describe('the Slack app drives the access lifecycle', () => {
     const policy = parseSection(platformFile, 'access', accessPolicySchema, platform);
     const inventory = createConfigInventory({ path: platformFile, env: {} });
     await registerRequestSlackRoutes(stack.requestApi, { kit, bridgeToken: TOKEN, policy, inventory, logger: stack.logger });
-    await registerApprovalSlackRoutes(stack.approvalApi, { kit, bridgeToken: TOKEN, audit: stack.audit, logger: stack.logger });
     const delivery = createSlackDelivery({ client: kit.client, store: kit.store, channels: { approvals: APPROVALS, requests: REQUESTS }, loadRequest: (id) => stack.requests.get(id), secrets: stack.secrets, logger: stack.logger });
     worker = createSlackNotifyWorker({ connection: workerConn, prefix: stack.prefix, logger: stack.logger, delivery, baseDelayMs: 50 });
   });
 
   afterAll(async () => {
+    if (!worker) return; // set-up failed: the first error says why
     await closeWorker(worker, 5000);
     await kit.queue.obliterate({ force: true });
     await kit.close();
+    await approvalKit.close();
     await stack.close();
     await closeRedis(workerConn);
     await closeRedis(producer);
@@ -138,8 +140,8 @@ describe('the Slack app drives the access lifecycle', () => {
 
     // 4. The requester and a non-approver click Approve: refused, ephemerally, and audited.
     const click = (userId: string) => interaction(SECRET, buttonClick({ userId, actionId: 'access_approve', value: id, channel: APPROVALS, messageTs: ts }));
-    expect((await post('approval', '/slack/interactions', click('U0ALICE'))).statusCode).toBe(200);
-    expect((await post('approval', '/slack/interactions', click('U0DAVE'))).statusCode).toBe(200);
+    expect((await post('request', '/slack/interactions', click('U0ALICE'))).statusCode).toBe(200);
+    expect((await post('request', '/slack/interactions', click('U0DAVE'))).statusCode).toBe(200);
     const ephemerals = await waitFor(() => (standIn.accepted('chat.postEphemeral').length >= 2 ? standIn.accepted('chat.postEphemeral') : undefined), { what: 'two ephemeral refusals' });
     expect(ephemerals.map((c) => [c.args['user'], c.args['channel']])).toEqual([
       ['U0ALICE', APPROVALS],
@@ -152,7 +154,7 @@ describe('the Slack app drives the access lifecycle', () => {
     expect(refusals.map((e) => e.actor)).toEqual([ALICE, 'dave@example.com']);
 
     // 5. Bob approves: the message is updated in place (outcome, who, no buttons), the grant becomes active.
-    expect((await post('approval', '/slack/interactions', click('U0BOB'))).statusCode).toBe(200);
+    expect((await post('request', '/slack/interactions', click('U0BOB'))).statusCode).toBe(200);
     const update = await waitFor(() => standIn.accepted('chat.update').find((c) => c.args['ts'] === ts), { what: 'the approver message update' });
     expect(update.args['channel']).toBe(APPROVALS);
     expect(text(update)).toMatch(/Approved\*.*by <@U0BOB>/);
@@ -184,6 +186,41 @@ describe('the Slack app drives the access lifecycle', () => {
     }, { what: 'thread events' });
     expect(thread.join('\n')).toMatch(/approved[\s\S]*active[\s\S]*end warning[\s\S]*ended by requester/);
   }, 60_000);
+
+  it('Deny asks for a reason in a modal, refuses an empty one inline, then updates the message in place', async () => {
+    const values = {
+      cluster: { access_cluster: { type: 'static_select', selected_option: { value: 'devdb' } } },
+      database: { database: { type: 'plain_text_input', value: stack.databases.granted } },
+      profile: { profile: { type: 'static_select', selected_option: { value: 'write' } } },
+      duration: { duration: { type: 'static_select', selected_option: { value: '1' } } },
+      reason: { reason: { type: 'plain_text_input', value: 'backfill OPS-99 missing rows by hand' } },
+    };
+    const submitted = await post('request', '/slack/interactions', interaction(SECRET, viewSubmission({ userId: 'U0ALICE', callbackId: 'access_request', viewId: 'V20', values })));
+    expect(submitted.json()).toEqual({ response_action: 'clear' });
+    const id = (await aliceRequests()).find((r) => r.state === 'requested')!.id;
+    const message = await waitFor(() => posted((c) => c.args['channel'] === APPROVALS && !c.args['thread_ts'] && text(c).includes(id))[0], { what: 'approver message' });
+    const ts = String(message.result?.['ts']);
+
+    const opens = standIn.accepted('views.open').length;
+    const deny = interaction(SECRET, buttonClick({ userId: 'U0BOB', actionId: 'access_deny', value: id, channel: APPROVALS, messageTs: ts }));
+    expect((await post('request', '/slack/interactions', deny)).statusCode).toBe(200);
+    const modal = standIn.accepted('views.open')[opens]?.args['view'] as { callback_id: string; private_metadata: string };
+    expect(modal.callback_id).toBe('access_deny_reason');
+    expect(JSON.parse(modal.private_metadata)).toEqual({ requestId: id, channel: APPROVALS, ts });
+
+    const reasonSubmit = (reason: string, viewId: string) =>
+      interaction(SECRET, viewSubmission({ userId: 'U0BOB', callbackId: 'access_deny_reason', viewId, privateMetadata: modal.private_metadata, values: { reason: { reason: { type: 'plain_text_input', value: reason } } } }));
+    const empty = await post('request', '/slack/interactions', reasonSubmit('', 'V21'));
+    expect(empty.json()).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringMatching(/reason/) } });
+    expect((await stack.requests.require(id)).state).toBe('requested');
+    const ok = await post('request', '/slack/interactions', reasonSubmit('use the read replica for this', 'V22'));
+    expect(ok.json()).toEqual({ response_action: 'clear' });
+    expect((await stack.requests.require(id)).state).toBe('denied');
+    const update = await waitFor(() => standIn.accepted('chat.update').find((c) => c.args['ts'] === ts), { what: 'the denied message' });
+    expect(text(update)).toMatch(/Denied\*.*by <@U0BOB>/);
+    expect(text(update)).toContain('use the read replica for this');
+    expect(actionIds(update)).toEqual([]);
+  });
 
   it('refuses a bad signature, a stale timestamp and a replay with 401, and changes nothing', async () => {
     // Let the first test's last notifications land before counting.

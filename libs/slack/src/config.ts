@@ -18,6 +18,10 @@ export const slackEnv = {
     .regex(/^([UW][A-Z0-9]{2,20})(,[UW][A-Z0-9]{2,20})*$/)
     .optional()
     .describe('comma-separated Slack user ids who may approve'),
+  SLACK_APPROVAL_API_URL: z
+    .url()
+    .optional()
+    .describe('request-api only: base URL of approval-api, where Approve/Deny interactions are forwarded (one Slack app, one interactivity URL)'),
   SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/).default('/db-access').describe('the slash command name'),
 };
 
@@ -30,6 +34,8 @@ export interface SlackSettings {
   approverUsergroup?: string;
   approverUsers: string[];
   command: string;
+  /** request-api: where approver interactions are forwarded. */
+  approvalApiUrl?: string;
 }
 
 type SlackEnvOutput = { [K in keyof typeof slackEnv]: z.output<(typeof slackEnv)[K]> };
@@ -45,6 +51,7 @@ export function slackSettings(config: SlackEnvOutput): SlackSettings | undefined
     ...(config.SLACK_REQUESTS_CHANNEL ? { requestsChannel: config.SLACK_REQUESTS_CHANNEL } : {}),
     ...(config.SLACK_APPROVER_USERGROUP ? { approverUsergroup: config.SLACK_APPROVER_USERGROUP } : {}),
     approverUsers: config.SLACK_APPROVER_USERS ? config.SLACK_APPROVER_USERS.split(',') : [],
+    ...(config.SLACK_APPROVAL_API_URL ? { approvalApiUrl: config.SLACK_APPROVAL_API_URL } : {}),
     command: config.SLACK_COMMAND,
   };
 }

@@ -31,6 +31,7 @@ export {
   type Decision,
   type SlackMessage,
 } from './blocks/messages';
-export { slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type ViewSubmission } from './payloads';
+export { isApproverInteraction, slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type ViewSubmission } from './payloads';
 export { createRestBridge, type ActingPerson, type BridgeAnswer, type RestBridge } from './rest-bridge';
 export { alsoToSlack, createSlackKit, type SlackKit } from './kit';
+export { forwardSlackRequest, type ForwardedAnswer } from './forward';

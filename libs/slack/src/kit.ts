@@ -24,7 +24,15 @@ export interface SlackKit {
   close(): Promise<void>;
 }
 
-export function createSlackKit(deps: { settings: SlackSettings; redis: Redis; prefix: string; sealKey: Buffer; logger: Logger }): SlackKit {
+export function createSlackKit(deps: {
+  settings: SlackSettings;
+  redis: Redis;
+  prefix: string;
+  sealKey: Buffer;
+  logger: Logger;
+  /** Which service verifies requests: each keeps its own replay cache, so a request forwarded from request-api to approval-api is not taken for a replay. */
+  service: string;
+}): SlackKit {
   const { settings } = deps;
   const client = createSlackClient({ botToken: settings.botToken, ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), logger: deps.logger });
   const store = createPendingStore(deps.redis, { prefix: deps.prefix, sealKey: deps.sealKey });
@@ -40,7 +48,7 @@ export function createSlackKit(deps: { settings: SlackSettings; redis: Redis; pr
       client,
       source: { ...(settings.approverUsergroup ? { usergroupId: settings.approverUsergroup } : {}), userIds: settings.approverUsers },
     }),
-    replayCache: createRedisReplayCache(deps.redis, { prefix: deps.prefix }),
+    replayCache: createRedisReplayCache(deps.redis, { prefix: `${deps.prefix}:${deps.service}` }),
     close: () => queue.close(),
   };
 }

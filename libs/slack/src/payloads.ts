@@ -79,3 +79,9 @@ export function parseInteraction(body: unknown): Interaction {
   }
   return parsed.data;
 }
+
+/** Interactions that belong to the approver side (approval-api) of the one Slack app. */
+export function isApproverInteraction(i: Interaction, ids: { approve: string; deny: string; denyReasonView: string }): boolean {
+  if (i.type === 'block_actions') return i.actions.some((a) => a.action_id === ids.approve || a.action_id === ids.deny);
+  return i.view.callback_id === ids.denyReasonView;
+}

@@ -4,8 +4,10 @@ import type { HttpApp, Logger } from '@dbre/service-kit';
 import {
   ACTIONS,
   createRestBridge,
+  forwardSlackRequest,
   grantsList,
   helpMessage,
+  isApproverInteraction,
   modalErrors,
   parseInteraction,
   readRequestModal,
@@ -81,6 +83,21 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
 
     slack.post('/interactions', { schema: { hide: true } }, async (request, reply) => {
       const payload = parseInteraction(request.body);
+      // One Slack app, one interactivity URL: Approve / Deny belong to approval-api.
+      if (isApproverInteraction(payload, { approve: ACTIONS.approve, deny: ACTIONS.deny, denyReasonView: VIEWS.denyReason })) {
+        const target = kit.settings.approvalApiUrl;
+        if (!target) {
+          logger.error({ type: payload.type }, 'an approver interaction arrived but SLACK_APPROVAL_API_URL is not set');
+          return payload.type === 'view_submission' ? reply.send({ response_action: 'errors', errors: { reason: 'Approvals are not reachable from Slack right now.' } }) : reply.status(200).send();
+        }
+        try {
+          const answer = await forwardSlackRequest(request, `${target.replace(/\/$/, '')}/slack/interactions`);
+          return reply.status(answer.status).type(answer.contentType).send(answer.body);
+        } catch (err) {
+          logger.error({ err: { message: (err as Error).message } }, 'could not forward an approver interaction to approval-api');
+          return reply.status(503).send();
+        }
+      }
       if (payload.type === 'view_submission') return reply.send(await onSubmit(payload));
       if (payload.type === 'block_actions') await onAction(payload);
       return reply.status(200).send();

@@ -1,0 +1,23 @@
+import type { FastifyRequest } from 'fastify';
+import { rawBodyOf } from './inbound';
+
+export interface ForwardedAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * Forwards a verified Slack request, byte for byte with its signature headers, to another
+ * service of the platform (one Slack app has one interactivity URL: request-api receives every
+ * interaction and hands the approver's to approval-api, which verifies the signature again).
+ */
+export async function forwardSlackRequest(request: FastifyRequest, targetUrl: string, timeoutMs = 2500): Promise<ForwardedAnswer> {
+  const headers: Record<string, string> = { 'content-type': String(request.headers['content-type'] ?? 'application/x-www-form-urlencoded') };
+  for (const name of ['x-slack-signature', 'x-slack-request-timestamp', 'x-slack-retry-num', 'x-slack-retry-reason']) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  const res = await fetch(targetUrl, { method: 'POST', headers, body: rawBodyOf(request) ?? '', signal: AbortSignal.timeout(timeoutMs) });
+  return { status: res.status, contentType: res.headers.get('content-type') ?? 'text/plain', body: await res.text() };
+}
