@@ -70,6 +70,12 @@ describe('queue boards and metrics', () => {
   });
 
   it('exposes queue depths, job durations, provisioning latency, revoke lag and overdue grants on /metrics', async () => {
+    const sweep = createQueue('sweep', h.redis, { prefix: h.queuePrefix });
+    await enqueue(sweep, {}, { jobId: 'sweep-1' });
+    worker = createWorker('sweep', async () => ({ revoked: 2, orphanUsers: 1, errors: 0 }), { connection: workerRedis, logger: h.logs.logger, prefix: h.queuePrefix });
+    await waitFor(async () => (await sweep.getJobCounts('completed')).completed === 1, { what: 'the sweep job' });
+    await worker.close();
+    worker = undefined;
     const warn = createQueue('warn', h.redis, { prefix: h.queuePrefix });
     await enqueue(warn, { requestId: 'x', endsAt: new Date().toISOString() }, { jobId: 'warn-x-1', delay: 60_000 });
     const t = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
@@ -90,7 +96,10 @@ describe('queue boards and metrics', () => {
     expect(text).toMatch(/dbre_access_revoke_lag_seconds_bucket\{le="0.5",reason="expired"\} 0/);
     expect(text).toMatch(/dbre_access_revoke_lag_seconds_bucket\{le="1",reason="expired"\} 1/);
     expect(text).toContain('dbre_access_grants_overdue 1');
-    expect(text).toContain('dbre_sweep_last_completed_timestamp_seconds 0');
+    expect(text).toMatch(/dbre_sweep_last_completed_timestamp_seconds \d{10}/);
+    expect(text).toContain('dbre_sweep_last_findings{kind="orphanUsers"} 1');
+    expect(text).toContain('dbre_sweep_findings_total{kind="revoked"} 2');
+    expect(text).not.toContain('dbre_sweep_findings_total{kind="errors"}');
     expect(text).toMatch(/dbre_access_requests\{state="active"\} 2/);
 
     // Polling again observes nothing twice.
@@ -99,5 +108,6 @@ describe('queue boards and metrics', () => {
     expect(again).toMatch(/dbre_access_provisioning_latency_seconds_count 3/);
     expect(again).toMatch(/dbre_queue_job_duration_seconds_count\{queue="provision",status="completed"\} 1/);
     await warn.close();
+    await sweep.close();
   });
 });

@@ -112,6 +112,13 @@ export function registerDashboardMetrics(deps: DashboardMetricsDeps): DashboardM
     },
   });
 
+  const sweepFindings = new Counter({
+    name: 'dbre_sweep_findings_total',
+    help: 'Sum of the numeric fields of completed access sweep results (revoked, orphanUsers, ...): what the normal path missed',
+    labelNames: ['kind'],
+    registers,
+  });
+
   const sweepQueue = deps.queues.all.find((q) => q.name === QUEUES.sweep.name);
   new Gauge({
     name: 'dbre_sweep_last_completed_timestamp_seconds',
@@ -165,6 +172,9 @@ export function registerDashboardMetrics(deps: DashboardMetricsDeps): DashboardM
             if (!finished || finished < mark.at || (finished === mark.at && mark.ids.has(job.id ?? ''))) continue;
             if (job.processedOn) jobDuration.observe({ queue: q.name, status }, Math.max(0, finished - job.processedOn) / 1000);
             jobsFinished.inc({ queue: q.name, status });
+            if (q === sweepQueue && status === 'completed') {
+              for (const [kind, value] of Object.entries(numericFields(job.returnvalue))) if (value > 0) sweepFindings.inc({ kind }, value);
+            }
             if (finished > at) {
               at = finished;
               ids.clear();
