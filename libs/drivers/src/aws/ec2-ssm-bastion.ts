@@ -190,6 +190,11 @@ export class Ec2SsmBastion implements Bastion {
     return live?.InstanceId ? { id: live.InstanceId, state: live.State?.Name ?? 'pending' } : undefined;
   }
 
+  private async findByClientToken(token: string): Promise<string | undefined> {
+    const out = await this.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'client-token', Values: [token] }] }));
+    return out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId && i.State?.Name !== 'terminated')?.InstanceId;
+  }
+
   private async latestAmi(): Promise<string> {
     if (this.amiCache && this.clock.now() - this.amiCache.at < 3_600_000) return this.amiCache.id;
     const out = await this.ssm.send(new GetParameterCommand({ Name: this.options.amiParameter }));
@@ -204,13 +209,19 @@ export class Ec2SsmBastion implements Bastion {
     const imageId = await this.latestAmi();
     const failures: string[] = [];
     for (const [index, subnetId] of this.options.subnetIds.entries()) {
+      const run = this.runInput(input, imageId, subnetId, index);
       try {
-        const out = await this.ec2.send(new RunInstancesCommand(this.runInput(input, imageId, subnetId, index)));
+        const out = await this.ec2.send(new RunInstancesCommand(run));
         const id = out.Instances?.[0]?.InstanceId;
         if (!id) throw new BastionError(`RunInstances for request ${input.requestId} returned no instance`);
         return id;
       } catch (err) {
         const name = awsErrorName(err);
+        // The token was used by an earlier attempt with other inputs (a newer AMI): that launch is ours.
+        if (name === 'IdempotentParameterMismatch') {
+          const earlier = await this.findByClientToken(run.ClientToken ?? '');
+          if (earlier) return earlier;
+        }
         if (!name || !CAPACITY_ERRORS.has(name)) throw err;
         failures.push(`${subnetId}: ${name}`);
       }

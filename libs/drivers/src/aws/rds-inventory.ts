@@ -2,7 +2,7 @@ import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type DBCluster, 
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import type { ClusterCredential, ClusterTarget, HostPort, Inventory } from '../ports';
-import { realClock, type Clock } from './backoff';
+import { awsErrorName, realClock, type Clock } from './backoff';
 
 /** Cluster tags the inventory reads. */
 export const RDS_TAGS = {
@@ -38,6 +38,9 @@ export interface RdsRegionClients {
 }
 
 const CLUSTER_ID = /^[a-z][a-z0-9-]{1,62}$/;
+const SETUP_ERRORS = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'DecryptionFailure', 'InvalidRequestException']);
+
+class CredentialError extends Error {}
 const ENVIRONMENTS = ['dev', 'stg', 'prod'] as const;
 const secretJson = z.object({ username: z.string().min(1), password: z.string() });
 
@@ -157,6 +160,10 @@ export class RdsInventory implements Inventory {
         const readerSecret = tag(cluster.TagList, RDS_TAGS.readerSecret);
         if (readerSecret) reader = await readCredential(secrets, readerSecret);
       } catch (err) {
+        // A missing, forbidden or malformed secret is this cluster's set-up problem: leave it out.
+        // Anything else (throttling, network) fails the listing so callers retry, rather than
+        // acting on a fleet that silently lost clusters.
+        if (!(err instanceof CredentialError) && !SETUP_ERRORS.has(awsErrorName(err) ?? '')) throw err;
         return skip(`cannot read credentials: ${(err as Error).message}`);
       }
     }
@@ -181,9 +188,9 @@ async function readCredential(secrets: SecretsManagerClient, secretId: string): 
   try {
     parsed = JSON.parse(out.SecretString ?? '');
   } catch {
-    throw new Error(`secret ${secretId} is not JSON`);
+    throw new CredentialError(`secret ${secretId} is not JSON`);
   }
   const result = secretJson.safeParse(parsed);
-  if (!result.success) throw new Error(`secret ${secretId} lacks username/password`);
+  if (!result.success) throw new CredentialError(`secret ${secretId} lacks username/password`);
   return { user: result.data.username, password: result.data.password };
 }

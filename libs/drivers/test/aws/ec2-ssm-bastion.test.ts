@@ -157,6 +157,18 @@ describe('Ec2SsmBastion.open', () => {
     );
   });
 
+  it('adopts the earlier launch when the token was used with other inputs (e.g. a newer AMI)', async () => {
+    ec2
+      .on(RunInstancesCommand)
+      .rejects(Object.assign(new Error('different parameters'), { name: 'IdempotentParameterMismatch' }))
+      .on(DescribeInstancesCommand, { Filters: [{ Name: 'client-token', Values: [input.requestId] }] })
+      .resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-0ddddddddddddddd4', State: { Name: 'pending' } }] }] });
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-0ddddddddddddddd4', PingStatus: 'Online' }] });
+    const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options, fakeClock(start));
+    await expect(bastion.open(input)).resolves.toMatchObject({ bastionId: 'i-0ddddddddddddddd4' });
+    expect(ec2).toHaveReceivedCommandTimes(RunInstancesCommand, 1);
+  });
+
   it('does not retry other errors in another subnet', async () => {
     ec2.on(RunInstancesCommand).rejects(Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation' }));
     const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options, fakeClock(start));

@@ -126,6 +126,22 @@ describe('RdsInventory', () => {
     ]);
   });
 
+  it('skips a cluster whose secret is missing, but fails the listing on a transient error', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [cluster('ok'), cluster('gone')] });
+    sm.on(GetSecretValueCommand, { SecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-gone' }).rejects(
+      Object.assign(new Error("Secrets Manager can't find the specified secret."), { name: 'ResourceNotFoundException' }),
+    );
+    const skipped: string[] = [];
+    const list = await new RdsInventory(clients, { ...options, onSkip: (id, why) => skipped.push(`${id}: ${why}`) }).list();
+    expect(list.map((c) => c.id)).toEqual(['ok']);
+    expect(skipped).toEqual(["gone: cannot read credentials: Secrets Manager can't find the specified secret."]);
+
+    sm.on(GetSecretValueCommand, { SecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-gone' }).rejects(
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+    );
+    await expect(new RdsInventory(clients, options).list()).rejects.toThrow('Rate exceeded');
+  });
+
   it('omits credentials when told to, reading no secret at all', async () => {
     rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [cluster('orders')] });
     const [target] = await new RdsInventory(clients, { ...options, credentials: 'omit' }).list();
