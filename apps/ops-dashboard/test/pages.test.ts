@@ -11,6 +11,7 @@ import { ADMIN, VIEWER, aRequest, basic, csrfFrom, startHarness, type Harness } 
 describe('ops-dashboard pages', () => {
   let h: Harness;
   const ended: Array<{ id: string; by: Actor }> = [];
+  let refuseNext = false;
   const docsDir = mkdtempSync(path.join(tmpdir(), 'ops-docs-'));
   const sink = createFolderSink({ root: docsDir });
 
@@ -19,6 +20,7 @@ describe('ops-dashboard pages', () => {
       docSink: sink,
       grantActions: {
         endNow: async (id, by) => {
+          if (refuseNext) throw Object.assign(new Error('Request is revoking; it cannot be ended now.'), { code: 'ILLEGAL_TRANSITION', kind: 'conflict' });
           ended.push({ id, by });
         },
       },
@@ -87,6 +89,14 @@ describe('ops-dashboard pages', () => {
     const notes = (await h.audit.list(grant.id)).filter((e) => e.kind === 'note');
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatchObject({ actor: ADMIN.user, data: { via: 'ops-dashboard', action: 'end-now', role: 'admin' } });
+
+    // The lifecycle refuses (e.g. already ending): the admin reads why, on a page.
+    refuseNext = true;
+    const refusedByLifecycle = await post(ADMIN, `csrf=${token}`);
+    refuseNext = false;
+    expect(refusedByLifecycle.statusCode).toBe(409);
+    expect(refusedByLifecycle.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(refusedByLifecycle.body).toContain('Request is revoking; it cannot be ended now.');
   });
 
   it('filters requests by state, requester, cluster and date', async () => {
