@@ -203,3 +203,14 @@ module "service" {
   environment        = merge(local.common_env, local.app_env[each.key], { PORT = tostring(each.value.port) })
   secrets            = { for key in local.app_secret_keys[each.key] : key => module.app_secrets.value_from[key] }
 }
+
+module "vpc_endpoints" {
+  count           = var.create_vpc_endpoints ? 1 : 0
+  source          = "./modules/vpc-endpoints"
+  name            = var.name
+  region          = var.region
+  vpc_id          = var.vpc_id
+  subnet_ids      = var.private_subnet_ids
+  route_table_ids = var.private_route_table_ids
+  client_sg_ids   = [module.alb.tasks_security_group_id, module.bastion.security_group_id]
+}

@@ -195,3 +195,15 @@ variable "platform_config_path" {
   type        = string
   default     = "/app/config/platform.yaml"
 }
+
+variable "create_vpc_endpoints" {
+  description = "Create VPC endpoints (SSM, EC2, ECR, logs, Secrets Manager, RDS, STS; S3 and DynamoDB gateways) for private subnets without NAT."
+  type        = bool
+  default     = false
+}
+
+variable "private_route_table_ids" {
+  description = "Route tables of the private subnets (only with create_vpc_endpoints)."
+  type        = list(string)
+  default     = []
+}
