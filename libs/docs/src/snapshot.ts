@@ -197,10 +197,20 @@ export function finishSnapshot(content: SnapshotContent, capturedAt: string): Sn
   };
 }
 
-/** Parses a stored snapshot; undefined when absent, throws with the bad fields when invalid. */
-export function parseSnapshot(text: string | Buffer | undefined): Snapshot | undefined {
+/**
+ * Parses a stored snapshot; undefined when absent. `full` validates every field (what another
+ * service reading schema.json should do); `shallow` checks the version and the top-level shape
+ * only, for the crawler re-reading its own file (full validation of 5,000 tables costs ~0.3 s).
+ */
+export function parseSnapshot(text: string | Buffer | undefined, mode: 'full' | 'shallow' = 'full'): Snapshot | undefined {
   if (text === undefined) return undefined;
-  const result = snapshotSchema.safeParse(JSON.parse(text.toString()));
+  const data: unknown = JSON.parse(text.toString());
+  if (mode === 'shallow') {
+    const d = data as Partial<Snapshot> | null;
+    if (d && d.snapshotVersion === SNAPSHOT_VERSION && typeof d.contentHash === 'string' && d.cluster && d.server && d.variables && Array.isArray(d.schemas)) return d as Snapshot;
+    throw new Error(`invalid schema snapshot: not a version ${SNAPSHOT_VERSION} snapshot`);
+  }
+  const result = snapshotSchema.safeParse(data);
   if (!result.success) {
     throw new Error(`invalid schema snapshot: ${result.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }

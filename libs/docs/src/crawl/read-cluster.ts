@@ -1,5 +1,5 @@
 import type { ClusterTarget } from '@dbre/drivers';
-import { SNAPSHOT_VERSION, type Snapshot, type SnapshotContent } from '../snapshot';
+import { SNAPSHOT_VERSION, type SchemaEntry, type Snapshot, type SnapshotContent } from '../snapshot';
 import { openReadSession, type ReadSession } from './connection';
 import { readSchema, tableFactsKey } from './read-schema';
 import { compareText, text } from './rows';
@@ -60,23 +60,36 @@ export async function readCluster(options: ReadClusterOptions): Promise<Snapshot
       previousDdl.set(s.name, new Map(s.tables.map((t) => [t.name, { key: tableFactsKey(t), ddl: t.ddl }])));
     }
 
-    const schemas = [];
+    const reuse = (schema: string) => {
+      const before = previousDdl.get(schema);
+      return before
+        ? (table: string, key: string) => {
+            const prev = before.get(table);
+            return prev && prev.key === key ? prev.ddl : undefined;
+          }
+        : undefined;
+    };
+    const schemas: SchemaEntry[] = new Array(schemata.length);
     let done = 0;
-    for (const schema of schemata) {
-      const before = previousDdl.get(schema.name);
-      schemas.push(
-        await readSchema({
-          sessions,
-          schema,
-          reuseDdl: before
-            ? (table, key) => {
-                const prev = before.get(table);
-                return prev && prev.key === key ? prev.ddl : undefined;
-              }
-            : undefined,
+    if (schemata.length >= sessions.length && sessions.length > 1) {
+      // Many schemas: one lane per connection, each reading whole schemas (round trips overlap).
+      let next = 0;
+      await Promise.all(
+        sessions.map(async (session) => {
+          while (next < schemata.length) {
+            const i = next++;
+            const schema = schemata[i]!;
+            schemas[i] = await readSchema({ sessions: [session], schema, reuseDdl: reuse(schema.name) });
+            options.onSchema?.(++done, schemata.length, schema.name);
+          }
         }),
       );
-      options.onSchema?.(++done, schemata.length, schema.name);
+    } else {
+      // Few schemas: every connection helps with SHOW CREATE TABLE.
+      for (const [i, schema] of schemata.entries()) {
+        schemas[i] = await readSchema({ sessions, schema, reuseDdl: reuse(schema.name) });
+        options.onSchema?.(++done, schemata.length, schema.name);
+      }
     }
     return {
       snapshotVersion: SNAPSHOT_VERSION,

@@ -60,7 +60,7 @@ export async function publishCluster(deps: PublishClusterDeps, input: PublishClu
   const id = input.target.id;
   let previous: Snapshot | undefined;
   try {
-    previous = parseSnapshot(await sink.read(paths.snapshot(id)));
+    previous = parseSnapshot(await sink.read(paths.snapshot(id)), 'shallow');
   } catch (err) {
     logger?.warn({ clusterId: id, err: { message: (err as Error).message } }, 'previous snapshot unreadable; treating this crawl as the first');
   }

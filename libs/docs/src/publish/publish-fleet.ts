@@ -34,7 +34,7 @@ export async function publishFleet(deps: { sink: DocSink; logger?: Logger | unde
   for (const target of [...input.targets].sort((a, b) => compareText(a.id, b.id))) {
     let snapshot: Snapshot | undefined;
     try {
-      snapshot = parseSnapshot(await sink.read(paths.snapshot(target.id)));
+      snapshot = parseSnapshot(await sink.read(paths.snapshot(target.id)), 'shallow');
     } catch (err) {
       deps.logger?.warn({ clusterId: target.id, err: { message: (err as Error).message } }, 'unreadable snapshot left out of the fleet pages');
     }

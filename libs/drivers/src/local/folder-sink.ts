@@ -45,6 +45,8 @@ export interface FolderSink extends DocSink {
  */
 export function createFolderSink(options: { root: string }): FolderSink {
   const root = resolve(options.root);
+  // Folders known to exist: saves a mkdir per page; a folder removed meanwhile is made again.
+  const folders = new Set<string>();
 
   const absolute = (path: string): string => {
     const abs = join(root, ...sinkPathSegments(path));
@@ -70,10 +72,20 @@ export function createFolderSink(options: { root: string }): FolderSink {
       // Always compare with what is on disk: someone may have edited or deleted the file.
       const existing = await readIfExists(abs);
       if (existing && sha256(existing) === hash) return 'unchanged';
-      await mkdir(dirname(abs), { recursive: true });
+      const dir = dirname(abs);
+      if (!folders.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        folders.add(dir);
+      }
       const tmp = `${abs}.${randomBytes(6).toString('hex')}.tmp`;
       try {
-        await writeFile(tmp, content);
+        try {
+          await writeFile(tmp, content);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          await mkdir(dir, { recursive: true });
+          await writeFile(tmp, content);
+        }
         await rename(tmp, abs);
       } catch (err) {
         await rm(tmp, { force: true });

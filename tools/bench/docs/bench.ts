@@ -1,0 +1,170 @@
+/**
+ * `npm run bench:docs`: a synthetic fleet on the local MariaDB (BENCH_SCHEMAS x BENCH_TABLES,
+ * default 20 x 250, with columns, indexes and foreign keys), then in the same run:
+ *   1. `mariadb-dump --no-data` (or mysqldump) of the same schemas: the floor for reading a schema;
+ *   2. a full crawl + render + publish into an empty folder;
+ *   3. the same crawl again with nothing changed.
+ * Prints the times and ratios against the targets (full <= 2.0x dump; unchanged <= 0.1x full),
+ * then drops the schemas. Not a test: figures depend on the machine.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection, type Connection } from 'mysql2/promise';
+import { runFleetInProcess, type FleetRunSummary } from '@dbre/docs';
+import { createFolderSink, type ClusterTarget } from '@dbre/drivers';
+
+const SCHEMAS = Number(process.env['BENCH_SCHEMAS'] ?? 20);
+const TABLES = Number(process.env['BENCH_TABLES'] ?? 250);
+const MYSQL = {
+  host: process.env['TEST_MYSQL_HOST'] ?? '127.0.0.1',
+  port: Number(process.env['TEST_MYSQL_PORT'] ?? 3306),
+  user: process.env['TEST_MYSQL_USER'] ?? 'root',
+  password: process.env['TEST_MYSQL_PASSWORD'] ?? '',
+};
+const PREFIX = `bench_docs_${Math.random().toString(16).slice(2, 8)}`;
+const schemaNames = Array.from({ length: SCHEMAS }, (_, i) => `${PREFIX}_${String(i + 1).padStart(2, '0')}`);
+
+/** Every table: 8 columns, a unique and a composite index, a FK to an earlier table (a tree). */
+function schemaDdl(db: string): string[] {
+  const out = [`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`];
+  for (let i = 1; i <= TABLES; i++) {
+    const parent = i > 1 ? Math.floor(i / 2) : 0;
+    out.push(
+      `CREATE TABLE \`${db}\`.t_${i} (
+        id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+        code VARCHAR(40) NOT NULL COMMENT 'コード',
+        name VARCHAR(200) NOT NULL,
+        status ENUM('new','active','closed') NOT NULL DEFAULT 'new',
+        amount DECIMAL(12,2) NULL,
+        parent_id BIGINT UNSIGNED NULL,
+        created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        updated_at DATETIME NULL ON UPDATE CURRENT_TIMESTAMP,
+        PRIMARY KEY (id),
+        UNIQUE KEY uk_code (code),
+        KEY ix_status_created (status, created_at)
+        ${parent ? `, KEY ix_parent (parent_id), CONSTRAINT fk_t_${i}_parent FOREIGN KEY (parent_id) REFERENCES t_${parent} (id)` : ''}
+      ) ENGINE=InnoDB COMMENT='table ${i} of ${db}'`,
+    );
+  }
+  return out;
+}
+
+async function createFleet(): Promise<void> {
+  const started = Date.now();
+  const lanes = 3;
+  let next = 0;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      const conn = await createConnection({ ...MYSQL, multipleStatements: true });
+      try {
+        while (next < schemaNames.length) {
+          const db = schemaNames[next++]!;
+          const [create, ...tables] = schemaDdl(db);
+          await conn.query(create!);
+          await conn.query(`USE \`${db}\`; SET foreign_key_checks = 0; ${tables.join(';\n')}; SET foreign_key_checks = 1`);
+          process.stderr.write(`\r  created ${++done}/${schemaNames.length} schemas`);
+        }
+      } finally {
+        await conn.end();
+      }
+    }),
+  );
+  process.stderr.write(`\n  fleet created in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+async function dropFleet(conn: Connection): Promise<void> {
+  for (const db of schemaNames) await conn.query(`DROP DATABASE IF EXISTS \`${db}\``);
+}
+
+function dumpBinary(): string {
+  for (const bin of ['mariadb-dump', 'mysqldump']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' });
+      return bin;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new Error('neither mariadb-dump nor mysqldump is installed');
+}
+
+async function timeDump(bin: string, outFile: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(bin, ['--no-data', '--skip-comments', `-h${MYSQL.host}`, `-P${MYSQL.port}`, `-u${MYSQL.user}`, ...(MYSQL.password ? [`-p${MYSQL.password}`] : []), '--databases', ...schemaNames], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.pipe(createWriteStream(outFile));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${bin} exited with ${code}`))));
+  });
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+async function timeCrawl(out: string, runId: string): Promise<{ ms: number; summary: FleetRunSummary }> {
+  const target: ClusterTarget = { id: 'bench', environment: 'dev', engine: 'mariadb', endpoint: { host: MYSQL.host, port: MYSQL.port }, instances: [], admin: { user: MYSQL.user, password: MYSQL.password } };
+  const mine = new Set(schemaNames);
+  const started = process.hrtime.bigint();
+  const stages: string[] = [];
+  let last = started;
+  let lastStage = 'start';
+  const mark = (stage: string) => {
+    const now = process.hrtime.bigint();
+    stages.push(`${lastStage} ${(Number(now - last) / 1e6).toFixed(0)} ms`);
+    last = now;
+    lastStage = stage;
+  };
+  const summary = await runFleetInProcess(
+    { sink: createFolderSink({ root: out }) },
+    {
+      runId,
+      targets: [target],
+      settings: { concurrency: 1, clusterTimeoutMs: 30 * 60_000, attempts: 1, connectTimeoutMs: 10_000, includeSchema: (n) => mine.has(n) },
+      onCluster: (e) => mark(e.stage),
+    },
+  );
+  mark('end');
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  console.log(`  stages of ${runId}: ${stages.slice(1).join(', ')}`);
+  if (summary.failed.length) throw new Error(`crawl failed: ${JSON.stringify(summary.clusters)}`);
+  return { ms, summary };
+}
+
+async function main(): Promise<void> {
+  const admin = await createConnection(MYSQL);
+  const work = await mkdtemp(join(tmpdir(), 'bench-docs-'));
+  console.log(`doc-crawler benchmark: ${SCHEMAS} schemas x ${TABLES} tables = ${SCHEMAS * TABLES} tables on ${MYSQL.host}:${MYSQL.port}`);
+  try {
+    await createFleet();
+    const bin = dumpBinary();
+    // One untimed pass so both contenders find the tables opened and the pages cached.
+    await timeDump(bin, join(work, 'warm.sql'));
+    const dumpMs = await timeDump(bin, join(work, 'dump.sql'));
+    const full = await timeCrawl(join(work, 'docs'), 'bench-full');
+    const again = await timeCrawl(join(work, 'docs'), 'bench-unchanged');
+    const c1 = full.summary.clusters[0]!;
+    const c2 = again.summary.clusters[0]!;
+    const fullRatio = full.ms / dumpMs;
+    const againRatio = again.ms / full.ms;
+    const row = (name: string, ms: number, note: string) => console.log(`  ${name.padEnd(34)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${note}`);
+    console.log('');
+    row(`${bin} --no-data`, dumpMs, '');
+    row('full crawl + render + publish', full.ms, c1.ok ? `${c1.tables} tables, ${full.summary.filesWritten} files written` : '');
+    row('re-crawl, nothing changed', again.ms, c2.ok ? `changed=${c2.changed}, ${again.summary.filesWritten} files written` : '');
+    console.log('');
+    console.log(`  full / dump       = ${fullRatio.toFixed(2)}x  (target <= 2.0x: ${fullRatio <= 2 ? 'met' : 'NOT met'})`);
+    console.log(`  unchanged / full  = ${againRatio.toFixed(3)}x (target <= 0.1x: ${againRatio <= 0.1 ? 'met' : 'NOT met'})`);
+  } finally {
+    process.stderr.write('  dropping the benchmark schemas\n');
+    await dropFleet(admin);
+    await admin.end();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
