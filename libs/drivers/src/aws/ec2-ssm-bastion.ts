@@ -115,7 +115,8 @@ export class Ec2SsmBastion implements Bastion {
   }
 
   async close(bastionId: string): Promise<void> {
-    if (!INSTANCE_ID.test(bastionId)) throw new BastionError(`not an EC2 instance id: ${JSON.stringify(bastionId)}`);
+    // Not an instance id (e.g. a local forwarder's, from before DRIVERS=aws): no such bastion here.
+    if (!INSTANCE_ID.test(bastionId)) return;
     let instance: Instance | undefined;
     try {
       const out = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [bastionId] }));

@@ -236,12 +236,16 @@ describe('Ec2SsmBastion.close and list', () => {
     expect(ec2).not.toHaveReceivedCommand(TerminateInstancesCommand);
   });
 
-  it('refuses to terminate an instance the platform did not create, or a malformed id', async () => {
+  it('refuses to terminate an instance the platform did not create', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ ...tagged, Tags: [] }] }] });
     const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options);
     await expect(bastion.close('i-0123456789abcdef0')).rejects.toThrow('refusing to terminate i-0123456789abcdef0');
-    await expect(bastion.close('sg-0123')).rejects.toThrow('not an EC2 instance id');
     expect(ec2).not.toHaveReceivedCommand(TerminateInstancesCommand);
+  });
+
+  it('treats an id that is no instance id (a local forwarder id) as unknown, calling nothing', async () => {
+    await new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options).close('fwd-01JREQ');
+    expect(ec2.calls()).toHaveLength(0);
   });
 
   it('lists every platform-tagged, not yet terminated instance across pages', async () => {
