@@ -116,7 +116,7 @@ export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The dashboard's histogram poller (tests call `pollOnce`). */
-    dashboardMetrics: import('./metrics/dashboard-metrics').DashboardMetrics;
+    /** The dashboard's histogram poller (tests call `pollOnce`); only ops-dashboard has it. */
+    dashboardMetrics?: import('./metrics/dashboard-metrics').DashboardMetrics;
   }
 }

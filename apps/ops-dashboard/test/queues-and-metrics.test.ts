@@ -35,7 +35,7 @@ describe('queue boards and metrics', () => {
     await waitFor(async () => (await provision.getJobCounts('failed', 'completed')).failed === 1 && (await provision.getJobCounts('completed')).completed === 1, { what: 'one failed, one completed job' });
     await worker.close();
     worker = undefined;
-    await h.app.dashboardMetrics.pollOnce(); // observes both jobs before the retry below
+    await h.app.dashboardMetrics!.pollOnce(); // observes both jobs before the retry below
 
     const page = await call('GET', '/queues');
     expect(page.statusCode).toBe(200);
@@ -82,7 +82,7 @@ describe('queue boards and metrics', () => {
     await h.requests.create(aRequest({ decidedAt: t(-250), activeAt: t(0), updatedAt: t(0) }));
     await h.requests.create(aRequest({ state: 'revoked', decidedAt: t(-600), activeAt: t(-400), endsAt: t(-1500), revokedAt: t(-900), revokeReason: 'expired', updatedAt: t(0) }));
     await h.requests.create(aRequest({ state: 'active', endsAt: t(-5 * 60_000), updatedAt: t(0) }));
-    await h.app.dashboardMetrics.pollOnce();
+    await h.app.dashboardMetrics!.pollOnce();
 
     const res = await h.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
@@ -103,7 +103,7 @@ describe('queue boards and metrics', () => {
     expect(text).toMatch(/dbre_access_requests\{state="active"\} 2/);
 
     // Polling again observes nothing twice.
-    await h.app.dashboardMetrics.pollOnce();
+    await h.app.dashboardMetrics!.pollOnce();
     const again = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(again).toMatch(/dbre_access_provisioning_latency_seconds_count 3/);
     expect(again).toMatch(/dbre_queue_job_duration_seconds_count\{queue="provision",status="completed"\} 1/);
