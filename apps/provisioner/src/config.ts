@@ -12,7 +12,7 @@ export const provisionerConfig = z.object({
   ...dynamoEnv,
   ...platformFileEnv,
   SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key: 32 random bytes, base64 (openssl rand -base64 32)'),
-  FORWARDER_RECONCILE_MS: env.ms(1000).describe('how often the forwarder host re-reads the bastion records, ms'),
+  FORWARDER_RECONCILE_MS: env.ms(5000).describe('how often the forwarder host re-reads every bastion record (the backstop behind Redis pub/sub and the per-connection check), ms'),
   ACCESS_MINUTE_MS: env.int(60_000, 100).describe('length of one policy minute in ms; 60000 except in tests and benchmarks'),
   /** Test-only fault injection: exit the process right after this provisioning step. */
   FAULT_EXIT_AFTER_STEP: z.enum(['bastion', 'secret', 'user', 'deliver', 'active']).optional().describe('bastion|secret|user|deliver|active (tests only)'),

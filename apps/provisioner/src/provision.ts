@@ -92,12 +92,6 @@ export function createProvisioner(deps: ProvisionDeps) {
       target: cluster.endpoint,
       endsAt: new Date(clock().getTime() + request.durationMinutes * deps.minuteMs),
     });
-    if (request.resources.bastionId !== handle.bastionId || request.resources.connect?.port !== handle.connect.port) {
-      request = await apply(request, { type: 'record_resources', resources: { bastionId: handle.bastionId, connect: handle.connect, connectCommand: handle.connectCommand || undefined } });
-    }
-    await audit(request.id, { key: 'bastion_created', kind: 'bastion_created', data: { bastionId: handle.bastionId, connect: handle.connect } });
-    await deps.onStep?.('bastion', request.id);
-
     // The secret before the user: a crash in between never leaves a user whose password nobody knows.
     const secretId = secretIdFor(request.id);
     let password = await deps.secrets.get(secretId);
@@ -105,17 +99,26 @@ export function createProvisioner(deps: ProvisionDeps) {
       password = generatePassword();
       await deps.secrets.put(secretId, password, { requestId: request.id, cluster: cluster.id });
     }
-    if (request.resources.secretId !== secretId) request = await apply(request, { type: 'record_resources', resources: { secretId } });
-    await audit(request.id, { key: 'secret_stored', kind: 'secret_stored', data: { secretId } });
-    await deps.onStep?.('secret', request.id);
 
     // The name is recorded before the user exists, so a retry reuses it and the sweep never mistakes it for an orphan.
     let user = request.resources.dbUser;
     if (!user) {
       const taken = await deps.admin.listPlatformUsers(cluster);
       user = dbUserName(request.requester.email, suffixFromRequestId(request.id), deps.policy.dbUser.maxLength[cluster.engine], taken, deps.policy.dbUser.prefix);
-      request = await apply(request, { type: 'record_resources', resources: { dbUser: user, dbHost: '%' } });
     }
+    // One conditional write records all three resources (fewer round trips than one per step).
+    const { resources } = request;
+    if (resources.bastionId !== handle.bastionId || resources.connect?.port !== handle.connect.port || resources.secretId !== secretId || resources.dbUser !== user) {
+      request = await apply(request, {
+        type: 'record_resources',
+        resources: { bastionId: handle.bastionId, connect: handle.connect, connectCommand: handle.connectCommand || undefined, secretId, dbUser: user, dbHost: '%' },
+      });
+    }
+    await audit(request.id, { key: 'bastion_created', kind: 'bastion_created', data: { bastionId: handle.bastionId, connect: handle.connect } });
+    await deps.onStep?.('bastion', request.id);
+    await audit(request.id, { key: 'secret_stored', kind: 'secret_stored', data: { secretId } });
+    await deps.onStep?.('secret', request.id);
+
     await deps.admin.createUser(cluster, { user, password, database: request.target.database, privileges: request.privileges });
     await audit(request.id, { key: 'user_created', kind: 'user_created', data: { dbUser: user, cluster: cluster.id, database: request.target.database, privileges: request.privileges } });
     await deps.onStep?.('user', request.id);

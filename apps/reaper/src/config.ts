@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
 import { env, serviceEnv } from '@dbre/service-kit';
+import { slackEnv } from '@dbre/slack';
 
 export const reaperConfig = z.object({
   ...serviceEnv,
@@ -10,6 +11,7 @@ export const reaperConfig = z.object({
   ...redisEnv,
   ...dynamoEnv,
   ...platformFileEnv,
+  ...slackEnv,
   SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key: 32 random bytes, base64 (openssl rand -base64 32)'),
   SWEEP_EVERY_MS: env.ms(60_000).describe('how often the sweep runs, ms'),
   STUCK_AFTER_MS: env.ms(300_000).describe('provisioning or revoking untouched this long is resumed or compensated by the sweep, ms'),

@@ -80,8 +80,8 @@ export function createReaper(deps: ReaperDeps) {
    * active -> revoking -> (kill sessions, drop user, close bastion, delete secret) -> revoked.
    * Resumes a revoke that stopped half-way; a no-op once revoked.
    */
-  async function revokeGrant(requestId: string, reason: RevokeReason, logger: Logger): Promise<string> {
-    let request = await deps.requests.get(requestId);
+  async function revokeGrant(requestId: string, reason: RevokeReason, logger: Logger, known?: AccessRequest): Promise<string> {
+    let request = known ?? (await deps.requests.get(requestId));
     if (!request) return 'no such request';
     if (request.state === 'active') {
       request = await apply(request, { type: 'start_revoke', reason });
@@ -158,7 +158,7 @@ export function createReaper(deps: ReaperDeps) {
       }
     }
     const reason = (['expired', 'ended_by_requester', 'ended_by_approver', 'ended_by_operator', 'sweep'] as const).find((r) => r === payload.reason) ?? 'expired';
-    return revokeGrant(payload.requestId, reason, ctx.logger);
+    return revokeGrant(payload.requestId, reason, ctx.logger, request);
   }
 
   /** The warn queue's processor: only for the end it was scheduled for (an extension schedules another). */

@@ -4,6 +4,7 @@ import { createConfigInventory, createForwarderBastion, createLocalSecretStore, 
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository } from '@dbre/store';
+import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
 import { reaperConfig } from './config';
 import { createGrantAdmin } from './grant-admin';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     sweep: createQueue('sweep', redis, ctx),
   };
   const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
+  const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'reaper' });
+  const outbox = await createOutboxNotifier({ dynamo, key, logger });
   const reaper = await createReaperWorkers({
     connection: redis,
     prefix: config.QUEUE_PREFIX,
@@ -41,7 +44,7 @@ async function main(): Promise<void> {
       // No forwarder host here: closing records the bastion closed; the provisioner's host cuts it.
       bastion: await createForwarderBastion({ dynamo, redis, prefix: config.QUEUE_PREFIX }),
       secrets: createLocalSecretStore({ dynamo, key }),
-      notifier: await createOutboxNotifier({ dynamo, key, logger }),
+      notifier: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
       queues,
       minuteMs: config.ACCESS_MINUTE_MS,
     },
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
     close: [
       { name: 'queues', run: () => Promise.all(Object.values(queues).map((q) => q.close())) },
       { name: 'mysql', run: () => admin.close() },
+      ...(slack ? [{ name: 'slack', run: () => slack.close() }] : []),
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'dynamodb', run: async () => dynamo.close() },
     ],
