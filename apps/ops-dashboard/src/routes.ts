@@ -159,7 +159,8 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
     const sink = deps.docSink;
     app.get(`${PUBLISHED_DOCS_PATH}/*`, async (request, reply) => {
       identityOf(request);
-      const path = decodeURIComponent((request.params as { '*': string })['*'] ?? '');
+      // Fastify has already decoded the wildcard once; decoding again would let %252e%252e through as `..`.
+      const path = (request.params as { '*'?: string })['*'] ?? '';
       const ext = /\.([a-z]+)$/.exec(path)?.[1] ?? '';
       const type = DOC_TYPES[ext];
       if (!type || path.split('/').some((s) => s === '' || s === '.' || s === '..')) throw new AppError('DOC_NOT_FOUND', 'not_found', `No published document ${path}.`);

@@ -166,6 +166,9 @@ describe('ops-dashboard pages', () => {
     expect(doc.headers['content-security-policy']).toContain('sandbox');
     expect((await get('/published-docs/demo/../../etc/passwd.md')).statusCode).toBe(404);
     expect((await get('/published-docs/demo/missing.md')).statusCode).toBe(404);
+    expect((await get('/published-docs/demo/%2e%2e/%2e%2e/etc/passwd.md')).statusCode).toBe(404);
+    expect((await get('/published-docs/demo/%252e%252e/README.md')).statusCode).toBe(404);
+    expect((await get('/published-docs/demo/page.html')).statusCode).toBe(404);
     expect((await h.app.inject({ method: 'GET', url: '/published-docs/demo/README.md' })).statusCode).toBe(401);
 
     await put('reviews', { id: 'r1', createdAt: '2026-11-25T02:00:00.000Z', title: 'CREATE TABLE 顧客', verdict: 'warn', findings: [{ ruleId: 'pk-required', severity: 'error', message: '<b>no primary key</b>' }] });
