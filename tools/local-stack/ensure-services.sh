@@ -81,6 +81,8 @@ ensure_mariadb() {
 
 ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
+  # Japanese data in the dashboard's screenshots needs a CJK font.
+  fc-list 2>/dev/null | grep -qi 'ipa\|noto sans cjk' || apt_install fonts-ipafont-gothic
 }
 
 ensure_redis
