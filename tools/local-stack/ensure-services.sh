@@ -82,7 +82,7 @@ ensure_mariadb() {
 ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
   # Japanese data in the dashboard's screenshots needs a CJK font.
-  fc-list 2>/dev/null | grep -qi 'ipa\|noto sans cjk' || apt_install fonts-ipafont-gothic
+  dpkg -s fonts-ipafont-gothic >/dev/null 2>&1 || dpkg -s fonts-noto-cjk >/dev/null 2>&1 || apt_install fonts-ipafont-gothic
 }
 
 ensure_redis
