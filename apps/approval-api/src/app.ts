@@ -3,9 +3,11 @@ import type { AccessPolicy } from '@dbre/domain';
 import type { Notifier } from '@dbre/drivers';
 import type { TypedQueue } from '@dbre/queue';
 import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { slackBridgeToken, type SlackKit } from '@dbre/slack';
 import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
 import { requireBearer } from './auth';
 import { registerRoutes } from './routes';
+import { registerApprovalSlackRoutes } from './slack/routes';
 
 export interface ApprovalApiDeps {
   logger: Logger;
@@ -22,6 +24,8 @@ export interface ApprovalApiDeps {
   /** One policy minute in ms (60 000 except in tests and the benchmark). */
   minuteMs: number;
   clock?: () => Date;
+  /** Set when Slack is configured: /slack/interactions (Approve / Deny) is served. */
+  slack?: SlackKit;
 }
 
 export async function buildApp(deps: ApprovalApiDeps): Promise<HttpApp> {
@@ -37,5 +41,6 @@ export async function buildApp(deps: ApprovalApiDeps): Promise<HttpApp> {
   });
   requireBearer(app, deps.tokens);
   registerRoutes(app, deps);
+  if (deps.slack) await registerApprovalSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), audit: deps.audit, logger: deps.logger });
   return app;
 }

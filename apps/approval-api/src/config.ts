@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
 import { env, serviceEnv } from '@dbre/service-kit';
+import { slackEnv } from '@dbre/slack';
 import { apiTokensEnv } from './auth';
 
 export const approvalApiConfig = z.object({
@@ -9,6 +10,7 @@ export const approvalApiConfig = z.object({
   ...redisEnv,
   ...dynamoEnv,
   ...platformFileEnv,
+  ...slackEnv,
   API_TOKENS: apiTokensEnv,
   SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key: 32 random bytes, base64'),
   ACCESS_MINUTE_MS: env.int(60_000, 100).describe('length of one policy minute in ms; 60000 except in tests and benchmarks'),

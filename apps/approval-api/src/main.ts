@@ -4,6 +4,7 @@ import { createOutboxNotifier, parseSecretKey } from '@dbre/drivers';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository } from '@dbre/store';
+import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
 import { approvalApiConfig } from './config';
 
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
   const ctx = { prefix: config.QUEUE_PREFIX };
   const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx) };
+  const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'approval-api' });
+  const outbox = await createOutboxNotifier({ dynamo, key, logger });
   const app = await buildApp({
     logger,
     lifecycle,
@@ -25,7 +28,8 @@ async function main(): Promise<void> {
     requests: createRequestRepository({ dynamo }),
     audit: createAuditLog({ dynamo }),
     policy,
-    notifier: await createOutboxNotifier({ dynamo, key, logger }),
+    notifier: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
+    ...(slack ? { slack } : {}),
     queues,
     tokens: config.API_TOKENS,
     minuteMs: config.ACCESS_MINUTE_MS,
@@ -39,6 +43,7 @@ async function main(): Promise<void> {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     close: [
       { name: 'queues', run: () => Promise.all(Object.values(queues).map((q) => q.close())) },
+      ...(slack ? [{ name: 'slack', run: () => slack.close() }] : []),
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'dynamodb', run: async () => dynamo.close() },
     ],

@@ -3,9 +3,11 @@ import type { AccessPolicy } from '@dbre/domain';
 import type { Inventory, LocalOutbox } from '@dbre/drivers';
 import type { TypedQueue } from '@dbre/queue';
 import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { slackBridgeToken, type SlackKit } from '@dbre/slack';
 import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
 import { requireBearer } from './auth';
 import { registerRoutes } from './routes';
+import { registerRequestSlackRoutes } from './slack/routes';
 
 export interface RequestApiDeps {
   logger: Logger;
@@ -23,6 +25,8 @@ export interface RequestApiDeps {
   /** One policy minute in ms (60 000 except in tests and the benchmark). */
   minuteMs: number;
   clock?: () => Date;
+  /** Set when Slack is configured: /slack/commands and /slack/interactions are served. */
+  slack?: SlackKit;
 }
 
 export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
@@ -38,5 +42,6 @@ export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
   });
   requireBearer(app, deps.tokens);
   registerRoutes(app, deps);
+  if (deps.slack) await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), policy: deps.policy, inventory: deps.inventory, logger: deps.logger });
   return app;
 }

@@ -4,6 +4,7 @@ import { createConfigInventory, createOutboxNotifier, parseSecretKey } from '@db
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository } from '@dbre/store';
+import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
 import { requestApiConfig } from './config';
 
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
   const revoke = createQueue('revoke', redis, { prefix: config.QUEUE_PREFIX });
+  const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'request-api' });
+  const outbox = await createOutboxNotifier({ dynamo, key, logger });
   const app = await buildApp({
     logger,
     lifecycle,
@@ -25,7 +28,8 @@ async function main(): Promise<void> {
     audit: createAuditLog({ dynamo }),
     policy,
     inventory: createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }),
-    outbox: await createOutboxNotifier({ dynamo, key, logger }),
+    outbox: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
+    ...(slack ? { slack } : {}),
     queues: { revoke },
     tokens: config.API_TOKENS,
     minuteMs: config.ACCESS_MINUTE_MS,
@@ -39,6 +43,7 @@ async function main(): Promise<void> {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     close: [
       { name: 'queues', run: () => revoke.close() },
+      ...(slack ? [{ name: 'slack', run: () => slack.close() }] : []),
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'dynamodb', run: async () => dynamo.close() },
     ],

@@ -38,10 +38,12 @@ export interface SlackSettings {
   approvalApiUrl?: string;
 }
 
-type SlackEnvOutput = { [K in keyof typeof slackEnv]: z.output<(typeof slackEnv)[K]> };
+/** The parsed Slack variables (an app config that spreads `slackEnv` satisfies it). */
+const _slackEnvSchema = z.object(slackEnv);
+export type SlackEnvConfig = z.output<typeof _slackEnvSchema>;
 
 /** The Slack settings, or undefined when Slack is not configured (token or secret missing). */
-export function slackSettings(config: SlackEnvOutput): SlackSettings | undefined {
+export function slackSettings(config: SlackEnvConfig): SlackSettings | undefined {
   if (!config.SLACK_BOT_TOKEN || !config.SLACK_SIGNING_SECRET) return undefined;
   return {
     botToken: config.SLACK_BOT_TOKEN,

@@ -10,7 +10,7 @@ export { createSlackDelivery, type SlackChannels, type SlackDelivery, type Slack
 export { createSlackNotifier, createSlackNotifyWorker, notifyJobId, SLACK_BACKOFF, slackBackoff, type NotifyWorkerOptions } from './notifier';
 export { canonicalKind, type CanonicalKind } from './kinds';
 export { summarize } from './summarize';
-export { slackEnv, slackSettings, type SlackSettings } from './config';
+export { slackEnv, slackSettings, type SlackEnvConfig, type SlackSettings } from './config';
 export { ACTIONS, escapeText, formatDuration, VIEWS, who, type ClusterChoice, type Environment, type RequestSummary } from './blocks/model';
 export { modalErrors, readRequestModal, REQUEST_FIELDS, requestModal, type RequestModalInput, type RequestModalValues } from './blocks/request-modal';
 export {
@@ -33,5 +33,5 @@ export {
 } from './blocks/messages';
 export { isApproverInteraction, slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type ViewSubmission } from './payloads';
 export { createRestBridge, type ActingPerson, type BridgeAnswer, type RestBridge } from './rest-bridge';
-export { alsoToSlack, createSlackKit, type SlackKit } from './kit';
+export { alsoToSlack, createSlackKit, slackBridgeToken, slackKitFromConfig, slackNotifyWorker, type SlackKit } from './kit';
 export { forwardSlackRequest, type ForwardedAnswer } from './forward';

@@ -1,12 +1,14 @@
-import type { Notification, Notifier } from '@dbre/drivers';
+import type { AccessRequest } from '@dbre/domain';
+import type { Notification, Notifier, SecretStore } from '@dbre/drivers';
 import { createQueue, type TypedQueue } from '@dbre/queue';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApproverDirectory, type ApproverDirectory } from './approvers';
 import { createSlackClient } from './client';
-import type { SlackSettings } from './config';
-import { createSlackNotifier } from './notifier';
+import { slackSettings, type SlackEnvConfig, type SlackSettings } from './config';
+import { createSlackDelivery } from './delivery';
+import { createSlackNotifier, createSlackNotifyWorker } from './notifier';
 import { createPendingStore, type PendingStore } from './pending-store';
 import { createRedisReplayCache, type ReplayCache } from './replay-cache';
 import { createUserDirectory, type UserDirectory } from './users';
@@ -51,6 +53,44 @@ export function createSlackKit(deps: {
     replayCache: createRedisReplayCache(deps.redis, { prefix: `${deps.prefix}:${deps.service}` }),
     close: () => queue.close(),
   };
+}
+
+/** The kit when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set; undefined runs without Slack. */
+export function slackKitFromConfig(
+  config: SlackEnvConfig,
+  deps: { redis: Redis; prefix: string; sealKey: Buffer; logger: Logger; service: string },
+): SlackKit | undefined {
+  const settings = slackSettings(config);
+  if (!settings) {
+    deps.logger.info('Slack is not configured (SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET unset): notifications stay in the local outbox');
+    return undefined;
+  }
+  return createSlackKit({ ...deps, settings });
+}
+
+/** The `notify` worker delivering this kit's notifications (run it in one worker service). */
+export function slackNotifyWorker(
+  kit: SlackKit,
+  deps: { connection: Redis; prefix: string; logger: Logger; loadRequest: (id: string) => Promise<AccessRequest | undefined>; secrets?: SecretStore },
+) {
+  const approvals = kit.settings.approversChannel;
+  if (!approvals) throw new Error('SLACK_APPROVERS_CHANNEL must be set (the id of the private approvers channel) when Slack is configured.');
+  const delivery = createSlackDelivery({
+    client: kit.client,
+    store: kit.store,
+    channels: { approvals, ...(kit.settings.requestsChannel ? { requests: kit.settings.requestsChannel } : {}) },
+    loadRequest: deps.loadRequest,
+    ...(deps.secrets ? { secrets: deps.secrets } : {}),
+    logger: deps.logger,
+  });
+  return createSlackNotifyWorker({ connection: deps.connection, prefix: deps.prefix, logger: deps.logger, delivery });
+}
+
+/** The `slack` tool's bearer token: Slack routes act through the service's REST routes with it. */
+export function slackBridgeToken(tokens: ReadonlyMap<string, string>): string {
+  const token = tokens.get('slack');
+  if (!token) throw new Error('Slack is configured but API_TOKENS has no slack=<token> entry: the Slack routes act through the REST API as the "slack" tool.');
+  return token;
 }
 
 /**
