@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
 import { env, serviceEnv } from '@dbre/service-kit';
+import { slackEnv } from '@dbre/slack';
 
 export const provisionerConfig = z.object({
   ...serviceEnv,
@@ -11,6 +12,7 @@ export const provisionerConfig = z.object({
   ...redisEnv,
   ...dynamoEnv,
   ...platformFileEnv,
+  ...slackEnv,
   SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key: 32 random bytes, base64 (openssl rand -base64 32)'),
   FORWARDER_RECONCILE_MS: env.ms(5000).describe('how often the forwarder host re-reads every bastion record (the backstop behind Redis pub/sub and the per-connection check), ms'),
   ACCESS_MINUTE_MS: env.int(60_000, 100).describe('length of one policy minute in ms; 60000 except in tests and benchmarks'),

@@ -4,6 +4,7 @@ import { createConfigInventory, createForwarderBastion, createForwarderHost, cre
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository } from '@dbre/store';
+import { alsoToSlack, slackKitFromConfig, slackNotifyWorker } from '@dbre/slack';
 import { buildApp } from './app';
 import { provisionerConfig } from './config';
 import { createGrantAdmin } from './grant-admin';
@@ -22,6 +23,9 @@ async function main(): Promise<void> {
   const queues = { warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx) };
   const forwarders = await createForwarderHost({ dynamo, logger, redis, prefix: config.QUEUE_PREFIX, reconcileMs: config.FORWARDER_RECONCILE_MS });
   const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
+  const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'provisioner' });
+  const outbox = await createOutboxNotifier({ dynamo, key, logger });
+  const notify = slack && slackNotifyWorker(slack, { connection: redis, prefix: config.QUEUE_PREFIX, logger, loadRequest: (id) => createRequestRepository({ dynamo }).get(id), secrets: createLocalSecretStore({ dynamo, key }) });
   const workers = createProvisionerWorkers({
     connection: redis,
     prefix: config.QUEUE_PREFIX,
@@ -36,7 +40,7 @@ async function main(): Promise<void> {
       admin,
       bastion: await createForwarderBastion({ dynamo, host: forwarders, redis, prefix: config.QUEUE_PREFIX }),
       secrets: createLocalSecretStore({ dynamo, key }),
-      notifier: await createOutboxNotifier({ dynamo, key, logger }),
+      notifier: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
       queues,
       dynamo,
       minuteMs: config.ACCESS_MINUTE_MS,
@@ -59,11 +63,12 @@ async function main(): Promise<void> {
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    stopWork: workers.map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
+    stopWork: [...workers, ...(notify ? [notify] : [])].map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
     close: [
       { name: 'forwarders', run: () => forwarders.close() },
       { name: 'queues', run: () => Promise.all([queues.warn.close(), queues.revoke.close()]) },
       { name: 'mysql', run: () => admin.close() },
+      ...(slack ? [{ name: 'slack', run: () => slack.close() }] : []),
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'dynamodb', run: async () => dynamo.close() },
     ],
