@@ -116,8 +116,7 @@ export type ChainVerification =
  */
 export function verifyAuditEvents(events: readonly AuditEvent[]): ChainVerification {
   let prev = GENESIS_HASH;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
+  for (const [i, e] of events.entries()) {
     const broken = (problem: string): ChainVerification => ({ ok: false, count: events.length, brokenAt: { seq: e.seq, key: e.key }, problem });
     if (e.seq !== i + 1) return broken(`expected seq ${i + 1}, found ${e.seq} (an event is missing or out of place)`);
     if (e.prevHash !== prev) return broken(`prevHash does not match the hash of event ${i} (the previous event was changed or removed)`);

@@ -97,6 +97,6 @@ export function dbUserName(
 function derive(suffix: string, attempt: number): string {
   const digest = createHash('sha256').update(`${suffix}:${attempt}`).digest();
   let s = '';
-  for (let i = 0; i < suffix.length; i++) s += ALPHABET[digest[i]! % ALPHABET.length];
+  for (const byte of digest.subarray(0, suffix.length)) s += ALPHABET[byte % ALPHABET.length];
   return s;
 }

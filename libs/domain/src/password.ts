@@ -23,7 +23,9 @@ export function generatePassword(length = 40): string {
   // Fisher-Yates with crypto randomness, then a letter in front.
   for (let i = chars.length - 1; i > 0; i--) {
     const j = randomInt(i + 1);
-    [chars[i], chars[j]] = [chars[j]!, chars[i]!];
+    const swap = chars[i] as string;
+    chars[i] = chars[j] as string;
+    chars[j] = swap;
   }
   return pick(UPPER + LOWER) + chars.join('');
 }
@@ -46,5 +48,5 @@ export function checkPasswordStrength(password: string): { ok: boolean; problems
 }
 
 function pick(set: string): string {
-  return set[randomInt(set.length)]!;
+  return set.charAt(randomInt(set.length));
 }

@@ -34,6 +34,8 @@ export interface AccessAdminOptions {
   userHost?: string;
   /** `kill` = KILL CONNECTION id; `rds_kill` = CALL mysql.rds_kill(id). Default by engine (aurora-mysql → rds_kill). */
   killMethod?: 'kill' | 'rds_kill';
+  /** `schema.procedure` called by the rds_kill method; `mysql.rds_kill` on RDS/Aurora (other values: stand-ins in tests). */
+  rdsKillProcedure?: string;
   /** Name prefix of platform-made users (see docs/access-mysql-users.md). */
   userPrefix?: string;
   /** Longest user name the server accepts (MySQL 5.7+/Aurora 32, MariaDB 80). Default by engine. */
@@ -134,6 +136,7 @@ export function createAccessAdmin(options: AccessAdminOptions): AccessAdmin {
   const killMethod = options.killMethod ?? (cluster.engine === 'aurora-mysql' ? 'rds_kill' : 'kill');
   const maxUser = options.maxUserNameLength ?? DEFAULT_MAX_USER[cluster.engine];
   const prefix = options.userPrefix ?? 'jit_';
+  const rdsKill = (options.rdsKillProcedure ?? 'mysql.rds_kill').split('.').map((part) => quoteIdentifier(part, 'event')).join('.');
   const eventSchema = options.eventSchema ?? 'dbre_platform';
   const log = options.logger;
   const account = (user: string) => accountName(user, host, maxUser);
@@ -190,7 +193,7 @@ export function createAccessAdmin(options: AccessAdminOptions): AccessAdmin {
           for (const id of ids) {
             try {
               if (!Number.isSafeInteger(id)) continue;
-              await poolFor(ep).query(killMethod === 'rds_kill' ? 'CALL mysql.rds_kill(?)' : 'KILL CONNECTION ?', [id]);
+              await poolFor(ep).query(killMethod === 'rds_kill' ? `CALL ${rdsKill}(?)` : 'KILL CONNECTION ?', [id]);
               killed.push(id);
             } catch (err) {
               if (mysqlErrno(err) !== ER_NO_SUCH_THREAD) throw err;

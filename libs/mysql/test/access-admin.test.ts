@@ -122,6 +122,22 @@ describe('the MySQL access admin (real MariaDB)', () => {
     expect(await admin.killSessions(user)).toMatchObject({ killed: 0, remaining: 0 });
   });
 
+  it('on Aurora kills through CALL mysql.rds_kill(id) (a stand-in procedure here)', async () => {
+    await root.query(`CREATE PROCEDURE \`${dbs[1]}\`.rds_kill(IN thread BIGINT) BEGIN KILL CONNECTION thread; END`);
+    const aurora = createAccessAdmin({ cluster: { ...cluster, engine: 'aurora-mysql' }, rdsKillProcedure: `${dbs[1]}.rds_kill` });
+    try {
+      const user = newUser();
+      const password = generatePassword();
+      await aurora.createUser({ user, password, privileges: ['SELECT'], database: dbs[0]! });
+      const c = await login(user, password, dbs[0]);
+      expect(await aurora.killSessions(user)).toMatchObject({ killed: 1, remaining: 0 });
+      await expect(c.query('SELECT 1')).rejects.toThrow();
+      expect(() => createAccessAdmin({ cluster, rdsKillProcedure: 'mysql.rds_kill`; x' })).toThrow(/backticks/);
+    } finally {
+      await aurora.close();
+    }
+  });
+
   it('drop is idempotent: dropped, then absent', async () => {
     const user = newUser();
     await admin.createUser({ user, password: generatePassword(), privileges: ['SELECT'], database: dbs[0]! });
