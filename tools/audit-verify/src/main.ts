@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dynamoEnv } from '@dbre/config';
 import { loadConfigOrExit } from '@dbre/service-kit';
-import { createAuditLog, createDynamo } from '@dbre/store';
+import { createAuditLog, createDynamo, createRequestRepository } from '@dbre/store';
 import { verifyRequests } from './verify';
 
 // `npm run audit:verify -- <requestId>`: recompute a request's hash chain and name the first broken link.
@@ -9,10 +9,16 @@ async function main(): Promise<number> {
   const config = loadConfigOrExit(z.object(dynamoEnv), process.env);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
   try {
-    return await verifyRequests(createAuditLog({ dynamo }), process.argv.slice(2), {
-      out: (line) => process.stdout.write(`${line}\n`),
-      err: (line) => process.stderr.write(`${line}\n`),
-    });
+    const requests = createRequestRepository({ dynamo });
+    return await verifyRequests(
+      createAuditLog({ dynamo }),
+      process.argv.slice(2),
+      {
+        out: (line) => process.stdout.write(`${line}\n`),
+        err: (line) => process.stderr.write(`${line}\n`),
+      },
+      (id) => requests.get(id),
+    );
   } finally {
     dynamo.close();
   }

@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startTestDynamo } from '@dbre/testing';
 import { createAuditLog, tableName, type AuditLog } from '@dbre/store';
+import type { AccessRequest } from '@dbre/domain';
 import { verifyRequests } from '../src/verify';
 
 let env: Awaited<ReturnType<typeof startTestDynamo>>;
@@ -36,6 +37,16 @@ describe('npm run audit:verify', () => {
     const j = io();
     await verifyRequests(audit, ['R-BAD', '--json'], j.io);
     expect(JSON.parse(j.out[0]!)).toMatchObject({ requestId: 'R-BAD', ok: false, brokenAt: { seq: 2, key: 'approved' } });
+  });
+
+  it('flags a finished request whose chain lacks its final event (tail removed)', async () => {
+    for (const kind of ['requested', 'approved', 'activated'] as const) await audit.append('R-CUT', { key: kind, kind });
+    const finished = { state: 'revoked' } as AccessRequest;
+    const o = io();
+    expect(await verifyRequests(audit, ['R-CUT'], o.io, async () => finished)).toBe(1);
+    expect(o.out[0]).toMatch(/^R-CUT: INCOMPLETE, 3 events: request is revoked but the chain has no "revoked" event/);
+    await audit.append('R-CUT', { key: 'revoked', kind: 'revoked' });
+    expect(await verifyRequests(audit, ['R-CUT'], io().io, async () => finished)).toBe(0);
   });
 
   it('treats an unknown id as a failure and no id as usage', async () => {
