@@ -1,6 +1,7 @@
 export * from './snapshot';
 export { CrawlError, classifyError, quoteIdent } from './crawl/connection';
-export { readCluster, SYSTEM_SCHEMAS, VOLATILE_VARIABLES, type ReadClusterOptions } from './crawl/read-cluster';
+export { readCluster, SYSTEM_SCHEMAS, VOLATILE_VARIABLES, type ReadClusterOptions, type ReadClusterResult } from './crawl/read-cluster';
+export { clusterSummarySchema, readSummary, type ClusterSummary } from './publish/cluster-summary';
 export { stripAutoIncrement } from './crawl/read-schema';
 export { diffSnapshots, changeCount, type ChangeSet } from './history/diff';
 export { changeEntry, firstEntry, prependEntry } from './history/changelog';

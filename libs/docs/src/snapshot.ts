@@ -183,6 +183,16 @@ export function contentHashOf(content: SnapshotContent): string {
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
 
+/**
+ * Hash of the facts read from information_schema (the snapshot without the DDL): the DDL is
+ * derived from them, so equal facts hashes mean an unchanged database without SHOW CREATE TABLE.
+ */
+export function factsHashOf(content: SnapshotContent): string {
+  return createHash('sha256')
+    .update(JSON.stringify(content, (key, value: unknown) => (key === 'ddl' ? undefined : value)))
+    .digest('hex');
+}
+
 export function finishSnapshot(content: SnapshotContent, capturedAt: string): Snapshot {
   return {
     $schema: SNAPSHOT_SCHEMA_ID,

@@ -24,7 +24,9 @@ const MYSQL = {
   user: process.env['TEST_MYSQL_USER'] ?? 'root',
   password: process.env['TEST_MYSQL_PASSWORD'] ?? '',
 };
-const PREFIX = `bench_docs_${Math.random().toString(16).slice(2, 8)}`;
+// BENCH_PREFIX reuses a fleet left by BENCH_KEEP=1 (for profiling); normally a fresh one.
+const PREFIX = process.env['BENCH_PREFIX'] ?? `bench_docs_${Math.random().toString(16).slice(2, 8)}`;
+const KEEP = process.env['BENCH_KEEP'] === '1';
 const schemaNames = Array.from({ length: SCHEMAS }, (_, i) => `${PREFIX}_${String(i + 1).padStart(2, '0')}`);
 
 /** Every table: 8 columns, a unique and a composite index, a FK to an earlier table (a tree). */
@@ -137,7 +139,8 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'bench-docs-'));
   console.log(`doc-crawler benchmark: ${SCHEMAS} schemas x ${TABLES} tables = ${SCHEMAS * TABLES} tables on ${MYSQL.host}:${MYSQL.port}`);
   try {
-    await createFleet();
+    if (process.env['BENCH_PREFIX']) console.log(`  reusing ${PREFIX}_*`);
+    else await createFleet();
     const bin = dumpBinary();
     // One untimed pass so both contenders find the tables opened and the pages cached.
     await timeDump(bin, join(work, 'warm.sql'));
@@ -157,8 +160,11 @@ async function main(): Promise<void> {
     console.log(`  full / dump       = ${fullRatio.toFixed(2)}x  (target <= 2.0x: ${fullRatio <= 2 ? 'met' : 'NOT met'})`);
     console.log(`  unchanged / full  = ${againRatio.toFixed(3)}x (target <= 0.1x: ${againRatio <= 0.1 ? 'met' : 'NOT met'})`);
   } finally {
-    process.stderr.write('  dropping the benchmark schemas\n');
-    await dropFleet(admin);
+    if (KEEP) process.stderr.write(`  kept the schemas: BENCH_PREFIX=${PREFIX}\n`);
+    else {
+      process.stderr.write('  dropping the benchmark schemas\n');
+      await dropFleet(admin);
+    }
     await admin.end();
     await rm(work, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 import type { ClusterTarget } from '@dbre/drivers';
-import { SNAPSHOT_VERSION, type SchemaEntry, type Snapshot, type SnapshotContent } from '../snapshot';
+import { factsHashOf, SNAPSHOT_VERSION, type SchemaEntry, type Snapshot, type SnapshotContent } from '../snapshot';
 import { openReadSession, type ReadSession } from './connection';
-import { readSchema, tableFactsKey } from './read-schema';
+import { fillDdl, readSchemaFacts, tableFactsKey, type SchemaRef } from './read-schema';
 import { compareText, text } from './rows';
 
 /** Never documented: the server's own schemas. */
@@ -15,36 +15,56 @@ export const VOLATILE_VARIABLES = new Set(['gtid_binlog_pos', 'gtid_binlog_state
 
 export interface ReadClusterOptions {
   target: ClusterTarget;
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
-  /** Connections used in parallel for SHOW CREATE TABLE (default 3). */
-  parallelism?: number;
+  /** Connections used in parallel (default 3). */
+  parallelism?: number | undefined;
   /** Which non-system schemas to read (default: all). */
-  includeSchema?: (name: string) => boolean;
-  /** The previous snapshot: DDL of tables whose facts are unchanged is reused, not re-read. */
-  previous?: Snapshot | undefined;
-  onSchema?: (done: number, total: number, schema: string) => void;
+  includeSchema?: ((name: string) => boolean) | undefined;
+  /**
+   * The facts hash of the published snapshot: when the facts read now hash the same, the crawl
+   * stops before SHOW CREATE TABLE (the DDL follows from the facts) and reports `unchanged`.
+   */
+  stopIfFactsHash?: string | undefined;
+  /** Loads the previous snapshot (only when needed): DDL of tables with unchanged facts is reused. */
+  previous?: (() => Promise<Snapshot | undefined>) | undefined;
+  onSchema?: ((done: number, total: number, schema: string) => void) | undefined;
+}
+
+export type ReadClusterResult = { unchanged: true; factsHash: string } | { unchanged: false; factsHash: string; content: SnapshotContent; ddlRead: number };
+
+/** Runs `work` over `items` on one lane per session. */
+async function lanes<T>(sessions: readonly ReadSession[], items: readonly T[], work: (session: ReadSession, item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    sessions.map(async (session) => {
+      while (next < items.length) {
+        const i = next++;
+        await work(session, items[i] as T, i);
+      }
+    }),
+  );
 }
 
 /** Reads one cluster into the content of a snapshot (everything but the capture time and hash). */
-export async function readCluster(options: ReadClusterOptions): Promise<SnapshotContent> {
+export async function readCluster(options: ReadClusterOptions): Promise<ReadClusterResult> {
   const { target } = options;
   const open = () => openReadSession({ target, connectTimeoutMs: options.connectTimeoutMs ?? 10_000, signal: options.signal });
   const sessions: ReadSession[] = [await open()];
   try {
-    const main = sessions[0]!;
+    const main = sessions[0] as ReadSession;
     const [versionRow] = await main.query('SELECT VERSION() AS version, @@version_comment AS comment');
     const version = versionRow ? text(versionRow, 'version') : '';
     const versionComment = versionRow ? text(versionRow, 'comment') : '';
     const variableRows = await main.query('SHOW GLOBAL VARIABLES');
     const variables: Record<string, string> = {};
-    for (const row of variableRows
+    for (const [name, value] of variableRows
       .map((r) => [text(r, 'Variable_name'), text(r, 'Value')] as const)
       .filter(([name]) => !VOLATILE_VARIABLES.has(name))
       .sort((a, b) => compareText(a[0], b[0]))) {
-      variables[row[0]] = row[1];
+      variables[name] = value;
     }
-    const schemata = (await main.query('SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA'))
+    const schemata: SchemaRef[] = (await main.query('SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA'))
       .map((r) => ({ name: text(r, 'SCHEMA_NAME'), charset: text(r, 'DEFAULT_CHARACTER_SET_NAME'), collation: text(r, 'DEFAULT_COLLATION_NAME') }))
       .filter((s) => !SYSTEM_SCHEMAS.has(s.name.toLowerCase()) && (options.includeSchema?.(s.name) ?? true))
       .sort((a, b) => compareText(a.name, b.name));
@@ -55,43 +75,14 @@ export async function readCluster(options: ReadClusterOptions): Promise<Snapshot
       for (const m of more) if (m.status === 'fulfilled') sessions.push(m.value);
     }
 
-    const previousDdl = new Map<string, Map<string, { key: string; ddl: string }>>();
-    for (const s of options.previous?.schemas ?? []) {
-      previousDdl.set(s.name, new Map(s.tables.map((t) => [t.name, { key: tableFactsKey(t), ddl: t.ddl }])));
-    }
-
-    const reuse = (schema: string) => {
-      const before = previousDdl.get(schema);
-      return before
-        ? (table: string, key: string) => {
-            const prev = before.get(table);
-            return prev && prev.key === key ? prev.ddl : undefined;
-          }
-        : undefined;
-    };
+    // 1. Flat information_schema reads, schemas in parallel (one lane per connection).
     const schemas: SchemaEntry[] = new Array(schemata.length);
     let done = 0;
-    if (schemata.length >= sessions.length && sessions.length > 1) {
-      // Many schemas: one lane per connection, each reading whole schemas (round trips overlap).
-      let next = 0;
-      await Promise.all(
-        sessions.map(async (session) => {
-          while (next < schemata.length) {
-            const i = next++;
-            const schema = schemata[i]!;
-            schemas[i] = await readSchema({ sessions: [session], schema, reuseDdl: reuse(schema.name) });
-            options.onSchema?.(++done, schemata.length, schema.name);
-          }
-        }),
-      );
-    } else {
-      // Few schemas: every connection helps with SHOW CREATE TABLE.
-      for (const [i, schema] of schemata.entries()) {
-        schemas[i] = await readSchema({ sessions, schema, reuseDdl: reuse(schema.name) });
-        options.onSchema?.(++done, schemata.length, schema.name);
-      }
-    }
-    return {
+    await lanes(sessions, schemata, async (session, schema, i) => {
+      schemas[i] = await readSchemaFacts(session, schema);
+      options.onSchema?.(++done, schemata.length, schema.name);
+    });
+    const content: SnapshotContent = {
       snapshotVersion: SNAPSHOT_VERSION,
       cluster: {
         id: target.id,
@@ -103,6 +94,31 @@ export async function readCluster(options: ReadClusterOptions): Promise<Snapshot
       variables,
       schemas,
     };
+    const factsHash = factsHashOf(content);
+    if (options.stopIfFactsHash !== undefined && options.stopIfFactsHash === factsHash) return { unchanged: true, factsHash };
+
+    // 2. DDL, reusing the previous one for tables whose facts are unchanged.
+    const previous = await options.previous?.();
+    const previousDdl = new Map<string, Map<string, { key: string; ddl: string }>>();
+    for (const s of previous?.schemas ?? []) previousDdl.set(s.name, new Map(s.tables.map((t) => [t.name, { key: tableFactsKey(t), ddl: t.ddl }])));
+    const reuse = (schema: string) => {
+      const before = previousDdl.get(schema);
+      return before
+        ? (t: Parameters<typeof tableFactsKey>[0]) => {
+            const prev = before.get(t.name);
+            return prev && prev.key === tableFactsKey(t) ? prev.ddl : undefined;
+          }
+        : undefined;
+    };
+    let ddlRead = 0;
+    if (schemas.length >= sessions.length) {
+      await lanes(sessions, schemas, async (session, schema) => {
+        ddlRead += await fillDdl([session], schema, reuse(schema.name));
+      });
+    } else {
+      for (const schema of schemas) ddlRead += await fillDdl(sessions, schema, reuse(schema.name));
+    }
+    return { unchanged: false, factsHash, content, ddlRead };
   } finally {
     await Promise.all(sessions.map((s) => s.close()));
   }

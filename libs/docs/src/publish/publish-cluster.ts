@@ -4,9 +4,10 @@ import { readCluster } from '../crawl/read-cluster';
 import { changeEntry, firstEntry, prependEntry } from '../history/changelog';
 import { changeCount, diffSnapshots } from '../history/diff';
 import { clusterTotals } from '../render/index-pages';
-import { MARKDOWN, renderCluster } from '../render/render-cluster';
+import { JSON_TYPE, MARKDOWN, renderCluster } from '../render/render-cluster';
 import { paths } from '../render/paths';
-import { contentHashOf, finishSnapshot, parseSnapshot, RENDER_VERSION, type Snapshot } from '../snapshot';
+import { contentHashOf, finishSnapshot, parseSnapshot, RENDER_VERSION, toJson, type Snapshot } from '../snapshot';
+import { readSummary, summarize } from './cluster-summary';
 import { removeStale, writeFiles } from './write-files';
 
 export interface PublishClusterDeps {
@@ -51,36 +52,58 @@ export interface ClusterOutcome {
 }
 
 /**
- * One cluster, end to end: read it, compare with the published snapshot, and when it changed
+ * One cluster, end to end: read it, compare with what is published, and when it changed
  * render every page, write only what differs, prepend the changelog and notify.
  */
 export async function publishCluster(deps: PublishClusterDeps, input: PublishClusterInput): Promise<ClusterOutcome> {
   const started = Date.now();
   const { sink, logger } = deps;
   const id = input.target.id;
+  const published = await readSummary(sink, id);
+
   let previous: Snapshot | undefined;
-  try {
-    previous = parseSnapshot(await sink.read(paths.snapshot(id)), 'shallow');
-  } catch (err) {
-    logger?.warn({ clusterId: id, err: { message: (err as Error).message } }, 'previous snapshot unreadable; treating this crawl as the first');
-  }
+  let previousLoaded = false;
+  const loadPrevious = async () => {
+    if (previousLoaded) return previous;
+    previousLoaded = true;
+    try {
+      previous = parseSnapshot(await sink.read(paths.snapshot(id)), 'shallow');
+    } catch (err) {
+      logger?.warn({ clusterId: id, err: { message: (err as Error).message } }, 'previous snapshot unreadable; treating this crawl as the first');
+    }
+    return previous;
+  };
 
   input.onStage?.('crawl');
-  const content = await readCluster({
+  const read = await readCluster({
     target: input.target,
     connectTimeoutMs: input.connectTimeoutMs,
     signal: input.signal,
     parallelism: input.parallelism,
     includeSchema: input.includeSchema,
-    previous,
+    stopIfFactsHash: published && published.renderVersion === RENDER_VERSION && !input.force ? published.factsHash : undefined,
+    previous: loadPrevious,
   });
-  const hash = contentHashOf(content);
-  const totals = { schemas: content.schemas.length, tables: content.schemas.reduce((n, s) => n + s.tables.length, 0) };
-  const base = { clusterId: id, schemas: totals.schemas, tables: totals.tables, serverVersion: content.server.version, contentHash: hash };
-
-  if (previous && previous.contentHash === hash && previous.generator?.renderVersion === RENDER_VERSION && !input.force) {
-    return { ...base, changed: false, changes: 0, filesWritten: 0, filesUnchanged: 0, filesRemoved: 0, capturedAt: previous.capturedAt, durationMs: Date.now() - started };
+  if (read.unchanged && published) {
+    return {
+      clusterId: id,
+      changed: false,
+      changes: 0,
+      filesWritten: 0,
+      filesUnchanged: 0,
+      filesRemoved: 0,
+      schemas: published.totals.schemas,
+      tables: published.totals.tables,
+      serverVersion: published.server.version,
+      contentHash: published.contentHash,
+      capturedAt: published.capturedAt,
+      durationMs: Date.now() - started,
+    };
   }
+  if (read.unchanged) throw new Error('unreachable: unchanged without a published summary');
+  const content = read.content;
+  const hash = contentHashOf(content);
+  await loadPrevious();
 
   const sameContent = previous?.contentHash === hash;
   const snapshot = finishSnapshot(content, sameContent && previous ? previous.capturedAt : input.crawledAt);
@@ -101,15 +124,21 @@ export async function publishCluster(deps: PublishClusterDeps, input: PublishClu
     files.set(paths.changelog(id), { content: prependEntry(existing, id, entry), contentType: MARKDOWN });
   }
 
-  input.onStage?.('write', `${files.size} files`);
-  // schema.json last: a crash before it leaves the old snapshot, so the next crawl renders again.
-  const snapshotFile = files.get(paths.snapshot(id))!;
+  input.onStage?.('write', `${files.size + 1} files`);
+  // schema.json, then summary.json last: a crash before them leaves the old ones, so the next
+  // crawl renders again.
+  const snapshotFile = files.get(paths.snapshot(id));
   files.delete(paths.snapshot(id));
   const counts = await writeFiles(sink, files, 16, input.signal);
-  const last = await sink.write(paths.snapshot(id), snapshotFile.content, snapshotFile.contentType);
-  counts[last === 'written' ? 'written' : 'unchanged']++;
-  files.set(paths.snapshot(id), snapshotFile);
-  counts.removed = await removeStale(sink, paths.schemasRoot(id), new Set(files.keys()));
+  const finals = [
+    [paths.snapshot(id), snapshotFile?.content ?? toJson(snapshot)],
+    [paths.summary(id), toJson(summarize(snapshot, read.factsHash))],
+  ] as const;
+  for (const [path, text] of finals) {
+    counts[(await sink.write(path, text, JSON_TYPE)) === 'written' ? 'written' : 'unchanged']++;
+  }
+  const keep = new Set([...files.keys(), ...finals.map(([p]) => p)]);
+  counts.removed = await removeStale(sink, paths.schemasRoot(id), keep);
 
   if (deps.notifier && deps.notifyTo && previous && entry && changes > 0) {
     const t = clusterTotals(snapshot);
@@ -127,5 +156,19 @@ export async function publishCluster(deps: PublishClusterDeps, input: PublishClu
     }
   }
 
-  return { ...base, changed: true, changes, filesWritten: counts.written, filesUnchanged: counts.unchanged, filesRemoved: counts.removed, capturedAt: snapshot.capturedAt, durationMs: Date.now() - started };
+  const totals = clusterTotals(snapshot);
+  return {
+    clusterId: id,
+    changed: true,
+    changes,
+    filesWritten: counts.written,
+    filesUnchanged: counts.unchanged,
+    filesRemoved: counts.removed,
+    schemas: totals.schemas,
+    tables: totals.tables,
+    serverVersion: snapshot.server.version,
+    contentHash: snapshot.contentHash,
+    capturedAt: snapshot.capturedAt,
+    durationMs: Date.now() - started,
+  };
 }

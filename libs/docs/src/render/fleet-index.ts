@@ -1,14 +1,13 @@
-import type { Snapshot } from '../snapshot';
+import type { ClusterSummary } from '../publish/cluster-summary';
 import { compareText } from '../crawl/rows';
 import { bytes, code, count, escText, link, table } from './markdown';
-import { clusterTotals } from './index-pages';
 import { paths } from './paths';
 
 export interface FleetEntry {
   clusterId: string;
   environment: string;
   engine: string;
-  snapshot: Snapshot | undefined;
+  summary: ClusterSummary | undefined;
   /** Outcome of the cluster's latest crawl: ok, or the reason it failed. */
   lastResult: { ok: true } | { ok: false; error: string };
 }
@@ -27,8 +26,8 @@ export function renderFleetIndex(entries: readonly FleetEntry[]): string {
     table(
       ['Cluster', 'Env', 'Engine', 'Version', 'Schemas', 'Tables', 'Size', 'Snapshot taken', 'Latest crawl'],
       sorted.map((e) => {
-        const s = e.snapshot;
-        const t = s ? clusterTotals(s) : undefined;
+        const s = e.summary;
+        const t = s?.totals;
         return [
           s ? link(code(e.clusterId), self, paths.clusterIndex(e.clusterId)) : code(e.clusterId),
           escText(e.environment),

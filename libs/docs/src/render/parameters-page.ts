@@ -1,4 +1,7 @@
 import type { Snapshot } from '../snapshot';
+
+/** What the parameter pages read: a snapshot or its summary.json. */
+export type ParameterSource = Pick<Snapshot, 'cluster' | 'server' | 'variables'>;
 import { compareText } from '../crawl/rows';
 import { differsFromBaseline, type ParameterBaseline } from '../parameters/baseline';
 import { code, count, escText, link, table } from './markdown';
@@ -10,7 +13,7 @@ export const IDENTITY_VARIABLES = new Set(['hostname', 'server_id', 'server_uuid
 const show = (value: string | undefined) => (value === undefined ? '—' : value === '' ? "''" : code(value));
 
 /** Every variable of one cluster; non-defaults marked; disagreements with its environment's other clusters. */
-export function renderParametersPage(snapshot: Snapshot, baseline: ParameterBaseline | undefined, peers: readonly Snapshot[]): string {
+export function renderParametersPage(snapshot: ParameterSource, baseline: ParameterBaseline | undefined, peers: readonly ParameterSource[]): string {
   const cluster = snapshot.cluster.id;
   const self = paths.parameters(cluster);
   const names = Object.keys(snapshot.variables).sort(compareText);
@@ -45,7 +48,7 @@ export function renderParametersPage(snapshot: Snapshot, baseline: ParameterBase
 }
 
 /** One environment: only the variables on which its clusters disagree. */
-export function renderEnvironmentComparison(environment: string, snapshots: readonly Snapshot[]): string {
+export function renderEnvironmentComparison(environment: string, snapshots: readonly ParameterSource[]): string {
   const self = paths.environmentParameters(environment);
   const sorted = [...snapshots].sort((a, b) => compareText(a.cluster.id, b.cluster.id));
   const names = [...new Set(sorted.flatMap((s) => Object.keys(s.variables)))].sort(compareText);

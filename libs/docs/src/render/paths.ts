@@ -9,6 +9,7 @@ export const paths = {
   clusterIndex: (cluster: string) => `${segment(cluster)}/README.md`,
   snapshot: (cluster: string) => `${segment(cluster)}/schema.json`,
   status: (cluster: string) => `${segment(cluster)}/status.json`,
+  summary: (cluster: string) => `${segment(cluster)}/summary.json`,
   parameters: (cluster: string) => `${segment(cluster)}/parameters.md`,
   changelog: (cluster: string) => `${segment(cluster)}/CHANGELOG.md`,
   schemasRoot: (cluster: string) => `${segment(cluster)}/schemas/`,
