@@ -222,6 +222,51 @@ describe('the Slack app drives the access lifecycle', () => {
     expect(actionIds(update)).toEqual([]);
   });
 
+  it('lists active grants; Extend asks for more time in a modal, an approver approves it in the thread, the message is rewritten', async () => {
+    const created = await stack.ask(ALICE, { durationMinutes: 6 }); // through REST: Slack still announces it
+    expect((await stack.approve(created.id, 'bob@example.com')).status).toBe(200);
+    const active = await stack.waitState(created.id, 'active');
+    const announced = await waitFor(() => posted((c) => c.args['channel'] === APPROVALS && !c.args['thread_ts'] && text(c).includes(created.id))[0], { what: 'announcement' });
+
+    const list = await post('request', '/slack/commands', slashCommand(SECRET, { user_id: 'U0ALICE', text: 'list' }));
+    expect(list.json()).toMatchObject({ response_type: 'ephemeral' });
+    expect(JSON.stringify(list.json().blocks)).toContain(created.id);
+    expect(JSON.stringify(list.json().blocks)).toContain('access_end');
+
+    const opens = standIn.accepted('views.open').length;
+    const extend = interaction(SECRET, buttonClick({ userId: 'U0ALICE', actionId: 'access_extend', value: created.id, channel: 'D0ALICE', messageTs: '1.000001' }));
+    expect((await post('request', '/slack/interactions', extend)).statusCode).toBe(200);
+    const view = standIn.accepted('views.open')[opens]?.args['view'] as { callback_id: string; private_metadata: string; blocks: Array<{ block_id?: string; element?: { options?: Array<{ value: string }> } }> };
+    expect(view.callback_id).toBe('access_extend');
+    const choices = view.blocks.find((b) => b.block_id === 'minutes')?.element?.options?.map((o) => o.value);
+    expect(choices).toEqual(['4']); // dev allows 10 min in total; 6 are granted
+    const submit = await post('request', '/slack/interactions', interaction(SECRET, viewSubmission({
+      userId: 'U0ALICE', callbackId: 'access_extend', viewId: 'V30', privateMetadata: view.private_metadata,
+      values: { minutes: { minutes: { type: 'static_select', selected_option: { value: '4' } } }, reason: { reason: { type: 'plain_text_input', value: 'migration still running' } } },
+    })));
+    expect(submit.json()).toEqual({ response_action: 'clear' });
+    expect((await stack.requests.require(created.id)).pendingExtension).toMatchObject({ minutes: 4 });
+
+    const ask = await waitFor(() => posted((c) => c.args['thread_ts'] === announced.result?.['ts'] && actionIds(c).includes('access_approve'))[0], { what: 'extension request in the thread' });
+    expect(text(ask)).toContain('migration still running');
+    const askTs = String(ask.result?.['ts']);
+    const approve = interaction(SECRET, buttonClick({ userId: 'U0BOB', actionId: 'access_approve', value: created.id, channel: APPROVALS, messageTs: askTs }));
+    expect((await post('request', '/slack/interactions', approve)).statusCode).toBe(200);
+    const extended = await waitFor(async () => {
+      const r = await stack.requests.require(created.id);
+      return r.endsAt && r.endsAt > active.endsAt! ? r : undefined;
+    }, { what: 'the extended end' });
+    expect(Date.parse(extended.endsAt!) - Date.parse(active.endsAt!)).toBe(4 * stack.minuteMs);
+    const rewritten = await waitFor(() => standIn.accepted('chat.update').find((c) => c.args['ts'] === askTs), { what: 'extension message rewritten' });
+    expect(text(rewritten)).toContain('Extension approved by <@U0BOB>');
+    expect(actionIds(rewritten)).toEqual([]);
+
+    // End it from Slack so nothing outlives the test.
+    const end = interaction(SECRET, buttonClick({ userId: 'U0ALICE', actionId: 'access_end', value: created.id, channel: 'D0ALICE', messageTs: '1.000002' }));
+    expect((await post('request', '/slack/interactions', end)).statusCode).toBe(200);
+    await stack.waitState(created.id, 'revoked', 10_000);
+  }, 60_000);
+
   it('refuses a bad signature, a stale timestamp and a replay with 401, and changes nothing', async () => {
     // Let the first test's last notifications land before counting.
     let seen = -1;

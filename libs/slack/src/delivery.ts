@@ -134,7 +134,18 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
     return { user, password, host, port, ...(endsAt ? { endsAt } : {}), ...(command ? { connectCommand: command } : {}), ...(secretId && str('secretKept') !== 'false' ? { secretRef: secretId } : {}) };
   }
 
+  /** Rewrites one message (e.g. an extension request once decided): text only, buttons gone. */
+  function messageUpdate(n: Stored): Step[] {
+    const channel = n.data?.['channel'];
+    const ts = n.data?.['ts'];
+    if (typeof channel !== 'string' || typeof ts !== 'string') return [];
+    // The producer wrote this mrkdwn itself (mentions included) and escaped any user text.
+    const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: n.text.slice(0, 3000) } }];
+    return [{ name: 'update', run: async () => void (await call('chat.update', () => client.chat.update({ channel, ts, text: n.text, blocks }))) }];
+  }
+
   function stepsWithoutRequest(n: Stored, kind: CanonicalKind): Step[] {
+    if (kind === 'message-update') return messageUpdate(n);
     if (kind !== 'ephemeral') return [];
     const channel = n.data?.['channel'];
     const user = n.data?.['user'];
@@ -152,7 +163,7 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
         if (r) await store.saveThread(r.id, 'dm', ref);
       },
     });
-    if ((!r && kind !== 'ephemeral') || kind === 'other') {
+    if ((!r && kind !== 'ephemeral' && kind !== 'message-update') || kind === 'other') {
       // Unknown kind or request: the notification's own text, to its recipient, never lost.
       return [{ name: 'text', run: async () => void (await post(/^[CGDUW][A-Z0-9]{2,}$/.test(n.to) ? n.to : await dmTarget(n, r), noticeDm(n.text))) }];
     }
@@ -240,6 +251,8 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
             .map((x) => ({ ...x, onceFor: once })),
         ];
       }
+      case 'message-update':
+        return messageUpdate(n);
       case 'ephemeral': {
         const channel = n.data?.['channel'];
         const user = n.data?.['user'];

@@ -11,7 +11,7 @@ export { createSlackNotifier, createSlackNotifyWorker, notifyJobId, SLACK_BACKOF
 export { canonicalKind, type CanonicalKind } from './kinds';
 export { summarize } from './summarize';
 export { slackEnv, slackSettings, type SlackEnvConfig, type SlackSettings } from './config';
-export { ACTIONS, escapeText, formatDuration, VIEWS, who, type ClusterChoice, type Environment, type RequestSummary } from './blocks/model';
+export { ACTIONS, escapeText, formatDuration, slackDate, VIEWS, who, type ClusterChoice, type Environment, type RequestSummary } from './blocks/model';
 export { modalErrors, readRequestModal, REQUEST_FIELDS, requestModal, type RequestModalInput, type RequestModalValues } from './blocks/request-modal';
 export {
   approverMessage,

@@ -15,6 +15,7 @@ export type CanonicalKind =
   | 'ended'
   | 'failed'
   | 'ephemeral'
+  | 'message-update'
   | 'other';
 
 const ALIASES: Record<string, CanonicalKind> = {
@@ -37,6 +38,7 @@ const ALIASES: Record<string, CanonicalKind> = {
   extension_requested: 'extension-requested',
   'extension-review': 'extension-requested',
   ephemeral: 'ephemeral',
+  'message-update': 'message-update',
   ended: 'ended',
   end: 'ended',
   revoked: 'ended',

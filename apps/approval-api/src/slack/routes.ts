@@ -5,8 +5,10 @@ import {
   ACTIONS,
   createRestBridge,
   denyReasonModal,
+  escapeText,
   parseInteraction,
   registerSlackInbound,
+  slackDate,
   toSlackError,
   VIEWS,
   type ActingPerson,
@@ -65,7 +67,22 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
     return 'Only members of the approvers group can decide access requests.';
   }
 
-  async function decided(requestId: string, kind: 'approved' | 'denied', r: AccessRequest | undefined, ref: { channel?: string | undefined; ts?: string | undefined }): Promise<void> {
+  async function decided(
+    requestId: string,
+    kind: 'approved' | 'denied',
+    r: AccessRequest | undefined,
+    ref: { channel?: string | undefined; ts?: string | undefined },
+    by: ActingPerson,
+    reason?: string,
+  ): Promise<void> {
+    // An extension was decided (the grant stays active): rewrite the extension message only;
+    // the lifecycle's own `extended` / `extension-refused` notifications tell the requester.
+    if (r?.state === 'active') {
+      if (!ref.channel || !ref.ts) return;
+      const outcome = kind === 'denied' ? `:no_entry: Extension denied by <@${by.slackUserId}>${reason ? `: ${escapeText(reason)}` : ''}` : r.pendingExtension ? `:white_check_mark: Extension approved by <@${by.slackUserId}>; it needs another approval.` : `:white_check_mark: Extension approved by <@${by.slackUserId}>; access now ends ${r.endsAt ? slackDate(r.endsAt) : 'later'}.`;
+      await kit.notifier.send({ id: `slack-extension-${kind}-${requestId}-${ref.ts}-${by.slackUserId}`, kind: 'message-update', to: ref.channel, requestId, text: outcome, data: { channel: ref.channel, ts: ref.ts } });
+      return;
+    }
     // The click says where the message is; keep it so the update and later thread posts find it.
     if (ref.channel && ref.ts && !(await kit.store.thread(requestId, 'approvals'))) await kit.store.saveThread(requestId, 'approvals', { channel: ref.channel, ts: ref.ts });
     const n = r?.approvals.length ?? 0;
@@ -98,7 +115,7 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
     if (action.action_id === ACTIONS.approve) {
       const res = await bridge.call<AccessRequest | { request: AccessRequest }>('POST', `/v1/access-requests/${requestId}/approve`, me, {});
       if (res.status >= 300) return tell(channel, me.slackUserId, res.detail ?? 'Your approval was refused.', key);
-      return decided(requestId, 'approved', requestOf(res.body), { channel, ts });
+      return decided(requestId, 'approved', requestOf(res.body), { channel, ts }, me);
     }
     // Deny asks for a reason first; the trigger id expires in 3 s, so the modal opens now.
     if (!payload.trigger_id) return;
@@ -120,7 +137,7 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
     if (refusal) return { response_action: 'errors', errors: { reason: refusal } };
     const res = await bridge.call<AccessRequest | { request: AccessRequest }>('POST', `/v1/access-requests/${meta.requestId}/deny`, me, { reason });
     if (res.status >= 300) return { response_action: 'errors', errors: { reason: (res.detail ?? 'The denial was refused.').slice(0, 150) } };
-    await decided(meta.requestId, 'denied', requestOf(res.body), { channel: meta.channel, ts: meta.ts });
+    await decided(meta.requestId, 'denied', requestOf(res.body), { channel: meta.channel, ts: meta.ts }, me, reason);
     return { response_action: 'clear' };
   }
 }

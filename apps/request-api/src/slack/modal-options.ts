@@ -28,5 +28,5 @@ export async function modalInput(policy: AccessPolicy, inventory: Inventory, sel
 /** Extension choices: what still fits under the environment's maximum. */
 export function extensionChoices(policy: AccessPolicy, env: Environment, grantedMinutes: number): number[] {
   const room = policy.environments[env].maxMinutes - grantedMinutes;
-  return LADDER.filter((m) => m <= room);
+  return room > 0 ? [...new Set([...LADDER.filter((m) => m < room), room])] : [];
 }
