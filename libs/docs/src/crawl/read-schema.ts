@@ -149,7 +149,7 @@ function toIndexes(rows: readonly Row[]): Index[] {
   const out: Index[] = [];
   for (const [name, parts] of byIndex) {
     parts.sort((a, b) => (numOrNull(a, 'SEQ_IN_INDEX') ?? 0) - (numOrNull(b, 'SEQ_IN_INDEX') ?? 0));
-    const first = parts[0]!;
+    const first = parts[0] as Row;
     out.push({
       name,
       unique: numOrNull(first, 'NON_UNIQUE') === 0,
@@ -175,7 +175,7 @@ function toForeignKeys(rows: readonly Row[], rules: Map<string, Row>, table: str
   const out: ForeignKey[] = [];
   for (const [name, parts] of byName) {
     parts.sort((a, b) => (numOrNull(a, 'ORDINAL_POSITION') ?? 0) - (numOrNull(b, 'ORDINAL_POSITION') ?? 0));
-    const first = parts[0]!;
+    const first = parts[0] as Row;
     const rule = rules.get(`${table}\0${name}`);
     out.push({
       name,
@@ -203,10 +203,10 @@ function toTrigger(r: Row): Trigger {
 
 function toPartitioning(rows: readonly Row[]): Partitioning | null {
   if (rows.length === 0) return null;
-  const first = rows[0]!;
+  const first = rows[0] as Row;
   const byPartition = groupBy(rows, (r) => text(r, 'PARTITION_NAME'));
   const partitions = [...byPartition.entries()].map(([name, subs]) => {
-    const p = subs[0]!;
+    const p = subs[0] as Row;
     const subNames = subs.map((s) => textOrNull(s, 'SUBPARTITION_NAME')).filter((s): s is string => s !== null);
     const rowsSum = subs.reduce<number | null>((acc, s) => {
       const n = numOrNull(s, 'TABLE_ROWS');

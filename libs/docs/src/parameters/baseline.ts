@@ -57,8 +57,8 @@ export function parseHelpVerbose(text: string): Record<string, string> {
   for (const line of lines.slice(start + 1)) {
     if (line.trim() === '') break;
     const m = /^(\S+)\s+(.*)$/.exec(line);
-    if (!m) continue;
-    out[m[1]!.replace(/-/g, '_')] = m[2]!.trim();
+    if (!m?.[1] || m[2] === undefined) continue;
+    out[m[1].replace(/-/g, '_')] = m[2].trim();
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -91,11 +91,11 @@ export async function runFleetInProcess(
   let next = 0;
   const lane = async () => {
     while (next < input.targets.length) {
-      const target = input.targets[next++]!;
+      const target = input.targets[next++] as ClusterTarget;
       input.onCluster?.({ clusterId: target.id, stage: 'start' });
-      let result: ClusterResult | undefined;
+      let result: ClusterResult;
       let attempts = 0;
-      while (attempts < Math.max(1, input.settings.attempts)) {
+      for (;;) {
         attempts++;
         result = await crawlOneCluster(deps, target, input.settings, {
           crawledAt: now().toISOString(),
@@ -103,14 +103,12 @@ export async function runFleetInProcess(
           onStage: (stage, detail) => input.onCluster?.({ clusterId: target.id, stage, ...(detail ? { detail } : {}) }),
           ...(input.signal ? { signal: input.signal } : {}),
         });
-        if (result.ok || result.code === 'CRAWL_ACCESS_DENIED' || input.signal?.aborted) break;
-        if (attempts < input.settings.attempts) {
-          input.onCluster?.({ clusterId: target.id, stage: 'retry', detail: result.error });
-          await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** (attempts - 1), 5000)));
-        }
+        if (result.ok || result.code === 'CRAWL_ACCESS_DENIED' || input.signal?.aborted || attempts >= input.settings.attempts) break;
+        input.onCluster?.({ clusterId: target.id, stage: 'retry', detail: result.error });
+        await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** (attempts - 1), 5000)));
       }
-      results.push({ ...result!, attempts });
-      input.onCluster?.(result!.ok ? { clusterId: target.id, stage: 'done' } : { clusterId: target.id, stage: 'failed', detail: result!.error });
+      results.push({ ...result, attempts });
+      input.onCluster?.(result.ok ? { clusterId: target.id, stage: 'done' } : { clusterId: target.id, stage: 'failed', detail: result.error });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(input.settings.concurrency, input.targets.length)) }, lane));

@@ -15,7 +15,7 @@ export async function writeFiles(sink: DocSink, files: ReadonlyMap<string, Rende
   const lane = async () => {
     while (next < entries.length) {
       signal?.throwIfAborted();
-      const [path, file] = entries[next++]!;
+      const [path, file] = entries[next++] as [string, RenderedFile];
       const result = await sink.write(path, file.content, file.contentType);
       counts[result === 'written' ? 'written' : 'unchanged']++;
     }
