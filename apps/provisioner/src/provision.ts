@@ -84,28 +84,33 @@ export function createProvisioner(deps: ProvisionDeps) {
     await audit(request.id, { key: 'provisioning_started', kind: 'provisioning_started' });
     const cluster = await clusterOf(request);
 
-    // The engineer's way in. The domain's end is not known yet; the bastion is closed at revoke anyway.
-    const handle = await deps.bastion.open({
-      requestId: request.id,
-      requester: request.requester.email,
-      clusterId: cluster.id,
-      target: cluster.endpoint,
-      endsAt: new Date(clock().getTime() + request.durationMinutes * deps.minuteMs),
-    });
-    // The secret before the user: a crash in between never leaves a user whose password nobody knows.
+    // Three independent steps at once: the way in, the password, the user's name.
     const secretId = secretIdFor(request.id);
-    let password = await deps.secrets.get(secretId);
-    if (password === undefined) {
-      password = generatePassword();
-      await deps.secrets.put(secretId, password, { requestId: request.id, cluster: cluster.id });
-    }
-
-    // The name is recorded before the user exists, so a retry reuses it and the sweep never mistakes it for an orphan.
-    let user = request.resources.dbUser;
-    if (!user) {
-      const taken = await deps.admin.listPlatformUsers(cluster);
-      user = dbUserName(request.requester.email, suffixFromRequestId(request.id), deps.policy.dbUser.maxLength[cluster.engine], taken, deps.policy.dbUser.prefix);
-    }
+    const current = request;
+    const [handle, password, user] = await Promise.all([
+      // The domain's end is not known yet; the bastion is closed at revoke anyway.
+      deps.bastion.open({
+        requestId: current.id,
+        requester: current.requester.email,
+        clusterId: cluster.id,
+        target: cluster.endpoint,
+        endsAt: new Date(clock().getTime() + current.durationMinutes * deps.minuteMs),
+      }),
+      // The secret before the user: a crash in between never leaves a user whose password nobody knows.
+      (async () => {
+        const stored = await deps.secrets.get(secretId);
+        if (stored !== undefined) return stored;
+        const fresh = generatePassword();
+        await deps.secrets.put(secretId, fresh, { requestId: current.id, cluster: cluster.id });
+        return fresh;
+      })(),
+      // The name is recorded before the user exists, so a retry reuses it and the sweep never mistakes it for an orphan.
+      (async () => {
+        if (current.resources.dbUser) return current.resources.dbUser;
+        const taken = await deps.admin.listPlatformUsers(cluster);
+        return dbUserName(current.requester.email, suffixFromRequestId(current.id), deps.policy.dbUser.maxLength[cluster.engine], taken, deps.policy.dbUser.prefix);
+      })(),
+    ]);
     // One conditional write records all three resources (fewer round trips than one per step).
     const { resources } = request;
     if (resources.bastionId !== handle.bastionId || resources.connect?.port !== handle.connect.port || resources.secretId !== secretId || resources.dbUser !== user) {

@@ -48,29 +48,32 @@ export function createReaper(deps: ReaperDeps) {
     return result.request;
   }
 
-  /** Removes the user, the bastion and the secret of a request; audits each step once. */
+  /**
+   * Removes the user (sessions killed first), then the bastion and the secret together; audits
+   * each step once, in that order. Safe to run again after any partial failure.
+   */
   async function removeResources(request: AccessRequest): Promise<string[]> {
     const removed: string[] = [];
     const { dbUser, bastionId } = request.resources;
+    const secretId = request.resources.secretId ?? secretIdFor(request.id);
+    let report: Awaited<ReturnType<GrantAdmin['revokeUser']>> | undefined;
     if (dbUser) {
       const cluster = await deps.inventory.get(request.target.clusterId);
       if (!cluster) throw new Error(`cluster ${request.target.clusterId} is not in the inventory: user ${dbUser} cannot be dropped until it is back`);
-      const report = await deps.admin.revokeUser(cluster, dbUser);
-      await audit(request.id, { key: 'sessions_killed', kind: 'sessions_killed', data: { dbUser, killed: report.killed } });
-      await audit(request.id, {
-        key: report.outcome === 'locked' ? 'user_locked' : 'user_dropped',
-        kind: report.outcome === 'locked' ? 'user_locked' : 'user_dropped',
-        data: { dbUser, outcome: report.outcome, ...(report.detail ? { detail: report.detail } : {}) },
-      });
+      report = await deps.admin.revokeUser(cluster, dbUser);
       removed.push(`user ${dbUser}`);
     }
+    // Once the user is gone, the way in and the password go at the same time.
+    await Promise.all([bastionId ? deps.bastion.close(bastionId) : undefined, deps.secrets.delete(secretId)]);
+    if (dbUser && report) {
+      await audit(request.id, { key: 'sessions_killed', kind: 'sessions_killed', data: { dbUser, killed: report.killed } });
+      const kind = report.outcome === 'locked' ? 'user_locked' : 'user_dropped';
+      await audit(request.id, { key: kind, kind, data: { dbUser, outcome: report.outcome, ...(report.detail ? { detail: report.detail } : {}) } });
+    }
     if (bastionId) {
-      await deps.bastion.close(bastionId);
       await audit(request.id, { key: 'bastion_removed', kind: 'bastion_removed', data: { bastionId } });
       removed.push(`bastion ${bastionId}`);
     }
-    const secretId = request.resources.secretId ?? secretIdFor(request.id);
-    await deps.secrets.delete(secretId);
     await audit(request.id, { key: 'secret_deleted', kind: 'secret_deleted', data: { secretId } });
     removed.push('secret');
     return removed;
