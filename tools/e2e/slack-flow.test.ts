@@ -18,6 +18,9 @@ import { registerApprovalSlackRoutes } from '../../apps/approval-api/src/slack/r
 import { buttonClick, interaction, slashCommand, startSlackStandIn, viewSubmission, type RecordedCall, type SlackStandIn } from '../slack-stand-in/src';
 import { ALICE, startAccessStack, TOKEN, type AccessStack } from './access-stack';
 
+// The root config runs projects, where a preset's testTimeout is not applied: set it here.
+jest.setTimeout(60_000);
+
 const SECRET = `sign-${randomBytes(12).toString('hex')}`;
 const APPROVALS = 'C0APPROVALS';
 const REQUESTS = 'C0REQUESTS';

@@ -8,6 +8,9 @@ import type { Redis } from 'ioredis';
 import { startSlackStandIn, type SlackStandIn } from '../../../tools/slack-stand-in/src';
 import { createPendingStore, createSlackClient, createSlackDelivery, createSlackNotifier, createSlackNotifyWorker, type PendingStore } from '../src';
 
+// The root config runs projects, where a preset's testTimeout is not applied: set it here.
+jest.setTimeout(60_000);
+
 const now = new Date();
 const request: AccessRequest = {
   id: '01JZ0000000000000000000001',
