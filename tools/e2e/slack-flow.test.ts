@@ -45,6 +45,7 @@ describe('the Slack app drives the access lifecycle', () => {
         { id: 'U0ALICE', email: ALICE, name: 'alice' },
         { id: 'U0BOB', email: 'bob@example.com', name: 'bob' },
         { id: 'U0DAVE', email: 'dave@example.com', name: 'dave' },
+        { id: 'U0CAROL', email: 'carol@example.com', name: 'carol' },
       ],
     });
     // 2 policy minutes of 1.5 s: the warning 1.5 s before the end.
@@ -269,6 +270,48 @@ describe('the Slack app drives the access lifecycle', () => {
     expect((await post('request', '/slack/interactions', end)).statusCode).toBe(200);
     await stack.waitState(created.id, 'revoked', 10_000);
   }, 60_000);
+
+  it('prod needs two different approvers: progress in place, a double click refused, a Slack retry creates nothing', async () => {
+    const values = {
+      cluster: { access_cluster: { type: 'static_select', selected_option: { value: 'proddb' } } },
+      database: { database: { type: 'plain_text_input', value: stack.databases.granted } },
+      profile: { profile: { type: 'static_select', selected_option: { value: 'read' } } },
+      duration: { duration: { type: 'static_select', selected_option: { value: '1' } } },
+      reason: { reason: { type: 'plain_text_input', value: 'verify the INC-77 refund totals in prod' } },
+    };
+    const submission = viewSubmission({ userId: 'U0ALICE', callbackId: 'access_request', viewId: 'V40', values });
+    expect((await post('request', '/slack/interactions', interaction(SECRET, submission))).json()).toEqual({ response_action: 'clear' });
+    // Slack re-sending the same submission (new signature, X-Slack-Retry-Num) creates nothing more.
+    const retry = interaction(SECRET, submission, Math.floor(Date.now() / 1000) + 1);
+    const retried = await stack.requestApi.inject({ method: 'POST', url: '/slack/interactions', headers: { ...retry.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' }, payload: retry.body });
+    expect(retried.json()).toEqual({ response_action: 'clear' });
+    const prod = (await aliceRequests()).filter((r) => r.target.clusterId === 'proddb');
+    expect(prod).toHaveLength(1);
+    const id = prod[0]!.id;
+    const message = await waitFor(() => posted((c) => c.args['channel'] === APPROVALS && !c.args['thread_ts'] && text(c).includes(id))[0], { what: 'prod approver message' });
+    const ts = String(message.result?.['ts']);
+    expect(text(message)).toContain('0/2');
+    const click = (userId: string) => interaction(SECRET, buttonClick({ userId, actionId: 'access_approve', value: id, channel: APPROVALS, messageTs: ts }));
+
+    const ephemerals = standIn.accepted('chat.postEphemeral').length;
+    await post('request', '/slack/interactions', click('U0BOB'));
+    const progress = await waitFor(() => standIn.accepted('chat.update').find((c) => c.args['ts'] === ts), { what: 'progress update' });
+    expect(text(progress)).toContain('1/2 (<@U0BOB>)');
+    expect(actionIds(progress)).toEqual(['access_approve', 'access_deny']);
+    await post('request', '/slack/interactions', click('U0BOB'));
+    const again = await waitFor(() => standIn.accepted('chat.postEphemeral')[ephemerals], { what: 'double click refused' });
+    expect(again.args).toMatchObject({ user: 'U0BOB', text: expect.stringMatching(/already approved/) });
+    expect((await stack.requests.require(id)).state).toBe('requested');
+
+    await post('request', '/slack/interactions', click('U0CAROL'));
+    const done = await waitFor(() => standIn.accepted('chat.update').find((c) => c.args['ts'] === ts && text(c).includes('Approved*')), { what: 'approved update' });
+    expect(text(done)).toContain('by <@U0CAROL>');
+    expect(actionIds(done)).toEqual([]);
+    await stack.waitState(id, 'active');
+    const end = interaction(SECRET, buttonClick({ userId: 'U0ALICE', actionId: 'access_end', value: id, channel: 'D0ALICE', messageTs: '1.000003' }));
+    await post('request', '/slack/interactions', end);
+    await stack.waitState(id, 'revoked', 10_000);
+  });
 
   it('refuses a bad signature, a stale timestamp and a replay with 401, and changes nothing', async () => {
     // Let the first test's last notifications land before counting.
