@@ -20,7 +20,7 @@ import {
 import type { RequestSummary } from './blocks/model';
 import { toSlackError } from './client';
 import { canonicalKind, type CanonicalKind } from './kinds';
-import type { PendingStore, StoredNotification, ThreadName } from './pending-store';
+import type { PendingStore, StoredNotification, ThreadName, ThreadRef } from './pending-store';
 import { summarize } from './summarize';
 
 export interface SlackChannels {
@@ -86,14 +86,32 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
     return { channel: out.channel ?? channel, ts: out.ts ?? '' };
   }
 
-  async function dmTarget(n: Stored, r: AccessRequest | undefined): Promise<string> {
-    const id = r?.requester.slackUserId ?? (/^[UW][A-Z0-9]{2,}$/.test(n.to) ? n.to : undefined);
+  /**
+   * The Slack user to DM; undefined when the person has no Slack account (a REST-only user):
+   * retrying cannot help, and the local outbox already holds the message.
+   */
+  async function dmTarget(n: Stored, r: AccessRequest | undefined, whom: 'requester' | 'recipient'): Promise<string | undefined> {
+    const toId = /^[UW][A-Z0-9]{2,}$/.test(n.to) ? n.to : undefined;
+    const id = whom === 'requester' ? (r?.requester.slackUserId ?? toId) : toId;
     if (id) return id;
-    const email = n.to.includes('@') ? n.to : r?.requester.email;
+    const email = whom === 'requester' ? (r?.requester.email ?? (n.to.includes('@') ? n.to : undefined)) : n.to.includes('@') ? n.to : undefined;
     if (!email) return n.to; // a channel id
-    const found = await call('users.lookupByEmail', () => client.users.lookupByEmail({ email }));
-    if (!found.user?.id) throw toSlackError(new Error(`no Slack user for ${email}`), 'users.lookupByEmail');
-    return found.user.id;
+    try {
+      const found = await client.users.lookupByEmail({ email });
+      return found.user?.id;
+    } catch (err) {
+      if ((err as { data?: { error?: string } }).data?.error === 'users_not_found') return undefined;
+      throw toSlackError(err, 'users.lookupByEmail');
+    }
+  }
+
+  async function postToPerson(n: Stored, r: AccessRequest | undefined, message: SlackMessage, whom: 'requester' | 'recipient'): Promise<ThreadRef | undefined> {
+    const to = whom === 'recipient' && /^[CGD][A-Z0-9]{2,}$/.test(n.to) ? n.to : await dmTarget(n, r, whom);
+    if (!to) {
+      deps.logger.info({ notificationId: n.id, kind: n.kind }, 'recipient has no Slack account; the message stays in the local outbox');
+      return undefined;
+    }
+    return post(to, message);
   }
 
   function threadSteps(n: Stored, requestId: string, event: string, detail?: string): Step[] {
@@ -158,14 +176,13 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
     const dm = (message: () => Promise<SlackMessage> | SlackMessage): Step => ({
       name: 'dm',
       run: async () => {
-        const to = await dmTarget(n, r);
-        const ref = await post(to, await message());
-        if (r) await store.saveThread(r.id, 'dm', ref);
+        const ref = await postToPerson(n, r, await message(), 'requester');
+        if (r && ref) await store.saveThread(r.id, 'dm', ref);
       },
     });
     if ((!r && kind !== 'ephemeral' && kind !== 'message-update') || kind === 'other') {
       // Unknown kind or request: the notification's own text, to its recipient, never lost.
-      return [{ name: 'text', run: async () => void (await post(/^[CGDUW][A-Z0-9]{2,}$/.test(n.to) ? n.to : await dmTarget(n, r), noticeDm(n.text))) }];
+      return [{ name: 'text', run: async () => void (await postToPerson(n, r, noticeDm(n.text), 'recipient')) }];
     }
     if (!r) return stepsWithoutRequest(n, kind);
     const s: RequestSummary = summarize(r);

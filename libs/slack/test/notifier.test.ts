@@ -6,7 +6,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startSlackStandIn, type SlackStandIn } from '../../../tools/slack-stand-in/src';
-import { createPendingStore, createSlackClient, createSlackDelivery, createSlackNotifier, createSlackNotifyWorker, type PendingStore } from '../src';
+import { createPendingStore, createSlackClient, createSlackDelivery, createSlackNotifier, createSlackNotifyWorker, notifyJobId, type PendingStore } from '../src';
 
 // The root config runs projects, where a preset's testTimeout is not applied: set it here.
 jest.setTimeout(60_000);
@@ -90,6 +90,19 @@ describe('Slack notifier through the notify queue', () => {
     expect(texts.sort()).toEqual(ids.map((_, i) => `message ${i}`).sort());
     expect(standIn.calls.filter((c) => c.status === 429)).toHaveLength(12);
     expect(standIn.calls.filter((c) => c.status === 500)).toHaveLength(4);
+  });
+
+  it('skips a recipient who has no Slack account instead of retrying for hours (the outbox has it)', async () => {
+    const id = `ghost:${prefix}`;
+    await notifier().send({ id, kind: 'notice', to: 'ghost@example.com', text: 'hello ghost' });
+    const job = await waitFor(async () => {
+      const j = await queue.getJob(notifyJobId(id));
+      return j && (await j.isCompleted()) ? j : undefined;
+    }, { what: 'the job to complete' });
+    expect(job.attemptsMade).toBeLessThanOrEqual(1);
+    expect(standIn.accepted('users.lookupByEmail')).toHaveLength(0); // Slack answered users_not_found
+    expect(standIn.calls.filter((c) => c.method === 'users.lookupByEmail')).toHaveLength(1);
+    expect(standIn.accepted('chat.postMessage')).toHaveLength(0);
   });
 
   it('announces a request: approvers channel, public thread, DM with Cancel; then updates it in place', async () => {
