@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { createForwarderBastion } from '@dbre/drivers';
 import { startTcpProxy, testServices, waitFor, type TcpProxy } from '@dbre/testing';
-import { ALICE, BOB, startAccessStack, type AccessStack } from './access-stack';
+import { ALICE, BOB, CAROL, startAccessStack, type AccessStack } from './access-stack';
 import { startPrivateRedis } from './private-redis';
 
 describe('the reaper when things break', () => {
@@ -62,7 +62,12 @@ describe('the reaper when things break', () => {
       expect(await stack.platformUsers()).toEqual([]);
     }, 60_000);
 
-    it('expires unreviewed requests and removes orphan users and forwarders', async () => {
+    it('expires unreviewed requests and removes orphan users and forwarders, never a live grant', async () => {
+      // A live grant on another inventory entry that reaches the same server must survive the orphan search.
+      const live = await stack.ask(ALICE, { clusterId: 'proddb', durationMinutes: 10 });
+      await stack.approve(live.id, BOB);
+      await stack.approve(live.id, CAROL);
+      const liveActive = await stack.waitState(live.id, 'active');
       const unreviewed = await stack.ask(ALICE);
       const orphanUser = `${stack.userPrefix}orphan_x1`;
       await stack.root.query('CREATE USER ?@? IDENTIFIED BY ?', [orphanUser, '%', 'Orphan-Pw-1234567890-abcdefghijkl']);
@@ -79,6 +84,8 @@ describe('the reaper when things break', () => {
       await waitFor(() => !stack.host!.listening().includes(handle.bastionId), { what: 'the listener to be gone' });
       expect((await stack.audit.list(done.id)).map((e) => e.kind)).toContain('orphan_removed');
       expect((await stack.audit.list(unreviewed.id)).map((e) => e.kind)).toEqual(['requested', 'expired']);
+      expect(await stack.platformUsers()).toEqual([liveActive.resources.dbUser]);
+      expect((await stack.requests.get(live.id))?.state).toBe('active');
     }, 60_000);
   });
 });

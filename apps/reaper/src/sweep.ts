@@ -111,10 +111,11 @@ export function createSweep(deps: ReaperDeps, reaper: Reaper, options: SweepOpti
       });
     }
     const holding = [...(await all(deps, 'provisioning')), ...(await all(deps, 'active')), ...(await all(deps, 'revoking'))];
-    const owned = new Set(holding.filter((r) => r.resources.dbUser).map((r) => `${r.target.clusterId}/${r.resources.dbUser}`));
+    // By name alone: two inventory entries may reach the same server (aliases), and names carry a per-request suffix.
+    const owned = new Set(holding.map((r) => r.resources.dbUser).filter((u): u is string => u !== undefined));
     for (const c of clusters) {
       for (const user of usersByCluster.get(c.id) ?? []) {
-        if (owned.has(`${c.id}/${user}`)) continue;
+        if (owned.has(user)) continue;
         await attempt('orphan-user', undefined, async () => {
           await deps.admin.revokeUser(c, user);
           report.orphanUsers++;
