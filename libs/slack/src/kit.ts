@@ -16,7 +16,10 @@ import { createUserDirectory, type UserDirectory } from './users';
 /** Everything a service needs to talk to Slack, built once in `main.ts`. */
 export interface SlackKit {
   settings: SlackSettings;
+  /** Queue-side calls: short retries, 10 s timeout. */
   client: WebClient;
+  /** Calls answering a click within Slack's 3 s (views.open/update): no retry, 2.5 s timeout. */
+  ui: WebClient;
   store: PendingStore;
   queue: TypedQueue<'notify'>;
   notifier: Notifier;
@@ -39,9 +42,17 @@ export function createSlackKit(deps: {
   const client = createSlackClient({ botToken: settings.botToken, ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), logger: deps.logger });
   const store = createPendingStore(deps.redis, { prefix: deps.prefix, sealKey: deps.sealKey });
   const queue = createQueue('notify', deps.redis, { prefix: deps.prefix });
+  const ui = createSlackClient({
+    botToken: settings.botToken,
+    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+    retryConfig: { retries: 0 },
+    timeoutMs: 2500,
+    logger: deps.logger,
+  });
   return {
     settings,
     client,
+    ui,
     store,
     queue,
     notifier: createSlackNotifier({ store, queue, logger: deps.logger }),

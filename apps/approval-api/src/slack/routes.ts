@@ -120,7 +120,7 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
     // Deny asks for a reason first; the trigger id expires in 3 s, so the modal opens now.
     if (!payload.trigger_id) return;
     try {
-      await kit.client.views.open({ trigger_id: payload.trigger_id, view: denyReasonModal({ requestId, channel: channel ?? '', ts: ts ?? '' }) });
+      await kit.ui.views.open({ trigger_id: payload.trigger_id, view: denyReasonModal({ requestId, channel: channel ?? '', ts: ts ?? '' }) });
     } catch (err) {
       logger.warn({ err: toSlackError(err, 'views.open') }, 'could not open the deny modal');
       await tell(channel, me.slackUserId, 'Slack did not open the deny form in time; please click Deny again.', key);

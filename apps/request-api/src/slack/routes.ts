@@ -73,7 +73,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
       // The trigger id expires after 3 seconds: open the modal now, not through the queue.
       try {
         const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory)), privateMetadata: JSON.stringify({ channel: cmd.channel_id }) });
-        await kit.client.views.open({ trigger_id: cmd.trigger_id, view });
+        await kit.ui.views.open({ trigger_id: cmd.trigger_id, view });
       } catch (err) {
         logger.warn({ err: toSlackError(err, 'views.open') }, 'could not open the request modal');
         return { response_type: 'ephemeral', text: 'Slack did not open the request form in time; please run the command again.' };
@@ -147,7 +147,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
       const clusterId = action.selected_option?.value;
       if (!clusterId) return;
       const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory, { clusterId })), privateMetadata: payload.view.private_metadata });
-      await kit.client.views.update({ view_id: payload.view.id, ...(payload.view.hash ? { hash: payload.view.hash } : {}), view }).catch((err: unknown) => {
+      await kit.ui.views.update({ view_id: payload.view.id, ...(payload.view.hash ? { hash: payload.view.hash } : {}), view }).catch((err: unknown) => {
         logger.warn({ err: toSlackError(err, 'views.update') }, 'could not narrow the durations of the request modal');
       });
       return;
@@ -181,7 +181,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
         await tell(channel, me.slackUserId, `This grant already has the ${r.target.environment} maximum duration; ask for a new one instead.`, key);
         return;
       }
-      await kit.client.views.open({ trigger_id: payload.trigger_id, view: extendModal({ requestId, clusterId: r.target.clusterId, database: r.target.database, choices }) });
+      await kit.ui.views.open({ trigger_id: payload.trigger_id, view: extendModal({ requestId, clusterId: r.target.clusterId, database: r.target.database, choices }) });
     }
   }
 }
