@@ -126,7 +126,7 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
       const actor = actorFrom(request.headers);
       const current = await deps.requests.require(request.params.id);
       const allowed = validateExtension(deps.policy, current, request.body.minutes);
-      if (!allowed.allowed) throw new AppError(allowed.code, allowed.code === 'EXTENSION_TOO_LONG' ? 'invalid' : 'conflict', allowed.reason);
+      if (!allowed.allowed) throw new AppError(allowed.code, allowed.code === 'EXTENSION_NOT_ACTIVE' ? 'conflict' : 'invalid', allowed.reason);
       const { request: next } = await deps.requests.applyEvent(
         current.id,
         { type: 'request_extension', by: actor, minutes: request.body.minutes, ...(request.body.reason ? { reason: request.body.reason } : {}) },
