@@ -9,4 +9,5 @@ const projects = ['apps', 'libs', 'tools']
     .map((d) => path.join(__dirname, dir, d.name)))
   .filter((p) => existsSync(path.join(p, 'jest.config.cjs')));
 
-module.exports = { projects };
+// testTimeout is a global option: the preset's value is ignored under `projects`.
+module.exports = { projects, testTimeout: 30000 };
