@@ -4,13 +4,14 @@
  *   1. `mariadb-dump --no-data` (or mysqldump) of the same schemas: the floor for reading a schema;
  *   2. a full crawl + render + publish into an empty folder;
  *   3. the same crawl again with nothing changed.
- * Prints the times and ratios against the targets (full <= 2.0x dump; unchanged <= 0.1x full),
- * then drops the schemas. Not a test: figures depend on the machine.
+ * BENCH_ROUNDS times (default 3); prints the medians and the ratios against the targets
+ * (full <= 2.0x dump; unchanged <= 0.1x full), then drops the schemas. BENCH_STAGES=1 prints
+ * the time of each stage. Not a test: figures depend on the machine and its load.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { runFleetInProcess, type FleetRunSummary } from '@dbre/docs';
@@ -18,6 +19,7 @@ import { createFolderSink, type ClusterTarget } from '@dbre/drivers';
 
 const SCHEMAS = Number(process.env['BENCH_SCHEMAS'] ?? 20);
 const TABLES = Number(process.env['BENCH_TABLES'] ?? 250);
+const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
 const MYSQL = {
   host: process.env['TEST_MYSQL_HOST'] ?? '127.0.0.1',
   port: Number(process.env['TEST_MYSQL_PORT'] ?? 3306),
@@ -129,7 +131,7 @@ async function timeCrawl(out: string, runId: string): Promise<{ ms: number; summ
   );
   mark('end');
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  console.log(`  stages of ${runId}: ${stages.slice(1).join(', ')}`);
+  if (process.env['BENCH_STAGES'] === '1') console.log(`  stages of ${runId}: ${stages.slice(1).join(', ')}`);
   if (summary.failed.length) throw new Error(`crawl failed: ${JSON.stringify(summary.clusters)}`);
   return { ms, summary };
 }
@@ -144,21 +146,39 @@ async function main(): Promise<void> {
     const bin = dumpBinary();
     // One untimed pass so both contenders find the tables opened and the pages cached.
     await timeDump(bin, join(work, 'warm.sql'));
-    const dumpMs = await timeDump(bin, join(work, 'dump.sql'));
-    const full = await timeCrawl(join(work, 'docs'), 'bench-full');
-    const again = await timeCrawl(join(work, 'docs'), 'bench-unchanged');
-    const c1 = full.summary.clusters[0]!;
-    const c2 = again.summary.clusters[0]!;
-    const fullRatio = full.ms / dumpMs;
-    const againRatio = again.ms / full.ms;
-    const row = (name: string, ms: number, note: string) => console.log(`  ${name.padEnd(34)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${note}`);
+    // Rounds in alternation, medians reported: other work on the machine moves single figures a lot.
+    const dumps: number[] = [];
+    const fulls: number[] = [];
+    const agains: number[] = [];
+    let full: Awaited<ReturnType<typeof timeCrawl>> | undefined;
+    let again: Awaited<ReturnType<typeof timeCrawl>> | undefined;
+    for (let round = 1; round <= ROUNDS; round++) {
+      dumps.push(await timeDump(bin, join(work, 'dump.sql')));
+      full = await timeCrawl(join(work, `docs-${round}`), `bench-full-${round}`);
+      fulls.push(full.ms);
+      again = await timeCrawl(join(work, `docs-${round}`), `bench-unchanged-${round}`);
+      agains.push(again.ms);
+      await rm(join(work, `docs-${round}`), { recursive: true, force: true });
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
+    const dumpMs = median(dumps);
+    const fullMs = median(fulls);
+    const againMs = median(agains);
+    const c1 = full?.summary.clusters[0];
+    const c2 = again?.summary.clusters[0];
+    const fullRatio = fullMs / dumpMs;
+    const againRatio = againMs / fullMs;
+    const secs = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(' / ');
+    const row = (name: string, ms: number, all: number[], note: string) => console.log(`  ${name.padEnd(32)} ${(ms / 1000).toFixed(2).padStart(7)} s  (rounds: ${secs(all)})  ${note}`);
     console.log('');
-    row(`${bin} --no-data`, dumpMs, '');
-    row('full crawl + render + publish', full.ms, c1.ok ? `${c1.tables} tables, ${full.summary.filesWritten} files written` : '');
-    row('re-crawl, nothing changed', again.ms, c2.ok ? `changed=${c2.changed}, ${again.summary.filesWritten} files written` : '');
+    console.log(`  medians of ${ROUNDS} rounds:`);
+    row(`${bin} --no-data`, dumpMs, dumps, '');
+    row('full crawl + render + publish', fullMs, fulls, c1?.ok ? `${c1.tables} tables, ${full?.summary.filesWritten} files written` : '');
+    row('re-crawl, nothing changed', againMs, agains, c2?.ok ? `changed=${c2.changed}, ${again?.summary.filesWritten} files written` : '');
     console.log('');
     console.log(`  full / dump       = ${fullRatio.toFixed(2)}x  (target <= 2.0x: ${fullRatio <= 2 ? 'met' : 'NOT met'})`);
     console.log(`  unchanged / full  = ${againRatio.toFixed(3)}x (target <= 0.1x: ${againRatio <= 0.1 ? 'met' : 'NOT met'})`);
+    console.log(`  load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
   } finally {
     if (KEEP) process.stderr.write(`  kept the schemas: BENCH_PREFIX=${PREFIX}\n`);
     else {
