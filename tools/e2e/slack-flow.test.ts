@@ -335,7 +335,7 @@ describe('the Slack app drives the access lifecycle', () => {
     expect(replay.statusCode).toBe(401);
     expect(replay.json()).toMatchObject({ code: 'SLACK_REPLAYED' });
     const approve = interaction('not-the-signing-secret-000', buttonClick({ userId: 'U0BOB', actionId: 'access_approve', value: '01JZ0000000000000000000001', channel: APPROVALS, messageTs: '1.0' }));
-    expect((await post('approval', '/slack/interactions', approve)).statusCode).toBe(401);
+    expect((await post('approval', '/slack/approvals/interactions', approve)).statusCode).toBe(401);
     expect((await aliceRequests()).length).toBe(before);
     expect(standIn.calls.length).toBe(calls);
   });

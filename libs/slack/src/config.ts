@@ -21,7 +21,7 @@ export const slackEnv = {
   SLACK_APPROVAL_API_URL: z
     .url()
     .optional()
-    .describe('request-api only: base URL of approval-api, where Approve/Deny interactions are forwarded (one Slack app, one interactivity URL)'),
+    .describe('request-api only: base URL of approval-api (internal, or the ALB which routes /slack/approvals/* to it); Approve/Deny are forwarded to <url>/slack/approvals/interactions'),
   SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/).default('/db-access').describe('the slash command name'),
 };
 

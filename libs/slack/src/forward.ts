@@ -1,6 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { rawBodyOf } from './inbound';
 
+/** Where approval-api serves the approver side of the Slack app (`<prefix>/interactions`). */
+export const SLACK_APPROVALS_PREFIX = '/slack/approvals';
+
 export interface ForwardedAnswer {
   status: number;
   contentType: string;

@@ -34,4 +34,4 @@ export {
 export { isApproverInteraction, slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type ViewSubmission } from './payloads';
 export { createRestBridge, type ActingPerson, type BridgeAnswer, type RestBridge } from './rest-bridge';
 export { alsoToSlack, createSlackKit, slackBridgeToken, slackKitFromConfig, slackNotifyWorker, type SlackKit } from './kit';
-export { forwardSlackRequest, type ForwardedAnswer } from './forward';
+export { forwardSlackRequest, SLACK_APPROVALS_PREFIX, type ForwardedAnswer } from './forward';

@@ -9,6 +9,7 @@ import {
   parseInteraction,
   registerSlackInbound,
   slackDate,
+  SLACK_APPROVALS_PREFIX,
   toSlackError,
   VIEWS,
   type ActingPerson,
@@ -90,7 +91,9 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
     await kit.notifier.send({ id: `slack-${kind}-${requestId}-${n}`, kind, to: r?.requester.email ?? '', requestId, text });
   }
 
-  await registerSlackInbound(app, { signingSecret: kit.settings.signingSecret, replayCache: kit.replayCache }, (slack) => {
+  // Under /slack/approvals: the edge routes that prefix to approval-api (infra/main.tf), and
+  // request-api forwards the approver side of the one Slack app there.
+  await registerSlackInbound(app, { signingSecret: kit.settings.signingSecret, replayCache: kit.replayCache, prefix: SLACK_APPROVALS_PREFIX }, (slack) => {
     slack.post('/interactions', { schema: { hide: true } }, async (request, reply) => {
       const payload = parseInteraction(request.body);
       if (payload.type === 'block_actions') await onAction(payload);

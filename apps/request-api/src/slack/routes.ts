@@ -13,6 +13,7 @@ import {
   readRequestModal,
   registerSlackInbound,
   requestModal,
+  SLACK_APPROVALS_PREFIX,
   slashCommandSchema,
   summarize,
   toSlackError,
@@ -91,7 +92,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
           return payload.type === 'view_submission' ? reply.send({ response_action: 'errors', errors: { reason: 'Approvals are not reachable from Slack right now.' } }) : reply.status(200).send();
         }
         try {
-          const answer = await forwardSlackRequest(request, `${target.replace(/\/$/, '')}/slack/interactions`);
+          const answer = await forwardSlackRequest(request, `${target.replace(/\/$/, '')}${SLACK_APPROVALS_PREFIX}/interactions`);
           return reply.status(answer.status).type(answer.contentType).send(answer.body);
         } catch (err) {
           logger.error({ err: { message: (err as Error).message } }, 'could not forward an approver interaction to approval-api');
