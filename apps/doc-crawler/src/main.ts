@@ -1,7 +1,8 @@
 import { createCrawlRunsRepo } from '@dbre/docs';
-import { createConfigInventory, createFolderSink, selectDrivers } from '@dbre/drivers';
+import { createConfigInventory, createFolderSink, createOutboxNotifier, parseSecretKey, selectDrivers, type Notifier } from '@dbre/drivers';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { alsoToSlack, slackKitFromConfig, type SlackKit } from '@dbre/slack';
 import { createDynamo } from '@dbre/store';
 import { buildApp } from './app';
 import { docCrawlerConfig } from './config';
@@ -21,6 +22,15 @@ async function main(): Promise<void> {
     docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }),
   });
   const runs = createCrawlRunsRepo({ dynamo });
+  // Change summaries (DOCS_NOTIFY_TO): the local outbox, and Slack too when it is configured.
+  let notifier: Notifier | undefined;
+  let slack: SlackKit | undefined;
+  if (config.DOCS_NOTIFY_TO && config.SECRET_STORE_KEY) {
+    const key = parseSecretKey(config.SECRET_STORE_KEY);
+    const outbox = await createOutboxNotifier({ dynamo, key, logger });
+    slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'doc-crawler' });
+    notifier = slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox;
+  }
   const flow = createCrawlFlow({ connection: redis, prefix: config.QUEUE_PREFIX, inventory, runs });
   const pattern = config.DOCS_SCHEMA_PATTERN ? new RegExp(config.DOCS_SCHEMA_PATTERN) : undefined;
   const workers = createDocsWorkers({
@@ -31,6 +41,8 @@ async function main(): Promise<void> {
     sink,
     runs,
     flow,
+    notifier,
+    notifyTo: config.DOCS_NOTIFY_TO,
     settings: {
       concurrency: config.DOCS_CONCURRENCY,
       clusterTimeoutMs: config.DOCS_CLUSTER_TIMEOUT_MS,
@@ -55,6 +67,7 @@ async function main(): Promise<void> {
     close: [
       { name: 'flow', run: () => flow.close() },
       { name: 'queue', run: () => fleetQueue.close() },
+      { name: 'slack', run: async () => slack?.close() },
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'redis-worker', run: () => closeRedis(workerRedis) },
       { name: 'dynamodb', run: async () => dynamo.close() },

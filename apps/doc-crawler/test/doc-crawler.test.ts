@@ -71,20 +71,36 @@ describe('doc-crawler service', () => {
   });
 
   afterAll(async () => {
-    await app.close();
-    for (const w of workers) await closeWorker(w, 10_000);
-    await flow.close();
-    await fleetQueue.obliterate({ force: true });
-    const clusterQueue = createQueue('docsCluster', workerRedis, { prefix });
-    await clusterQueue.obliterate({ force: true });
-    await clusterQueue.close();
-    await fleetQueue.close();
-    await closeRedis(redis);
-    await closeRedis(workerRedis);
-    await dynamoHandle.close();
-    await mysql.query(`DROP DATABASE IF EXISTS \`${db}\``);
-    await mysql.end();
-    await rm(out, { recursive: true, force: true });
+    // Each step even if an earlier one (or beforeAll) failed, so Jest can always exit.
+    const steps: Array<() => Promise<unknown> | undefined> = [
+      () => app?.close(),
+      ...(workers ?? []).map((w) => () => closeWorker(w, 10_000)),
+      () => flow?.close(),
+      async () => {
+        if (!workerRedis) return;
+        for (const key of ['docsFleet', 'docsCluster'] as const) {
+          const q = createQueue(key, workerRedis, { prefix });
+          await q.obliterate({ force: true });
+          await q.close();
+        }
+      },
+      () => fleetQueue?.close(),
+      () => (redis ? closeRedis(redis) : undefined),
+      () => (workerRedis ? closeRedis(workerRedis) : undefined),
+      () => dynamoHandle?.close(),
+      async () => {
+        await mysql?.query(`DROP DATABASE IF EXISTS \`${db}\``);
+        await mysql?.end();
+      },
+      () => rm(out, { recursive: true, force: true }),
+    ];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        console.error('cleanup step failed:', err);
+      }
+    }
   });
 
   const runDone = (runId: string) =>
