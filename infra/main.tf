@@ -61,10 +61,20 @@ locals {
     DOCS_PREFIX = "docs/"
   }
 
+  public_url = coalesce(var.public_url, "https://${module.alb.dns_name}")
+  # Slack settings for the four services that talk to Slack (unset values are left out).
+  slack_env = var.enable_slack && var.slack != null ? {
+    for k, v in {
+      SLACK_APPROVERS_CHANNEL  = var.slack.approvers_channel
+      SLACK_REQUESTS_CHANNEL   = var.slack.requests_channel
+      SLACK_APPROVER_USERGROUP = var.slack.approver_usergroup
+    } : k => v if v != null
+  } : {}
+
   # Services that never log in to a database list clusters without reading their secrets.
   app_env = {
-    request-api   = { RDS_INVENTORY_CREDENTIALS = "omit" }
-    approval-api  = { RDS_INVENTORY_CREDENTIALS = "omit" }
+    request-api   = merge({ RDS_INVENTORY_CREDENTIALS = "omit", SLACK_APPROVAL_API_URL = local.public_url }, local.slack_env)
+    approval-api  = merge({ RDS_INVENTORY_CREDENTIALS = "omit" }, local.slack_env)
     schema-review = {}
     ops-dashboard = merge(local.docs_env, {
       RDS_INVENTORY_CREDENTIALS = "omit"
@@ -74,8 +84,8 @@ locals {
       OIDC_ISSUER               = var.oidc.issuer
     })
     doc-crawler = local.docs_env
-    provisioner = merge(local.bastion_env, local.kms_env)
-    reaper      = merge(local.bastion_env, local.kms_env)
+    provisioner = merge(local.bastion_env, local.kms_env, local.slack_env)
+    reaper      = merge(local.bastion_env, local.kms_env, local.slack_env)
   }
 
   # Secrets injected by ECS (name => key of a JSON secret); see module.app_secrets.

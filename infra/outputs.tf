@@ -26,7 +26,7 @@ output "bastion_security_group_id" {
 }
 
 output "operator_secret_arn" {
-  description = "Put {\"API_TOKENS\": ..., \"SLACK_BOT_TOKEN\": ..., \"SLACK_SIGNING_SECRET\": ...} here before the first deploy."
+  description = "Put {\"API_TOKENS\": \"slack=...,ops-dashboard=...\", \"SLACK_BOT_TOKEN\": ..., \"SLACK_SIGNING_SECRET\": ...} here before the first deploy."
   value       = module.app_secrets.operator_secret_arn
 }
 

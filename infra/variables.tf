@@ -184,6 +184,22 @@ variable "enable_slack" {
   default     = true
 }
 
+variable "slack" {
+  description = "Slack channel and approver ids (used with enable_slack): the private approvers' channel, the public request channel, an approver user group (S...)."
+  type = object({
+    approvers_channel  = string
+    requests_channel   = optional(string)
+    approver_usergroup = optional(string)
+  })
+  default = null
+}
+
+variable "public_url" {
+  description = "HTTPS URL the ALB is reached at (e.g. https://dbre.example.com); request-api forwards Slack approvals there. Default: the ALB's DNS name."
+  type        = string
+  default     = null
+}
+
 variable "bedrock_model_arns" {
   description = "Bedrock model ARNs schema-review may invoke; none when empty."
   type        = list(string)

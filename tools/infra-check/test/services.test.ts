@@ -69,12 +69,16 @@ describe('infra/: one Fargate service per app', () => {
     const driverKeys = APPS.flatMap((app) => [...appEnvKeys(root, app)]).filter((k) => /^(DRIVER|BASTION_|RDS_|DOCS_BUCKET|DOCS_PREFIX|SECRETS_|PLATFORM_TAG)/.test(k));
     expect(driverKeys.length).toBeGreaterThan(10);
     for (const key of new Set(driverKeys)) expect([key, key in driversEnv]).toEqual([key, true]);
-    expect(appEnv.provisioner).toBe('${merge(local.bastion_env, local.kms_env)}');
+    expect(appEnv.provisioner).toBe('${merge(local.bastion_env, local.kms_env, local.slack_env)}');
+    expect(appEnv.reaper).toBe('${merge(local.bastion_env, local.kms_env, local.slack_env)}');
     expect([...appEnvKeys(root, 'provisioner')]).toEqual(expect.arrayContaining(['BASTION_SUBNET_IDS', 'SECRETS_KMS_KEY_ID', 'DRIVERS']));
     expect(Object.keys(bastionEnv).sort()).toEqual(['BASTION_INSTANCE_PROFILE', 'BASTION_INSTANCE_TYPE', 'BASTION_SECURITY_GROUP_ID', 'BASTION_SUBNET_IDS']);
     expect(root.docs_env).toMatchObject({ DOCS_BUCKET: '${module.docs_bucket.name}' });
     // Services that never log in to a database list the fleet without reading its secrets.
-    for (const app of ['request-api', 'approval-api']) expect(appEnv[app]).toMatchObject({ RDS_INVENTORY_CREDENTIALS: 'omit' });
+    for (const app of ['request-api', 'approval-api']) {
+      expect(String(appEnv[app])).toMatch(/^\$\{merge\(\{\s*RDS_INVENTORY_CREDENTIALS = "omit"/);
+      expect(String(appEnv[app])).toContain('local.slack_env');
+    }
     expect(String(appEnv['ops-dashboard'])).toMatch(/^\$\{merge\(local\.docs_env, \{/);
     for (const part of ['RDS_INVENTORY_CREDENTIALS = "omit"', 'DASHBOARD_AUTH            = "alb-oidc"', 'ALB_ARN                   = module.alb.arn']) {
       expect(String(appEnv['ops-dashboard'])).toContain(part);
