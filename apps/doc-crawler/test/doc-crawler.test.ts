@@ -1,11 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { join } from 'node:path';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { createCrawlRunsRepo, paths, type CrawlRunsRepo } from '@dbre/docs';
-import { createFolderSink, createStaticInventory, type ClusterTarget } from '@dbre/drivers';
+import { createFolderSink, type ClusterTarget } from '@dbre/drivers';
 import { closeRedis, closeWorker, createQueue, createRedis, enqueue, type TypedQueue } from '@dbre/queue';
 import { createLifecycle, type HttpApp } from '@dbre/service-kit';
 import { captureLogger, startTestDynamo, testServices, uniqueName, waitFor } from '@dbre/testing';
@@ -39,13 +40,23 @@ describe('doc-crawler service', () => {
     admin: { user: testServices.mysql.user, password: testServices.mysql.password },
     ...overrides,
   });
-  const inventory = createStaticInventory([
-    base('stg-good'),
-    base('stg-twin'),
-    base('stg-wrong', { admin: { user: testServices.mysql.user, password: 'definitely-wrong' } }),
-  ]);
+  // A port nothing listens on: connection refused, a transient error the queue retries.
+  let downPort = 1;
+  const inventory = {
+    list: async () => [
+      base('stg-down', { endpoint: { host: '127.0.0.1', port: downPort } }),
+      base('stg-good'),
+      base('stg-twin'),
+      base('stg-wrong', { admin: { user: testServices.mysql.user, password: 'definitely-wrong' } }),
+    ],
+    get: async (id: string) => (await inventory.list()).find((c) => c.id === id),
+  };
 
   beforeAll(async () => {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    downPort = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
     mysql = await createConnection({ ...testServices.mysql, multipleStatements: true });
     await mysql.query(`CREATE DATABASE \`${db}\`; CREATE TABLE \`${db}\`.items (id INT PRIMARY KEY, name VARCHAR(50) COMMENT '名前', parent_id INT NULL, FOREIGN KEY (parent_id) REFERENCES \`${db}\`.items (id)) COMMENT='品目';`);
     out = await mkdtemp(join(tmpdir(), 'doc-crawler-'));
@@ -113,27 +124,30 @@ describe('doc-crawler service', () => {
       { timeoutMs: 40_000, intervalMs: 100, what: `run ${runId} done` },
     );
 
-  it('crawls the fleet as a flow: the cluster with a wrong password fails alone, the others publish', async () => {
+  it('crawls the fleet as a flow: a wrong password and an unreachable cluster fail alone, the others publish', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: {} });
     expect(res.statusCode).toBe(202);
     const { runId, clusterIds } = res.json();
-    expect(clusterIds).toEqual(['stg-good', 'stg-twin', 'stg-wrong']);
+    expect(clusterIds).toEqual(['stg-down', 'stg-good', 'stg-twin', 'stg-wrong']);
     expect(res.headers['location']).toBe(`/v1/docs/crawls/${runId}`);
 
     const run = await runDone(runId);
-    expect(run).toMatchObject({ runId, trigger: 'api', failed: ['stg-wrong'] });
+    expect(run).toMatchObject({ runId, trigger: 'api', failed: ['stg-down', 'stg-wrong'] });
     const byId = Object.fromEntries(run.clusters.map((c: { clusterId: string }) => [c.clusterId, c]));
     expect(byId['stg-good']).toMatchObject({ status: 'ok', changed: true, tables: 1, schemas: 1 });
     expect(byId['stg-twin']).toMatchObject({ status: 'ok' });
     // Wrong credentials are unrecoverable: one attempt, not the catalog's three.
     expect(byId['stg-wrong']).toMatchObject({ status: 'failed', code: 'CRAWL_ACCESS_DENIED', attempt: 1 });
     expect(byId['stg-wrong'].error).toMatch(/access denied/);
+    // Unreachable is transient: retried by the queue (catalog: 3 attempts), then reported.
+    expect(byId['stg-down']).toMatchObject({ status: 'failed', code: 'CRAWL_UNREACHABLE', attempt: 3 });
 
     const table = await readFile(join(out, paths.table('stg-good', db, 'items')), 'utf8');
     expect(table).toContain('> 品目');
     const index = await readFile(join(out, paths.fleetIndex), 'utf8');
     expect(index).toContain('| [`stg-good`](stg-good/README.md) | stg | mariadb |');
     expect(index).toMatch(/- `stg-wrong`: stg-wrong: access denied/);
+    expect(index).toMatch(/- `stg-down`: stg-down: cannot reach the server \(ECONNREFUSED\)/);
     // Two clusters of the same environment on one server agree on every parameter.
     expect(await readFile(join(out, paths.environmentParameters('stg')), 'utf8')).toContain('All clusters agree on every variable');
   });
@@ -178,7 +192,7 @@ describe('doc-crawler service', () => {
     await enqueue(fleetQueue, { trigger: 'schedule' });
     const scheduled = await waitFor(async () => (await runs.listRuns(10)).find((r) => r.trigger === 'schedule'), { timeoutMs: 20_000, what: 'scheduled run' });
     const done = await runDone(scheduled.runId);
-    expect(done.clusterIds).toEqual(['stg-good', 'stg-twin', 'stg-wrong']);
-    expect(done.failed).toEqual(['stg-wrong']);
+    expect(done.clusterIds).toEqual(['stg-down', 'stg-good', 'stg-twin', 'stg-wrong']);
+    expect(done.failed).toEqual(['stg-down', 'stg-wrong']);
   });
 });
