@@ -53,6 +53,13 @@ export const docCrawlerConfig = z
       }, 'a valid regular expression')
       .optional()
       .describe('only schemas whose name matches this regular expression are documented'),
+    DOCS_RDS_FAMILIES: z
+      .string()
+      .regex(/^[a-z0-9.-]+(,[a-z0-9.-]+)*$/, 'comma-separated parameter group families')
+      .optional()
+      .describe(
+        'RDS parameter group families whose engine defaults mark non-default parameters, e.g. aurora-mysql8.0',
+      ),
     DOCS_NOTIFY_TO: z
       .string()
       .min(1)

@@ -1,4 +1,5 @@
-import { createCrawlRunsRepo } from '@dbre/docs';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { BUILTIN_BASELINES, createCrawlRunsRepo, loadRdsEngineDefaults } from '@dbre/docs';
 import { createConfigInventory, createFolderSink, createOutboxNotifier, parseSecretKey, selectDrivers, type Notifier } from '@dbre/drivers';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
@@ -32,6 +33,11 @@ async function main(): Promise<void> {
     notifier = slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox;
   }
   const flow = createCrawlFlow({ connection: redis, prefix: config.QUEUE_PREFIX, inventory, runs });
+  // On AWS, non-default parameters are marked against the RDS engine defaults of each family.
+  const families = config.DOCS_RDS_FAMILIES?.split(',') ?? [];
+  const rds = families.length ? new RDSClient({ region: config.AWS_REGION }) : undefined;
+  const baselines = [...BUILTIN_BASELINES, ...(rds ? await Promise.all(families.map((f) => loadRdsEngineDefaults(rds, f))) : [])];
+  rds?.destroy();
   const pattern = config.DOCS_SCHEMA_PATTERN ? new RegExp(config.DOCS_SCHEMA_PATTERN) : undefined;
   const workers = createDocsWorkers({
     connection: workerRedis,
@@ -43,6 +49,7 @@ async function main(): Promise<void> {
     flow,
     notifier,
     notifyTo: config.DOCS_NOTIFY_TO,
+    baselines,
     settings: {
       concurrency: config.DOCS_CONCURRENCY,
       clusterTimeoutMs: config.DOCS_CLUSTER_TIMEOUT_MS,

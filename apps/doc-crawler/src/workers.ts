@@ -1,6 +1,6 @@
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { crawlOneCluster, publishFleet, type ClusterResult, type ClusterStatus, type CrawlRunsRepo, type CrawlSettings } from '@dbre/docs';
+import { crawlOneCluster, publishFleet, type ClusterResult, type ClusterStatus, type CrawlRunsRepo, type CrawlSettings, type ParameterBaseline } from '@dbre/docs';
 import type { DocSink, Inventory, Notifier } from '@dbre/drivers';
 import { createWorker, UnrecoverableError } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
@@ -17,6 +17,8 @@ export interface DocsWorkerDeps {
   settings: CrawlSettings;
   notifier?: Notifier | undefined;
   notifyTo?: string | undefined;
+  /** Parameter defaults to mark non-defaults against (default: the recorded local baselines). */
+  baselines?: readonly ParameterBaseline[] | undefined;
   now?: () => Date;
 }
 
@@ -106,7 +108,7 @@ export function createDocsWorkers(deps: DocsWorkerDeps): Worker[] {
         failed.push({ clusterId, error: reason });
       }
       failed.sort((a, b) => (a.clusterId < b.clusterId ? -1 : 1));
-      const fleet = await publishFleet({ sink: deps.sink, logger }, { targets: await deps.inventory.list(), results: statuses });
+      const fleet = await publishFleet({ sink: deps.sink, logger }, { targets: await deps.inventory.list(), results: statuses, baselines: deps.baselines });
       filesWritten += fleet.written;
       await deps.runs.updateRun(runId, { status: 'done', finishedAt: now().toISOString(), failed: failed.map((f) => f.clusterId), filesWritten });
       logger.info({ runId, clusters: payload.clusterIds?.length ?? 0, failed: failed.length, filesWritten }, 'fleet crawl finished');

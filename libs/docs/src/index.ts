@@ -6,6 +6,7 @@ export { stripAutoIncrement } from './crawl/read-schema';
 export { diffSnapshots, changeCount, type ChangeSet } from './history/diff';
 export { changeEntry, firstEntry, prependEntry } from './history/changelog';
 export { baselineFor, baselineSchema, BUILTIN_BASELINES, differsFromBaseline, normalizeValue, parseHelpVerbose, type ParameterBaseline } from './parameters/baseline';
+export { loadRdsEngineDefaults } from './parameters/rds-baseline';
 export { renderCluster, type RenderedFile } from './render/render-cluster';
 export { paths } from './render/paths';
 export { segment } from './render/markdown';
