@@ -184,13 +184,14 @@ export function contentHashOf(content: SnapshotContent): string {
 }
 
 /**
- * Hash of the facts read from information_schema (the snapshot without the DDL): the DDL is
- * derived from them, so equal facts hashes mean an unchanged database without SHOW CREATE TABLE.
+ * Hash of the facts read from information_schema, taken before SHOW CREATE TABLE (every `ddl`
+ * is still ''): the DDL is derived from the facts, so equal facts hashes mean an unchanged
+ * database. (No JSON replacer: it makes stringify several times slower on 5,000 tables.)
  */
 export function factsHashOf(content: SnapshotContent): string {
-  return createHash('sha256')
-    .update(JSON.stringify(content, (key, value: unknown) => (key === 'ddl' ? undefined : value)))
-    .digest('hex');
+  const blank = content.schemas.every((s) => s.tables.every((t) => t.ddl === ''));
+  if (!blank) throw new Error('factsHashOf needs the content before the DDL is read');
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
 
 export function finishSnapshot(content: SnapshotContent, capturedAt: string): Snapshot {
