@@ -14,7 +14,8 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(typebox|cookie|@hpcc-js|dt-sql-parser|content-disposition)/)'],
+  // ESM-only packages (directly or through a dependency) that Jest must transform.
+  transformIgnorePatterns: ['/node_modules/(?!(typebox|cookie|@hpcc-js|dt-sql-parser|antlr4-c3|content-disposition)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper: {
     '^@dbre/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
