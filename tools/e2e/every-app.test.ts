@@ -6,14 +6,12 @@ import { resolveConfig } from '@dbre/review';
 import { createLifecycle, type HttpApp } from '@dbre/service-kit';
 import { captureLogger, startTestDynamo, testServices, uniqueName } from '@dbre/testing';
 import { startAccessStack } from './access-stack';
-/* eslint-disable @nx/enforce-module-boundaries -- the apps' own factories are what is under test */
 import { buildApp as buildProvisioner } from '../../apps/provisioner/src/app';
 import { buildApp as buildReaper } from '../../apps/reaper/src/app';
 import { buildApp as buildSchemaReview } from '../../apps/schema-review/src/app';
 import { buildApp as buildDocCrawler } from '../../apps/doc-crawler/src/app';
 import { createCrawlFlow } from '../../apps/doc-crawler/src/flow';
 import { startHarness } from '../../apps/ops-dashboard/test/helpers';
-/* eslint-enable @nx/enforce-module-boundaries */
 
 // Each of the seven services' buildApp(deps), built with real Redis and dynalite, answers the
 // probes an orchestrator sends: /healthz 200 and /readyz 200 naming what it checked.
