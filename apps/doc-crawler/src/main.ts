@@ -4,7 +4,7 @@ import { createConfigInventory, createFolderSink, createOutboxNotifier, parseSec
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { alsoToSlack, slackKitFromConfig, type SlackKit } from '@dbre/slack';
-import { createDynamo } from '@dbre/store';
+import { createDynamo, ensureTables } from '@dbre/store';
 import { buildApp } from './app';
 import { docCrawlerConfig } from './config';
 import { createCrawlFlow } from './flow';
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const workerRedis = createRedis(config.REDIS_URL, 'worker', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
+  if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
   const { inventory, docs: sink } = await selectDrivers(config, ['inventory', 'docs'], {
     inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }),
     docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }),
