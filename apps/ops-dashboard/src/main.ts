@@ -3,7 +3,7 @@ import { parseSection, readPlatformFile } from '@dbre/config';
 import { createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
-import { createDynamo } from '@dbre/store';
+import { createDynamo, ensureTables } from '@dbre/store';
 import { createRequestApiGrantActions } from './actions/request-api-grant-actions';
 import { buildApp } from './app';
 import { dashboardAccessSchema } from './auth/access-config';
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
+  if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
   const app = await buildApp({
     logger,
     lifecycle,

@@ -1,9 +1,9 @@
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
-import { createConfigInventory, createForwarderBastion, createLocalSecretStore, createOutboxNotifier, parseSecretKey } from '@dbre/drivers';
+import { createConfigInventory, createForwarderBastion, createLocalSecretStore, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
-import { createAuditLog, createDynamo, createRequestRepository } from '@dbre/store';
+import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
 import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
 import { reaperConfig } from './config';
@@ -18,6 +18,19 @@ async function main(): Promise<void> {
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'worker', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
+  if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
+  const drivers = await selectDrivers(
+    config,
+    ['inventory', 'bastion', 'secrets'],
+    {
+      inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }),
+      // No forwarder host here: closing records the bastion closed; the provisioner's host cuts it.
+      bastion: () => createForwarderBastion({ dynamo, redis, prefix: config.QUEUE_PREFIX }),
+      secrets: () => createLocalSecretStore({ dynamo, key }),
+    },
+    { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
+  );
+  logger.info({ drivers: drivers.choices }, 'drivers selected');
   const ctx = { prefix: config.QUEUE_PREFIX };
   const queues = {
     provision: createQueue('provision', redis, ctx),
@@ -39,11 +52,10 @@ async function main(): Promise<void> {
       requests: createRequestRepository({ dynamo }),
       audit: createAuditLog({ dynamo }),
       policy,
-      inventory: createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }),
+      inventory: drivers.inventory,
       admin,
-      // No forwarder host here: closing records the bastion closed; the provisioner's host cuts it.
-      bastion: await createForwarderBastion({ dynamo, redis, prefix: config.QUEUE_PREFIX }),
-      secrets: createLocalSecretStore({ dynamo, key }),
+      bastion: drivers.bastion,
+      secrets: drivers.secrets,
       notifier: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
       queues,
       minuteMs: config.ACCESS_MINUTE_MS,

@@ -1,19 +1,23 @@
 import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
+import { checkDrivers, driversEnv } from '@dbre/drivers';
 import { env, serviceEnv } from '@dbre/service-kit';
 import { slackEnv } from '@dbre/slack';
 import { apiTokensEnv } from './auth';
 
-export const requestApiConfig = z.object({
-  ...serviceEnv,
-  PORT: env.port(3001),
-  ...redisEnv,
-  ...dynamoEnv,
-  ...platformFileEnv,
-  ...slackEnv,
-  API_TOKENS: apiTokensEnv,
-  SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key (also seals credentials in the outbox): 32 random bytes, base64'),
-  ACCESS_MINUTE_MS: env.int(60_000, 100).describe('length of one policy minute in ms; 60000 except in tests and benchmarks'),
-});
+export const requestApiConfig = z
+  .object({
+    ...serviceEnv,
+    PORT: env.port(3001),
+    ...redisEnv,
+    ...dynamoEnv,
+    ...platformFileEnv,
+    ...slackEnv,
+    ...driversEnv,
+    API_TOKENS: apiTokensEnv,
+    SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key (also seals credentials in the outbox): 32 random bytes, base64'),
+    ACCESS_MINUTE_MS: env.int(60_000, 100).describe('length of one policy minute in ms; 60000 except in tests and benchmarks'),
+  })
+  .superRefine(checkDrivers(['inventory']));
 
 export type RequestApiConfig = z.output<typeof requestApiConfig>;

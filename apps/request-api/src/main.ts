@@ -1,9 +1,9 @@
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
-import { createConfigInventory, createOutboxNotifier, parseSecretKey } from '@dbre/drivers';
+import { createConfigInventory, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
-import { createAuditLog, createDynamo, createRequestRepository } from '@dbre/store';
+import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
 import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
 import { requestApiConfig } from './config';
@@ -16,6 +16,13 @@ async function main(): Promise<void> {
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
+  if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
+  const { inventory } = await selectDrivers(
+    config,
+    ['inventory'],
+    { inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }) },
+    { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
+  );
   const revoke = createQueue('revoke', redis, { prefix: config.QUEUE_PREFIX });
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'request-api' });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
@@ -27,7 +34,7 @@ async function main(): Promise<void> {
     requests: createRequestRepository({ dynamo }),
     audit: createAuditLog({ dynamo }),
     policy,
-    inventory: createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }),
+    inventory,
     outbox: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
     ...(slack ? { slack } : {}),
     queues: { revoke },

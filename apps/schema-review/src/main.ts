@@ -1,7 +1,7 @@
 import { closeRedis, createRedis } from '@dbre/queue';
 import { BedrockRuntimeClient, createBedrockProvider, createMemoryAiCache, createOpenAiCompatibleProvider, loadConfigFile, resolveConfig, type AiProvider } from '@dbre/review';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
-import { createDynamo } from '@dbre/store';
+import { createDynamo, ensureTables } from '@dbre/store';
 import { buildApp } from './app';
 import { schemaReviewConfig } from './config';
 
@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
+  if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
   const rules = config.REVIEW_CONFIG ? await loadConfigFile(config.REVIEW_CONFIG) : resolveConfig({});
   let provider: AiProvider | undefined;
   if (config.AI_PROVIDER === 'openai' && config.AI_BASE_URL && config.AI_MODEL) {
