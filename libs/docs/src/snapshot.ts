@@ -139,12 +139,10 @@ export const schemaEntrySchema = z.object({
 export const snapshotSchema = z.object({
   $schema: z.literal(SNAPSHOT_SCHEMA_ID).optional(),
   snapshotVersion: z.literal(SNAPSHOT_VERSION),
-  cluster: z.object({
-    id: z.string(),
-    environment: z.string(),
-    engine: z.string(),
-    description: z.string().optional(),
-  }),
+  clusterId: z.string().describe('the cluster id of the inventory ([a-z][a-z0-9-]+)'),
+  environment: z.string().describe('dev, stg or prod'),
+  engine: z.string().describe('aurora-mysql, mysql or mariadb'),
+  description: z.string().optional(),
   capturedAt: z.string().describe('ISO time of the crawl that first saw this content'),
   generator: z.object({ name: z.string(), renderVersion: z.number().int() }).optional().describe('what wrote the pages; not part of contentHash'),
   contentHash: z.string().describe('sha256 of the snapshot without capturedAt and contentHash'),
@@ -198,7 +196,10 @@ export function finishSnapshot(content: SnapshotContent, capturedAt: string): Sn
   return {
     $schema: SNAPSHOT_SCHEMA_ID,
     snapshotVersion: content.snapshotVersion,
-    cluster: content.cluster,
+    clusterId: content.clusterId,
+    environment: content.environment,
+    engine: content.engine,
+    ...(content.description !== undefined ? { description: content.description } : {}),
     capturedAt,
     generator: { name: 'dbre doc-crawler', renderVersion: RENDER_VERSION },
     contentHash: contentHashOf(content),
@@ -218,7 +219,7 @@ export function parseSnapshot(text: string | Buffer | undefined, mode: 'full' | 
   const data: unknown = JSON.parse(text.toString());
   if (mode === 'shallow') {
     const d = data as Partial<Snapshot> | null;
-    if (d && d.snapshotVersion === SNAPSHOT_VERSION && typeof d.contentHash === 'string' && d.cluster && d.server && d.variables && Array.isArray(d.schemas)) return d as Snapshot;
+    if (d && d.snapshotVersion === SNAPSHOT_VERSION && typeof d.contentHash === 'string' && typeof d.clusterId === 'string' && d.server && d.variables && Array.isArray(d.schemas)) return d as Snapshot;
     throw new Error(`invalid schema snapshot: not a version ${SNAPSHOT_VERSION} snapshot`);
   }
   const result = snapshotSchema.safeParse(data);

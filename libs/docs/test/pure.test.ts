@@ -27,7 +27,9 @@ const table = (name: string, extra: Partial<Table> = {}): Table => ({
 
 const snapshot = (tables: Table[], variables: Record<string, string> = {}): Snapshot => ({
   snapshotVersion: 1,
-  cluster: { id: 'c', environment: 'dev', engine: 'mariadb' },
+  clusterId: 'c',
+  environment: 'dev',
+  engine: 'mariadb',
   capturedAt: '2026-11-25T00:00:00.000Z',
   contentHash: 'h',
   server: { version: '10.11.19-MariaDB', versionComment: '', flavor: 'mariadb' },

@@ -84,12 +84,10 @@ export async function readCluster(options: ReadClusterOptions): Promise<ReadClus
     });
     const content: SnapshotContent = {
       snapshotVersion: SNAPSHOT_VERSION,
-      cluster: {
-        id: target.id,
-        environment: target.environment,
-        engine: target.engine,
-        ...(target.description !== undefined ? { description: target.description } : {}),
-      },
+      clusterId: target.id,
+      environment: target.environment,
+      engine: target.engine,
+      ...(target.description !== undefined ? { description: target.description } : {}),
       server: { version, versionComment, flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql' },
       variables,
       schemas,

@@ -11,7 +11,9 @@ import { snapshotSchema, type Snapshot } from '../snapshot';
  */
 export const clusterSummarySchema = z.object({
   summaryVersion: z.literal(1),
-  cluster: snapshotSchema.shape.cluster,
+  clusterId: z.string(),
+  environment: z.string(),
+  engine: z.string(),
   server: snapshotSchema.shape.server,
   capturedAt: z.string(),
   contentHash: z.string(),
@@ -25,7 +27,9 @@ export type ClusterSummary = z.output<typeof clusterSummarySchema>;
 export function summarize(snapshot: Snapshot, factsHash: string): ClusterSummary {
   return {
     summaryVersion: 1,
-    cluster: snapshot.cluster,
+    clusterId: snapshot.clusterId,
+    environment: snapshot.environment,
+    engine: snapshot.engine,
     server: snapshot.server,
     capturedAt: snapshot.capturedAt,
     contentHash: snapshot.contentHash,

@@ -53,10 +53,10 @@ export async function publishFleet(deps: { sink: DocSink; logger?: Logger | unde
   }
 
   const byEnv = new Map<string, ClusterSummary[]>();
-  for (const s of summaries.values()) byEnv.set(s.cluster.environment, [...(byEnv.get(s.cluster.environment) ?? []), s]);
+  for (const s of summaries.values()) byEnv.set(s.environment, [...(byEnv.get(s.environment) ?? []), s]);
   for (const s of summaries.values()) {
-    const peers = (byEnv.get(s.cluster.environment) ?? []).filter((p) => p.cluster.id !== s.cluster.id);
-    files.set(paths.parameters(s.cluster.id), { content: renderParametersPage(s, baselineFor(s.server.version, input.baselines ?? BUILTIN_BASELINES), peers), contentType: MARKDOWN });
+    const peers = (byEnv.get(s.environment) ?? []).filter((p) => p.clusterId !== s.clusterId);
+    files.set(paths.parameters(s.clusterId), { content: renderParametersPage(s, baselineFor(s.server.version, input.baselines ?? BUILTIN_BASELINES), peers), contentType: MARKDOWN });
   }
   const environments = new Set([...input.targets.map((t) => t.environment), ...byEnv.keys()]);
   for (const env of environments) files.set(paths.environmentParameters(env), { content: renderEnvironmentComparison(env, byEnv.get(env) ?? []), contentType: MARKDOWN });

@@ -31,7 +31,7 @@ export function clusterTotals(snapshot: Snapshot): { schemas: number; tables: nu
 }
 
 export function renderSchemaPage(s: SchemaEntry, snapshot: Snapshot, hasSvg: boolean): string {
-  const cluster = snapshot.cluster.id;
+  const cluster = snapshot.clusterId;
   const self = paths.schemaIndex(cluster, s.name);
   const totals = schemaTotals(s);
   const out = [
@@ -72,18 +72,18 @@ export function renderSchemaPage(s: SchemaEntry, snapshot: Snapshot, hasSvg: boo
 }
 
 export function renderClusterIndex(snapshot: Snapshot): string {
-  const cluster = snapshot.cluster.id;
+  const cluster = snapshot.clusterId;
   const self = paths.clusterIndex(cluster);
   const totals = clusterTotals(snapshot);
   const out = [
     `# Cluster ${code(cluster)}`,
     '',
-    ...(snapshot.cluster.description ? [`> ${escText(snapshot.cluster.description)}`, ''] : []),
+    ...(snapshot.description ? [`> ${escText(snapshot.description)}`, ''] : []),
     table(
       ['Property', 'Value'],
       [
-        ['Environment', escText(snapshot.cluster.environment)],
-        ['Engine', `${escText(snapshot.cluster.engine)} ${code(snapshot.server.version)}${snapshot.server.versionComment ? ` (${escText(snapshot.server.versionComment)})` : ''}`],
+        ['Environment', escText(snapshot.environment)],
+        ['Engine', `${escText(snapshot.engine)} ${code(snapshot.server.version)}${snapshot.server.versionComment ? ` (${escText(snapshot.server.versionComment)})` : ''}`],
         ['Schemas', count(totals.schemas)],
         ['Tables', count(totals.tables)],
         ['Views', count(totals.views)],

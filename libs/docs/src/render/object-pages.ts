@@ -3,7 +3,7 @@ import { code, codeBlock, escText, link, table } from './markdown';
 import { paths } from './paths';
 
 export function renderViewPage(v: View, snapshot: Snapshot, schema: string): string {
-  const cluster = snapshot.cluster.id;
+  const cluster = snapshot.clusterId;
   const self = paths.view(cluster, schema, v.name);
   return [
     `# View ${code(`${schema}.${v.name}`)}`,
@@ -32,7 +32,7 @@ export function renderViewPage(v: View, snapshot: Snapshot, schema: string): str
 }
 
 export function renderRoutinePage(r: Routine, snapshot: Snapshot, schema: string): string {
-  const cluster = snapshot.cluster.id;
+  const cluster = snapshot.clusterId;
   const self = paths.routine(cluster, schema, r.type, r.name);
   const kind = r.type.charAt(0) + r.type.slice(1).toLowerCase();
   return [

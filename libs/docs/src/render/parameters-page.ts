@@ -1,7 +1,7 @@
 import type { Snapshot } from '../snapshot';
 
 /** What the parameter pages read: a snapshot or its summary.json. */
-export type ParameterSource = Pick<Snapshot, 'cluster' | 'server' | 'variables'>;
+export type ParameterSource = Pick<Snapshot, 'clusterId' | 'environment' | 'server' | 'variables'>;
 import { compareText } from '../crawl/rows';
 import { differsFromBaseline, type ParameterBaseline } from '../parameters/baseline';
 import { code, count, escText, link, table } from './markdown';
@@ -14,7 +14,7 @@ const show = (value: string | undefined) => (value === undefined ? '—' : value
 
 /** Every variable of one cluster; non-defaults marked; disagreements with its environment's other clusters. */
 export function renderParametersPage(snapshot: ParameterSource, baseline: ParameterBaseline | undefined, peers: readonly ParameterSource[]): string {
-  const cluster = snapshot.cluster.id;
+  const cluster = snapshot.clusterId;
   const self = paths.parameters(cluster);
   const names = Object.keys(snapshot.variables).sort(compareText);
   let nonDefault = 0;
@@ -30,19 +30,19 @@ export function renderParametersPage(snapshot: ParameterSource, baseline: Parame
       show(value),
       baseline ? show(baseline.values[name]) : '',
       differs === undefined ? 'no baseline' : differs ? '**non-default**' : '',
-      others.map((p) => `${escText(p.cluster.id)}: ${show(p.variables[name])}`).join('<br>'),
+      others.map((p) => `${escText(p.clusterId)}: ${show(p.variables[name])}`).join('<br>'),
     ];
   });
   return [
     `# Parameters of ${code(cluster)}`,
     '',
-    `${link(`cluster ${escText(cluster)}`, self, paths.clusterIndex(cluster))} · ${link(`${escText(snapshot.cluster.environment)} comparison`, self, paths.environmentParameters(snapshot.cluster.environment))} · server ${code(snapshot.server.version)}`,
+    `${link(`cluster ${escText(cluster)}`, self, paths.clusterIndex(cluster))} · ${link(`${escText(snapshot.environment)} comparison`, self, paths.environmentParameters(snapshot.environment))} · server ${code(snapshot.server.version)}`,
     '',
     `${count(names.length)} variables (SHOW GLOBAL VARIABLES), ${count(nonDefault)} differ from the engine defaults` +
       (baseline ? ` (baseline ${code(baseline.id)}: ${escText(baseline.source)})` : ' (no baseline recorded for this engine version: defaults unknown)') +
-      `, ${count(disagree)} differ from other ${escText(snapshot.cluster.environment)} clusters (${peers.length ? peers.map((p) => code(p.cluster.id)).join(', ') : 'none'}).`,
+      `, ${count(disagree)} differ from other ${escText(snapshot.environment)} clusters (${peers.length ? peers.map((p) => code(p.clusterId)).join(', ') : 'none'}).`,
     '',
-    table(['Variable', 'Value', 'Default', 'Non-default', `Other ${escText(snapshot.cluster.environment)} clusters that differ`], rows),
+    table(['Variable', 'Value', 'Default', 'Non-default', `Other ${escText(snapshot.environment)} clusters that differ`], rows),
     '',
   ].join('\n');
 }
@@ -50,7 +50,7 @@ export function renderParametersPage(snapshot: ParameterSource, baseline: Parame
 /** One environment: only the variables on which its clusters disagree. */
 export function renderEnvironmentComparison(environment: string, snapshots: readonly ParameterSource[]): string {
   const self = paths.environmentParameters(environment);
-  const sorted = [...snapshots].sort((a, b) => compareText(a.cluster.id, b.cluster.id));
+  const sorted = [...snapshots].sort((a, b) => compareText(a.clusterId, b.clusterId));
   const names = [...new Set(sorted.flatMap((s) => Object.keys(s.variables)))].sort(compareText);
   const rows: string[][] = [];
   for (const name of names) {
@@ -62,7 +62,7 @@ export function renderEnvironmentComparison(environment: string, snapshots: read
   return [
     `# Parameters across ${code(environment)} clusters`,
     '',
-    `${link('fleet index', self, paths.fleetIndex)} · clusters: ${sorted.map((s) => link(code(s.cluster.id), self, paths.parameters(s.cluster.id))).join(', ') || 'none'}`,
+    `${link('fleet index', self, paths.fleetIndex)} · clusters: ${sorted.map((s) => link(code(s.clusterId), self, paths.parameters(s.clusterId))).join(', ') || 'none'}`,
     '',
     sorted.length < 2
       ? 'Fewer than two clusters in this environment: nothing to compare.'
@@ -70,7 +70,7 @@ export function renderEnvironmentComparison(environment: string, snapshots: read
         ? `${rows.length} variables differ between clusters (server identity and version variables left out).`
         : 'All clusters agree on every variable (server identity and version variables left out).',
     '',
-    rows.length ? table(['Variable', ...sorted.map((s) => code(s.cluster.id))], rows) : '',
+    rows.length ? table(['Variable', ...sorted.map((s) => code(s.clusterId))], rows) : '',
     '',
   ].join('\n');
 }

@@ -22,7 +22,7 @@ export const SVG = 'image/svg+xml';
  */
 export async function renderCluster(snapshot: Snapshot, options: { svg?: boolean } = {}): Promise<Map<string, RenderedFile>> {
   const files = new Map<string, RenderedFile>();
-  const cluster = snapshot.cluster.id;
+  const cluster = snapshot.clusterId;
   const tables = new Map<string, Table>();
   for (const s of snapshot.schemas) for (const t of s.tables) tables.set(tableKey(s.name, t.name), t);
   const children = childrenIndex(snapshot);

@@ -24,7 +24,7 @@ export function indexColumns(ix: Index): string {
 const cols = (names: readonly string[]) => names.map(code).join(', ');
 
 export function renderTablePage(t: Table, ctx: TablePageContext): string {
-  const cluster = ctx.snapshot.cluster.id;
+  const cluster = ctx.snapshot.clusterId;
   const self = paths.table(cluster, ctx.schema, t.name);
   const tableLink = (schema: string, name: string) => {
     const label = schema === ctx.schema ? code(name) : code(`${schema}.${name}`);
