@@ -4,6 +4,7 @@ import { crawlOneCluster, publishFleet, type ClusterResult, type ClusterStatus, 
 import type { DocSink, Inventory, Notifier } from '@dbre/drivers';
 import { createWorker, UnrecoverableError } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
+import { createClusterLock } from './cluster-lock';
 import type { CrawlFlow } from './flow';
 
 export interface DocsWorkerDeps {
@@ -34,6 +35,7 @@ const attemptsOf = (job: Job) => job.opts.attempts ?? 1;
 /** The crawl workers: `docs-cluster` (bounded by settings.concurrency) and `docs-fleet`. */
 export function createDocsWorkers(deps: DocsWorkerDeps): Worker[] {
   const now = deps.now ?? (() => new Date());
+  const lock = createClusterLock(deps.connection, deps.prefix);
   const clusterWorker = createWorker(
     'docsCluster',
     async ({ runId, clusterId }, { job, logger, signal }) => {
@@ -45,12 +47,21 @@ export function createDocsWorkers(deps: DocsWorkerDeps): Worker[] {
       }
       await deps.runs.updateRun(runId, { status: 'running' });
       await deps.runs.putClusterCrawl({ clusterId, runId, status: 'running', attempt });
-      const result = await crawlOneCluster(
-        { sink: deps.sink, logger, notifier: deps.notifier, notifyTo: deps.notifyTo },
-        target,
-        deps.settings,
-        { crawledAt: now().toISOString(), runId, ...(signal ? { signal } : {}) },
-      );
+      // Another run crawling this cluster: wait for it (up to one crawl's deadline), then crawl.
+      const timeout = deps.settings.clusterTimeoutMs;
+      const release = await lock.acquire(clusterId, timeout + 60_000, timeout, signal);
+      if (!release) throw new Error(`${clusterId}: still being crawled by another run after ${timeout} ms`);
+      let result: ClusterResult;
+      try {
+        result = await crawlOneCluster(
+          { sink: deps.sink, logger, notifier: deps.notifier, notifyTo: deps.notifyTo },
+          target,
+          deps.settings,
+          { crawledAt: now().toISOString(), runId, ...(signal ? { signal } : {}) },
+        );
+      } finally {
+        await release();
+      }
       if (result.ok) {
         const { ok: _ok, ...outcome } = result;
         await deps.runs.putClusterCrawl({
