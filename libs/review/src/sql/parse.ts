@@ -29,6 +29,21 @@ export interface ParseOptions {
 }
 
 const DEFAULT_MAX_STATEMENT = 256 * 1024;
+/** ANTLR's recursive descent is slow past a few dozen nested parentheses (and overflows at ~2,000). */
+const MAX_NESTING = 48;
+
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40) {
+      depth += 1;
+      if (depth > max) max = depth;
+    } else if (c === 41 && depth > 0) depth -= 1;
+  }
+  return max;
+}
 
 /** One MySQL parser per process: antlr's prediction cache is shared and warms up. */
 let parser: MySQL | undefined;
@@ -53,7 +68,8 @@ export function parseTree(text: string): { tree: ProgramContext; errors: ParseEr
 
 export function parseSql(sql: string, options: ParseOptions = {}): ParsedFile {
   const max = options.maxStatementChars ?? DEFAULT_MAX_STATEMENT;
-  const split = splitStatements(sql);
+  // A byte-order mark is not SQL: drop it (same length, so columns stay right on line 1 after the mark).
+  const split = splitStatements(sql.charCodeAt(0) === 0xfeff ? ` ${sql.slice(1)}` : sql);
   const statements = split.statements.map((s, index): ParsedStatement => {
     const out: ParsedStatement = { index, text: s.text, line: s.line, column: s.column, endLine: s.endLine, comments: s.comments };
     const start = { line: s.line, column: s.column };
@@ -64,6 +80,11 @@ export function parseSql(sql: string, options: ParseOptions = {}): ParsedFile {
     }
     if (s.text.length > max) {
       out.error = { message: `This statement is ${s.text.length} characters long, over the ${max} the reviewer parses; split it or review it by hand.`, pos: start };
+      return out;
+    }
+    const depth = nestingDepth(s.text);
+    if (depth > MAX_NESTING) {
+      out.error = { message: `This statement nests parentheses ${depth} levels deep, over the ${MAX_NESTING} the reviewer parses; review it by hand.`, pos: start };
       return out;
     }
     if (s.text.includes('\u0000')) {

@@ -95,12 +95,15 @@ export function splitStatements(sql: string): SplitResult {
       const stop = end < 0 ? n : end + 2;
       const body = sql.slice(i, stop);
       comments.push(body);
-      for (let k = i; k < stop; k++) if (sql.charCodeAt(k) === 10) newline(k);
-      i = stop;
       if (end < 0) {
         begin();
+        for (let k = i; k < stop; k++) if (sql.charCodeAt(k) === 10) newline(k);
         finish(n, '/*');
+        i = n;
+        break;
       }
+      for (let k = i; k < stop; k++) if (sql.charCodeAt(k) === 10) newline(k);
+      i = stop;
       continue;
     }
     if (sql.startsWith(delimiter, i)) {
