@@ -14,7 +14,7 @@ locals {
   )
   rds_clusters  = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:cluster:*"]
   rds_instances = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:db:*"]
-  access_tables = concat(local.table_and_indexes["requests"], local.table_and_indexes["audit"], local.table_and_indexes["idempotency"])
+  access_tables = concat(local.table_and_indexes["requests"], local.table_and_indexes["audit"], local.table_and_indexes["idempotency"], local.table_and_indexes["outbox"])
 
   task_policies = {
     request-api   = data.aws_iam_policy_document.request_api.json
@@ -189,6 +189,11 @@ data "aws_iam_policy_document" "doc_crawler" {
     sid       = "CrawlRuns"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
     resources = local.table_and_indexes["crawls"]
+  }
+  statement {
+    sid       = "ChangeNotices"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = local.table_and_indexes["outbox"]
   }
   statement {
     sid       = "PublishDocs"

@@ -58,6 +58,13 @@ export const TABLES = {
     hashKey: 'id',
     attributes: { id: 'S' },
   },
+  /** Notifications to people: every channel keeps a copy here (credentials sealed), readable over REST. */
+  outbox: {
+    name: 'outbox',
+    hashKey: 'id',
+    attributes: { id: 'S', to: 'S', createdAt: 'S' },
+    indexes: [{ name: 'by-recipient', hashKey: 'to', rangeKey: 'createdAt' }],
+  },
 } satisfies Record<string, TableDefinition>;
 
 export type TableName = keyof typeof TABLES;

@@ -131,7 +131,7 @@ describe('infra/: IAM', () => {
     expect(appsAllowing(byApp, 'dynamodb:CreateTable')).toEqual([]);
     const ddb = (app: string) => allows(byApp[app]!, 'dynamodb:PutItem').flatMap((s) => s.resources);
     expect(ddb('schema-review')).toEqual(['${local.table_and_indexes["reviews"]}']);
-    expect(ddb('doc-crawler')).toEqual(['${local.table_and_indexes["crawls"]}']);
+    expect(ddb('doc-crawler')).toEqual(['${local.table_and_indexes["crawls"]}', '${local.table_and_indexes["outbox"]}']);
     const tf = await infra();
     expect(find(tf.resources, 'modules/iam', 'aws_iam_role', 'task')[0]!.body.for_each).toBe('${local.task_policies}');
   });

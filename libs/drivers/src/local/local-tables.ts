@@ -1,19 +1,14 @@
-import { ensureTables, type Dynamo, type TableDefinition } from '@dbre/store';
+import { ensureTables, TABLES, type Dynamo, type TableDefinition } from '@dbre/store';
 
 /**
- * Tables only the local drivers use (on AWS, EC2/SSM and Slack hold this state). They live
- * beside the drivers, not in the platform's TABLES, and each driver creates them on start.
+ * Tables of the local drivers. `bastions` is local-only (on AWS, EC2 and SSM hold that state)
+ * and the forwarder creates it on start; `outbox` is one of the platform's TABLES.
  */
 export const LOCAL_TABLES = {
   /** Local forwarders: the truth the forwarder host reconciles its listeners against. */
   bastions: { name: 'local-bastions', hashKey: 'id', attributes: { id: 'S' } },
-  /** Local notifier outbox: one item per notification id, readable over REST. */
-  outbox: {
-    name: 'local-outbox',
-    hashKey: 'id',
-    attributes: { id: 'S', to: 'S', createdAt: 'S' },
-    indexes: [{ name: 'by-recipient', hashKey: 'to', rangeKey: 'createdAt' }],
-  },
+  /** The notifier outbox is a platform table (Terraform creates it on AWS, where Slack adds to it). */
+  outbox: TABLES.outbox,
 } satisfies Record<string, TableDefinition>;
 
 export function localTableName(dynamo: Dynamo, table: keyof typeof LOCAL_TABLES): string {

@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { AppError, type Logger } from '@dbre/service-kit';
 import type { Dynamo } from '@dbre/store';
 import type { Notification, Notifier } from '../ports';
-import { ensureLocalTables, localTableName } from './local-tables';
+import { localTableName } from './local-tables';
 import { seal, unseal, type Sealed } from './secret-store';
 
 /** What the outbox shows: a sensitive text is never listed, only opened once by its recipient. */
@@ -68,7 +68,6 @@ function view(item: Item, text: string): OutboxMessage {
  * once by their recipient; sending the same id twice is harmless and never re-arms an opened one.
  */
 export async function createOutboxNotifier(deps: { dynamo: Dynamo; key: Buffer; logger: Logger; now?: () => Date }): Promise<LocalOutbox> {
-  await ensureLocalTables(deps.dynamo, ['outbox']);
   const table = localTableName(deps.dynamo, 'outbox');
   const { doc } = deps.dynamo;
   const now = deps.now ?? (() => new Date());
