@@ -1,5 +1,10 @@
 import { defineRule } from './types';
 
+/** These findings come from the engine (parse, snapshot lookup, suppression comments). */
+function engineRaised(): void {
+  return undefined;
+}
+
 /** Rules raised by the engine itself, not per statement: listed so they can be configured. */
 export const metaRules = [
   defineRule({
@@ -10,7 +15,7 @@ export const metaRules = [
     rationale: 'A statement the parser cannot read is not reviewed; it is usually a typo MySQL will reject too, or syntax (MariaDB-only, very new MySQL) the reviewer does not know.',
     fix: 'Fix the syntax; if MySQL accepts it, suppress this finding with a reason and review the statement by hand.',
     examples: [{ bad: 'CREATE TABLE t (id int', good: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY)' }],
-    check() {},
+    check: engineRaised,
   }),
   defineRule({
     id: 'context-no-snapshot',
@@ -20,7 +25,7 @@ export const metaRules = [
     rationale: 'Without the doc-crawler snapshot, checks such as "column already exists" or "rebuilds a 12 GB table" cannot run; the reader must know.',
     fix: 'Name a cluster and schema the doc-crawler has crawled, or check the snapshot directory.',
     examples: [],
-    check() {},
+    check: engineRaised,
   }),
   defineRule({
     id: 'suppression-unknown-rule',
@@ -30,7 +35,7 @@ export const metaRules = [
     rationale: 'A misspelt rule id suppresses nothing, so the finding meant to be silenced still shows and the comment misleads.',
     fix: 'Use a rule id from `npm run review -- --list-rules`.',
     examples: [{ bad: '-- review:disable no-such-rule because\nSELECT 1', good: '-- review:disable safety-truncate staging table, refilled nightly\nTRUNCATE TABLE t' }],
-    check() {},
+    check: engineRaised,
   }),
   defineRule({
     id: 'suppression-missing-reason',
@@ -40,7 +45,7 @@ export const metaRules = [
     rationale: 'A silenced finding without a reason cannot be re-evaluated later; the reason is shown in every output.',
     fix: 'Write the reason after the rule ids: `-- review:disable safety-truncate staging table, refilled nightly`.',
     examples: [{ bad: '-- review:disable safety-truncate\nTRUNCATE TABLE t', good: '-- review:disable safety-truncate staging table, refilled nightly\nTRUNCATE TABLE t' }],
-    check() {},
+    check: engineRaised,
   }),
 ];
 

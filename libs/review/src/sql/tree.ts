@@ -127,9 +127,9 @@ export function unquoteString(text: string): string {
   const body = t.slice(1, -1);
   let out = '';
   for (let i = 0; i < body.length; i++) {
-    const ch = body[i]!;
+    const ch = body.charAt(i);
     if (ch === '\\' && i + 1 < body.length) {
-      const e = body[i + 1]!;
+      const e = body.charAt(i + 1);
       out += ESCAPES[e] ?? e;
       i += 1;
     } else if (ch === q && body[i + 1] === q) {
