@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ClusterTarget, DocSink, Notifier } from '@dbre/drivers';
 import type { Logger } from 'pino';
 import { classifyError } from '../crawl/connection';
@@ -126,6 +127,6 @@ export async function runFleetInProcess(
 }
 
 /** Sortable, colon-free run ids (BullMQ job ids may not contain ':'): 20261125T091500123Z-ab12cd. */
-export function newRunId(now: Date = new Date(), random: () => string = () => Math.random().toString(16).slice(2, 8)): string {
+export function newRunId(now: Date = new Date(), random: () => string = () => randomBytes(3).toString('hex')): string {
   return `${now.toISOString().replace(/[-:.]/g, '')}-${random()}`;
 }
