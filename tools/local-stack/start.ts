@@ -129,7 +129,8 @@ async function main(): Promise<void> {
     REDIS_URL: redisUrl,
     DYNAMO_ENDPOINT: dynalite.endpoint,
     PLATFORM_CONFIG: process.env['PLATFORM_CONFIG'] ?? path.join(here, 'platform.local.yaml'),
-    DOCS_DIR: path.join(varDir, 'docs'),
+    DOCS_OUT_DIR: path.join(varDir, 'docs'),
+    REVIEW_SNAPSHOT_DIR: path.join(varDir, 'docs'),
     VAR_DIR: varDir,
     REQUEST_API_URL: `http://127.0.0.1:${3001 + portOffset}`,
   };

@@ -182,7 +182,7 @@ data "aws_iam_policy_document" "doc_crawler" {
   source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.inventory_login.json]
   statement {
     sid       = "ParameterPages"
-    actions   = ["rds:DescribeDBClusterParameters", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBParameters", "rds:DescribeDBParameterGroups"]
+    actions   = ["rds:DescribeDBClusterParameters", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBParameters", "rds:DescribeDBParameterGroups", "rds:DescribeEngineDefaultParameters", "rds:DescribeEngineDefaultClusterParameters"]
     resources = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:*"]
   }
   statement {
