@@ -72,6 +72,9 @@ function reviewParsed(parsed: ParsedFile, config: ReviewConfig, options: ReviewO
   const memo = new Map<string, unknown>();
   const fileSuppressions = [...parsed.statements.flatMap((s) => suppressionsIn(s.comments)), ...suppressionsIn(parsed.trailingComments)].filter((s) => s.scope === 'file');
   const enabled = [...config.rules.values()].filter((r) => !ENGINE_RULE_IDS.has(r.rule.id));
+  // The crawled server's own version beats the configured one for online DDL verdicts.
+  const liveMinor = /^8\.0\.(\d+)/.exec(options.live?.serverVersion ?? '')?.[1];
+  const mysqlMinor = liveMinor && !/mariadb/i.test(options.live?.serverVersion ?? '') ? Number(liveMinor) : config.mysqlMinor;
   const context: ContextStatus = options.context ?? (options.live ? { status: 'found', cluster: options.live.cluster, schema: options.live.schema } : { status: 'not-requested' });
 
   const emit = (ruleId: string, input: ReportInput, statement: number, local: readonly Suppression[]): void => {
@@ -112,7 +115,7 @@ function reviewParsed(parsed: ParsedFile, config: ReviewConfig, options: ReviewO
     }
     const model = stmt.model;
     const target = targetTable(model);
-    const ddlOpts = { dialect: config.dialect, mysqlMinor: config.mysqlMinor, ...(target && state.get(target) ? { table: state.get(target) } : {}) };
+    const ddlOpts = { dialect: config.dialect, mysqlMinor, ...(target && state.get(target) ? { table: state.get(target) } : {}) };
     const onlineDdl = model.kind === 'alter_table' ? classifyAlter(model, ddlOpts) : model.kind === 'create_index' ? classifyCreateIndex(model, ddlOpts) : undefined;
     const summary: StatementSummary = { index: stmt.index, line: stmt.line, kind: model.kind };
     if (target) summary.table = target.name;

@@ -1,5 +1,5 @@
 import type { ColumnDef, IndexKind, StatementModel, TableName } from '../sql/model';
-import { columnType, indexColumnNames, tableBytes, type LiveSchema } from './snapshot';
+import { columnType, indexColumnNames, tableBytes, tableRows, type LiveSchema } from './snapshot';
 
 /** What the reviewer knows of a column: from the snapshot or from earlier DDL in the file. */
 export interface KnownColumn {
@@ -80,7 +80,8 @@ export class SchemaState {
         bytes: tableBytes(t),
         source: 'snapshot',
       };
-      if (t.rows != null) table.rows = t.rows;
+      const rows = tableRows(t);
+      if (rows != null) table.rows = rows;
       if (t.rowFormat) table.rowFormat = t.rowFormat;
       this.tables.set(lc(t.name), table);
     }

@@ -20,7 +20,8 @@ const snapshotColumn = z.looseObject({
 
 const snapshotIndexColumn = z.union([
   z.string(),
-  z.looseObject({ name: z.string(), prefix: num, subPart: num }),
+  /** name is null for a functional key part (the crawler then gives `expression`). */
+  z.looseObject({ name: z.string().nullable(), prefix: num, subPart: num, expression: z.string().nullish() }),
 ]);
 
 const snapshotIndex = z.looseObject({
@@ -36,7 +37,9 @@ const snapshotTable = z.looseObject({
   name: z.string(),
   engine: z.string().nullish(),
   rowFormat: z.string().nullish(),
+  /** The crawler writes `rowsEstimate` (TABLE_ROWS); `rows` is accepted too. */
   rows: num,
+  rowsEstimate: num,
   dataLength: num,
   indexLength: num,
   columns: z.array(snapshotColumn).default([]),
@@ -62,10 +65,15 @@ const snapshotCluster = z.looseObject({
   schemas: z.array(snapshotSchema).default([]),
 });
 
-/** Either `{ clusters: [...] }` or one cluster at the top level. */
+const server = z.looseObject({ version: z.string().optional(), flavor: z.string().optional() }).optional();
+
+/**
+ * The doc-crawler writes one cluster per file (`{ snapshotVersion: 1, clusterId, capturedAt,
+ * server, schemas }`, libs/docs/src/snapshot.ts); `{ clusters: [...] }` is accepted too.
+ */
 export const schemaSnapshot = z.union([
-  z.looseObject({ generatedAt: z.string().optional(), clusters: z.array(snapshotCluster) }),
-  snapshotCluster.extend({ generatedAt: z.string().optional(), cluster: z.string().optional() }),
+  z.looseObject({ generatedAt: z.string().optional(), capturedAt: z.string().optional(), server, clusters: z.array(snapshotCluster) }),
+  snapshotCluster.extend({ generatedAt: z.string().optional(), capturedAt: z.string().optional(), cluster: z.string().optional(), clusterId: z.string().optional(), server }),
 ]);
 
 export type SnapshotTable = z.output<typeof snapshotTable>;
@@ -78,6 +86,8 @@ export interface LiveSchema {
   cluster: string;
   schema: string;
   generatedAt?: string;
+  /** `SELECT VERSION()` of the crawled server, e.g. 8.0.32 or 10.11.6-MariaDB. */
+  serverVersion?: string;
   /** Lower-case table name -> table. */
   tables: Map<string, SnapshotTable>;
   views: SnapshotView[];
@@ -96,7 +106,7 @@ export function liveSchemaFrom(data: unknown, cluster: string, schema: string): 
   const snap = parsed.data;
   const multi = snap as { clusters?: SnapshotCluster[] };
   const clusters: SnapshotCluster[] = Array.isArray(multi.clusters) ? multi.clusters : [snap as SnapshotCluster];
-  const c = clusters.length === 1 ? clusters[0] : clusters.find((x) => x.id === cluster || x.name === cluster);
+  const c = clusters.length === 1 ? clusters[0] : clusters.find((x) => x.id === cluster || x.name === cluster || x['clusterId'] === cluster);
   if (!c) return `the snapshot has no cluster ${cluster}`;
   const s = c.schemas.find((x) => x.name.toLowerCase() === schema.toLowerCase());
   if (!s) return `the snapshot of ${cluster} has no schema ${schema}`;
@@ -106,7 +116,9 @@ export function liveSchemaFrom(data: unknown, cluster: string, schema: string): 
     tables: new Map(s.tables.map((t) => [t.name.toLowerCase(), t])),
     views: s.views,
   };
-  if (snap.generatedAt) live.generatedAt = snap.generatedAt;
+  const when = snap.capturedAt ?? snap.generatedAt;
+  if (when) live.generatedAt = when;
+  if (snap.server?.version) live.serverVersion = snap.server.version;
   return live;
 }
 
@@ -146,7 +158,12 @@ export function columnType(c: z.output<typeof snapshotColumn>): string {
 export function indexColumnNames(i: z.output<typeof snapshotIndex>): Array<{ name: string; length?: number }> {
   return i.columns.map((c) => {
     if (typeof c === 'string') return { name: c };
+    const name = c.name ?? `(${c.expression ?? 'expression'})`;
     const len = c.prefix ?? c.subPart;
-    return len ? { name: c.name, length: len } : { name: c.name };
+    return len ? { name, length: len } : { name };
   });
+}
+
+export function tableRows(t: SnapshotTable): number | undefined {
+  return t.rowsEstimate ?? t.rows ?? undefined;
 }
