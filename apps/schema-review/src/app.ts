@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger, type ReadinessCheck } from '@dbre/service-kit';
 import { dynamoCheck, type Dynamo } from '@dbre/store';
 import type { AiCache, AiProvider, ReviewConfig } from '@dbre/review';
+import { createReviewStore } from './review-store';
 import { registerRoutes } from './routes';
 
 export interface SchemaReviewDeps {
@@ -32,6 +33,8 @@ export async function buildApp(deps: SchemaReviewDeps): Promise<HttpApp> {
     bodyLimit: deps.review.maxSqlBytes * 2 + 64 * 1024,
     openapi: { title: 'dbre schema-review', description: 'MySQL DDL review: rules, online DDL verdicts, live context, optional AI second opinion' },
   });
-  registerRoutes(app, deps);
+  // Reviews are stored for the dashboard when a DynamoDB client is given (one PutItem each).
+  const store = deps.dynamo ? createReviewStore({ dynamo: deps.dynamo, logger: deps.logger }) : undefined;
+  registerRoutes(app, { ...deps, store });
   return app;
 }

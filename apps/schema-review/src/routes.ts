@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { sendProblem, type HttpApp } from '@dbre/service-kit';
-import { ALL_RULES, loadLiveSchema, reviewSql, secondOpinion, type AiOpinion, type ContextStatus, type LiveSchema } from '@dbre/review';
+import { ALL_RULES } from '@dbre/review';
 import type { SchemaReviewDeps } from './app';
+import type { ReviewStore } from './review-store';
+import { runReview } from './run-review';
 
 const reviewBody = z.object({
   sql: z.string().min(1, 'give the DDL to review in "sql"'),
@@ -37,47 +39,17 @@ const ruleList = z.object({
 });
 
 /** The route map of schema-review. */
-export function registerRoutes(app: HttpApp, deps: SchemaReviewDeps): void {
+export function registerRoutes(app: HttpApp, deps: SchemaReviewDeps & { store?: ReviewStore | undefined }): void {
   const { review } = deps;
 
   app.post('/v1/reviews', { schema: { body: reviewBody, response: { 200: reviewResponse } } }, async (request, reply) => {
     const body = request.body;
-    const bytes = Buffer.byteLength(body.sql, 'utf8');
-    if (bytes > review.maxSqlBytes) {
-      return sendProblem(reply, {
-        type: 'about:blank',
-        title: 'DDL too large',
-        status: 413,
-        code: 'REVIEW_SQL_TOO_LARGE',
-        detail: `The DDL is ${bytes} bytes; this service reviews at most ${review.maxSqlBytes} bytes per request. Split the migration into smaller files, or run the CLI (npm run review) which takes --max-bytes.`,
-        instance: request.id,
-      });
-    }
-    if ((body.cluster && !body.schema) || (!body.cluster && body.schema)) {
-      return sendProblem(reply, { type: 'about:blank', title: 'Unprocessable review', status: 422, code: 'REVIEW_CONTEXT_INCOMPLETE', detail: 'Give both "cluster" and "schema" to compare with the live database, or neither.', instance: request.id });
-    }
-    let live: LiveSchema | undefined;
-    let context: ContextStatus = { status: 'not-requested' };
-    if (body.cluster && body.schema) {
-      const found = await loadLiveSchema(review.snapshotDir, body.cluster, body.schema);
-      if (found.status === 'found') {
-        live = found.live;
-        context = { status: 'found', cluster: body.cluster, schema: found.live.schema, ...(found.live.generatedAt ? { generatedAt: found.live.generatedAt } : {}) };
-      } else context = { status: 'missing', cluster: body.cluster, schema: body.schema, reason: found.reason };
-    }
-    const config = body.dialect ? { ...review.config, dialect: body.dialect } : review.config;
-    const result = reviewSql(body.sql, { config, context, ...(live ? { live } : {}) });
-    if (result.summary.statements === 0) {
-      return sendProblem(reply, { type: 'about:blank', title: 'Nothing to review', status: 422, code: 'REVIEW_NO_STATEMENTS', detail: 'The text holds no SQL statement (only comments or whitespace).', instance: request.id });
-    }
-    let ai: AiOpinion | undefined;
-    if (body.ai) {
-      ai = review.ai
-        ? await secondOpinion({ provider: review.ai.provider, cache: review.ai.cache, timeoutMs: review.ai.timeoutMs, sql: body.sql, result })
-        : { status: 'unavailable', label: 'AI', provider: 'none', model: 'none', reason: 'no AI provider is configured on this service (AI_PROVIDER=none)' };
-      if (ai.status !== 'ok') request.log.warn({ reason: ai.reason }, 'AI second opinion unavailable');
-    }
-    request.log.info({ statements: result.summary.statements, errors: result.summary.errors, warnings: result.summary.warnings, context: context.status, ai: ai?.status }, 'review done');
+    const outcome = await runReview(review, body);
+    if (!outcome.ok) return sendProblem(reply, { type: 'about:blank', ...outcome.refusal, instance: request.id });
+    const { result, ai } = outcome;
+    if (ai && ai.status !== 'ok') request.log.warn({ reason: ai.reason }, 'AI second opinion unavailable');
+    request.log.info({ statements: result.summary.statements, errors: result.summary.errors, warnings: result.summary.warnings, context: result.context.status, ai: ai?.status }, 'review done');
+    await deps.store?.save({ source: 'rest', sql: body.sql, result, dialect: body.dialect ?? review.config.dialect, cluster: body.cluster, schema: body.schema });
     return { ...result, ...(ai ? { ai } : {}) };
   });
 
