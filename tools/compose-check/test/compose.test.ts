@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- one list of the apps, shared with the local stack's script
 import { APPS } from '../../local-stack/apps';
 
 // There is no Docker engine here: these checks are what keeps docker-compose.yml and the
