@@ -4,6 +4,7 @@ import { dynamoCheck, type Dynamo } from '@dbre/store';
 import type { AiCache, AiProvider, ReviewConfig } from '@dbre/review';
 import { createReviewStore } from './review-store';
 import { registerRoutes } from './routes';
+import { registerReviewSlackRoutes, type ReviewSlack } from './slack/routes';
 
 export interface SchemaReviewDeps {
   logger: Logger;
@@ -17,6 +18,8 @@ export interface SchemaReviewDeps {
     maxSqlBytes: number;
     ai?: { provider: AiProvider; cache: AiCache; timeoutMs: number };
   };
+  /** Set when Slack is configured: /slack/reviews/commands and /slack/reviews/interactions are served. */
+  slack?: ReviewSlack;
 }
 
 export async function buildApp(deps: SchemaReviewDeps): Promise<HttpApp> {
@@ -36,5 +39,6 @@ export async function buildApp(deps: SchemaReviewDeps): Promise<HttpApp> {
   // Reviews are stored for the dashboard when a DynamoDB client is given (one PutItem each).
   const store = deps.dynamo ? createReviewStore({ dynamo: deps.dynamo, logger: deps.logger }) : undefined;
   registerRoutes(app, { ...deps, store });
+  if (deps.slack) await registerReviewSlackRoutes(app, { slack: deps.slack, review: deps.review, store, logger: deps.logger });
   return app;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
 import { env, serviceEnv } from '@dbre/service-kit';
+import { slackEnv } from '@dbre/slack';
 
 export const schemaReviewConfig = z.object({
   ...serviceEnv,
@@ -8,6 +9,8 @@ export const schemaReviewConfig = z.object({
   ...redisEnv,
   ...dynamoEnv,
   ...platformFileEnv,
+  // Slack: SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET turn on /schema-review (the other SLACK_* are unused here).
+  ...slackEnv,
   REVIEW_CONFIG: z.string().min(1).optional().describe('path to the rule configuration YAML (default: built-in rules and defaults)'),
   REVIEW_SNAPSHOT_DIR: z.string().min(1).default('var/docs').describe('directory holding the doc-crawler snapshots, <dir>/<cluster>/schema.json'),
   REVIEW_MAX_SQL_BYTES: env.int(1_000_000, 1).describe('largest DDL text accepted by POST /v1/reviews, bytes'),

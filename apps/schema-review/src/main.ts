@@ -1,6 +1,7 @@
 import { closeRedis, createRedis } from '@dbre/queue';
 import { BedrockRuntimeClient, createBedrockProvider, createMemoryAiCache, createOpenAiCompatibleProvider, loadConfigFile, resolveConfig, type AiProvider } from '@dbre/review';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { createModalClient, createRedisReplayCache, createSlackClient, slackSettings } from '@dbre/slack';
 import { createDynamo, ensureTables } from '@dbre/store';
 import { buildApp } from './app';
 import { schemaReviewConfig } from './config';
@@ -19,11 +20,24 @@ async function main(): Promise<void> {
   } else if (config.AI_PROVIDER === 'bedrock' && config.AI_MODEL) {
     provider = createBedrockProvider({ client: new BedrockRuntimeClient({ region: config.AWS_REGION }), modelId: config.AI_MODEL });
   }
+  const settings = slackSettings(config);
+  if (!settings) logger.info('Slack is not configured (SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET unset): /schema-review is not served');
+  const api = settings?.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
+  const slack = settings
+    ? {
+        signingSecret: settings.signingSecret,
+        // Its own replay cache: a submission forwarded by request-api is not taken for a replay.
+        replayCache: createRedisReplayCache(redis, { prefix: `${config.QUEUE_PREFIX}:schema-review` }),
+        ui: createModalClient({ botToken: settings.botToken, ...api, logger }),
+        client: createSlackClient({ botToken: settings.botToken, ...api, logger }),
+      }
+    : undefined;
   const app = await buildApp({
     logger,
     lifecycle,
     redis,
     dynamo,
+    ...(slack ? { slack } : {}),
     review: {
       config: rules,
       snapshotDir: config.REVIEW_SNAPSHOT_DIR,

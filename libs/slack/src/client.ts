@@ -35,6 +35,14 @@ export function createSlackClient(config: SlackClientConfig): WebClient {
   });
 }
 
+/**
+ * The client for views.open/views.update: a trigger id expires 3 s after the click, so no
+ * retries and a 2.5 s timeout (the caller tells the person to try again on failure).
+ */
+export function createModalClient(config: Omit<SlackClientConfig, 'retryConfig' | 'timeoutMs'>): WebClient {
+  return createSlackClient({ ...config, retryConfig: { retries: 0 }, timeoutMs: 2500 });
+}
+
 /** Maps a @slack/web-api failure to this lib's error (keeps Retry-After for the queue). */
 export function toSlackError(err: unknown, method: string): SlackAdapterError {
   const e = err as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string } };

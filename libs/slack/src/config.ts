@@ -22,6 +22,10 @@ export const slackEnv = {
     .url()
     .optional()
     .describe('request-api only: base URL of approval-api (internal, or the ALB which routes /slack/approvals/* to it); Approve/Deny are forwarded to <url>/slack/approvals/interactions'),
+  SLACK_SCHEMA_REVIEW_URL: z
+    .url()
+    .optional()
+    .describe('request-api only: base URL of schema-review (internal, or the ALB which routes /slack/reviews/* to it); the /schema-review modal is forwarded to <url>/slack/reviews/interactions'),
   SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/).default('/db-access').describe('the slash command name'),
 };
 
@@ -36,6 +40,8 @@ export interface SlackSettings {
   command: string;
   /** request-api: where approver interactions are forwarded. */
   approvalApiUrl?: string;
+  /** request-api: where the /schema-review modal's submissions are forwarded. */
+  schemaReviewUrl?: string;
 }
 
 /** The parsed Slack variables (an app config that spreads `slackEnv` satisfies it). */
@@ -54,6 +60,7 @@ export function slackSettings(config: SlackEnvConfig): SlackSettings | undefined
     ...(config.SLACK_APPROVER_USERGROUP ? { approverUsergroup: config.SLACK_APPROVER_USERGROUP } : {}),
     approverUsers: config.SLACK_APPROVER_USERS ? config.SLACK_APPROVER_USERS.split(',') : [],
     ...(config.SLACK_APPROVAL_API_URL ? { approvalApiUrl: config.SLACK_APPROVAL_API_URL } : {}),
+    ...(config.SLACK_SCHEMA_REVIEW_URL ? { schemaReviewUrl: config.SLACK_SCHEMA_REVIEW_URL } : {}),
     command: config.SLACK_COMMAND,
   };
 }

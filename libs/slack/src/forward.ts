@@ -4,6 +4,9 @@ import { rawBodyOf } from './inbound';
 /** Where approval-api serves the approver side of the Slack app (`<prefix>/interactions`). */
 export const SLACK_APPROVALS_PREFIX = '/slack/approvals';
 
+/** Where schema-review serves `/schema-review` (`<prefix>/commands`) and its modal (`<prefix>/interactions`). */
+export const SLACK_REVIEWS_PREFIX = '/slack/reviews';
+
 export interface ForwardedAnswer {
   status: number;
   contentType: string;

@@ -2,7 +2,7 @@ export { SlackAdapterError, type SlackErrorCode, type SlackErrorKind } from './e
 export { computeSlackSignature, signSlackRequest, SLACK_TIMESTAMP_WINDOW_SECONDS, verifySlackSignature, type VerifyInput } from './signature';
 export { createMemoryReplayCache, createRedisReplayCache, type ReplayCache } from './replay-cache';
 export { rawBodyOf, registerSlackInbound, slackRetryNum, type SlackInboundOptions } from './inbound';
-export { createSlackClient, DEFAULT_RETRY_CONFIG, toSlackError, type SlackClientConfig } from './client';
+export { createModalClient, createSlackClient, DEFAULT_RETRY_CONFIG, toSlackError, type SlackClientConfig } from './client';
 export { createApproverDirectory, type ApproverDirectory, type ApproverSource } from './approvers';
 export { createUserDirectory, type SlackPerson, type UserDirectory } from './users';
 export { createPendingStore, type PendingStore, type PendingStoreOptions, type ThreadName, type ThreadRef } from './pending-store';
@@ -31,7 +31,7 @@ export {
   type Decision,
   type SlackMessage,
 } from './blocks/messages';
-export { isApproverInteraction, slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type ViewSubmission } from './payloads';
+export { isApproverInteraction, isSchemaReviewInteraction, slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type ViewSubmission } from './payloads';
 export { createRestBridge, type ActingPerson, type BridgeAnswer, type RestBridge } from './rest-bridge';
 export { alsoToSlack, createSlackKit, slackBridgeToken, slackKitFromConfig, slackNotifyWorker, type SlackKit } from './kit';
-export { forwardSlackRequest, SLACK_APPROVALS_PREFIX, type ForwardedAnswer } from './forward';
+export { forwardSlackRequest, SLACK_APPROVALS_PREFIX, SLACK_REVIEWS_PREFIX, type ForwardedAnswer } from './forward';

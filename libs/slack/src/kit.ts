@@ -5,7 +5,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApproverDirectory, type ApproverDirectory } from './approvers';
-import { createSlackClient } from './client';
+import { createModalClient, createSlackClient } from './client';
 import { slackSettings, type SlackEnvConfig, type SlackSettings } from './config';
 import { createSlackDelivery } from './delivery';
 import { createSlackNotifier, createSlackNotifyWorker } from './notifier';
@@ -42,13 +42,7 @@ export function createSlackKit(deps: {
   const client = createSlackClient({ botToken: settings.botToken, ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), logger: deps.logger });
   const store = createPendingStore(deps.redis, { prefix: deps.prefix, sealKey: deps.sealKey });
   const queue = createQueue('notify', deps.redis, { prefix: deps.prefix });
-  const ui = createSlackClient({
-    botToken: settings.botToken,
-    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
-    retryConfig: { retries: 0 },
-    timeoutMs: 2500,
-    logger: deps.logger,
-  });
+  const ui = createModalClient({ botToken: settings.botToken, ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), logger: deps.logger });
   return {
     settings,
     client,

@@ -80,6 +80,11 @@ export function parseInteraction(body: unknown): Interaction {
   return parsed.data;
 }
 
+/** Interactions of the /schema-review modal (served by schema-review), by the view's callback id. */
+export function isSchemaReviewInteraction(i: Interaction, schemaReviewView: string): boolean {
+  return i.type === 'block_actions' ? i.view?.callback_id === schemaReviewView : i.view.callback_id === schemaReviewView;
+}
+
 /** Interactions that belong to the approver side (approval-api) of the one Slack app. */
 export function isApproverInteraction(i: Interaction, ids: { approve: string; deny: string; denyReasonView: string }): boolean {
   if (i.type === 'block_actions') return i.actions.some((a) => a.action_id === ids.approve || a.action_id === ids.deny);

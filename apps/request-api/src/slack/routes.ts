@@ -8,12 +8,14 @@ import {
   grantsList,
   helpMessage,
   isApproverInteraction,
+  isSchemaReviewInteraction,
   modalErrors,
   parseInteraction,
   readRequestModal,
   registerSlackInbound,
   requestModal,
   SLACK_APPROVALS_PREFIX,
+  SLACK_REVIEWS_PREFIX,
   slashCommandSchema,
   summarize,
   toSlackError,
@@ -97,6 +99,22 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
         } catch (err) {
           logger.error({ err: { message: (err as Error).message } }, 'could not forward an approver interaction to approval-api');
           return reply.status(503).send();
+        }
+      }
+      // The /schema-review modal belongs to schema-review: forwarded the same way, by callback id.
+      if (isSchemaReviewInteraction(payload, VIEWS.schemaReview)) {
+        const target = kit.settings.schemaReviewUrl;
+        const inline = (why: string) => (payload.type === 'view_submission' ? reply.send({ response_action: 'errors', errors: { ddl: why } }) : reply.status(200).send());
+        if (!target) {
+          logger.error({ type: payload.type }, 'a schema review interaction arrived but SLACK_SCHEMA_REVIEW_URL is not set');
+          return inline('Schema review is not connected to this Slack app (SLACK_SCHEMA_REVIEW_URL is not set); ask the platform team.');
+        }
+        try {
+          const answer = await forwardSlackRequest(request, `${target.replace(/\/$/, '')}${SLACK_REVIEWS_PREFIX}/interactions`);
+          return reply.status(answer.status).type(answer.contentType).send(answer.body);
+        } catch (err) {
+          logger.error({ err: { message: (err as Error).message } }, 'could not forward a schema review interaction to schema-review');
+          return inline('Schema review did not answer in time; please submit again in a minute.');
         }
       }
       if (payload.type === 'view_submission') return reply.send(await onSubmit(payload));

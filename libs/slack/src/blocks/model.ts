@@ -66,4 +66,6 @@ export const VIEWS = {
   request: 'access_request',
   denyReason: 'access_deny_reason',
   extend: 'access_extend',
+  /** The /schema-review modal: its submission is forwarded to schema-review. */
+  schemaReview: 'schema_review',
 } as const;
