@@ -25,6 +25,7 @@ locals {
   routes = [
     { app = "approval-api", priority = 10, paths = ["/v1/access-requests/*/approve", "/v1/access-requests/*/deny", "/slack/approvals/*"], oidc = false },
     { app = "request-api", priority = 20, paths = ["/v1/access-requests", "/v1/access-requests/*", "/v1/outbox", "/v1/outbox/*"], oidc = false },
+    { app = "schema-review", priority = 15, paths = ["/slack/reviews/*"], oidc = false },
     { app = "request-api", priority = 21, paths = ["/slack/*"], oidc = false },
     { app = "schema-review", priority = 30, paths = ["/v1/reviews", "/v1/reviews/*"], oidc = false },
     { app = "doc-crawler", priority = 40, paths = ["/v1/docs", "/v1/docs/*"], oidc = false },
@@ -73,7 +74,7 @@ locals {
 
   # Services that never log in to a database list clusters without reading their secrets.
   app_env = {
-    request-api   = merge({ RDS_INVENTORY_CREDENTIALS = "omit", SLACK_APPROVAL_API_URL = local.public_url }, local.slack_env)
+    request-api   = merge({ RDS_INVENTORY_CREDENTIALS = "omit", SLACK_APPROVAL_API_URL = local.public_url, SLACK_SCHEMA_REVIEW_URL = local.public_url }, local.slack_env)
     approval-api  = merge({ RDS_INVENTORY_CREDENTIALS = "omit" }, local.slack_env)
     schema-review = {}
     ops-dashboard = merge(local.docs_env, {

@@ -117,6 +117,10 @@ describe('infra/: the ALB', () => {
     const apps = tf.locals['.']!.app_defaults as Record<string, { routed: boolean }>;
     const target = (path: string) => routes.filter((r) => r.paths.includes(path)).map((r) => r.app);
     expect(target('/slack/*')).toEqual(['request-api']);
+    // /schema-review's command goes straight to schema-review: its rule is evaluated before /slack/*.
+    expect(target('/slack/reviews/*')).toEqual(['schema-review']);
+    const priority = (path: string) => routes.find((r) => r.paths.includes(path))!.priority;
+    expect(priority('/slack/reviews/*')).toBeLessThan(priority('/slack/*'));
     expect(target('/v1/access-requests/*/approve')).toEqual(['approval-api']);
     expect(target('/v1/access-requests/*')).toEqual(['request-api']);
     expect(target('/v1/reviews/*')).toEqual(['schema-review']);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { slackEnv } from '@dbre/slack';
+import { SLACK_REVIEWS_PREFIX, slackEnv } from '@dbre/slack';
 
 const root = path.join(__dirname, '../../..');
 const manifest = parse(readFileSync(path.join(__dirname, '../manifest.yaml'), 'utf8')) as {
@@ -38,8 +38,14 @@ describe('the Slack app manifest', () => {
     expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe('/slack/interactions');
   });
 
+  it('sends /schema-review to schema-review, under the prefix the ALB routes to it', () => {
+    const review = manifest.features.slash_commands.find((c) => c.command === '/schema-review');
+    expect(new URL(review!.url).pathname).toBe(`${SLACK_REVIEWS_PREFIX}/commands`);
+    expect(new URL(review!.url).origin).toBe(new URL(manifest.features.slash_commands[0]!.url).origin);
+  });
+
   it('asks for every scope the code needs (users:read.email for the DB user name)', () => {
-    const files = [...sources(path.join(root, 'libs/slack/src')), ...sources(path.join(root, 'apps/request-api/src/slack')), ...sources(path.join(root, 'apps/approval-api/src/slack'))];
+    const files = [...sources(path.join(root, 'libs/slack/src')), ...sources(path.join(root, 'apps/request-api/src/slack')), ...sources(path.join(root, 'apps/approval-api/src/slack')), ...sources(path.join(root, 'apps/schema-review/src/slack'))];
     const called = new Set(files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/(?:client|ui)\.(chat|views|users|usergroups)\.(\w+(?:\.\w+)?)\(/g)].map((m) => `${m[1]}.${m[2]}`)));
     expect([...called].sort()).toEqual(Object.keys(SCOPE_OF).sort());
     for (const method of called) expect(manifest.oauth_config.scopes.bot).toContain(SCOPE_OF[method]);
