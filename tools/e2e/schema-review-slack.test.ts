@@ -17,6 +17,8 @@ import { tableName } from '@dbre/store';
 import { captureLogger, startTestDynamo, uniqueName, waitFor } from '@dbre/testing';
 import type { Redis } from 'ioredis';
 import { registerRequestSlackRoutes } from '../../apps/request-api/src/slack/routes';
+import { createReviewsRead } from '../../apps/ops-dashboard/src/read/reviews-read';
+import { reviewsPage } from '../../apps/ops-dashboard/src/views/reviews';
 import { buildApp } from '../../apps/schema-review/src/app';
 import { interaction, slashCommand, startSlackStandIn, viewSubmission, type RecordedCall, type SlackStandIn } from '../slack-stand-in/src';
 
@@ -112,6 +114,11 @@ describe('/schema-review in Slack', () => {
 
     const stored = await waitFor(async () => (await db.dynamo.doc.send(new ScanCommand({ TableName: tableName(db.dynamo.tablePrefix, 'reviews') }))).Items?.[0], { what: 'the stored review' });
     expect(stored).toMatchObject({ source: 'slack', author: 'slack:U0ALICE', dialect: 'mysql80', verdict: 'fail' });
+    // The dashboard's own reader and page show it (contract with apps/ops-dashboard).
+    const read = await createReviewsRead({ dynamo: db.dynamo }).recent();
+    expect(read.items.map((r) => r.id)).toEqual([stored['id']]);
+    const page = reviewsPage(read).toString();
+    for (const part of ['2 statement(s): CREATE TABLE orders', 'badge bad">fail', 'safety-truncate', 'slack · slack:U0ALICE']) expect(page).toContain(part);
   });
 
   it('shows bad fields inline in the modal (through the forward) and posts nothing', async () => {
