@@ -90,12 +90,12 @@ describe('/schema-review in Slack', () => {
   const posts = () => standIn.accepted('chat.postMessage');
 
   it('command -> modal; submission forwarded by request-api -> summary message and findings thread in Block Kit; stored', async () => {
-    const cmd = await schemaReview.inject({ method: 'POST', url: '/slack/reviews/commands', ...asInject(slashCommand(SECRET, { command: '/schema-review', user_id: 'U0ALICE', channel_id: CHANNEL, text: 'TRUNCATE TABLE t;' })) });
+    const cmd = await schemaReview.inject({ method: 'POST', url: '/slack/reviews/commands', ...asInject(slashCommand(SECRET, { command: '/schema-review', user_id: 'U0ALICE', channel_id: CHANNEL, text: "TRUNCATE TABLE t; -- a &lt;b&gt; &amp;amp; c" })) });
     expect(cmd.statusCode).toBe(200);
     const modal = standIn.accepted('views.open')[0]?.args['view'] as { callback_id: string; blocks: Array<{ block_id: string; element: Record<string, unknown> }> };
     expect(modal.callback_id).toBe('schema_review');
     expect(modal.blocks.map((b) => b.block_id)).toEqual(['ddl', 'dialect', 'cluster', 'schema', 'channel']);
-    expect(modal.blocks[0]?.element).toMatchObject({ type: 'plain_text_input', multiline: true, initial_value: 'TRUNCATE TABLE t;' });
+    expect(modal.blocks[0]?.element).toMatchObject({ type: 'plain_text_input', multiline: true, initial_value: 'TRUNCATE TABLE t; -- a <b> &amp; c' });
     expect(modal.blocks[4]?.element).toMatchObject({ type: 'conversations_select', initial_conversation: CHANNEL });
 
     const res = await submit(values('CREATE TABLE orders (id int);\nTRUNCATE TABLE orders;'));
@@ -137,6 +137,18 @@ describe('/schema-review in Slack', () => {
     await submit(values('DROP TABLE t2;', { channel: 'C0NOTMEMBER' }));
     const note = await waitFor(() => posts().find((c) => c.args['channel'] === 'U0ALICE' && String(c.args['text']).includes('could not post in <#C0NOTMEMBER>')), { what: 'DM fallback' });
     await waitFor(() => posts().find((c) => c.args['thread_ts'] === note.result?.['ts']), { what: 'findings under the DM fallback' });
+  });
+
+  it('reviews a double submission of the same modal state once', async () => {
+    const payload = viewSubmission({ userId: 'U0ALICE', callbackId: 'schema_review', viewId: 'VDUP', values: values('CREATE TABLE dup_once (id int);') });
+    const now = Math.floor(Date.now() / 1000);
+    for (const ts of [now, now - 1]) {
+      const res = await requestApi.inject({ method: 'POST', url: '/slack/interactions', ...asInject(interaction(SECRET, payload, ts)) });
+      expect(res.json()).toEqual({ response_action: 'clear' });
+    }
+    await waitFor(() => posts().find((c) => c.args['thread_ts'] && blocksText(c).includes('dup_once')), { what: 'the review of dup_once' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts().filter((c) => c.args['thread_ts'] && blocksText(c).includes('dup_once'))).toHaveLength(1);
   });
 
   it('answers inline that schema review is not connected when request-api has no SLACK_SCHEMA_REVIEW_URL', async () => {

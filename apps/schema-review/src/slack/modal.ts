@@ -76,12 +76,17 @@ export function reviewModal(input: { initialDdl?: string; channel?: string | und
         element: {
           type: 'conversations_select',
           action_id: REVIEW_FIELDS.channel,
-          filter: { include: ['public', 'private'], exclude_bot_users: true },
+          filter: { include: ['public', 'private'] },
           ...(input.channel && /^[CG]/.test(input.channel) ? { initial_conversation: input.channel } : {}),
         },
       },
     ],
   };
+}
+
+/** Slack sends a command's text with &, <, > as HTML entities: give the DDL back as typed. */
+export function commandText(text: string): string {
+  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 }
 
 export interface ReviewModalValues {

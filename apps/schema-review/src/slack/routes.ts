@@ -5,7 +5,7 @@ import { escapeText, parseInteraction, registerSlackInbound, SLACK_REVIEWS_PREFI
 import type { SchemaReviewDeps } from '../app';
 import type { ReviewStore } from '../review-store';
 import { runReview } from '../run-review';
-import { readReviewModal, reviewModal, type ReviewModalValues } from './modal';
+import { commandText, readReviewModal, reviewModal, type ReviewModalValues } from './modal';
 
 /** What schema-review needs from the one Slack app (built in main.ts from the slackEnv fragment). */
 export interface ReviewSlack {
@@ -52,7 +52,7 @@ export async function registerReviewSlackRoutes(app: HttpApp, deps: ReviewSlackD
       }
       // The trigger id expires after 3 seconds: open the modal now.
       try {
-        await slack.ui.views.open({ trigger_id: cmd.trigger_id, view: reviewModal({ initialDdl: cmd.text.trim(), channel: cmd.channel_id, defaultDialect: deps.review.config.dialect }) });
+        await slack.ui.views.open({ trigger_id: cmd.trigger_id, view: reviewModal({ initialDdl: commandText(cmd.text.trim()), channel: cmd.channel_id, defaultDialect: deps.review.config.dialect }) });
       } catch (err) {
         logger.warn({ err: toSlackError(err, 'views.open') }, 'could not open the schema review modal');
         return { response_type: 'ephemeral', text: 'Slack did not open the review form in time; please run the command again.' };
