@@ -66,13 +66,14 @@ export interface ReviewStore {
   save(input: StoreInput): Promise<string | undefined>;
 }
 
-export function createReviewStore(deps: { dynamo: Dynamo; logger: Logger }): ReviewStore {
+export function createReviewStore(deps: { dynamo: Dynamo; logger: Logger; timeoutMs?: number }): ReviewStore {
   const TableName = tableName(deps.dynamo.tablePrefix, 'reviews');
   return {
     async save(input) {
       const item = storedReviewOf(input);
       try {
-        await deps.dynamo.doc.send(new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(id)' }));
+        // Bounded: a slow or unreachable DynamoDB must not hold the review's answer for long.
+        await deps.dynamo.doc.send(new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(id)' }), { abortSignal: AbortSignal.timeout(deps.timeoutMs ?? 2000) });
         return item.id;
       } catch (err) {
         deps.logger.error({ err: { name: (err as Error).name, message: (err as Error).message }, source: input.source }, 'could not store the review (the review itself was answered)');

@@ -1,4 +1,7 @@
+import { createServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createReviewStore } from '../src/review-store';
 import { captureLogger, startTestDynamo } from '@dbre/testing';
 import { createLifecycle, type HttpApp } from '@dbre/service-kit';
 import { resolveConfig } from '@dbre/review';
@@ -66,6 +69,25 @@ describe('reviews are stored for the dashboard', () => {
     } finally {
       await lonely.close();
       broken.close();
+    }
+  });
+
+  it('gives up storing after its timeout when DynamoDB does not answer', async () => {
+    // Accepts connections and never answers.
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const hung = createDynamo({ endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, region: 'us-east-1', tablePrefix: 'hung-' });
+    const other = captureLogger();
+    try {
+      const result = (await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql: 'TRUNCATE TABLE t;' } })).json();
+      const id = await createReviewStore({ dynamo: hung, logger: other.logger, timeoutMs: 300 }).save({ source: 'rest', sql: 'TRUNCATE TABLE t;', result, dialect: 'mysql80' });
+      expect(id).toBeUndefined();
+      expect(other.text()).toContain('could not store the review');
+    } finally {
+      hung.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
     }
   });
 });
