@@ -21,9 +21,8 @@ import { captureLogger, startTestDynamo, testServices, uniqueName, waitFor } fro
 import { buildApp as buildRequestApi } from '../../apps/request-api/src/app';
 import { buildApp as buildApprovalApi } from '../../apps/approval-api/src/app';
 import { createProvisionerWorkers } from '../../apps/provisioner/src/workers';
-import { createGrantAdmin } from '../../apps/provisioner/src/grant-admin';
+import { createGrantAdmin } from '@dbre/mysql';
 import { createReaperWorkers } from '../../apps/reaper/src/workers';
-import { createGrantAdmin as createReaperGrantAdmin } from '../../apps/reaper/src/grant-admin';
 
 export const TOKEN = `e2e-${randomBytes(16).toString('hex')}`;
 export const ALICE = 'alice@example.com';
@@ -130,7 +129,7 @@ export async function startAccessStack(options: StackOptions = {}) {
     );
   }
   if (options.reaper !== false) {
-    const admin = createReaperGrantAdmin({ userPrefix, logger, connectTimeoutMs: 1000 });
+    const admin = createGrantAdmin({ userPrefix, logger, connectTimeoutMs: 1000 });
     stops.push(() => admin.close());
     const reaper = await createReaperWorkers({
       connection: redis,

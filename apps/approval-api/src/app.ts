@@ -2,10 +2,9 @@ import type { Redis } from 'ioredis';
 import type { AccessPolicy } from '@dbre/domain';
 import type { Notifier } from '@dbre/drivers';
 import type { TypedQueue } from '@dbre/queue';
-import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { createHttpApp, redisCheck, requireBearer, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
 import { slackBridgeToken, type SlackKit } from '@dbre/slack';
 import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
-import { requireBearer } from './auth';
 import { registerRoutes } from './routes';
 import { registerApprovalSlackRoutes } from './slack/routes';
 

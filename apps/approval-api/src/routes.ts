@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { canApprove, canDeny, describeActor, type AccessRequest, type Actor } from '@dbre/domain';
 import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
-import { AppError, type HttpApp } from '@dbre/service-kit';
-import { actingHeaders, actorFrom } from './auth';
+import { actingHeaders, actorFrom, AppError, type HttpApp } from '@dbre/service-kit';
 import type { ApprovalApiDeps } from './app';
 import { scaleExtendedEnd } from './time-scale';
 

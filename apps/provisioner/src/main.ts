@@ -7,7 +7,7 @@ import { createAuditLog, createDynamo, createRequestRepository, ensureTables } f
 import { alsoToSlack, slackKitFromConfig, slackNotifyWorker } from '@dbre/slack';
 import { buildApp } from './app';
 import { provisionerConfig } from './config';
-import { createGrantAdmin } from './grant-admin';
+import { createGrantAdmin } from '@dbre/mysql';
 import { createProvisionerWorkers } from './workers';
 
 async function main(): Promise<void> {

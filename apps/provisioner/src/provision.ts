@@ -3,7 +3,7 @@ import type { Bastion, ClusterTarget, Inventory, Notifier, SecretStore } from '@
 import { ACCESS_JOB_IDS, enqueue, UnrecoverableError, type JobContext, type TypedQueue } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
 import type { AuditLog, Dynamo, RequestRepository } from '@dbre/store';
-import type { GrantAdmin } from './grant-admin';
+import type { GrantAdmin } from '@dbre/mysql';
 import { scaleGrantEnd } from './time-scale';
 
 export type ProvisionStep = 'bastion' | 'secret' | 'user' | 'deliver' | 'active';

@@ -4,7 +4,7 @@ import type { Bastion, Inventory, Notifier, SecretStore } from '@dbre/drivers';
 import { ACCESS_JOB_IDS, enqueue, type JobContext, type TypedQueue } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
 import type { AuditLog, RequestRepository } from '@dbre/store';
-import type { GrantAdmin } from './grant-admin';
+import type { GrantAdmin } from '@dbre/mysql';
 
 export interface ReaperDeps {
   requests: RequestRepository;

@@ -7,7 +7,7 @@ import { createAuditLog, createDynamo, createRequestRepository, ensureTables } f
 import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
 import { reaperConfig } from './config';
-import { createGrantAdmin } from './grant-admin';
+import { createGrantAdmin } from '@dbre/mysql';
 import { createReaperWorkers } from './workers';
 
 async function main(): Promise<void> {

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
 import { checkDrivers, driversEnv } from '@dbre/drivers';
-import { env, serviceEnv } from '@dbre/service-kit';
+import { apiTokensEnv, env, serviceEnv } from '@dbre/service-kit';
 import { slackEnv } from '@dbre/slack';
-import { apiTokensEnv } from './auth';
 
 export const requestApiConfig = z
   .object({

@@ -11,8 +11,7 @@ import {
   type AccessRequest,
 } from '@dbre/domain';
 import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
-import { AppError, type HttpApp } from '@dbre/service-kit';
-import { actingHeaders, actorFrom } from './auth';
+import { actingHeaders, actorFrom, AppError, type HttpApp } from '@dbre/service-kit';
 import type { RequestApiDeps } from './app';
 
 const idParams = z.object({ id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'an access request id (ULID)') });

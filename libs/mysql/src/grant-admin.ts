@@ -1,5 +1,5 @@
 import type { ClusterTarget } from '@dbre/drivers';
-import { createAccessAdmin, type AccessAdmin, type AdminLogger } from '@dbre/mysql';
+import { createAccessAdmin, type AccessAdmin, type AdminLogger } from './access-admin';
 
 /**
  * What the access workers need from a cluster, declared by the consumer and implemented over

@@ -16,3 +16,4 @@ export {
 } from './access-admin';
 export { MysqlAdminError, mysqlErrno } from './errors';
 export { accountName, quoteIdentifier, validateIdentifier, type IdentifierKind } from './identifiers';
+export { createGrantAdmin, type GrantAdmin } from './grant-admin';

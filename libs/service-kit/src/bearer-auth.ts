@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, type HttpApp } from '@dbre/service-kit';
-import type { Actor } from '@dbre/domain';
+import { AppError } from './errors';
+import type { HttpApp } from './http-app';
 
 /**
  * Bearer tokens, one per calling tool: `API_TOKENS=slack-bridge=<token>,ops-cli=<token>`.
@@ -62,7 +62,14 @@ export const actingHeaders = z.object({
   'x-acting-slack-id': z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'X-Acting-Slack-Id must be a Slack user id').optional(),
 });
 
-export function actorFrom(headers: z.output<typeof actingHeaders>): Actor & { email: string } {
+/** The acting person as the domain's `Actor` expects it. */
+export interface ActingPerson {
+  email: string;
+  slackUserId?: string;
+  displayName?: string;
+}
+
+export function actorFrom(headers: z.output<typeof actingHeaders>): ActingPerson {
   return {
     email: headers['x-acting-user'],
     ...(headers['x-acting-slack-id'] ? { slackUserId: headers['x-acting-slack-id'] } : {}),

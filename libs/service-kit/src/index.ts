@@ -7,3 +7,4 @@ export { redisCheck, runReadinessChecks, type ReadinessCheck, type ReadinessResu
 export { installShutdown, runShutdownSteps, type ShutdownStep } from './shutdown';
 export { listen } from './listen';
 export { startService } from './start-service';
+export { actingHeaders, actorFrom, apiTokensEnv, callerOf, requireBearer, type ActingPerson } from './bearer-auth';

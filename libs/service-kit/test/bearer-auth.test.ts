@@ -1,4 +1,4 @@
-import { apiTokensEnv, callerOf } from '../src/auth';
+import { apiTokensEnv, callerOf } from '../src';
 
 describe('bearer tokens per calling tool', () => {
   const long = (c: string) => c.repeat(32);
