@@ -78,6 +78,9 @@ describe('queue boards and metrics', () => {
     worker = undefined;
     const warn = createQueue('warn', h.redis, { prefix: h.queuePrefix });
     await enqueue(warn, { requestId: 'x', endsAt: new Date().toISOString() }, { jobId: 'warn-x-1', delay: 60_000 });
+    // Only grants activated after the dashboard started count; the revoked one below was activated
+    // 400 ms ago, so make sure the harness is older than that however fast the steps above ran.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const t = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
     await h.requests.create(aRequest({ decidedAt: t(-250), activeAt: t(0), updatedAt: t(0) }));
     await h.requests.create(aRequest({ state: 'revoked', decidedAt: t(-600), activeAt: t(-400), endsAt: t(-1500), revokedAt: t(-900), revokeReason: 'expired', updatedAt: t(0) }));
