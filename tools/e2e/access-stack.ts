@@ -172,8 +172,10 @@ export async function startAccessStack(options: StackOptions = {}) {
 
   async function waitState(id: string, state: AccessRequest['state'], timeoutMs = 20_000): Promise<AccessRequest> {
     return waitFor(async () => {
-      // `activated` is audited once the end is final (after the test time-scale rewrite).
-      if (state === 'active' && !(await audit.list(id)).some((e) => e.kind === 'activated')) return undefined;
+      // The state is written before its audit event: wait for both. (`activated` is also audited
+      // only once the end is final, after the test time-scale rewrite.)
+      const closingEvent = state === 'active' ? 'activated' : state === 'revoked' ? 'revoked' : undefined;
+      if (closingEvent && !(await audit.list(id)).some((e) => e.kind === closingEvent)) return undefined;
       const r = await requests.get(id);
       return r?.state === state ? r : undefined;
     }, { timeoutMs, intervalMs: 20, what: `request ${id} to be ${state}` });
