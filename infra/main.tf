@@ -76,7 +76,7 @@ locals {
   app_env = {
     request-api   = merge({ RDS_INVENTORY_CREDENTIALS = "omit", SLACK_APPROVAL_API_URL = local.public_url, SLACK_SCHEMA_REVIEW_URL = local.public_url }, local.slack_env)
     approval-api  = merge({ RDS_INVENTORY_CREDENTIALS = "omit" }, local.slack_env)
-    schema-review = {}
+    schema-review = local.docs_env
     ops-dashboard = merge(local.docs_env, {
       RDS_INVENTORY_CREDENTIALS = "omit"
       DASHBOARD_AUTH            = "alb-oidc"

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger, type ReadinessCheck } from '@dbre/service-kit';
 import { dynamoCheck, type Dynamo } from '@dbre/store';
-import type { AiCache, AiProvider, ReviewConfig } from '@dbre/review';
+import type { AiCache, AiProvider, ReviewConfig, SnapshotReader } from '@dbre/review';
 import { createReviewStore } from './review-store';
 import { registerRoutes } from './routes';
 import { registerReviewSlackRoutes, type ReviewSlack } from './slack/routes';
@@ -14,7 +14,9 @@ export interface SchemaReviewDeps {
   dynamo?: Dynamo;
   review: {
     config: ReviewConfig;
-    snapshotDir: string;
+    /** Where the doc-crawler snapshots are read: a reader (the DocSink, preferred) or a folder `<dir>/<cluster>/schema.json`. */
+    readSnapshot?: SnapshotReader;
+    snapshotDir?: string;
     maxSqlBytes: number;
     ai?: { provider: AiProvider; cache: AiCache; timeoutMs: number };
   };

@@ -1,3 +1,4 @@
+import { createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { BedrockRuntimeClient, createBedrockProvider, createMemoryAiCache, createOpenAiCompatibleProvider, loadConfigFile, resolveConfig, type AiProvider } from '@dbre/review';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
   if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
+  // Snapshots are read where the doc-crawler publishes them: the local folder or S3 (DRIVER_DOCS).
+  const { docs } = await selectDrivers(config, ['docs'], { docs: () => createFolderSink({ root: config.REVIEW_SNAPSHOT_DIR }) });
   const rules = config.REVIEW_CONFIG ? await loadConfigFile(config.REVIEW_CONFIG) : resolveConfig({});
   let provider: AiProvider | undefined;
   if (config.AI_PROVIDER === 'openai' && config.AI_BASE_URL && config.AI_MODEL) {
@@ -40,7 +43,7 @@ async function main(): Promise<void> {
     ...(slack ? { slack } : {}),
     review: {
       config: rules,
-      snapshotDir: config.REVIEW_SNAPSHOT_DIR,
+      readSnapshot: (clusterId) => docs.read(`${clusterId}/schema.json`),
       maxSqlBytes: config.REVIEW_MAX_SQL_BYTES,
       ...(provider ? { ai: { provider, cache: createMemoryAiCache(), timeoutMs: config.AI_TIMEOUT_MS } } : {}),
     },

@@ -41,7 +41,8 @@ export async function runReview(review: SchemaReviewDeps['review'], input: Revie
   let live: LiveSchema | undefined;
   let context: ContextStatus = { status: 'not-requested' };
   if (input.cluster && input.schema) {
-    const found = await loadLiveSchema(review.snapshotDir, input.cluster, input.schema);
+    const source = review.readSnapshot ?? review.snapshotDir;
+    const found = source ? await loadLiveSchema(source, input.cluster, input.schema) : { status: 'missing' as const, reason: 'this service has no snapshot source configured' };
     if (found.status === 'found') {
       live = found.live;
       context = { status: 'found', cluster: input.cluster, schema: found.live.schema, ...(found.live.generatedAt ? { generatedAt: found.live.generatedAt } : {}) };

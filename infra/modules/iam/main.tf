@@ -2,8 +2,8 @@
 # with only what that app does. Every policy is an aws_iam_policy_document below.
 
 locals {
-  arn_ec2  = "arn:aws:ec2:${var.region}:${var.account_id}"
-  tables   = var.table_arns
+  arn_ec2 = "arn:aws:ec2:${var.region}:${var.account_id}"
+  tables  = var.table_arns
   # A table and its indexes.
   table_and_indexes = { for k, arn in var.table_arns : k => [arn, "${arn}/index/*"] }
   grant_secrets     = "arn:aws:secretsmanager:${var.region}:${var.account_id}:secret:${var.grant_secret_prefix}*"
@@ -153,6 +153,18 @@ data "aws_iam_policy_document" "schema_review" {
     sid       = "Reviews"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"]
     resources = local.table_and_indexes["reviews"]
+  }
+  # Live context: <prefix><cluster>/schema.json published by the doc-crawler. ListBucket makes a
+  # missing snapshot a 404 (NoSuchKey) rather than a 403 AccessDenied.
+  statement {
+    sid       = "ReadSnapshots"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.docs_bucket_arn}/*"]
+  }
+  statement {
+    sid       = "ListSnapshots"
+    actions   = ["s3:ListBucket"]
+    resources = [var.docs_bucket_arn]
   }
   dynamic "statement" {
     for_each = length(var.bedrock_model_arns) == 0 ? [] : [var.bedrock_model_arns]

@@ -3,7 +3,7 @@ export { loadConfigFile, parseConfigYaml, resolveConfig, ReviewConfigError, revi
 export { ALL_RULES, RULES_BY_ID } from './rules';
 export { SEVERITIES, severityRank, type Category, type Dialect, type Finding, type Rule, type Severity } from './rules/types';
 export { classifyAlter, classifyCreateIndex, type OnlineDdlVerdict, type ClauseVerdict } from './online-ddl';
-export { loadLiveSchema, liveSchemaFrom, schemaSnapshot, type LiveSchema, type SnapshotLookup } from './context/snapshot';
+export { loadLiveSchema, liveSchemaFrom, schemaSnapshot, type LiveSchema, type SnapshotLookup, type SnapshotReader } from './context/snapshot';
 export { parseSql, type ParsedFile, type ParsedStatement } from './sql/parse';
 export { splitStatements } from './sql/split';
 export { parseSuppression } from './suppress';

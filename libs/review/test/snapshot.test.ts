@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,5 +35,25 @@ describe('reading the doc-crawler snapshot', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads the snapshot through a reader (the DocSink on AWS) and explains its absence or failure', async () => {
+    const asked: string[] = [];
+    const reader = async (clusterId: string) => {
+      asked.push(clusterId);
+      if (clusterId === 'shop-prod') return readFile(path.join(SNAPSHOT_DIR, 'shop-prod', 'schema.json'));
+      if (clusterId === 'broken') return Buffer.from('{ not json');
+      if (clusterId === 'down') throw new Error('AccessDenied');
+      return undefined;
+    };
+    const found = await loadLiveSchema(reader, 'shop-prod', 'shop');
+    if (found.status !== 'found') throw new Error(found.reason);
+    expect(found).toMatchObject({ file: 'shop-prod/schema.json', live: { cluster: 'shop-prod', schema: 'shop', serverVersion: '8.0.32' } });
+    expect(await loadLiveSchema(reader, 'nowhere', 'shop')).toMatchObject({ status: 'missing', reason: 'no doc-crawler snapshot at nowhere/schema.json in the doc sink' });
+    expect(await loadLiveSchema(reader, 'broken', 'shop')).toMatchObject({ status: 'missing', reason: expect.stringContaining('not valid JSON') });
+    expect(await loadLiveSchema(reader, 'down', 'shop')).toMatchObject({ status: 'missing', reason: expect.stringContaining('could not be read (AccessDenied)') });
+    // An invalid id is refused before the reader is asked.
+    expect(await loadLiveSchema(reader, '../etc', 'shop')).toMatchObject({ status: 'missing', reason: expect.stringContaining('not a valid cluster id') });
+    expect(asked).toEqual(['shop-prod', 'nowhere', 'broken', 'down']);
   });
 });

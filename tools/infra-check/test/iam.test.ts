@@ -124,7 +124,7 @@ describe('infra/: IAM', () => {
   it('gives S3, Bedrock and each table only to the apps that use them', async () => {
     const byApp = await perApp();
     expect(appsAllowing(byApp, 's3:PutObject')).toEqual(['doc-crawler']);
-    expect(appsAllowing(byApp, 's3:GetObject')).toEqual(['ops-dashboard', 'doc-crawler']);
+    expect(appsAllowing(byApp, 's3:GetObject')).toEqual(['schema-review', 'ops-dashboard', 'doc-crawler']);
     expect(appsAllowing(byApp, 'bedrock:InvokeModel')).toEqual(['schema-review']);
     expect(appsAllowing(byApp, 'dynamodb:PutItem')).toEqual(['request-api', 'approval-api', 'schema-review', 'doc-crawler', 'provisioner', 'reaper']);
     expect(appsAllowing(byApp, 'dynamodb:DeleteTable')).toEqual([]);

@@ -124,18 +124,33 @@ export function liveSchemaFrom(data: unknown, cluster: string, schema: string): 
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
+/** Reads a cluster's latest `schema.json` from wherever it is published (e.g. a DocSink); undefined when absent. */
+export type SnapshotReader = (clusterId: string) => Promise<Buffer | undefined>;
+
 /**
- * Reads `<dir>/<cluster>/schema.json` (the doc-crawler's latest snapshot). Never throws: a
- * missing or unreadable snapshot is a reason the review states.
+ * Reads the doc-crawler's latest snapshot of a cluster: `<dir>/<cluster>/schema.json` when given a
+ * folder, or through a reader (e.g. the DocSink, `<cluster>/schema.json`). Never throws: a missing
+ * or unreadable snapshot is a reason the review states.
  */
-export async function loadLiveSchema(dir: string, cluster: string, schema: string): Promise<SnapshotLookup> {
+export async function loadLiveSchema(source: string | SnapshotReader, cluster: string, schema: string): Promise<SnapshotLookup> {
   if (!SAFE_NAME.test(cluster) || cluster.includes('..')) return { status: 'missing', reason: `"${cluster}" is not a valid cluster id` };
-  const file = path.join(dir, cluster, 'schema.json');
+  const file = typeof source === 'string' ? path.join(source, cluster, 'schema.json') : `${cluster}/schema.json`;
   let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return { status: 'missing', reason: `no doc-crawler snapshot at ${file}` };
+  if (typeof source === 'string') {
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return { status: 'missing', reason: `no doc-crawler snapshot at ${file}` };
+    }
+  } else {
+    let body: Buffer | undefined;
+    try {
+      body = await source(cluster);
+    } catch (err) {
+      return { status: 'missing', reason: `the doc-crawler snapshot ${file} could not be read (${(err as Error).message})` };
+    }
+    if (body === undefined) return { status: 'missing', reason: `no doc-crawler snapshot at ${file} in the doc sink` };
+    text = body.toString('utf8');
   }
   let data: unknown;
   try {
