@@ -1,4 +1,4 @@
-import { dbUserName, generatePassword, suffixFromRequestId, type AccessPolicy, type AccessRequest, type AuditEventInput, type RequestEvent } from '@dbre/domain';
+import { dbUserName, generatePassword, grantSecretId, suffixFromRequestId, type AccessPolicy, type AccessRequest, type AuditEventInput, type RequestEvent } from '@dbre/domain';
 import type { Bastion, ClusterTarget, Inventory, Notifier, SecretStore } from '@dbre/drivers';
 import { ACCESS_JOB_IDS, enqueue, UnrecoverableError, type JobContext, type TypedQueue } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
@@ -28,26 +28,11 @@ export interface ProvisionDeps {
 
 const ACTOR = 'provisioner';
 
-export function secretIdFor(requestId: string): string {
-  return `dbre/access/${requestId}`;
-}
-
-/** A conditional write lost to a concurrent writer: retried by the queue with backoff. */
-class ConcurrentChange extends Error {
-  constructor(id: string, event: string) {
-    super(`request ${id} changed while applying ${event}; will retry from the fresh state`);
-    this.name = 'ConcurrentChange';
-  }
-}
-
 export function createProvisioner(deps: ProvisionDeps) {
   const clock = deps.clock ?? (() => new Date());
 
-  async function apply(request: AccessRequest, event: RequestEvent): Promise<AccessRequest> {
-    const result = await deps.requests.applyTransition(request, event, clock());
-    if (!result.ok) throw new ConcurrentChange(request.id, event.type);
-    return result.request;
-  }
+  // A lost race throws: the queue retries the job from the fresh state.
+  const apply = (request: AccessRequest, event: RequestEvent): Promise<AccessRequest> => deps.requests.applyTransitionOrThrow(request, event, clock());
 
   const audit = (requestId: string, input: Omit<AuditEventInput, 'actor'>) => deps.audit.append(requestId, { actor: ACTOR, ...input });
 
@@ -85,7 +70,7 @@ export function createProvisioner(deps: ProvisionDeps) {
     const cluster = await clusterOf(request);
 
     // Three independent steps at once: the way in, the password, the user's name.
-    const secretId = secretIdFor(request.id);
+    const secretId = grantSecretId(request.id);
     const current = request;
     const [handle, password, user] = await Promise.all([
       // The domain's end is not known yet; the bastion is closed at revoke anyway.
@@ -174,7 +159,7 @@ export function createProvisioner(deps: ProvisionDeps) {
       await deps.bastion.close(bastionId);
       removed.push(`bastion ${bastionId}`);
     }
-    await deps.secrets.delete(secretId ?? secretIdFor(requestId));
+    await deps.secrets.delete(secretId ?? grantSecretId(requestId));
     removed.push('secret');
     await audit(requestId, { key: 'compensated', kind: 'compensated', data: { removed } });
     if (request.state === 'approved') request = await apply(request, { type: 'start_provisioning' });

@@ -1,5 +1,5 @@
 import { DelayedError } from 'bullmq';
-import { isTerminal, RESOURCE_STATES, type AccessPolicy, type AccessRequest, type AuditEventInput, type RequestEvent, type RevokeReason } from '@dbre/domain';
+import { grantSecretId, isTerminal, RESOURCE_STATES, type AccessPolicy, type AccessRequest, type AuditEventInput, type RequestEvent, type RevokeReason } from '@dbre/domain';
 import type { Bastion, Inventory, Notifier, SecretStore } from '@dbre/drivers';
 import { ACCESS_JOB_IDS, enqueue, type JobContext, type TypedQueue } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
@@ -26,27 +26,13 @@ const ACTOR = 'reaper';
 /** A revoke job firing this much before the end is early (the grant was extended): it moves itself. */
 const EARLY_MS = 20;
 
-export function secretIdFor(requestId: string): string {
-  return `dbre/access/${requestId}`;
-}
-
-class ConcurrentChange extends Error {
-  constructor(id: string, event: string) {
-    super(`request ${id} changed while applying ${event}; will retry from the fresh state`);
-    this.name = 'ConcurrentChange';
-  }
-}
-
 /** Warning, revoke and compensation: everything that takes a grant away. Every step idempotent. */
 export function createReaper(deps: ReaperDeps) {
   const clock = deps.clock ?? (() => new Date());
   const audit = (requestId: string, input: Omit<AuditEventInput, 'actor'> & { actor?: string }) => deps.audit.append(requestId, { actor: ACTOR, ...input });
 
-  async function apply(request: AccessRequest, event: RequestEvent): Promise<AccessRequest> {
-    const result = await deps.requests.applyTransition(request, event, clock());
-    if (!result.ok) throw new ConcurrentChange(request.id, event.type);
-    return result.request;
-  }
+  // A lost race throws: the queue retries the job from the fresh state.
+  const apply = (request: AccessRequest, event: RequestEvent): Promise<AccessRequest> => deps.requests.applyTransitionOrThrow(request, event, clock());
 
   /**
    * Removes the user (sessions killed first), then the bastion and the secret together; audits
@@ -55,7 +41,7 @@ export function createReaper(deps: ReaperDeps) {
   async function removeResources(request: AccessRequest): Promise<string[]> {
     const removed: string[] = [];
     const { dbUser, bastionId } = request.resources;
-    const secretId = request.resources.secretId ?? secretIdFor(request.id);
+    const secretId = request.resources.secretId ?? grantSecretId(request.id);
     let report: Awaited<ReturnType<GrantAdmin['revokeUser']>> | undefined;
     if (dbUser) {
       const cluster = await deps.inventory.get(request.target.clusterId);

@@ -143,3 +143,8 @@ export function sameActor(a: Actor | Requester, b: Actor | Requester): boolean {
 export function describeActor(a: Actor): string {
   return a.email ?? a.slackUserId ?? a.displayName ?? 'someone';
 }
+
+/** The secret store id of a grant's credentials (Terraform scopes IAM to `dbre/access/*`). */
+export function grantSecretId(requestId: string): string {
+  return `dbre/access/${requestId}`;
+}

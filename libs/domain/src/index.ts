@@ -3,6 +3,7 @@ export {
   actorSchema,
   databaseName,
   describeActor,
+  grantSecretId,
   ENVIRONMENTS,
   isTerminal,
   parseAccessRequest,

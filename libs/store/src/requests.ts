@@ -35,6 +35,11 @@ export interface RequestRepository {
    */
   applyTransition(current: AccessRequest, event: RequestEvent, now: Date): Promise<TransitionResult>;
   /**
+   * applyTransition for queue jobs: a lost race throws StoreError REQUEST_CONFLICT, so the job is
+   * retried by the queue and starts again from the fresh state.
+   */
+  applyTransitionOrThrow(current: AccessRequest, event: RequestEvent, now: Date): Promise<AccessRequest>;
+  /**
    * Reads, transitions and writes, re-reading on conflict (up to `attempts`): the event is
    * re-checked against the fresh state each time, so a duplicate is refused, not applied twice.
    * Throws DomainError (illegal now) or StoreError REQUEST_NOT_FOUND / REQUEST_CONFLICT.
@@ -119,6 +124,11 @@ export function createRequestRepository(deps: { dynamo: Dynamo }): RequestReposi
       return r;
     },
     applyTransition,
+    async applyTransitionOrThrow(current, event, now) {
+      const result = await applyTransition(current, event, now);
+      if (!result.ok) throw new StoreError('REQUEST_CONFLICT', 'conflict', `request ${current.id} changed while applying ${event.type}; will retry from the fresh state`);
+      return result.request;
+    },
     async applyEvent(id, event, now, options = {}) {
       const attempts = options.attempts ?? 5;
       let current = await get(id);

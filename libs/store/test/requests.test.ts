@@ -42,6 +42,14 @@ describe('the request repository', () => {
     expect((await repo.require(r.id)).denial).toBeUndefined();
   });
 
+  it('applyTransitionOrThrow returns the new request, and throws REQUEST_CONFLICT for a stale copy without writing', async () => {
+    const r = await repo.create(newRequest(T0));
+    await expect(repo.applyTransitionOrThrow(r, { type: 'approve', by: alice }, at(1))).resolves.toMatchObject({ state: 'approved', version: 2 });
+    await expect(repo.applyTransitionOrThrow(r, { type: 'deny', by: bob, reason: 'late' }, at(2))).rejects.toMatchObject({ code: 'REQUEST_CONFLICT' });
+    await expect(repo.applyTransitionOrThrow(r, { type: 'deny', by: bob, reason: 'late' }, at(2))).rejects.toBeInstanceOf(StoreError);
+    expect(await repo.require(r.id)).toMatchObject({ state: 'approved', version: 2 });
+  });
+
   it('of two concurrent transitions exactly one wins', async () => {
     for (let round = 0; round < 5; round++) {
       const r = await repo.create(newRequest(T0));
