@@ -1,15 +1,6 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { Redis } from 'ioredis';
-import { waitFor } from '@dbre/testing';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+import { freePort, waitFor } from '@dbre/testing';
 
 /**
  * A Redis of this test's own (same settings as the shared one: hz 10, noeviction), for what

@@ -1,2 +1,2 @@
-export { captureLogger, startTestDynamo, testServices, uniqueName, waitFor } from './services';
+export { captureLogger, freePort, startTestDynamo, testServices, uniqueName, waitFor } from './services';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';

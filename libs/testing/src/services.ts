@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createDynamo, ensureTables, startEmbeddedDynalite, type Dynamo } from '@dbre/store';
 import { createLogger, type Logger } from '@dbre/service-kit';
@@ -72,4 +73,13 @@ export async function waitFor<T>(probe: () => Promise<T> | T, options: { timeout
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 25));
   }
+}
+
+/** A TCP port free on 127.0.0.1 right now, for a child process that must be told its port. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -23,6 +23,7 @@ import { createForwarderBastion } from '@dbre/drivers';
 import { createQueue } from '@dbre/queue';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamo, createRequestRepository, ensureTables, tableName } from '@dbre/store';
+import { freePort, testServices } from '@dbre/testing';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const { values: args } = parseArgs({
@@ -37,17 +38,9 @@ const N = Number(args.requests);
 const MINUTE_MS = Number(args['minute-ms']);
 const DURATION = Number(args.duration);
 const CONCURRENCY = Number(args.concurrency);
-const MYSQL = { host: process.env['TEST_MYSQL_HOST'] ?? '127.0.0.1', port: Number(process.env['TEST_MYSQL_PORT'] ?? 3306), user: process.env['TEST_MYSQL_USER'] ?? 'root', password: process.env['TEST_MYSQL_PASSWORD'] ?? '' };
+const MYSQL = testServices.mysql;
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const say = (s: string) => process.stdout.write(`${s}\n`);
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
