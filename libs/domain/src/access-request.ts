@@ -92,6 +92,22 @@ export const resourcesSchema = z.object({
 });
 export type GrantResources = z.output<typeof resourcesSchema>;
 
+/**
+ * The head of the request's audit chain, kept on the request itself so an append needs no
+ * re-read: the last seq and hash, every step key in the chain (idempotency), and how many of
+ * the oldest events were moved to the audit table (the rest travel inline with the request).
+ */
+export const auditHeadSchema = z.object({
+  seq: z.number().int().min(0),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  keys: z.array(z.string()),
+  archived: z.number().int().min(0).default(0),
+});
+export type AuditHead = z.output<typeof auditHeadSchema>;
+
+/** One policy minute in real milliseconds: 60 000, except in tests and benchmarks. */
+export const REAL_MINUTE_MS = 60_000;
+
 export const revokeReasonSchema = z.enum(['expired', 'ended_by_requester', 'ended_by_approver', 'ended_by_operator', 'sweep']);
 export type RevokeReason = z.output<typeof revokeReasonSchema>;
 
@@ -125,6 +141,12 @@ export const accessRequestSchema = z.object({
   version: z.number().int().min(1),
   updatedAt: isoTime,
   failureReason: z.string().max(2000).optional(),
+  /**
+   * Length of one policy minute for this request, in ms (absent = 60 000). Fixed when the request
+   * is made, so every time the domain computes (review expiry, end, extension, warning) uses it.
+   */
+  minuteMs: z.number().int().min(100).max(REAL_MINUTE_MS).optional(),
+  audit: auditHeadSchema.optional(),
 });
 export type AccessRequest = z.output<typeof accessRequestSchema>;
 
@@ -142,6 +164,11 @@ export function sameActor(a: Actor | Requester, b: Actor | Requester): boolean {
 
 export function describeActor(a: Actor): string {
   return a.email ?? a.slackUserId ?? a.displayName ?? 'someone';
+}
+
+/** Milliseconds in one policy minute of this request. */
+export function minuteOf(request: Pick<AccessRequest, 'minuteMs'>): number {
+  return request.minuteMs ?? REAL_MINUTE_MS;
 }
 
 /** The secret store id of a grant's credentials (Terraform scopes IAM to `dbre/access/*`). */

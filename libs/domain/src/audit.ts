@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AuditHead } from './access-request';
 import { DomainError } from './errors';
 
 /** Every kind of audit event; one per decision and per provisioning/revoke step. */
@@ -125,4 +126,48 @@ export function verifyAuditEvents(events: readonly AuditEvent[]): ChainVerificat
     prev = e.hash;
   }
   return { ok: true, count: events.length, headHash: prev };
+}
+
+const AUDIT_KEY = /^[A-Za-z0-9_.:@+=/-]{1,200}$/;
+
+/** Refuses a malformed key, an unknown kind or a field that looks like a secret (TypeError / DomainError). */
+export function validateAuditInput(input: AuditEventInput): void {
+  if (!AUDIT_KEY.test(input.key)) throw new TypeError(`audit key "${input.key}" must be 1-200 of [A-Za-z0-9_.:@+=/-]`);
+  if (!(AUDIT_KINDS as readonly string[]).includes(input.kind)) throw new TypeError(`unknown audit kind "${input.kind}"`);
+  assertNoSecrets(input.data ?? {});
+}
+
+/** The head of a chain with no event yet. */
+export const EMPTY_AUDIT_HEAD: AuditHead = { seq: 0, hash: GENESIS_HASH, keys: [], archived: 0 };
+
+/**
+ * Appends `inputs` to the chain whose head is `head`, pure: each input whose key is already in the
+ * chain (or earlier in `inputs`) is skipped, the others get seq = head + 1, … and their hashes.
+ * Returns the new events and the new head; no event when every key was there.
+ */
+export function extendAuditChain(requestId: string, head: AuditHead, inputs: readonly AuditEventInput[], now: Date): { events: AuditEvent[]; head: AuditHead } {
+  const keys = new Set(head.keys);
+  const events: AuditEvent[] = [];
+  let seq = head.seq;
+  let prevHash = head.hash;
+  for (const input of inputs) {
+    validateAuditInput(input);
+    if (keys.has(input.key)) continue;
+    keys.add(input.key);
+    const body: Omit<AuditEvent, 'hash'> = {
+      requestId,
+      seq: ++seq,
+      key: input.key,
+      kind: input.kind,
+      at: input.at ?? now.toISOString(),
+      ...(input.actor ? { actor: input.actor } : {}),
+      // Round-trip through JSON so what is hashed is exactly what DynamoDB stores and returns.
+      data: JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>,
+      prevHash,
+    };
+    const event: AuditEvent = { ...body, hash: hashAuditEvent(body) };
+    events.push(event);
+    prevHash = event.hash;
+  }
+  return { events, head: { seq, hash: prevHash, keys: [...keys], archived: head.archived } };
 }

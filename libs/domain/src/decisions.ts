@@ -2,6 +2,8 @@ import { ulid } from 'ulid';
 import { z } from 'zod';
 import {
   databaseName,
+  minuteOf,
+  REAL_MINUTE_MS,
   requesterSchema,
   sameActor,
   type AccessRequest,
@@ -94,7 +96,9 @@ export function createAccessRequest(
   cluster: TargetCluster | undefined,
   now: Date,
   id: string = ulid(now.getTime()),
+  options: { minuteMs?: number } = {},
 ): AccessRequest {
+  const minuteMs = options.minuteMs ?? REAL_MINUTE_MS;
   const result = validateNewRequest(policy, input, cluster);
   if (!result.ok) {
     throw new DomainError('REQUEST_INVALID', 'invalid', `The request cannot be accepted:\n- ${result.problems.join('\n- ')}`, {
@@ -116,7 +120,8 @@ export function createAccessRequest(
     approvals: [],
     extensions: [],
     requestedAt: at,
-    reviewExpiresAt: new Date(now.getTime() + policy.reviewExpiryMinutes * 60_000).toISOString(),
+    reviewExpiresAt: new Date(now.getTime() + policy.reviewExpiryMinutes * minuteMs).toISOString(),
+    ...(minuteMs !== REAL_MINUTE_MS ? { minuteMs } : {}),
     resources: {},
     state: 'requested',
     version: 1,
@@ -180,7 +185,7 @@ export function validateExtension(policy: AccessPolicy, request: AccessRequest, 
 /** When the warning before the end is due (undefined until the grant has an end). */
 export function warnAt(policy: AccessPolicy, request: AccessRequest): Date | undefined {
   if (!request.endsAt) return undefined;
-  return new Date(Date.parse(request.endsAt) - policy.warnBeforeMinutes * 60_000);
+  return new Date(Date.parse(request.endsAt) - policy.warnBeforeMinutes * minuteOf(request));
 }
 
 function deny(code: string, reason: string): Decision {

@@ -1,5 +1,6 @@
 import {
   describeActor,
+  minuteOf,
   sameActor,
   type AccessRequest,
   type Actor,
@@ -72,7 +73,7 @@ export function transition(request: AccessRequest, event: RequestEvent, now: Dat
         const approvals = [...pending.approvals, { by: event.by, at }];
         if (approvals.length < request.approvalsRequired) return next({ pendingExtension: { ...pending, approvals } });
         const previousEndsAt = request.endsAt ?? at;
-        const endsAt = new Date(Date.parse(previousEndsAt) + pending.minutes * 60_000).toISOString();
+        const endsAt = new Date(Date.parse(previousEndsAt) + pending.minutes * minuteOf(request)).toISOString();
         const { pendingExtension: _drop, ...rest } = request;
         return {
           ...rest,
@@ -114,7 +115,7 @@ export function transition(request: AccessRequest, event: RequestEvent, now: Dat
       if (!request.resources.dbUser) {
         throw new DomainError('RESOURCES_MISSING', 'conflict', `Request ${request.id} cannot become active before its database user is recorded.`);
       }
-      return next({ state: 'active', activeAt: at, endsAt: new Date(now.getTime() + request.durationMinutes * 60_000).toISOString() });
+      return next({ state: 'active', activeAt: at, endsAt: new Date(now.getTime() + request.durationMinutes * minuteOf(request)).toISOString() });
     }
     case 'fail':
       return next({ state: 'failed', failureReason: event.reason.slice(0, 2000) || 'unknown failure' });

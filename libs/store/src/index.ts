@@ -5,6 +5,11 @@ export { isConditionalCheckFailed, StoreError } from './errors';
 export {
   createRequestRepository,
   GRANT_BUCKET,
+  MAX_INLINE_EVENTS,
+  type AuditInputs,
+  type Change,
+  type UpdateResult,
+  type WriteResult,
   type ListOptions,
   type Page,
   type RequestRepository,

@@ -1,8 +1,48 @@
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { parseAccessRequest, transition, type AccessRequest, type RequestEvent, type RequestState } from '@dbre/domain';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  EMPTY_AUDIT_HEAD,
+  extendAuditChain,
+  parseAccessRequest,
+  transition,
+  type AccessRequest,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditHead,
+  type RequestEvent,
+  type RequestState,
+} from '@dbre/domain';
 import type { Dynamo } from './client';
 import { isConditionalCheckFailed, StoreError } from './errors';
 import { tableName } from './tables';
+
+/**
+ * Audit events travel inline with the request item (attribute `auditEvents`) so that a
+ * transition and its events are one conditional write; past this many inline events the oldest
+ * are moved to the `audit` table first (a request has ~15 in its whole life; refusals can add more).
+ */
+export const MAX_INLINE_EVENTS = 100;
+
+/** The audit events a step writes: fixed, or computed from the request after the transition. */
+export type AuditInputs = readonly AuditEventInput[] | ((next: AccessRequest) => readonly AuditEventInput[]);
+
+/** One step: an optional transition and the audit events that record it, written together. */
+export interface Change {
+  event?: RequestEvent;
+  audit?: AuditInputs;
+}
+
+export type WriteResult =
+  /** `events`: the audit events this write added (a key already in the chain is not added twice). */
+  | { ok: true; request: AccessRequest; previous: AccessRequest; events: AuditEvent[] }
+  | { ok: false; reason: 'conflict'; current: AccessRequest | undefined };
+
+export interface UpdateResult {
+  request: AccessRequest;
+  previous: AccessRequest;
+  events: AuditEvent[];
+  /** false when `decide` found nothing to do (the step had been done). */
+  changed: boolean;
+}
 
 /** The single partition of the sparse `by-end` index (grants that hold resources and have an end). */
 export const GRANT_BUCKET = 'grant';
@@ -24,8 +64,8 @@ export interface ListOptions {
 }
 
 export interface RequestRepository {
-  /** Stores a new request; throws StoreError REQUEST_EXISTS if the id is taken. */
-  create(request: AccessRequest): Promise<AccessRequest>;
+  /** Stores a new request with its first audit events in one write; throws StoreError REQUEST_EXISTS if the id is taken. */
+  create(request: AccessRequest, audit?: readonly AuditEventInput[]): Promise<AccessRequest>;
   get(id: string): Promise<AccessRequest | undefined>;
   /** Like get, but throws StoreError REQUEST_NOT_FOUND. */
   require(id: string): Promise<AccessRequest>;
@@ -33,18 +73,31 @@ export interface RequestRepository {
    * Applies `event` to `current` (DomainError when illegal) and writes it only if the stored
    * state and version are still those of `current`. Never overwrites silently.
    */
-  applyTransition(current: AccessRequest, event: RequestEvent, now: Date): Promise<TransitionResult>;
+  applyTransition(current: AccessRequest, event: RequestEvent, now: Date, audit?: AuditInputs): Promise<TransitionResult>;
   /**
    * applyTransition for queue jobs: a lost race throws StoreError REQUEST_CONFLICT, so the job is
    * retried by the queue and starts again from the fresh state.
    */
-  applyTransitionOrThrow(current: AccessRequest, event: RequestEvent, now: Date): Promise<AccessRequest>;
+  applyTransitionOrThrow(current: AccessRequest, event: RequestEvent, now: Date, audit?: AuditInputs): Promise<AccessRequest>;
+  /**
+   * One atomic step: the transition (if any) and its audit events in a single conditional write on
+   * the request item (state, version and chain head of `current`). A conflict returns what is stored.
+   */
+  write(current: AccessRequest, change: Change, now: Date): Promise<WriteResult>;
+  /**
+   * Optimistic step: `decide` looks at the stored request and says what to write (undefined: the
+   * step is done or does not apply); on a lost race it is asked again with the fresh request.
+   * `decide` may throw (a DomainError when the step is illegal now).
+   */
+  update(target: string | AccessRequest, decide: (current: AccessRequest) => Change | undefined, now: () => Date, options?: { attempts?: number }): Promise<UpdateResult>;
+  /** The chain's events in order: those moved to the audit table, then those inline. Empty when there is no request. */
+  auditEvents(id: string): Promise<{ request: AccessRequest | undefined; events: AuditEvent[] }>;
   /**
    * Reads, transitions and writes, re-reading on conflict (up to `attempts`): the event is
    * re-checked against the fresh state each time, so a duplicate is refused, not applied twice.
    * Throws DomainError (illegal now) or StoreError REQUEST_NOT_FOUND / REQUEST_CONFLICT.
    */
-  applyEvent(id: string, event: RequestEvent, now: Date, options?: { attempts?: number }): Promise<{ request: AccessRequest; previous: AccessRequest }>;
+  applyEvent(id: string, event: RequestEvent, now: Date, options?: { attempts?: number; audit?: AuditInputs }): Promise<{ request: AccessRequest; previous: AccessRequest }>;
   /** Requests in a state, oldest update first (GSI by-state); `updatedBefore` filters on the range key. */
   listByState(state: RequestState, options?: ListOptions & { updatedBefore?: Date }): Promise<Page<AccessRequest>>;
   /** Every grant (active or revoking) whose end is at or before `t` (GSI by-end), all pages. */
@@ -73,6 +126,7 @@ const decodeCursor = (cursor: string | undefined) => (cursor ? (JSON.parse(Buffe
 export function createRequestRepository(deps: { dynamo: Dynamo }): RequestRepository {
   const { doc } = deps.dynamo;
   const TableName = tableName(deps.dynamo.tablePrefix, 'requests');
+  const AuditTable = tableName(deps.dynamo.tablePrefix, 'audit');
 
   const get = async (id: string) => {
     const out = await doc.send(new GetCommand({ TableName, Key: { id }, ConsistentRead: true }));
@@ -88,31 +142,130 @@ export function createRequestRepository(deps: { dynamo: Dynamo }): RequestReposi
     return { items: (out.Items ?? []).map(fromItem), ...(cursor ? { cursor } : {}) };
   };
 
-  const applyTransition = async (current: AccessRequest, event: RequestEvent, now: Date): Promise<TransitionResult> => {
-    const next = transition(current, event, now);
+  /** Events in the audit table (chains written before heads were kept, and archived ones). */
+  const archivedEvents = async (requestId: string): Promise<AuditEvent[]> => {
+    const events: AuditEvent[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await doc.send(
+        new QueryCommand({ TableName: AuditTable, KeyConditionExpression: 'requestId = :r', ExpressionAttributeValues: { ':r': requestId }, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      );
+      events.push(...((out.Items ?? []) as AuditEvent[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return events;
+  };
+
+  /** A request stored before it carried its head: the chain is in the audit table alone. */
+  const legacyHead = async (requestId: string): Promise<AuditHead> => {
+    const events = await archivedEvents(requestId);
+    const last = events[events.length - 1];
+    return last ? { seq: last.seq, hash: last.hash, keys: events.map((e) => e.key), archived: last.seq } : EMPTY_AUDIT_HEAD;
+  };
+
+  /** Moves the inline events to the audit table (same content, so writing twice is harmless). */
+  const archiveInline = async (requestId: string, head: AuditHead): Promise<boolean> => {
+    const out = await doc.send(new GetCommand({ TableName, Key: { id: requestId }, ConsistentRead: true, ProjectionExpression: 'auditEvents' }));
+    const inline = ((out.Item?.['auditEvents'] ?? []) as AuditEvent[]).filter((e) => e.seq > head.archived && e.seq <= head.seq);
+    if (inline.length !== head.seq - head.archived) return false; // someone wrote meanwhile: the caller's write will conflict
+    for (let i = 0; i < inline.length; i += 25) {
+      let items: Array<{ PutRequest: { Item: AuditEvent } }> = inline.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; items.length && attempt < 10; attempt++) {
+        const res = await doc.send(new BatchWriteCommand({ RequestItems: { [AuditTable]: items } }));
+        items = (res.UnprocessedItems?.[AuditTable] ?? []) as typeof items;
+      }
+      if (items.length) throw new StoreError('AUDIT_APPEND_CONTENDED', 'unavailable', `could not archive the audit events of ${requestId}`);
+    }
+    return true;
+  };
+
+  const write = async (current: AccessRequest, change: Change, now: Date): Promise<WriteResult> => {
+    const next = change.event ? transition(current, change.event, now) : current;
+    const inputs = typeof change.audit === 'function' ? change.audit(next) : (change.audit ?? []);
+    const head = current.audit ?? (await legacyHead(current.id));
+    const { events, head: nextHead } = extendAuditChain(current.id, head, inputs, now);
+    if (!change.event && events.length === 0) return { ok: true, request: current, previous: current, events };
+    let restart = false;
+    if (head.seq - head.archived + events.length > MAX_INLINE_EVENTS) {
+      if (!(await archiveInline(current.id, head))) return { ok: false, reason: 'conflict', current: await get(current.id) };
+      restart = true;
+    }
+    const stored: AccessRequest = { ...next, audit: { ...nextHead, archived: restart ? head.seq : head.archived } };
+    const item = toItem(stored);
+    const before = toItem(current);
+    const names: Record<string, string> = { '#state': 'state', '#version': 'version', '#audit': 'audit', '#events': 'auditEvents' };
+    const values: Record<string, unknown> = { ':cstate': current.state, ':cversion': current.version, ':events': events };
+    const sets: string[] = [];
+    Object.entries(item).forEach(([k, v], i) => {
+      if (k === 'id') return;
+      names[`#a${i}`] = k;
+      values[`:a${i}`] = v;
+      sets.push(`#a${i} = :a${i}`);
+    });
+    const removes = Object.keys(before)
+      .filter((k) => k !== 'id' && !(k in item))
+      .map((k, i) => {
+        names[`#r${i}`] = k;
+        return `#r${i}`;
+      });
+    if (restart) sets.push('#events = :events');
+    else {
+      values[':none'] = [];
+      sets.push('#events = list_append(if_not_exists(#events, :none), :events)');
+    }
+    let condition = 'attribute_exists(id) AND #state = :cstate AND #version = :cversion AND ';
+    if (current.audit) {
+      values[':cseq'] = current.audit.seq;
+      names['#seq'] = 'seq';
+      condition += '#audit.#seq = :cseq';
+    } else condition += 'attribute_not_exists(#audit)';
     try {
       await doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName,
-          Item: toItem(next),
-          ConditionExpression: '#state = :state AND #version = :version',
-          ExpressionAttributeNames: { '#state': 'state', '#version': 'version' },
-          ExpressionAttributeValues: { ':state': current.state, ':version': current.version },
+          Key: { id: current.id },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
-      return { ok: true, request: next, previous: current };
+      return { ok: true, request: stored, previous: current, events };
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
       return { ok: false, reason: 'conflict', current: await get(current.id) };
     }
   };
 
+  const update: RequestRepository['update'] = async (target, decide, now, options = {}) => {
+    const attempts = options.attempts ?? 10;
+    let current = typeof target === 'string' ? await get(target) : target;
+    const id = typeof target === 'string' ? target : target.id;
+    for (let i = 0; i < attempts; i++) {
+      if (!current) throw new StoreError('REQUEST_NOT_FOUND', 'not_found', `There is no access request ${id}.`);
+      const change = decide(current);
+      if (!change) return { request: current, previous: current, events: [], changed: false };
+      const result = await write(current, change, now());
+      if (result.ok) return { request: result.request, previous: result.previous, events: result.events, changed: true };
+      current = result.current;
+      if (i > 1) await new Promise((r) => setTimeout(r, Math.random() * 5 * i));
+    }
+    throw new StoreError('REQUEST_CONFLICT', 'conflict', `Request ${id} kept changing; the step was not applied after ${attempts} attempts.`);
+  };
+
+  const applyTransition = async (current: AccessRequest, event: RequestEvent, now: Date, audit?: AuditInputs): Promise<TransitionResult> => {
+    const result = await write(current, { event, ...(audit ? { audit } : {}) }, now);
+    return result.ok ? { ok: true, request: result.request, previous: result.previous } : result;
+  };
+
   return {
     get,
-    async create(request) {
+    async create(request, audit = []) {
+      const { events, head } = extendAuditChain(request.id, EMPTY_AUDIT_HEAD, audit, new Date(request.updatedAt));
       try {
-        await doc.send(new PutCommand({ TableName, Item: toItem(request), ConditionExpression: 'attribute_not_exists(id)' }));
-        return request;
+        const stored: AccessRequest = { ...request, audit: head };
+        await doc.send(new PutCommand({ TableName, Item: { ...toItem(stored), auditEvents: events }, ConditionExpression: 'attribute_not_exists(id)' }));
+        return stored;
       } catch (err) {
         if (isConditionalCheckFailed(err)) throw new StoreError('REQUEST_EXISTS', 'conflict', `request ${request.id} already exists`);
         throw err;
@@ -123,22 +276,27 @@ export function createRequestRepository(deps: { dynamo: Dynamo }): RequestReposi
       if (!r) throw new StoreError('REQUEST_NOT_FOUND', 'not_found', `There is no access request ${id}.`);
       return r;
     },
+    write,
+    update,
     applyTransition,
-    async applyTransitionOrThrow(current, event, now) {
-      const result = await applyTransition(current, event, now);
+    async applyTransitionOrThrow(current, event, now, audit) {
+      const result = await applyTransition(current, event, now, audit);
       if (!result.ok) throw new StoreError('REQUEST_CONFLICT', 'conflict', `request ${current.id} changed while applying ${event.type}; will retry from the fresh state`);
       return result.request;
     },
     async applyEvent(id, event, now, options = {}) {
-      const attempts = options.attempts ?? 5;
-      let current = await get(id);
-      for (let i = 0; i < attempts; i++) {
-        if (!current) throw new StoreError('REQUEST_NOT_FOUND', 'not_found', `There is no access request ${id}.`);
-        const result = await applyTransition(current, event, now);
-        if (result.ok) return { request: result.request, previous: result.previous };
-        current = result.current;
-      }
-      throw new StoreError('REQUEST_CONFLICT', 'conflict', `Request ${id} kept changing; ${event.type} was not applied after ${attempts} attempts.`);
+      // The event is re-checked against the fresh state on every attempt, so a duplicate is refused, not applied twice.
+      const done = await update(id, () => ({ event, ...(options.audit ? { audit: options.audit } : {}) }), () => now, { attempts: options.attempts ?? 5 });
+      return { request: done.request, previous: done.previous };
+    },
+    async auditEvents(id) {
+      const out = await doc.send(new GetCommand({ TableName, Key: { id }, ConsistentRead: true }));
+      const request = out.Item ? fromItem(out.Item) : undefined;
+      // The audit table holds the chain of a request stored before heads were kept, and archived events.
+      const archived = request?.audit && request.audit.archived === 0 ? [] : await archivedEvents(id);
+      const bySeq = new Map<number, AuditEvent>(archived.map((e) => [e.seq, e]));
+      for (const e of (out.Item?.['auditEvents'] ?? []) as AuditEvent[]) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
+      return { request, events: [...bySeq.values()].sort((a, b) => a.seq - b.seq) };
     },
     listByState(state, options = {}) {
       return query(

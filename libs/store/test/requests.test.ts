@@ -25,8 +25,9 @@ const toActive = (r: AccessRequest, min = 1) =>
 describe('the request repository', () => {
   it('creates once and reads back the same request', async () => {
     const r = newRequest(T0);
-    await repo.create(r);
-    expect(await repo.get(r.id)).toEqual(r);
+    const created = await repo.create(r);
+    expect(created).toEqual({ ...r, audit: { seq: 0, hash: '0'.repeat(64), keys: [], archived: 0 } });
+    expect(await repo.get(r.id)).toEqual(created);
     await expect(repo.create(r)).rejects.toMatchObject({ code: 'REQUEST_EXISTS', kind: 'conflict' });
     expect(await repo.get('01JD000000000000000000NONE')).toBeUndefined();
     await expect(repo.require('01JD000000000000000000NONE')).rejects.toBeInstanceOf(StoreError);
