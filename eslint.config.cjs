@@ -15,12 +15,14 @@ module.exports = [
           // Every lib's tests use libs/testing, which builds on some of those libs: not a real cycle.
           ignoredCircularDependencies: ['service-kit', 'config', 'queue', 'store', 'domain', 'mysql', 'drivers', 'slack', 'docs', 'review'].map((lib) => ['testing', lib]),
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:domain', 'type:adapter', 'type:util', 'type:testing'] },
+            // A feature lib owns one capability's steps (libs/access); apps only wire it.
+            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:util'] },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:util', 'type:testing'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:testing'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:util'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:feature', 'type:domain', 'type:adapter', 'type:util', 'type:testing'] },
           ],
         },
       ],

@@ -27,7 +27,9 @@ describe('a provisioner that dies between two steps', () => {
 
     const second = runService('provisioner', stack.childEnv({ WORKER_LOCK_MS: '1000' }));
     children.push(second);
-    const active = await stack.waitState(r.id, 'active', 30_000);
+    const active = await stack.waitState(r.id, 'active', 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${second.output().slice(-3000)}`);
+    });
     expect(await stack.platformUsers()).toEqual([active.resources.dbUser]);
     const kinds = (await stack.audit.list(r.id)).map((e) => e.kind);
     expect(kinds.filter((k) => k === 'user_created')).toHaveLength(1);

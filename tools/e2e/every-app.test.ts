@@ -6,8 +6,7 @@ import { resolveConfig } from '@dbre/review';
 import { createLifecycle, type HttpApp } from '@dbre/service-kit';
 import { captureLogger, startTestDynamo, testServices, uniqueName } from '@dbre/testing';
 import { startAccessStack } from './access-stack';
-import { buildApp as buildProvisioner } from '../../apps/provisioner/src/app';
-import { buildApp as buildReaper } from '../../apps/reaper/src/app';
+import { buildWorkerApp } from '@dbre/access';
 import { buildApp as buildSchemaReview } from '../../apps/schema-review/src/app';
 import { buildApp as buildDocCrawler } from '../../apps/doc-crawler/src/app';
 import { createCrawlFlow } from '../../apps/doc-crawler/src/flow';
@@ -46,8 +45,8 @@ describe("every app's buildApp", () => {
   }, 60_000);
 
   it('provisioner and reaper (the workers’ HTTP side)', async () => {
-    for (const build of [buildProvisioner, buildReaper]) {
-      const app = await build({ logger, lifecycle: createLifecycle(), redis, dynamo: store.dynamo });
+    for (const name of ['provisioner', 'reaper'] as const) {
+      const app = await buildWorkerApp({ name, logger, lifecycle: createLifecycle(), redis, dynamo: store.dynamo });
       try {
         expect(await probes(app)).toEqual({ healthz: 200, readyz: 200, checks: ['dynamodb', 'redis'] });
       } finally {

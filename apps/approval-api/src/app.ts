@@ -1,10 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { AccessPolicy } from '@dbre/domain';
-import type { Notifier } from '@dbre/drivers';
-import type { TypedQueue } from '@dbre/queue';
+import type { AccessDecisions } from '@dbre/access';
 import { createHttpApp, redisCheck, requireBearer, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
 import { slackBridgeToken, type SlackKit } from '@dbre/slack';
-import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
+import { dynamoCheck, type AuditLog, type Dynamo } from '@dbre/store';
 import { registerRoutes } from './routes';
 import { registerApprovalSlackRoutes } from './slack/routes';
 
@@ -13,16 +11,12 @@ export interface ApprovalApiDeps {
   lifecycle: Lifecycle;
   redis: Redis;
   dynamo: Dynamo;
-  requests: RequestRepository;
+  /** The lifecycle steps (approve, deny). */
+  access: AccessDecisions;
+  /** Records Slack approver-group refusals. */
   audit: AuditLog;
-  policy: AccessPolicy;
-  notifier: Notifier;
-  queues: { provision: TypedQueue<'provision'>; warn: TypedQueue<'warn'>; revoke: TypedQueue<'revoke'> };
   /** Tool name -> bearer token. */
   tokens: ReadonlyMap<string, string>;
-  /** One policy minute in ms (60 000 except in tests and the benchmark). */
-  minuteMs: number;
-  clock?: () => Date;
   /** Set when Slack is configured: /slack/interactions (Approve / Deny) is served. */
   slack?: SlackKit;
 }

@@ -1,3 +1,4 @@
+import { createAccessDecisions } from '@dbre/access';
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
 import { createOutboxNotifier, parseSecretKey } from '@dbre/drivers';
@@ -21,20 +22,12 @@ async function main(): Promise<void> {
   const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx) };
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'approval-api' });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
-  const app = await buildApp({
-    logger,
-    lifecycle,
-    redis,
-    dynamo,
-    requests: createRequestRepository({ dynamo }),
-    audit: createAuditLog({ dynamo }),
-    policy,
-    notifier: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
-    ...(slack ? { slack } : {}),
-    queues,
-    tokens: config.API_TOKENS,
-    minuteMs: config.ACCESS_MINUTE_MS,
-  });
+  const audit = createAuditLog({ dynamo });
+  // Decisions never reach a cluster; the inventory is only read when a request is created (request-api).
+  const inventory = { list: async () => [], get: async () => undefined };
+  const notifier = slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox;
+  const access = createAccessDecisions({ requests: createRequestRepository({ dynamo }), audit, policy, inventory, notifier, queues, minuteMs: config.ACCESS_MINUTE_MS });
+  const app = await buildApp({ logger, lifecycle, redis, dynamo, access, audit, ...(slack ? { slack } : {}), tokens: config.API_TOKENS });
   await startService({
     app,
     host: config.HOST,

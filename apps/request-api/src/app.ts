@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
+import type { AccessDecisions } from '@dbre/access';
 import type { AccessPolicy } from '@dbre/domain';
 import type { Inventory, LocalOutbox } from '@dbre/drivers';
-import type { TypedQueue } from '@dbre/queue';
 import { createHttpApp, redisCheck, requireBearer, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
 import { slackBridgeToken, type SlackKit } from '@dbre/slack';
-import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
+import { dynamoCheck, type Dynamo, type RequestRepository } from '@dbre/store';
 import { registerRoutes } from './routes';
 import { registerRequestSlackRoutes } from './slack/routes';
 
@@ -13,17 +13,15 @@ export interface RequestApiDeps {
   lifecycle: Lifecycle;
   redis: Redis;
   dynamo: Dynamo;
+  /** The lifecycle steps (create, follow, cancel, extend, end). */
+  access: AccessDecisions;
+  /** Listings. */
   requests: RequestRepository;
-  audit: AuditLog;
   policy: AccessPolicy;
   inventory: Inventory;
   outbox: LocalOutbox;
-  queues: { revoke: TypedQueue<'revoke'> };
   /** Tool name -> bearer token. */
   tokens: ReadonlyMap<string, string>;
-  /** One policy minute in ms (60 000 except in tests and the benchmark). */
-  minuteMs: number;
-  clock?: () => Date;
   /** Set when Slack is configured: /slack/commands and /slack/interactions are served. */
   slack?: SlackKit;
 }

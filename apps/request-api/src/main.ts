@@ -1,3 +1,4 @@
+import { createAccessDecisions } from '@dbre/access';
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
 import { createConfigInventory, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
@@ -23,24 +24,14 @@ async function main(): Promise<void> {
     { inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }) },
     { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
   );
-  const revoke = createQueue('revoke', redis, { prefix: config.QUEUE_PREFIX });
+  const ctx = { prefix: config.QUEUE_PREFIX };
+  const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx) };
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'request-api' });
-  const outbox = await createOutboxNotifier({ dynamo, key, logger });
-  const app = await buildApp({
-    logger,
-    lifecycle,
-    redis,
-    dynamo,
-    requests: createRequestRepository({ dynamo }),
-    audit: createAuditLog({ dynamo }),
-    policy,
-    inventory,
-    outbox: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
-    ...(slack ? { slack } : {}),
-    queues: { revoke },
-    tokens: config.API_TOKENS,
-    minuteMs: config.ACCESS_MINUTE_MS,
-  });
+  const local = await createOutboxNotifier({ dynamo, key, logger });
+  const outbox = slack ? alsoToSlack(local, slack.notifier, logger) : local;
+  const requests = createRequestRepository({ dynamo });
+  const access = createAccessDecisions({ requests, audit: createAuditLog({ dynamo }), policy, inventory, notifier: outbox, queues, minuteMs: config.ACCESS_MINUTE_MS });
+  const app = await buildApp({ logger, lifecycle, redis, dynamo, access, requests, policy, inventory, outbox, ...(slack ? { slack } : {}), tokens: config.API_TOKENS });
   await startService({
     app,
     host: config.HOST,
@@ -49,7 +40,7 @@ async function main(): Promise<void> {
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     close: [
-      { name: 'queues', run: () => revoke.close() },
+      { name: 'queues', run: () => Promise.all(Object.values(queues).map((q) => q.close())) },
       ...(slack ? [{ name: 'slack', run: () => slack.close() }] : []),
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'dynamodb', run: async () => dynamo.close() },

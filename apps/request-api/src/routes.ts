@@ -1,16 +1,6 @@
 import { z } from 'zod';
-import { ulid } from 'ulid';
-import {
-  approversOf,
-  createAccessRequest,
-  databaseName,
-  isApprover,
-  REQUEST_STATES,
-  sameActor,
-  validateExtension,
-  type AccessRequest,
-} from '@dbre/domain';
-import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
+import type { Acting } from '@dbre/access';
+import { databaseName, REQUEST_STATES } from '@dbre/domain';
 import { actingHeaders, actorFrom, AppError, type HttpApp } from '@dbre/service-kit';
 import type { RequestApiDeps } from './app';
 
@@ -34,53 +24,20 @@ const listQuery = z.object({
 
 const security = [{ bearer: [] }];
 
-/** The route map of request-api. */
+/** The route map of request-api: each handler parses HTTP and calls one step of @dbre/access. */
 export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
-  const clock = deps.clock ?? (() => new Date());
-  const via = (caller: string | undefined) => ({ via: caller ?? 'unknown' });
+  const acting = (headers: Parameters<typeof actorFrom>[0], caller: string | undefined): Acting => ({ ...actorFrom(headers), via: caller ?? 'unknown' });
 
   app.post(
     '/v1/access-requests',
     { schema: { summary: 'Ask for access', tags: ['access'], security, headers: actingHeaders, body: createBody } },
-    async (request, reply) => {
-      const actor = actorFrom(request.headers);
-      const now = clock();
-      const cluster = await deps.inventory.get(request.body.clusterId);
-      const input = {
-        ...request.body,
-        requester: { email: actor.email, displayName: actor.displayName ?? actor.email, ...(actor.slackUserId ? { slackUserId: actor.slackUserId } : {}) },
-      };
-      let created = createAccessRequest(deps.policy, input, cluster ? { id: cluster.id, environment: cluster.environment } : undefined, now, ulid(now.getTime()));
-      created = { ...created, reviewExpiresAt: new Date(now.getTime() + deps.policy.reviewExpiryMinutes * deps.minuteMs).toISOString() };
-      await deps.requests.create(created);
-      await deps.audit.append(created.id, {
-        key: 'requested',
-        kind: 'requested',
-        actor: actor.email,
-        data: { ...via(request.caller), target: created.target, profile: created.profile, privileges: created.privileges, durationMinutes: created.durationMinutes, reason: created.reason, ...(created.ticketUrl ? { ticketUrl: created.ticketUrl } : {}) },
-      });
-      for (const approver of approversOf(deps.policy, created.target.environment)) {
-        if (approver === actor.email) continue;
-        await deps.outbox.send({
-          id: `review-${created.id}-${approver}`.slice(0, 200),
-          kind: 'review',
-          to: approver,
-          requestId: created.id,
-          text: `${actor.email} asks for ${created.profile} access to ${created.target.clusterId}/${created.target.database} (${created.target.environment}) for ${created.durationMinutes} min: ${created.reason}. Approve or deny: POST /v1/access-requests/${created.id}/approve|deny.`,
-        });
-      }
-      return reply.status(201).send(created);
-    },
+    async (request, reply) => reply.status(201).send(await deps.access.create(request.body, acting(request.headers, request.caller))),
   );
 
   app.get(
     '/v1/access-requests/:id',
     { schema: { summary: 'A request with its audit timeline', tags: ['access'], security, params: idParams } },
-    async (request) => {
-      const found = await deps.requests.require(request.params.id);
-      const [timeline, chain] = await Promise.all([deps.audit.list(found.id), deps.audit.verifyChain(found.id)]);
-      return { request: found, timeline, chain };
-    },
+    async (request) => deps.access.follow(request.params.id),
   );
 
   app.get(
@@ -99,14 +56,7 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
   app.post(
     '/v1/access-requests/:id/cancel',
     { schema: { summary: 'Cancel your request before it is provisioned', tags: ['access'], security, params: idParams, headers: actingHeaders } },
-    async (request) => {
-      const actor = actorFrom(request.headers);
-      const current = await deps.requests.require(request.params.id);
-      if (!sameActor(actor, current.requester)) throw new AppError('CANCEL_NOT_REQUESTER', 'forbidden', 'Only the requester can cancel a request.');
-      const { request: next } = await deps.requests.applyEvent(current.id, { type: 'cancel', by: actor }, clock());
-      await deps.audit.append(next.id, { key: 'cancelled', kind: 'cancelled', actor: actor.email, data: via(request.caller) });
-      return next;
-    },
+    async (request) => deps.access.cancel(request.params.id, acting(request.headers, request.caller)),
   );
 
   app.post(
@@ -121,52 +71,13 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
         body: z.object({ minutes: z.number().int().positive().max(24 * 60), reason: z.string().trim().max(1000).optional() }),
       },
     },
-    async (request, reply) => {
-      const actor = actorFrom(request.headers);
-      const current = await deps.requests.require(request.params.id);
-      const allowed = validateExtension(deps.policy, current, request.body.minutes);
-      if (!allowed.allowed) throw new AppError(allowed.code, allowed.code === 'EXTENSION_NOT_ACTIVE' ? 'conflict' : 'invalid', allowed.reason);
-      const { request: next } = await deps.requests.applyEvent(
-        current.id,
-        { type: 'request_extension', by: actor, minutes: request.body.minutes, ...(request.body.reason ? { reason: request.body.reason } : {}) },
-        clock(),
-      );
-      await deps.audit.append(next.id, {
-        key: `extension_requested:${next.pendingExtension?.requestedAt ?? clock().toISOString()}`,
-        kind: 'extension_requested',
-        actor: actor.email,
-        data: { ...via(request.caller), minutes: request.body.minutes, ...(request.body.reason ? { reason: request.body.reason } : {}) },
-      });
-      for (const approver of approversOf(deps.policy, next.target.environment)) {
-        if (approver === actor.email) continue;
-        await deps.outbox.send({
-          id: `extension-${next.id}-${Date.parse(next.pendingExtension?.requestedAt ?? '')}-${approver}`.slice(0, 200),
-          kind: 'extension-review',
-          to: approver,
-          requestId: next.id,
-          text: `${actor.email} asks to extend ${next.id} by ${request.body.minutes} min. Approve or deny: POST /v1/access-requests/${next.id}/approve|deny.`,
-        });
-      }
-      return reply.status(202).send(next);
-    },
+    async (request, reply) => reply.status(202).send(await deps.access.requestExtension(request.params.id, acting(request.headers, request.caller), request.body)),
   );
 
   app.post(
     '/v1/access-requests/:id/end',
     { schema: { summary: 'End an active grant now (requester or approver)', tags: ['access'], security, params: idParams, headers: actingHeaders } },
-    async (request, reply) => {
-      const actor = actorFrom(request.headers);
-      const current = await deps.requests.require(request.params.id);
-      const byRequester = sameActor(actor, current.requester);
-      if (!byRequester && !isApprover(deps.policy, current.target.environment, actor)) {
-        throw new AppError('END_NOT_ALLOWED', 'forbidden', `Only the requester or an approver for ${current.target.environment} can end this grant.`);
-      }
-      const reason = byRequester ? 'ended_by_requester' : 'ended_by_approver';
-      const { request: next } = await deps.requests.applyEvent(current.id, { type: 'start_revoke', reason, by: actor }, clock());
-      await deps.audit.append(next.id, { key: 'revoke_started', kind: 'revoke_started', actor: actor.email, data: { ...via(request.caller), reason } });
-      await revokeNow(deps, next);
-      return reply.status(202).send(next);
-    },
+    async (request, reply) => reply.status(202).send(await deps.access.end(request.params.id, acting(request.headers, request.caller))),
   );
 
   app.get(
@@ -180,16 +91,4 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
     { schema: { summary: 'Open one of your notifications; one carrying credentials opens only once', tags: ['outbox'], security, headers: actingHeaders, params: z.object({ id: z.string().min(1).max(200) }) } },
     async (request) => deps.outbox.open(request.params.id, request.headers['x-acting-user']),
   );
-}
-
-/** Runs the revoke job now: promotes the delayed one, or adds it when Redis lost it. */
-async function revokeNow(deps: RequestApiDeps, request: AccessRequest): Promise<void> {
-  const jobId = ACCESS_JOB_IDS.revoke(request.id);
-  const job = await deps.queues.revoke.getJob(jobId);
-  const state = job ? await job.getState() : 'missing';
-  if (job && state === 'delayed') return job.promote();
-  if (job && (state === 'completed' || state === 'failed')) await job.remove();
-  if (state !== 'waiting' && state !== 'active' && state !== 'prioritized' && state !== 'waiting-children') {
-    await enqueue(deps.queues.revoke, { requestId: request.id, reason: request.revokeReason ?? 'ended_by_requester' }, { jobId });
-  }
 }

@@ -1,7 +1,10 @@
 import type { AccessRequest, RequestState } from '@dbre/domain';
 import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
-import type { Reaper, ReaperDeps } from './lifecycle';
+import { createCompensation } from './compensate';
+import { clockOf, type WorkerDeps } from './deps';
+import type { Revoker } from './revoke';
+import { scheduleGrant } from './schedule';
 
 export interface SweepOptions {
   /** Provisioning (or approval without a job) untouched this long is stuck. */
@@ -19,24 +22,25 @@ export interface SweepReport {
   errors: number;
 }
 
-async function all(deps: ReaperDeps, state: RequestState, updatedBefore?: Date): Promise<AccessRequest[]> {
-  const out: AccessRequest[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.requests.listByState(state, { ...(cursor ? { cursor } : {}), ...(updatedBefore ? { updatedBefore } : {}) });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
-}
-
 /**
  * The periodic sweep, driven from DynamoDB alone (Redis may have lost every job): revokes every
  * grant past its end, re-creates missing revoke/warning jobs, resumes or compensates stuck
  * provisioning, expires unreviewed requests, removes orphan users and bastions.
  */
-export function createSweep(deps: ReaperDeps, reaper: Reaper, options: SweepOptions) {
-  const clock = deps.clock ?? (() => new Date());
+export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOptions) {
+  const clock = clockOf(deps);
+  const compensation = createCompensation(deps);
+
+  async function all(state: RequestState, updatedBefore?: Date): Promise<AccessRequest[]> {
+    const out: AccessRequest[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await deps.requests.listByState(state, { ...(cursor ? { cursor } : {}), ...(updatedBefore ? { updatedBefore } : {}) });
+      out.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor);
+    return out;
+  }
 
   return async function sweep(logger: Logger): Promise<SweepReport> {
     const report: SweepReport = { revoked: 0, rescheduled: 0, resumed: 0, compensated: 0, expired: 0, orphanUsers: 0, orphanBastions: 0, errors: 0 };
@@ -52,35 +56,34 @@ export function createSweep(deps: ReaperDeps, reaper: Reaper, options: SweepOpti
 
     // 1. Every grant past its end (active or half-revoked), and revokes started early that stalled.
     const overdue = await deps.requests.listGrantsEndingBefore(now);
-    const stalledRevokes = (await all(deps, 'revoking', new Date(now.getTime() - options.stuckAfterMs))).filter((r) => !overdue.some((o) => o.id === r.id));
+    const stalledRevokes = (await all('revoking', new Date(now.getTime() - options.stuckAfterMs))).filter((r) => !overdue.some((o) => o.id === r.id));
     await Promise.all(
       [...overdue, ...stalledRevokes].map((r) =>
         attempt('revoke', r.id, async () => {
-          if ((await reaper.revokeGrant(r.id, 'sweep', logger)) === 'revoked') report.revoked++;
+          if ((await revoker.revokeGrant(r.id, 'sweep', logger)) === 'revoked') report.revoked++;
         }),
       ),
     );
 
     // 2. Active grants keep their delayed revoke (and warning) jobs, even after Redis lost them.
-    for (const r of await all(deps, 'active')) {
+    for (const r of await all('active')) {
       if (!r.endsAt || Date.parse(r.endsAt) <= now.getTime()) continue;
       await attempt('reschedule', r.id, async () => {
         const existing = await deps.queues.revoke.getJob(ACCESS_JOB_IDS.revoke(r.id));
         if (!existing) report.rescheduled++;
-        await reaper.schedule(r);
+        await scheduleGrant(deps, r);
       });
     }
 
     // 3. Approved or provisioning requests nobody is working on.
     const stuckBefore = new Date(now.getTime() - options.stuckAfterMs);
-    for (const r of [...(await all(deps, 'approved', stuckBefore)), ...(await all(deps, 'provisioning', stuckBefore))]) {
+    for (const r of [...(await all('approved', stuckBefore)), ...(await all('provisioning', stuckBefore))]) {
       await attempt('stuck-provisioning', r.id, async () => {
         const jobId = ACCESS_JOB_IDS.provision(r.id);
         const job = await deps.queues.provision.getJob(jobId);
         const state = job ? await job.getState() : 'missing';
         if (state === 'failed' || state === 'completed') {
-          await reaper.compensate(r.id, `provisioning stopped (job ${state}) and was not finished`, logger);
-          report.compensated++;
+          if ((await compensation.compensate(r.id, `provisioning stopped (job ${state}) and was not finished`, logger)) === 'compensated') report.compensated++;
         } else if (state === 'missing' || state === 'unknown') {
           await enqueue(deps.queues.provision, { requestId: r.id }, { jobId });
           report.resumed++;
@@ -90,12 +93,15 @@ export function createSweep(deps: ReaperDeps, reaper: Reaper, options: SweepOpti
     }
 
     // 4. Requests nobody reviewed in time.
-    for (const r of await all(deps, 'requested')) {
+    for (const r of await all('requested')) {
       if (Date.parse(r.reviewExpiresAt) > now.getTime()) continue;
       await attempt('expire', r.id, async () => {
-        const result = await deps.requests.applyTransition(r, { type: 'expire' }, now);
-        if (!result.ok) return;
-        await deps.audit.append(r.id, { key: 'expired', kind: 'expired', actor: 'reaper', data: { reviewExpiresAt: r.reviewExpiresAt } });
+        const done = await deps.requests.update(
+          r,
+          (current) => (current.state === 'requested' && Date.parse(current.reviewExpiresAt) <= now.getTime() ? { event: { type: 'expire' }, audit: [{ key: 'expired', kind: 'expired', actor: 'reaper', data: { reviewExpiresAt: current.reviewExpiresAt } }] } : undefined),
+          () => now,
+        );
+        if (!done.changed) return;
         await deps.notifier.send({ id: `expired-${r.id}`, kind: 'expired', to: r.requester.email, requestId: r.id, text: `Your access request ${r.id} expired: nobody reviewed it in time. Ask again if you still need access.` });
         report.expired++;
       });
@@ -110,7 +116,7 @@ export function createSweep(deps: ReaperDeps, reaper: Reaper, options: SweepOpti
         usersByCluster.set(c.id, await deps.admin.listPlatformUsers(c));
       });
     }
-    const holding = [...(await all(deps, 'provisioning')), ...(await all(deps, 'active')), ...(await all(deps, 'revoking'))];
+    const holding = [...(await all('provisioning')), ...(await all('active')), ...(await all('revoking'))];
     // By name alone: two inventory entries may reach the same server (aliases), and names carry a per-request suffix.
     const owned = new Set(holding.map((r) => r.resources.dbUser).filter((u): u is string => u !== undefined));
     for (const c of clusters) {
@@ -130,7 +136,7 @@ export function createSweep(deps: ReaperDeps, reaper: Reaper, options: SweepOpti
       if (r && (r.state === 'provisioning' || r.state === 'active' || r.state === 'revoking' || r.state === 'approved')) continue;
       await attempt('orphan-bastion', b.requestId, async () => {
         await deps.bastion.close(b.bastionId);
-        if (r) await deps.audit.append(r.id, { key: `orphan_removed:${b.bastionId}`, kind: 'orphan_removed', actor: 'reaper', data: { bastionId: b.bastionId } });
+        if (r) await deps.requests.update(r, () => ({ audit: [{ key: `orphan_removed:${b.bastionId}`, kind: 'orphan_removed', actor: 'reaper', data: { bastionId: b.bastionId } }] }), clock);
         report.orphanBastions++;
         logger.warn({ requestId: b.requestId, bastionId: b.bastionId }, 'orphan bastion removed');
       });

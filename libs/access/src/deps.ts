@@ -1,0 +1,41 @@
+import type { AccessPolicy } from '@dbre/domain';
+import type { Bastion, Inventory, Notifier, SecretStore } from '@dbre/drivers';
+import type { GrantAdmin } from '@dbre/mysql';
+import type { TypedQueue } from '@dbre/queue';
+import type { AuditLog, RequestRepository } from '@dbre/store';
+
+export interface AccessQueues {
+  provision: TypedQueue<'provision'>;
+  warn: TypedQueue<'warn'>;
+  revoke: TypedQueue<'revoke'>;
+}
+
+/** What every lifecycle step may use; each service passes the parts its steps need. */
+export interface AccessDeps {
+  requests: RequestRepository;
+  audit: AuditLog;
+  policy: AccessPolicy;
+  inventory: Inventory;
+  notifier: Notifier;
+  queues: AccessQueues;
+  clock?: () => Date;
+}
+
+/** The workers also reach the clusters, the bastions and the secrets. */
+export interface WorkerDeps extends AccessDeps {
+  admin: GrantAdmin;
+  bastion: Bastion;
+  secrets: SecretStore;
+  /**
+   * Called at each boundary between two steps, once what came before is stored (fault injection
+   * in tests: a process killed here must resume to the same end state).
+   */
+  onStep?: (step: AccessStep, requestId: string) => void | Promise<void>;
+}
+
+/** The boundaries of provisioning and revoking, in order. */
+export const PROVISION_STEPS = ['claimed', 'resources', 'user', 'deliver', 'activated', 'scheduled'] as const;
+export const REVOKE_STEPS = ['revoke_started', 'user_revoked', 'resources_removed', 'revoked'] as const;
+export type AccessStep = (typeof PROVISION_STEPS)[number] | (typeof REVOKE_STEPS)[number];
+
+export const clockOf = (deps: { clock?: () => Date }) => deps.clock ?? (() => new Date());

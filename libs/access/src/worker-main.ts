@@ -1,0 +1,142 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { dynamoEnv, parseSection, platformFileEnv, readPlatformFile, redisEnv } from '@dbre/config';
+import { accessPolicySchema } from '@dbre/domain';
+import { checkDrivers, createConfigInventory, createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, driverChoice, driversEnv, parseSecretKey, selectDrivers } from '@dbre/drivers';
+import { createGrantAdmin } from '@dbre/mysql';
+import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
+import { createHttpApp, createLifecycle, createLogger, env, redisCheck, serviceEnv, startService, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { alsoToSlack, slackEnv, slackKitFromConfig, slackNotifyWorker } from '@dbre/slack';
+import { createDynamo, createRequestRepository, createAuditLog, dynamoCheck, ensureTables, type Dynamo } from '@dbre/store';
+import { PROVISION_STEPS, REVOKE_STEPS, type AccessStep } from './deps';
+import { createAccessWorkers, type WorkerRole } from './workers';
+
+/**
+ * The environment of both access workers (provisioner, reaper): one schema, one bootstrap. Times
+ * not given scale with ACCESS_MINUTE_MS, so a test or benchmark that shortens the minute shortens
+ * the stuck threshold and the lock too.
+ */
+export function accessWorkerConfig(defaultPort: number) {
+  return z
+    .object({
+      ...serviceEnv,
+      /** Health, readiness and metrics. */
+      PORT: env.port(defaultPort),
+      WORKER_CONCURRENCY: env.int(8, 1),
+      WORKER_LOCK_MS: z.coerce.number().int().min(100).optional().describe("BullMQ lock duration in ms: a crashed worker's job is resumed after about this long (default: half a policy minute, at least 1000)"),
+      ...redisEnv,
+      ...dynamoEnv,
+      ...platformFileEnv,
+      ...slackEnv,
+      ...driversEnv,
+      SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key: 32 random bytes, base64 (openssl rand -base64 32)'),
+      FORWARDER_RECONCILE_MS: env.ms(5000).describe('provisioner: how often the forwarder host re-reads every bastion record (the backstop behind Redis pub/sub and the per-connection check), ms'),
+      SWEEP_EVERY_MS: env.ms(60_000).describe('reaper: how often the sweep runs, ms'),
+      STUCK_AFTER_MS: z.coerce.number().int().min(0).optional().describe('reaper: provisioning or revoking untouched this long is resumed or compensated by the sweep, ms (default: 5 policy minutes)'),
+      ACCESS_MINUTE_MS: env.int(60_000, 100).describe('length of one policy minute in ms; 60000 except in tests and benchmarks'),
+      /** Test-only fault injection: exit the process right after this step boundary. */
+      FAULT_EXIT_AFTER_STEP: z.enum([...PROVISION_STEPS, ...REVOKE_STEPS]).optional().describe(`${[...PROVISION_STEPS, ...REVOKE_STEPS].join('|')} (tests only)`),
+    })
+    .superRefine(checkDrivers(['inventory', 'bastion', 'secrets']));
+}
+export type AccessWorkerConfig = z.output<ReturnType<typeof accessWorkerConfig>>;
+
+/** Lock and stuck threshold: the configured value, or one scaled with the policy minute. */
+export function workerTimings(config: Pick<AccessWorkerConfig, 'WORKER_LOCK_MS' | 'STUCK_AFTER_MS' | 'ACCESS_MINUTE_MS'>): { lockMs: number; stuckAfterMs: number } {
+  return {
+    lockMs: config.WORKER_LOCK_MS ?? Math.max(1000, Math.round(config.ACCESS_MINUTE_MS / 2)),
+    stuckAfterMs: config.STUCK_AFTER_MS ?? 5 * config.ACCESS_MINUTE_MS,
+  };
+}
+
+/** A worker's small HTTP side: /healthz, /readyz, /metrics. */
+export async function buildWorkerApp(deps: { name: WorkerRole; logger: Logger; lifecycle: Lifecycle; redis: Redis; dynamo: Dynamo }): Promise<HttpApp> {
+  return createHttpApp({ name: deps.name, logger: deps.logger, lifecycle: deps.lifecycle, readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)] });
+}
+
+/** The main of the provisioner and of the reaper: builds every dependency, starts the workers and the HTTP side. */
+export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConfig): Promise<void> {
+  const logger = createLogger({ name: role, level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const key = parseSecretKey(config.SECRET_STORE_KEY);
+  const policy = parseSection(config.PLATFORM_CONFIG, 'access', accessPolicySchema, readPlatformFile(config.PLATFORM_CONFIG));
+  const lifecycle = createLifecycle();
+  const redis = createRedis(config.REDIS_URL, 'worker', logger);
+  const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
+  if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
+  const ctx = { prefix: config.QUEUE_PREFIX };
+  const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx) };
+  const sweepQueue = role === 'reaper' ? createQueue('sweep', redis, ctx) : undefined;
+  // The forwarder host (local bastions) lives in the provisioner; the reaper only marks records closed.
+  const forwarders =
+    role === 'provisioner' && driverChoice(config, 'bastion') === 'local'
+      ? await createForwarderHost({ dynamo, logger, redis, prefix: config.QUEUE_PREFIX, reconcileMs: config.FORWARDER_RECONCILE_MS })
+      : undefined;
+  const drivers = await selectDrivers(
+    config,
+    ['inventory', 'bastion', 'secrets'],
+    {
+      inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }),
+      bastion: () => createForwarderBastion({ dynamo, ...(forwarders ? { host: forwarders } : {}), redis, prefix: config.QUEUE_PREFIX }),
+      secrets: () => createLocalSecretStore({ dynamo, key }),
+    },
+    { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
+  );
+  logger.info({ drivers: drivers.choices }, 'drivers selected');
+  const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
+  const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: role });
+  const outbox = await createOutboxNotifier({ dynamo, key, logger });
+  const requests = createRequestRepository({ dynamo });
+  const notify = role === 'provisioner' && slack ? slackNotifyWorker(slack, { connection: redis, prefix: config.QUEUE_PREFIX, logger, loadRequest: (id) => requests.get(id), secrets: drivers.secrets }) : undefined;
+  const fault = config.FAULT_EXIT_AFTER_STEP;
+  const { lockMs, stuckAfterMs } = workerTimings(config);
+  const access = await createAccessWorkers({
+    role,
+    connection: redis,
+    prefix: config.QUEUE_PREFIX,
+    logger,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockMs,
+    ...(sweepQueue ? { sweep: { queue: sweepQueue, everyMs: config.SWEEP_EVERY_MS, stuckAfterMs } } : {}),
+    deps: {
+      requests,
+      audit: createAuditLog({ dynamo }),
+      policy,
+      inventory: drivers.inventory,
+      admin,
+      bastion: drivers.bastion,
+      secrets: drivers.secrets,
+      notifier: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
+      queues,
+      ...(fault
+        ? {
+            onStep: (step: AccessStep, requestId: string) => {
+              if (step !== fault) return;
+              logger.warn({ step, requestId }, 'FAULT_EXIT_AFTER_STEP: exiting now');
+              process.exit(86);
+            },
+          }
+        : {}),
+    },
+  });
+  const app = await buildWorkerApp({ name: role, logger, lifecycle, redis, dynamo });
+  await startService({
+    app,
+    host: config.HOST,
+    port: config.PORT,
+    logger,
+    lifecycle,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    stopWork: [
+      { name: 'sweep-watchdog', run: async () => access.stop() },
+      ...[...access.workers, ...(notify ? [notify] : [])].map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
+    ],
+    close: [
+      ...(forwarders ? [{ name: 'forwarders', run: () => forwarders.close() }] : []),
+      { name: 'queues', run: () => Promise.all([...Object.values(queues), ...(sweepQueue ? [sweepQueue] : [])].map((q) => q.close())) },
+      { name: 'mysql', run: () => admin.close() },
+      ...(slack ? [{ name: 'slack', run: () => slack.close() }] : []),
+      { name: 'redis', run: () => closeRedis(redis) },
+      { name: 'dynamodb', run: async () => dynamo.close() },
+    ],
+  });
+}
