@@ -20,7 +20,7 @@ import { createAuditLog, createRequestRepository } from '@dbre/store';
 import { captureLogger, startTestDynamo, testServices, uniqueName, waitFor } from '@dbre/testing';
 import { buildApp as buildRequestApi } from '../../apps/request-api/src/app';
 import { buildApp as buildApprovalApi } from '../../apps/approval-api/src/app';
-import { createAccessDecisions, createAccessWorkers, workerTimings } from '@dbre/access';
+import { createAccessDecisions, createAccessWorkers, workerTimings, type WorkerDeps } from '@dbre/access';
 import { createGrantAdmin } from '@dbre/mysql';
 
 export const TOKEN = `e2e-${randomBytes(16).toString('hex')}`;
@@ -43,6 +43,10 @@ export interface StackOptions {
   stuckAfterMs?: number;
   warnBeforeMinutes?: number;
   reviewExpiryMinutes?: number;
+  /** More inventory entries (e.g. a cluster behind a proxy, one with a weak admin). */
+  extraClusters?: ClusterTarget[];
+  /** The in-process workers' step hook (a throw fails that attempt, like a crash the queue retries). */
+  onStep?: WorkerDeps['onStep'];
 }
 
 export type AccessStack = Awaited<ReturnType<typeof startAccessStack>>;
@@ -69,6 +73,7 @@ export async function startAccessStack(options: StackOptions = {}) {
   const clusters: ClusterTarget[] = [
     { id: 'devdb', environment: 'dev', engine: 'mariadb', endpoint, instances: [], admin: { user: testServices.mysql.user, password: testServices.mysql.password } },
     { id: 'proddb', environment: 'prod', engine: 'mariadb', endpoint, instances: [], admin: { user: testServices.mysql.user, password: testServices.mysql.password } },
+    ...(options.extraClusters ?? []),
   ];
   const policyInput: AccessPolicyInput = {
     profiles: { read: { privileges: ['SELECT', 'SHOW VIEW'] }, write: { includes: ['read'], privileges: ['INSERT', 'UPDATE', 'DELETE'] } },
@@ -89,7 +94,14 @@ export async function startAccessStack(options: StackOptions = {}) {
     platformFile,
     stringify({ clusters: clusters.map((c) => ({ id: c.id, environment: c.environment, engine: c.engine, endpoint: c.endpoint, admin: c.admin })), access: policyInput }),
   );
-  const inventory = createStaticInventory(clusters);
+  // Mutable, so a test can make a cluster disappear from the inventory and come back.
+  const known = new Map(clusters.map((c) => [c.id, c]));
+  const inventory = { list: async () => createStaticInventory([...known.values()]).list(), get: async (id: string) => known.get(id) };
+  const forgetCluster = (id: string) => known.delete(id);
+  const restoreCluster = (id: string) => {
+    const c = clusters.find((x) => x.id === id);
+    if (c) known.set(id, c);
+  };
 
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const producer = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -129,7 +141,7 @@ export async function startAccessStack(options: StackOptions = {}) {
       logger,
       concurrency: 8,
       lockMs: timings.lockMs,
-      deps: { requests, audit, policy, inventory, admin, bastion: await createForwarderBastion({ dynamo, host, redis, prefix }), secrets, notifier: outbox, queues: accessQueues },
+      deps: { requests, audit, policy, inventory, admin, bastion: await createForwarderBastion({ dynamo, host, redis, prefix }), secrets, notifier: outbox, queues: accessQueues, ...(options.onStep ? { onStep: options.onStep } : {}) },
     });
     workers.push(...provisioner.workers);
   }
@@ -228,6 +240,8 @@ export async function startAccessStack(options: StackOptions = {}) {
     access,
     policy,
     inventory,
+    forgetCluster,
+    restoreCluster,
     logger: logger as Logger,
     logText,
     dynamo,

@@ -31,9 +31,11 @@ export function createCompensation(deps: WorkerDeps) {
         notRemoved.push(`database user ${dbUser} on ${request.target.clusterId}: the cluster is no longer in the inventory, so the user could not be checked or dropped`);
       }
     }
-    if (bastionId) {
-      await deps.bastion.close(bastionId);
-      removed.push(`bastion ${bastionId}`);
+    // A bastion opened but not yet recorded (the attempt failed in between) is found by its request.
+    const bastions = bastionId ? [bastionId] : (await deps.bastion.list()).filter((b) => b.requestId === requestId).map((b) => b.bastionId);
+    for (const id of bastions) {
+      await deps.bastion.close(id);
+      removed.push(`bastion ${id}`);
     }
     await deps.secrets.delete(secretId);
     removed.push(`secret ${secretId}`);

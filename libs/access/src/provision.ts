@@ -1,5 +1,6 @@
 import { dbUserName, generatePassword, grantSecretId, minuteOf, suffixFromRequestId, type AccessRequest, type AuditEventInput, type RequestEvent } from '@dbre/domain';
 import type { ClusterTarget, HostPort } from '@dbre/drivers';
+import { MysqlAdminError, mysqlErrno } from '@dbre/mysql';
 import { UnrecoverableError, type JobContext } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
 import { clockOf, type WorkerDeps } from './deps';
@@ -85,7 +86,11 @@ export function createProvisioner(deps: WorkerDeps) {
     }
     await step('resources', request.id);
 
-    await deps.admin.createUser(cluster, { user, password, database: request.target.database, privileges: request.privileges });
+    await deps.admin.createUser(cluster, { user, password, database: request.target.database, privileges: request.privileges }).catch((err: unknown) => {
+      // A refusal (access denied, not grantable) is the same on every retry: compensate now.
+      if (err instanceof MysqlAdminError && err.code === 'GRANT_FAILED' && isRefusal(err.cause)) throw new UnrecoverableError(`the database refused the GRANT: ${err.message}`);
+      throw err;
+    });
     const userAt = clock().toISOString();
     await step('user', request.id);
 
@@ -143,6 +148,13 @@ export function createProvisioner(deps: WorkerDeps) {
   }
 
   return { provision, processor };
+}
+
+/** Server errors that retrying cannot fix: access denied / not allowed (SQLSTATE 42000 and the grant-specific ones). */
+const REFUSALS = new Set([1044, 1045, 1142, 1143, 1227, 1370, 1410]);
+function isRefusal(cause: unknown): boolean {
+  const errno = mysqlErrno(cause);
+  return (errno !== undefined && REFUSALS.has(errno)) || (cause as { sqlState?: unknown } | undefined)?.sqlState === '42000';
 }
 
 function credentialsText(request: AccessRequest, user: string, password: string, connect: HostPort): string {

@@ -23,7 +23,7 @@ export function accessWorkerConfig(defaultPort: number) {
       /** Health, readiness and metrics. */
       PORT: env.port(defaultPort),
       WORKER_CONCURRENCY: env.int(8, 1),
-      WORKER_LOCK_MS: z.coerce.number().int().min(100).optional().describe("BullMQ lock duration in ms: a crashed worker's job is resumed after about this long (default: half a policy minute, at least 1000)"),
+      WORKER_LOCK_MS: z.coerce.number().int().min(100).optional().describe("BullMQ lock duration in ms: a crashed worker's job is resumed after about this long (default: half a policy minute, at least 5000)"),
       ...redisEnv,
       ...dynamoEnv,
       ...platformFileEnv,
@@ -44,7 +44,7 @@ export type AccessWorkerConfig = z.output<ReturnType<typeof accessWorkerConfig>>
 /** Lock and stuck threshold: the configured value, or one scaled with the policy minute. */
 export function workerTimings(config: Pick<AccessWorkerConfig, 'WORKER_LOCK_MS' | 'STUCK_AFTER_MS' | 'ACCESS_MINUTE_MS'>): { lockMs: number; stuckAfterMs: number } {
   return {
-    lockMs: config.WORKER_LOCK_MS ?? Math.max(1000, Math.round(config.ACCESS_MINUTE_MS / 2)),
+    lockMs: config.WORKER_LOCK_MS ?? Math.max(5000, Math.round(config.ACCESS_MINUTE_MS / 2)),
     stuckAfterMs: config.STUCK_AFTER_MS ?? 5 * config.ACCESS_MINUTE_MS,
   };
 }

@@ -2,11 +2,13 @@
  * `npm run bench:access` — the access lifecycle under load with the local drivers:
  * N requests created and approved concurrently (default 200, grants of 5 s), the four services
  * as real processes (request-api, approval-api, provisioner, reaper), real Redis (its own hz,
- * whatever it is), real MariaDB, dynalite in a process of its own. Prints approval -> active and
- * end -> revoked latencies (from the stored timestamps), peak RSS per service and leaks.
+ * whatever it is), real MariaDB, dynalite in a process of its own behind a counting proxy. Prints
+ * approval -> active and end -> revoked latencies (from the stored timestamps) beside the database
+ * floor measured in the same run (N x CREATE USER + GRANT, N x DROP USER, serially, same server),
+ * store operations per lifecycle by type and table, CPU time per service, peak RSS and leaks.
  *
- *   --requests <n>   (200)   --minute-ms <ms> (1000)   --duration <policy minutes> (5)
- *   --concurrency <n> worker concurrency of provisioner and reaper (64)
+ *   --requests <n> concurrent requests (200; 10 for the small run)   --minute-ms <ms> (1000)
+ *   --duration <policy minutes> (5)   --concurrency <n> worker concurrency (64)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +26,7 @@ import { createQueue } from '@dbre/queue';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamo, createRequestRepository, ensureTables, tableName } from '@dbre/store';
 import { freePort, testServices } from '@dbre/testing';
+import { execSync } from 'node:child_process';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const { values: args } = parseArgs({
@@ -58,15 +61,29 @@ function peakRssMb(pid: number | undefined): number {
   }
 }
 
-/** dynalite as a child process; returns its endpoint and pid (for its peak RSS). */
-async function startStoreProcess(): Promise<{ endpoint: string; pid: number | undefined; close: () => Promise<void> }> {
+const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+
+/** User + system CPU seconds a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+/** dynalite as a child process; returns its counted and raw endpoints and pid (for its peak RSS and CPU). */
+async function startStoreProcess(): Promise<{ endpoint: string; raw: string; pid: number | undefined; close: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'store-process.ts'), String(await freePort())], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()));
+  const { counted, raw } = await new Promise<{ counted: string; raw: string }>((resolve, reject) => {
+    child.stdout?.once('data', (d: Buffer) => resolve(JSON.parse(d.toString().trim()) as { counted: string; raw: string }));
     child.once('exit', (code) => reject(new Error(`the store process exited with ${code}`)));
   });
   return {
-    endpoint,
+    endpoint: counted,
+    raw,
     pid: child.pid,
     close: () =>
       new Promise<void>((resolve) => {
@@ -106,7 +123,8 @@ async function main(): Promise<void> {
   const key = randomBytes(32).toString('base64');
 
   const dynalite = await startStoreProcess();
-  const dynamo = createDynamo({ endpoint: dynalite.endpoint, region: 'us-east-1', tablePrefix: `${prefix}-` });
+  // The bench reads and polls past the counting proxy: only the services' operations are counted.
+  const dynamo = createDynamo({ endpoint: dynalite.raw, region: 'us-east-1', tablePrefix: `${prefix}-` });
   await ensureTables(dynamo);
   // How fast the store answers on this machine right now (it bounds everything below).
   const probe: number[] = [];
@@ -118,6 +136,18 @@ async function main(): Promise<void> {
   const storeGetMs = percentile(probe, 50).toFixed(1);
   const root = await mysql.createConnection(MYSQL);
   await root.query(`CREATE DATABASE \`${database}\``);
+
+  // The database floor, same server, same run, before the load: N x (CREATE USER + GRANT), then N x DROP USER, serially.
+  const floorUsers = Array.from({ length: N }, (_, i) => `f${tag}_${i}`);
+  let t = performance.now();
+  for (const u of floorUsers) {
+    await root.query('CREATE USER ?@? IDENTIFIED BY ?', [u, '%', `Floor-${randomBytes(12).toString('hex')}`]);
+    await root.query(`GRANT SELECT, SHOW VIEW ON \`${database}\`.* TO ?@?`, [u, '%']);
+  }
+  const floorCreateMs = performance.now() - t;
+  t = performance.now();
+  for (const u of floorUsers) await root.query('DROP USER ?@?', [u, '%']);
+  const floorDropMs = performance.now() - t;
 
   const dir = mkdtempSync(path.join(tmpdir(), 'dbre-bench-'));
   const platformFile = path.join(dir, 'platform.yaml');
@@ -151,6 +181,8 @@ async function main(): Promise<void> {
     API_TOKENS: `bench=${token}`,
     ACCESS_MINUTE_MS: String(MINUTE_MS),
     WORKER_CONCURRENCY: String(CONCURRENCY),
+    // Not a crash test: a lock that a loaded event loop cannot lose (the scaled default would be 5 s).
+    WORKER_LOCK_MS: '30000',
   };
   const children = new Map<string, ChildProcess>();
   for (const [name, port] of Object.entries(ports)) {
@@ -193,6 +225,9 @@ async function main(): Promise<void> {
     const url = (name: keyof typeof ports) => `http://127.0.0.1:${ports[name]}`;
     await Promise.all(Object.keys(ports).map((n) => waitReady(url(n as keyof typeof ports), children.get(n)!, n)));
     say(`services ready; ${N} requests, grants of ${DURATION} x ${MINUTE_MS} ms, worker concurrency ${CONCURRENCY}, Redis hz ${hz}, dynalite GetItem p50 ${storeGetMs} ms (idle), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    await fetch(`${dynalite.endpoint}/__reset`, { method: 'POST' });
+    const cpuAtStart = new Map([...children].map(([name, c]) => [name, cpuSeconds(c.pid)]));
+    cpuAtStart.set('dynalite (store)', cpuSeconds(dynalite.pid));
 
     const post = async (base: string, p: string, actor: string, body: unknown) => {
       const res = await fetch(`${base}${p}`, {
@@ -233,6 +268,10 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const final = (await Promise.all(ids.map((id) => requests.get(id)))).filter((r): r is AccessRequest => r !== undefined);
+    const counts = (await (await fetch(`${dynalite.endpoint}/__counts`)).json()) as Record<string, number>;
+    const cpu = Object.fromEntries([...children].map(([name, c]) => [name, cpuSeconds(c.pid) - (cpuAtStart.get(name) ?? 0)]));
+    cpu['dynalite (store)'] = cpuSeconds(dynalite.pid) - (cpuAtStart.get('dynalite (store)') ?? 0);
+    const loadAtEnd = loadavg().map((l) => l.toFixed(1)).join(' ');
     const rss = { ...Object.fromEntries([...children].map(([name, c]) => [name, peakRssMb(c.pid)])), 'dynalite (store)': peakRssMb(dynalite.pid) };
 
     const toActive = final.filter((r) => r.decidedAt && r.activeAt).map((r) => Date.parse(r.activeAt!) - Date.parse(r.decidedAt!));
@@ -265,6 +304,26 @@ async function main(): Promise<void> {
     row('-'.repeat(34), '-'.repeat(10), '-'.repeat(10));
     row(`approval -> active (n=${toActive.length})`, `${percentile(toActive, 50)} ms`, `${percentile(toActive, 99)} ms`);
     row(`end -> revoked lag (n=${lag.length})`, `${percentile(lag, 50)} ms`, `${percentile(lag, 99)} ms`);
+    say(`database floor, same server, same run, serial: ${N} x (CREATE USER + GRANT) ${floorCreateMs.toFixed(0)} ms (${(floorCreateMs / N).toFixed(2)} ms each) beside approval -> active; ${N} x DROP USER ${floorDropMs.toFixed(0)} ms (${(floorDropMs / N).toFixed(2)} ms each) beside end -> revoked`);
+    say('');
+    // Store operations per lifecycle (create -> revoked), by operation and table. Queries and scans
+    // are listings (the sweep, the forwarder host's reconcile), not lifecycle steps: shown apart.
+    const table = (key: string) => key.split(' ')[1]!.replace(`${prefix}-`, '');
+    const isListing = (key: string) => /^(Query|Scan|ListTables|DescribeTable) /.test(key);
+    row('store operations per lifecycle', 'total', 'per grant');
+    row('-'.repeat(34), '-'.repeat(10), '-'.repeat(10));
+    const entries = Object.entries(counts).sort(([a], [b]) => (table(a) + a).localeCompare(table(b) + b));
+    for (const [key, n] of entries) {
+      const [op] = key.split(' ');
+      row(`${isListing(key) ? '(listing) ' : ''}${op} ${table(key)}`, String(n), (n / N).toFixed(2));
+    }
+    const perGrant = (pred: (k: string) => boolean) => (entries.filter(([k]) => pred(k)).reduce((s, [, n]) => s + n, 0) / N).toFixed(2);
+    row('request store (requests + audit)', '', perGrant((k) => !isListing(k) && /^(requests|audit)$/.test(table(k))));
+    row('local drivers (secrets, bastions, outbox)', '', perGrant((k) => !isListing(k) && !/^(requests|audit)$/.test(table(k))));
+    say('');
+    row('CPU time during the run', 's', 'ms/grant');
+    for (const [name, s_] of Object.entries(cpu)) row(name, s_.toFixed(1), ((s_ * 1000) / N).toFixed(1));
+    say(`load average at the end: ${loadAtEnd}`);
     say('');
     row('peak RSS (VmHWM)', 'MB', '');
     for (const [name, mb] of Object.entries(rss)) row(name, String(mb), '');
@@ -273,7 +332,7 @@ async function main(): Promise<void> {
     row('DB users with the bench prefix', String(users[0]?.['n']), '');
     row('forwarder records still open', String(openRecords.length), '');
     row('forwarder ports still accepting', String(listening), '');
-    say('targets: approval -> active p99 <= 300 ms; end -> revoked p99 <= 1000 ms; leaks 0');
+    say('targets: store operations per lifecycle <= 12; approval -> active p99 <= 300 ms (200) / 100 ms (10); end -> revoked p99 <= 1000 ms (200); leaks 0');
   } finally {
     await cleanup();
   }
