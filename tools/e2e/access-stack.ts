@@ -45,6 +45,8 @@ export interface StackOptions {
   reviewExpiryMinutes?: number;
   /** More inventory entries (e.g. a cluster behind a proxy, one with a weak admin). */
   extraClusters?: ClusterTarget[];
+  /** Run the forwarder host here (default: when the provisioner runs here). */
+  forwarderHost?: boolean;
   /** The in-process workers' step hook (a throw fails that attempt, like a crash the queue retries). */
   onStep?: WorkerDeps['onStep'];
 }
@@ -130,8 +132,14 @@ export async function startAccessStack(options: StackOptions = {}) {
   const workers: Worker[] = [];
   const stops: Array<() => Promise<void> | void> = [];
   let host: ForwarderHost | undefined;
+  if (options.forwarderHost ?? options.provisioner !== false) host = await createForwarderHost({ dynamo, logger, redis, prefix, reconcileMs: 200 });
+  /** What a test needs to start workers of its own against this stack (e.g. to kill them mid-job). */
+  const workerDeps = async (): Promise<WorkerDeps> => {
+    const admin = createGrantAdmin({ userPrefix, logger, connectTimeoutMs: 1000 });
+    stops.push(() => admin.close());
+    return { requests, audit, policy, inventory, admin, bastion: await createForwarderBastion({ dynamo, ...(host ? { host } : {}), redis, prefix }), secrets, notifier: outbox, queues: accessQueues };
+  };
   if (options.provisioner !== false) {
-    host = await createForwarderHost({ dynamo, logger, redis, prefix, reconcileMs: 200 });
     const admin = createGrantAdmin({ userPrefix, logger });
     stops.push(() => admin.close());
     const provisioner = await createAccessWorkers({
@@ -238,6 +246,8 @@ export async function startAccessStack(options: StackOptions = {}) {
 
   return {
     access,
+    workerDeps,
+    timings,
     policy,
     inventory,
     forgetCluster,

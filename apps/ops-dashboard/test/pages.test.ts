@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createCrawlRunsRepo } from '@dbre/docs';
 import { createFolderSink } from '@dbre/drivers';
 import { tableName } from '@dbre/store';
@@ -127,9 +127,10 @@ describe('ops-dashboard pages', () => {
     expect(good.body).toContain('data-closed');
     expect(good.body).toContain('data-final');
 
-    // Someone edits event 2 in the table: the page must say so, not hide it.
-    const events = await h.audit.list(r.id);
-    await h.dynamo.doc.send(new PutCommand({ TableName: tableName(h.dynamo.tablePrefix, 'audit'), Item: { ...events[1], actor: 'someone-else' } }));
+    // Someone edits event 2 where it is stored (inline on the request item): the page must say so, not hide it.
+    await h.dynamo.doc.send(
+      new UpdateCommand({ TableName: tableName(h.dynamo.tablePrefix, 'requests'), Key: { id: r.id }, UpdateExpression: 'SET auditEvents[1].actor = :a', ExpressionAttributeValues: { ':a': 'someone-else' } }),
+    );
     const bad = await get(`/requests/${r.id}`);
     expect(bad.body).toContain('data-chain="broken"');
     expect(bad.body).toContain('role="alert"');
