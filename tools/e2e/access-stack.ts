@@ -108,7 +108,8 @@ export async function startAccessStack(options: StackOptions = {}) {
   const secrets = createLocalSecretStore({ dynamo, key });
   const tokens = new Map([['e2e', TOKEN]]);
 
-  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, requests, audit, policy, inventory, outbox, queues: { revoke: queues.revoke }, tokens, minuteMs });
+  const databases = createGrantAdmin({ userPrefix, logger });
+  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, requests, audit, policy, inventory, databases, outbox, queues: { revoke: queues.revoke }, tokens, minuteMs });
   const approvalApi = await buildApprovalApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, requests, audit, policy, notifier: outbox, queues, tokens, minuteMs });
 
   const workers: Worker[] = [];
@@ -207,6 +208,7 @@ export async function startAccessStack(options: StackOptions = {}) {
     for (const stop of stops) await stop();
     await host?.close();
     await requestApi.close();
+    await databases.close();
     await approvalApi.close();
     for (const q of Object.values(queues)) {
       await q.obliterate({ force: true }).catch(() => undefined);

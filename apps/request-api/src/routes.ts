@@ -51,6 +51,7 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
         requester: { email: actor.email, displayName: actor.displayName ?? actor.email, ...(actor.slackUserId ? { slackUserId: actor.slackUserId } : {}) },
       };
       let created = createAccessRequest(deps.policy, input, cluster ? { id: cluster.id, environment: cluster.environment } : undefined, now, ulid(now.getTime()));
+      if (cluster) await deps.databases.requireDatabase(cluster, created.target.database);
       created = { ...created, reviewExpiresAt: new Date(now.getTime() + deps.policy.reviewExpiryMinutes * deps.minuteMs).toISOString() };
       await deps.requests.create(created);
       await deps.audit.append(created.id, {
