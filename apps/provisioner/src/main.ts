@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     concurrency: config.WORKER_CONCURRENCY,
     lockMs: config.WORKER_LOCK_MS,
     access: {
-      requests: createRequestRepository({ dynamo }),
+      requests: createRequestRepository({ dynamo, logger }),
       audit: createAuditLog({ dynamo }),
       policy,
       inventory: drivers.inventory,

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     sweepEveryMs: config.SWEEP_EVERY_MS,
     stuckAfterMs: config.STUCK_AFTER_MS,
     access: {
-      requests: createRequestRepository({ dynamo }),
+      requests: createRequestRepository({ dynamo, logger }),
       audit: createAuditLog({ dynamo }),
       policy,
       inventory: drivers.inventory,

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     lifecycle,
     redis,
     dynamo,
-    requests: createRequestRepository({ dynamo }),
+    requests: createRequestRepository({ dynamo, logger }),
     audit: createAuditLog({ dynamo }),
     policy,
     inventory,
