@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ENVIRONMENTS, type Environment } from './access-request';
+import { DomainError } from './errors';
 
 /**
  * Database-level MySQL privileges a profile may grant (GRANT ... ON db.* and ON *.*). Global-only
@@ -246,4 +247,24 @@ export function allowsSystemDatabase(policy: AccessPolicy, env: Environment, tar
 /** Lower-cased e-mails and Slack ids allowed to approve in an environment (groups expanded). */
 export function approversOf(policy: AccessPolicy, env: Environment): string[] {
   return expandApprovers(policy.groups, policy.environments[env].approvers);
+}
+
+/** A deployment's id: marks its database users (and, by configuration, its queues). */
+export const DEPLOYMENT_ID_PATTERN = /^[a-z][a-z0-9]{0,7}$/;
+
+/**
+ * The policy as one deployment applies it: platform users are named `<prefix><deployment>_…`, so
+ * deployments sharing a database server never take each other's users for orphans. The id has no
+ * `_`, so one deployment's prefix is never the start of another's (`jit_a_` vs `jit_ab_`).
+ */
+export function forDeployment(policy: AccessPolicy, deploymentId: string): AccessPolicy {
+  if (!DEPLOYMENT_ID_PATTERN.test(deploymentId)) {
+    throw new DomainError('DEPLOYMENT_ID_INVALID', 'invalid', `The deployment id ${JSON.stringify(deploymentId)} must be 1-8 of [a-z0-9], starting with a letter.`);
+  }
+  const prefix = `${policy.dbUser.prefix}${deploymentId}_`;
+  // dbUserName and the orphan search accept prefixes up to 16 characters.
+  if (prefix.length > 16) {
+    throw new DomainError('DEPLOYMENT_ID_INVALID', 'invalid', `The user prefix "${prefix}" (policy prefix + deployment id + _) is longer than 16 characters; shorten either.`);
+  }
+  return { ...policy, dbUser: { ...policy.dbUser, prefix } };
 }

@@ -1,4 +1,4 @@
-import { accessPolicySchema, approversOf, canApprove, canDeny, createAccessRequest, DomainError, findProfile, profilePrivileges, transition, validateExtension, validateNewRequest, warnAt } from '../src';
+import { accessPolicySchema, approversOf, canApprove, canDeny, createAccessRequest, DomainError, findProfile, forDeployment, profilePrivileges, transition, validateExtension, validateNewRequest, warnAt } from '../src';
 import { alice, bob, carol, dave, minutes, newRequest, policy, policyInput, T0 } from './fixtures';
 
 const dev = { id: 'dev-main', environment: 'dev' as const };
@@ -188,5 +188,19 @@ describe('extensions and warnings', () => {
   it('DomainError carries code and kind for the HTTP error table', () => {
     const e = new DomainError('X', 'forbidden', 'no');
     expect(e).toMatchObject({ code: 'X', kind: 'forbidden', message: 'no', name: 'DomainError' });
+  });
+});
+
+describe('a deployment marks its database users (finding 4)', () => {
+  it('puts the deployment id in the user prefix, so no deployment takes another for orphans', () => {
+    expect(forDeployment(policy, 'a').dbUser.prefix).toBe('jit_a_');
+    expect(forDeployment(policy, 'ab').dbUser.prefix).toBe('jit_ab_');
+    expect(forDeployment(policy, 'ab').profiles).toBe(policy.profiles);
+    for (const bad of ['', 'A', '1a', 'a_b', 'a-b', 'abcdefghi', 'constructor']) {
+      expect(() => forDeployment(policy, bad)).toThrow(expect.objectContaining({ code: 'DEPLOYMENT_ID_INVALID' }));
+    }
+    const longPrefix = accessPolicySchema.parse({ ...policyInput, dbUser: { prefix: 'platform' } });
+    expect(forDeployment(longPrefix, 'prod1').dbUser.prefix).toBe('platformprod1_');
+    expect(() => forDeployment(longPrefix, 'abcdefgh')).toThrow(expect.objectContaining({ code: 'DEPLOYMENT_ID_INVALID' }));
   });
 });
