@@ -109,7 +109,7 @@ export async function startAccessStack(options: StackOptions = {}) {
     revoke: createQueue('revoke', redis, ctx),
     sweep: createQueue('sweep', redis, ctx),
   };
-  const requests = createRequestRepository({ dynamo });
+  const requests = createRequestRepository({ dynamo, logger });
   const audit = createAuditLog({ dynamo });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
   const secrets = createLocalSecretStore({ dynamo, key });
