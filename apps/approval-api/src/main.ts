@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   // Decisions never reach a cluster; the inventory is only read when a request is created (request-api).
   const inventory = { list: async () => [], get: async () => undefined };
   const notifier = slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox;
-  const access = createAccessDecisions({ requests: createRequestRepository({ dynamo }), audit, policy, inventory, notifier, queues, minuteMs: config.ACCESS_MINUTE_MS });
+  const access = createAccessDecisions({ requests: createRequestRepository({ dynamo, logger }), audit, policy, inventory, notifier, queues, minuteMs: config.ACCESS_MINUTE_MS });
   const app = await buildApp({ logger, lifecycle, redis, dynamo, access, audit, ...(slack ? { slack } : {}), tokens: config.API_TOKENS });
   await startService({
     app,

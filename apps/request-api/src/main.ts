@@ -2,6 +2,7 @@ import { createAccessDecisions } from '@dbre/access';
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
 import { createConfigInventory, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
+import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
@@ -29,8 +30,10 @@ async function main(): Promise<void> {
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'request-api' });
   const local = await createOutboxNotifier({ dynamo, key, logger });
   const outbox = slack ? alsoToSlack(local, slack.notifier, logger) : local;
-  const requests = createRequestRepository({ dynamo });
-  const access = createAccessDecisions({ requests, audit: createAuditLog({ dynamo }), policy, inventory, notifier: outbox, queues, minuteMs: config.ACCESS_MINUTE_MS });
+  const requests = createRequestRepository({ dynamo, logger });
+  // Checks that a requested database exists on the cluster before the request is stored.
+  const databases = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
+  const access = createAccessDecisions({ requests, audit: createAuditLog({ dynamo }), policy, inventory, databases, notifier: outbox, queues, minuteMs: config.ACCESS_MINUTE_MS });
   const app = await buildApp({ logger, lifecycle, redis, dynamo, access, requests, policy, inventory, outbox, ...(slack ? { slack } : {}), tokens: config.API_TOKENS });
   await startService({
     app,
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
       { name: 'queues', run: () => Promise.all(Object.values(queues).map((q) => q.close())) },
       ...(slack ? [{ name: 'slack', run: () => slack.close() }] : []),
       { name: 'redis', run: () => closeRedis(redis) },
+      { name: 'mysql', run: () => databases.close() },
       { name: 'dynamodb', run: async () => dynamo.close() },
     ],
   });

@@ -53,6 +53,13 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
     },
   );
 
+  // Operators: stored records that no longer read as requests (skipped by lists and the sweep).
+  app.get(
+    '/v1/quarantined-requests',
+    { schema: { summary: 'Stored requests quarantined because they do not match the schema', tags: ['access'], security } },
+    async () => ({ items: await deps.requests.listQuarantined() }),
+  );
+
   app.post(
     '/v1/access-requests/:id/cancel',
     { schema: { summary: 'Cancel your request before it is provisioned', tags: ['access'], security, params: idParams, headers: actingHeaders } },

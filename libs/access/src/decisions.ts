@@ -14,6 +14,7 @@ import {
   type ChainVerification,
   type AuditEvent,
 } from '@dbre/domain';
+import type { GrantAdmin } from '@dbre/mysql';
 import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
 import { AppError } from '@dbre/service-kit';
 import type { AccessDeps } from './deps';
@@ -42,6 +43,8 @@ export interface Acting {
 export interface DecisionDeps extends AccessDeps {
   /** One policy minute in ms for new requests (60 000 except in tests and the benchmark). */
   minuteMs: number;
+  /** Creating a request checks the database exists on the cluster (request-api; approvals create nothing). */
+  databases?: Pick<GrantAdmin, 'requireDatabase'>;
 }
 
 /** Refusals that are about the state of things (409), not about who asks (403). */
@@ -80,6 +83,8 @@ export function createAccessDecisions(deps: DecisionDeps) {
       ulid(now.getTime()),
       { minuteMs: deps.minuteMs },
     );
+    if (!deps.databases) throw new TypeError('creating a request needs the database existence check (DecisionDeps.databases)');
+    if (cluster) await deps.databases.requireDatabase(cluster, draft.target.database);
     const created = await deps.requests.create(draft, [
       {
         key: 'requested',

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { dynamoEnv, parseSection, platformFileEnv, readPlatformFile, redisEnv } from '@dbre/config';
-import { accessPolicySchema } from '@dbre/domain';
+import { deploymentEnv, dynamoEnv, parseSection, platformFileEnv, readPlatformFile, redisEnv } from '@dbre/config';
+import { accessPolicySchema, forDeployment } from '@dbre/domain';
 import { checkDrivers, createConfigInventory, createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, driverChoice, driversEnv, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
@@ -25,6 +25,7 @@ export function accessWorkerConfig(defaultPort: number) {
       WORKER_CONCURRENCY: env.int(8, 1),
       WORKER_LOCK_MS: z.coerce.number().int().min(100).optional().describe("BullMQ lock duration in ms: a crashed worker's job is resumed after about this long (default: half a policy minute, at least 5000)"),
       ...redisEnv,
+      ...deploymentEnv,
       ...dynamoEnv,
       ...platformFileEnv,
       ...slackEnv,
@@ -58,7 +59,7 @@ export async function buildWorkerApp(deps: { name: WorkerRole; logger: Logger; l
 export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConfig): Promise<void> {
   const logger = createLogger({ name: role, level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const key = parseSecretKey(config.SECRET_STORE_KEY);
-  const policy = parseSection(config.PLATFORM_CONFIG, 'access', accessPolicySchema, readPlatformFile(config.PLATFORM_CONFIG));
+  const policy = forDeployment(parseSection(config.PLATFORM_CONFIG, 'access', accessPolicySchema, readPlatformFile(config.PLATFORM_CONFIG)), config.DEPLOYMENT_ID);
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'worker', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
@@ -85,7 +86,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
   const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: role });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
-  const requests = createRequestRepository({ dynamo });
+  const requests = createRequestRepository({ dynamo, logger });
   const notify = role === 'provisioner' && slack ? slackNotifyWorker(slack, { connection: redis, prefix: config.QUEUE_PREFIX, logger, loadRequest: (id) => requests.get(id), secrets: drivers.secrets }) : undefined;
   const fault = config.FAULT_EXIT_AFTER_STEP;
   const { lockMs, stuckAfterMs } = workerTimings(config);
