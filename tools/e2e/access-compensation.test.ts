@@ -57,6 +57,8 @@ describe('compensation of provisioning that cannot finish', () => {
     await stack.approve(r.id, BOB);
     const failed = await stack.waitState(r.id, 'failed', 30_000);
     expect(failed.failureReason).toMatch(/refused the GRANT/);
+    // Not retried: the job failed on its first attempt (it is marked failed just after the compensation's write).
+    await waitFor(async () => (await (await stack.queues.provision.getJob(`provision-${r.id}`))?.isFailed()) === true, { what: 'the provision job to fail' });
     expect((await stack.queues.provision.getJob(`provision-${r.id}`))?.attemptsMade).toBe(1);
     expect(await stack.platformUsers()).toEqual([]);
     expect(await stack.secrets.get(failed.resources.secretId!)).toBeUndefined();
