@@ -95,7 +95,7 @@ async function startStoreProcess(): Promise<{ endpoint: string; raw: string; pid
 }
 
 async function waitReady(url: string, child: ChildProcess, name: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 300_000; // tsx-run sources start slowly on a loaded machine
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
     try {
@@ -105,7 +105,7 @@ async function waitReady(url: string, child: ChildProcess, name: string): Promis
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${name} not ready within 60 s`);
+  throw new Error(`${name} not ready within 300 s`);
 }
 
 async function main(): Promise<void> {
