@@ -236,7 +236,9 @@ export async function startAccessStack(options: StackOptions = {}) {
   });
 
   async function close(): Promise<void> {
-    for (const w of workers) await closeWorker(w, 10_000).catch(() => undefined);
+    // Let an active job (a sweep on a loaded machine) finish: a job still reading dynalite after
+    // the store is closed outlives the test file.
+    await Promise.all(workers.map((w) => closeWorker(w, 60_000).catch(() => undefined)));
     for (const stop of stops) await stop();
     await host?.close();
     await requestApi.close();
