@@ -49,7 +49,7 @@ describe('the reaper when things break', () => {
     it('still revokes every grant on time, from DynamoDB alone', async () => {
       const asked = await Promise.all([1, 2, 3].map(() => stack.ask(ALICE, { durationMinutes: 2 })));
       for (const r of asked) await stack.approve(r.id, BOB);
-      const active = await Promise.all(asked.map((r) => stack.waitState(r.id, 'active')));
+      const active = await Promise.all(asked.map((r) => stack.waitState(r.id, 'active', 60_000)));
       const admin = new Redis(redis.url);
       await admin.flushall();
       admin.disconnect();
