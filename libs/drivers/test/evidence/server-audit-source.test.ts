@@ -1,3 +1,6 @@
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mysql, { type Connection } from 'mysql2/promise';
 import { testServices, uniqueName } from '@dbre/testing';
 import { createServerAuditSource, createStaticInventory, enableServerAudit, readServerAuditSettings, type ClusterTarget } from '../../src';
@@ -93,5 +96,34 @@ describe('MariaDB server_audit as an AuditSource (real MariaDB)', () => {
     const past = await source.records({ clusterId: 'local', user: alice, from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-01T01:00:00Z') });
     expect(past.records).toEqual([]);
     await expect(source.records({ clusterId: 'nope', user: alice, from: new Date(), to: new Date() })).rejects.toMatchObject({ code: 'AUDIT_CLUSTER_UNKNOWN' });
+  });
+
+  it('reads the current file and every rotated one, once each line, in time order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'audit-rotated-'));
+    try {
+      const u = uniqueName('evx_r');
+      const line = (sec: number, conn: number, qid: number, op: string, stmt = '') =>
+        `20261202 05:00:${String(sec).padStart(2, '0')},vm,${u},127.0.0.1,${conn},${qid},${op},shop,${stmt ? `'${stmt}'` : ''},0`;
+      // Oldest in .2, then .1, newest in the current file; one line appears twice (a rotation mid-read).
+      await writeFile(join(dir, 'server_audit.log.2'), [line(1, 5, 0, 'CONNECT'), line(2, 5, 10, 'QUERY', 'SELECT 1'), 'garbage line'].join('\n') + '\n');
+      await writeFile(join(dir, 'server_audit.log.1'), [line(3, 5, 11, 'QUERY', 'UPDATE t SET a = 1'), line(4, 5, 12, 'QUERY', 'DROP TABLE t')].join('\n') + '\n');
+      await writeFile(join(dir, 'server_audit.log'), [line(4, 5, 12, 'QUERY', 'DROP TABLE t'), line(5, 5, 0, 'DISCONNECT'), line(6, 9, 0, 'CONNECT').replace(u, `${u}x`)].join('\n') + '\n');
+      await writeFile(join(dir, 'server_audit.log.bak'), line(3, 7, 99, 'QUERY', 'not a rotation') + '\n');
+      // Each rotated file was last written when its last line was logged.
+      await utimes(join(dir, 'server_audit.log.2'), new Date('2026-12-02T05:00:02Z'), new Date('2026-12-02T05:00:02Z'));
+      await utimes(join(dir, 'server_audit.log.1'), new Date('2026-12-02T05:00:04Z'), new Date('2026-12-02T05:00:04Z'));
+      // The server is in UTC here; the override only moves where the file is read.
+      const source = createServerAuditSource({ inventory: createStaticInventory([target]), logPath: join(dir, 'server_audit.log') });
+      const result = await source.records({ clusterId: 'local', user: u, from: new Date('2026-12-02T05:00:00Z'), to: new Date('2026-12-02T05:01:00Z') });
+      expect(result.records.map((r) => [r.at, r.kind, r.statement ?? ''])).toEqual([
+        ['2026-12-02T05:00:01.000Z', 'connect', ''],
+        ['2026-12-02T05:00:02.000Z', 'query', 'SELECT 1'],
+        ['2026-12-02T05:00:03.000Z', 'query', 'UPDATE t SET a = 1'],
+        ['2026-12-02T05:00:04.000Z', 'query', 'DROP TABLE t'],
+        ['2026-12-02T05:00:05.000Z', 'disconnect', ''],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
