@@ -158,6 +158,16 @@ export interface AuditSource {
   records(query: AuditQuery): Promise<AuditRecords>;
 }
 
+/** An SSM session on a grant's bastion (AWS), as Session Manager reports it. */
+export interface BastionSession {
+  sessionId: string;
+  owner?: string;
+  target?: string;
+  startedAt?: string;
+  endedAt?: string;
+  status?: string;
+}
+
 export interface EvidencePutOptions {
   contentType: string;
   /** Hex SHA-256 of the body, stored beside it (S3 checks it on upload). */

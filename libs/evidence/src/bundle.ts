@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, type AccessRequest, type AuditEvent, type AuditKind } from '@dbre/domain';
-import type { AuditRecord } from '@dbre/drivers';
+import type { AuditRecord, BastionSession } from '@dbre/drivers';
+
+export type { BastionSession } from '@dbre/drivers';
 
 export const EVIDENCE_FORMAT = 'dbre-evidence/1';
 
@@ -8,15 +10,6 @@ export const EVIDENCE_FORMAT = 'dbre-evidence/1';
 export type EvidenceLabel = 'revoke' | 'final';
 export const EVIDENCE_LABELS: readonly EvidenceLabel[] = ['revoke', 'final'];
 
-/** An SSM session on the grant's bastion (AWS), as the session log reports it. */
-export interface BastionSession {
-  sessionId: string;
-  owner?: string;
-  target?: string;
-  startedAt?: string;
-  endedAt?: string;
-  status?: string;
-}
 
 /** What the database audit log said about the grant's user. */
 export interface DatabaseEvidence {

@@ -7,3 +7,4 @@ export { CONTENT_HASH_KEY, checkDocPath, S3DocSink, type S3DocSinkOptions } from
 export { SecretsManagerStore, type SecretsManagerStoreOptions } from './secrets-manager-store';
 export { auroraAuditLogGroup, CloudWatchAuditSource, type CloudWatchAuditSourceOptions } from './cloudwatch-audit-source';
 export { S3EvidenceStore, type S3EvidenceStoreOptions } from './s3-evidence-store';
+export { listBastionSessions } from './ssm-sessions';
