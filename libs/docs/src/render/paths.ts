@@ -5,6 +5,8 @@ export const paths = {
   fleetIndex: 'index.md',
   snapshotJsonSchema: 'schema-snapshot.v1.json',
   environmentParameters: (env: string) => `parameters/${segment(env)}.md`,
+  /** At the root (beside index.md), so no environment name can collide with it. */
+  parameterDrift: 'parameter-drift.md',
   clusterRoot: (cluster: string) => `${segment(cluster)}/`,
   clusterIndex: (cluster: string) => `${segment(cluster)}/README.md`,
   snapshot: (cluster: string) => `${segment(cluster)}/schema.json`,
