@@ -1,5 +1,5 @@
 import type { SchemaEntry, Snapshot } from '../snapshot';
-import { bytes, code, codeBlock, count, escText, link, table } from './markdown';
+import { bytes, code, codeBlock, count, escText, href, link, table } from './markdown';
 import { schemaMermaid } from './mermaid';
 import { paths } from './paths';
 
@@ -30,7 +30,7 @@ export function clusterTotals(snapshot: Snapshot): { schemas: number; tables: nu
   return { schemas: snapshot.schemas.length, tables, views, routines, bytes: size };
 }
 
-export function renderSchemaPage(s: SchemaEntry, snapshot: Snapshot, hasSvg: boolean): string {
+export function renderSchemaPage(s: SchemaEntry, snapshot: Snapshot, diagrams: { er: boolean; overviewPages: number }): string {
   const cluster = snapshot.clusterId;
   const self = paths.schemaIndex(cluster, s.name);
   const totals = schemaTotals(s);
@@ -63,7 +63,14 @@ export function renderSchemaPage(s: SchemaEntry, snapshot: Snapshot, hasSvg: boo
   }
   if (s.tables.length) {
     out.push('## ER diagram', '');
-    if (hasSvg) out.push(`![ER diagram of ${escText(s.name)}](er.svg)`, '', `Full size: ${link('er.svg', self, paths.schemaSvg(cluster, s.name))}`, '');
+    if (diagrams.overviewPages) {
+      out.push('### Overview', '', 'Tables and views by name, grouped by the foreign keys that connect them (views with dashed borders, linked to the tables they read); each table page has its own diagram with columns.', '');
+      for (let i = 1; i <= diagrams.overviewPages; i++) {
+        const file = paths.schemaOverview(cluster, s.name, i);
+        out.push(`![Overview of ${escText(s.name)}${diagrams.overviewPages > 1 ? `, page ${i}` : ''}](${href(self, file)})`, '');
+      }
+    }
+    if (diagrams.er) out.push('### With columns', '', `![ER diagram of ${escText(s.name)}](er.svg)`, '', `Full size: ${link('er.svg', self, paths.schemaSvg(cluster, s.name))}`, '');
     const mermaid = schemaMermaid(s);
     if (mermaid) out.push('<details><summary>Mermaid</summary>', '', codeBlock('mermaid', mermaid), '', '</details>', '');
     else out.push('The schema is too large for a Mermaid diagram on GitHub; see the SVG above.', '');

@@ -17,6 +17,9 @@ export const paths = {
   schemasRoot: (cluster: string) => `${segment(cluster)}/schemas/`,
   schemaIndex: (cluster: string, schema: string) => `${segment(cluster)}/schemas/${segment(schema)}/README.md`,
   schemaSvg: (cluster: string, schema: string) => `${segment(cluster)}/schemas/${segment(schema)}/er.svg`,
+  /** Schema overview pages: overview.svg, overview-2.svg, ... */
+  schemaOverview: (cluster: string, schema: string, page: number) => `${segment(cluster)}/schemas/${segment(schema)}/overview${page > 1 ? `-${page}` : ''}.svg`,
+  tableSvg: (cluster: string, schema: string, table: string) => `${segment(cluster)}/schemas/${segment(schema)}/tables/${segment(table)}.svg`,
   table: (cluster: string, schema: string, table: string) => `${segment(cluster)}/schemas/${segment(schema)}/tables/${segment(table)}.md`,
   view: (cluster: string, schema: string, view: string) => `${segment(cluster)}/schemas/${segment(schema)}/views/${segment(view)}.md`,
   routine: (cluster: string, schema: string, type: string, name: string) =>

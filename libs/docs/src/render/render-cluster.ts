@@ -1,6 +1,8 @@
 import type { Snapshot, Table } from '../snapshot';
 import { toJson } from '../snapshot';
-import { renderSvg, schemaDot } from './er-svg';
+import { schemaOverviewSvg, tableDiagramSvg } from './diagram-svg';
+import { FULL_COLUMNS_UP_TO, renderSvg, schemaDot } from './er-svg';
+import { href } from './markdown';
 import { renderClusterIndex, renderSchemaPage } from './index-pages';
 import { renderRoutinePage, renderViewPage } from './object-pages';
 import { paths } from './paths';
@@ -23,17 +25,44 @@ export const SVG = 'image/svg+xml';
 export async function renderCluster(snapshot: Snapshot, options: { svg?: boolean } = {}): Promise<Map<string, RenderedFile>> {
   const files = new Map<string, RenderedFile>();
   const cluster = snapshot.clusterId;
+  const svg = options.svg ?? true;
   const tables = new Map<string, Table>();
   for (const s of snapshot.schemas) for (const t of s.tables) tables.set(tableKey(s.name, t.name), t);
   const children = childrenIndex(snapshot);
+  const readers = new Map<string, Array<{ schema: string; name: string }>>();
+  for (const s of snapshot.schemas) {
+    for (const v of s.views) {
+      for (const r of v.references ?? []) {
+        const key = tableKey(r.schema, r.name);
+        readers.set(key, [...(readers.get(key) ?? []), { schema: s.name, name: v.name }]);
+      }
+    }
+  }
 
   files.set(paths.clusterIndex(cluster), { content: renderClusterIndex(snapshot), contentType: MARKDOWN });
   for (const s of snapshot.schemas) {
-    const withSvg = (options.svg ?? true) && s.tables.length > 0;
-    if (withSvg) files.set(paths.schemaSvg(cluster, s.name), { content: await renderSvg(schemaDot(s)), contentType: SVG });
-    files.set(paths.schemaIndex(cluster, s.name), { content: renderSchemaPage(s, snapshot, withSvg), contentType: MARKDOWN });
+    const hasObjects = s.tables.length + s.views.length > 0;
+    // Graphviz with every column while a schema is small enough to read that way; the overview always.
+    const withEr = svg && s.tables.length > 0 && s.tables.length <= FULL_COLUMNS_UP_TO;
+    if (withEr) files.set(paths.schemaSvg(cluster, s.name), { content: await renderSvg(schemaDot(s)), contentType: SVG });
+    const overview = svg && hasObjects ? schemaOverviewSvg(s, { href: (name, kind) => href(paths.schemaOverview(cluster, s.name, 1), kind === 'table' ? paths.table(cluster, s.name, name) : paths.view(cluster, s.name, name)) }) : [];
+    overview.forEach((page, i) => files.set(paths.schemaOverview(cluster, s.name, i + 1), { content: page.svg, contentType: SVG }));
+    files.set(paths.schemaIndex(cluster, s.name), { content: renderSchemaPage(s, snapshot, { er: withEr, overviewPages: overview.length }), contentType: MARKDOWN });
     for (const t of s.tables) {
-      files.set(paths.table(cluster, s.name, t.name), { content: renderTablePage(t, { snapshot, schema: s.name, tables, children }), contentType: MARKDOWN });
+      const page = paths.table(cluster, s.name, t.name);
+      const kids = children.get(tableKey(s.name, t.name)) ?? [];
+      const reading = readers.get(tableKey(s.name, t.name)) ?? [];
+      let diagram: string | undefined;
+      if (svg) {
+        const svgPath = paths.tableSvg(cluster, s.name, t.name);
+        const hrefFrom = (schema: string, name: string, kind: 'table' | 'view') => {
+          if (kind === 'table' && !tables.has(tableKey(schema, name))) return undefined;
+          return href(svgPath, kind === 'table' ? paths.table(cluster, schema, name) : paths.view(cluster, schema, name));
+        };
+        files.set(svgPath, { content: tableDiagramSvg({ schema: s.name, table: t, tables, children: kids, readers: reading, href: hrefFrom }), contentType: SVG });
+        diagram = href(page, svgPath);
+      }
+      files.set(page, { content: renderTablePage(t, { snapshot, schema: s.name, tables, children, readers, diagram }), contentType: MARKDOWN });
     }
     for (const v of s.views) files.set(paths.view(cluster, s.name, v.name), { content: renderViewPage(v, snapshot, s.name), contentType: MARKDOWN });
     for (const r of s.routines) files.set(paths.routine(cluster, s.name, r.type, r.name), { content: renderRoutinePage(r, snapshot, s.name), contentType: MARKDOWN });
