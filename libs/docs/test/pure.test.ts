@@ -1,5 +1,7 @@
-import { changeEntry, classifyVariable, compareWithDefault, diffSnapshots, differsFromBaseline, normalizeValue, parseHelpDescriptions, parseHelpVerbose, prependEntry, quoteIdent, segment, stripAutoIncrement, type Snapshot, type Table } from '../src';
+import { changeEntry, classifyVariable, renderCluster, compareWithDefault, diffSnapshots, differsFromBaseline, normalizeValue, parseHelpDescriptions, parseHelpVerbose, prependEntry, quoteIdent, segment, stripAutoIncrement, type Snapshot, type Table } from '../src';
 import { renderParameterDrift, renderParametersPage } from '../src/render/parameters-page';
+import { growers, parseSizeHistory, withPoint } from '../src/render/size-trend';
+import { benchSchemaEntry } from './support/bench-schema';
 import { code, codeBlock, escText, href } from '../src/render/markdown';
 import { tableMermaid } from '../src/render/mermaid';
 import { paths } from '../src/render/paths';
@@ -214,5 +216,35 @@ describe('changelog', () => {
     expect(two.indexOf('## t2')).toBeLessThan(two.indexOf('## t1'));
     expect(two.startsWith('# Changelog of cluster `c`')).toBe(true);
     expect(two.match(/# Changelog/g)).toHaveLength(1);
+  });
+});
+
+describe('size trend', () => {
+  it('keeps a point per crawl whose sizes moved, and shows growth on the table, schema and cluster pages', async () => {
+    const day1 = benchSchemaEntry('shop', 3);
+    const h1 = withPoint(parseSizeHistory(undefined, 'shop'), day1, '2026-11-01T03:00:00.000Z');
+    // Same sizes the next night: no new point.
+    expect(withPoint(h1, day1, '2026-11-02T03:00:00.000Z')).toBe(h1);
+    const day3 = benchSchemaEntry('shop', 3);
+    day3.tables[1]!.dataLength = 16384 + 1024 * 1024; // t_2 grew by 1 MiB
+    day3.tables[2]!.indexLength = 32768 + 4096; // t_3 by 4 KiB
+    const h3 = withPoint(h1, day3, '2026-11-03T03:00:00.000Z');
+    expect(h3.points.map((p) => p.at)).toEqual(['2026-11-01T03:00:00.000Z', '2026-11-03T03:00:00.000Z']);
+    expect(h3.points[1]!.tables['t_2']).toEqual([0, 16384 + 32768 + 1048576]);
+    expect(growers(h3).map((g) => [g.table, g.to - g.from])).toEqual([
+      ['t_2', 1048576],
+      ['t_3', 4096],
+    ]);
+
+    const snap = { ...snapshot([]), schemas: [day3] } as Snapshot;
+    const files = await renderCluster(snap, { sizes: new Map([['shop', h3]]) });
+    const text = (p: string) => files.get(p)?.content ?? '';
+    expect(text(paths.schemaSizes('c', 'shop'))).toContain('"sizesVersion": 1');
+    expect(text(paths.tableSizeSvg('c', 'shop', 't_2'))).toContain('<polyline');
+    expect(text(paths.table('c', 'shop', 't_2'))).toContain('![Size of t\\_2 over time](t_2.size.svg)');
+    expect(files.has(paths.tableSizeSvg('c', 'shop', 't_1'))).toBe(false); // never moved: no chart
+    expect(text(paths.schemaIndex('c', 'shop'))).toContain('| [`t_2`](tables/t_2.md) | 48.0 KiB | 1.0 MiB | +1.0 MiB | 2133% | 2026-11-01 |');
+    expect(text(paths.clusterIndex('c'))).toContain('## Top growers');
+    expect(text(paths.clusterIndex('c'))).toContain('| [`shop.t_2`](schemas/shop/tables/t_2.md) |');
   });
 });

@@ -19,6 +19,10 @@ export const paths = {
   schemaSvg: (cluster: string, schema: string) => `${segment(cluster)}/schemas/${segment(schema)}/er.svg`,
   /** Schema overview pages: overview.svg, overview-2.svg, ... */
   schemaOverview: (cluster: string, schema: string, page: number) => `${segment(cluster)}/schemas/${segment(schema)}/overview${page > 1 ? `-${page}` : ''}.svg`,
+  schemaSizes: (cluster: string, schema: string) => `${segment(cluster)}/schemas/${segment(schema)}/sizes.json`,
+  schemaSizeSvg: (cluster: string, schema: string) => `${segment(cluster)}/schemas/${segment(schema)}/size.svg`,
+  /** `x.size.svg` cannot collide with a table's own `<segment>.svg`: segment() encodes the dot. */
+  tableSizeSvg: (cluster: string, schema: string, table: string) => `${segment(cluster)}/schemas/${segment(schema)}/tables/${segment(table)}.size.svg`,
   tableSvg: (cluster: string, schema: string, table: string) => `${segment(cluster)}/schemas/${segment(schema)}/tables/${segment(table)}.svg`,
   table: (cluster: string, schema: string, table: string) => `${segment(cluster)}/schemas/${segment(schema)}/tables/${segment(table)}.md`,
   view: (cluster: string, schema: string, view: string) => `${segment(cluster)}/schemas/${segment(schema)}/views/${segment(view)}.md`,

@@ -14,6 +14,8 @@ export interface TablePageContext {
   readers?: Map<string, Array<{ schema: string; name: string }>>;
   /** The table's own ER diagram (SVG file next to the page), when rendered. */
   diagram?: string | undefined;
+  /** The table's size chart (relative link), when it has a size history. */
+  sizeChart?: string | undefined;
 }
 
 export function indexColumns(ix: Index): string {
@@ -64,6 +66,8 @@ export function renderTablePage(t: Table, ctx: TablePageContext): string {
     ),
     '',
   );
+
+  if (ctx.sizeChart) out.push(`![Size of ${escText(t.name)} over time](${ctx.sizeChart})`, '');
 
   out.push('## Columns', '');
   out.push(
