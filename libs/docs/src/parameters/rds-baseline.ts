@@ -1,9 +1,6 @@
-import {
-  DescribeEngineDefaultClusterParametersCommand,
-  DescribeEngineDefaultParametersCommand,
-  type Parameter,
-  type RDSClient,
-} from '@aws-sdk/client-rds';
+// Types only at load time: the RDS SDK takes about a second to load, and only the service on AWS
+// needs it (the CLI and local runs never do).
+import type { Parameter, RDSClient } from '@aws-sdk/client-rds';
 import type { ParameterBaseline } from './baseline';
 
 /**
@@ -12,6 +9,7 @@ import type { ParameterBaseline } from './baseline';
  * merged, e.g. family `aurora-mysql8.0` for Aurora MySQL 3 (whose VERSION() is 8.0.x).
  */
 export async function loadRdsEngineDefaults(rds: RDSClient, family: string): Promise<ParameterBaseline> {
+  const { DescribeEngineDefaultClusterParametersCommand, DescribeEngineDefaultParametersCommand } = await import('@aws-sdk/client-rds');
   const values: Record<string, string> = {};
   const descriptions: Record<string, string> = {};
   const take = (params: readonly Parameter[] | undefined) => {
