@@ -40,7 +40,9 @@ export const driversEnv = {
   PLATFORM_TAG: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/).default('dbre-platform').describe('value of the managed-by tag on AWS resources'),
   // Bastion (EC2 + SSM)
   BASTION_SUBNET_IDS: csv('comma-separated subnet ids, one per AZ, tried in order (subnet-...)'),
-  BASTION_SECURITY_GROUP_ID: z.string().regex(/^sg-[0-9a-f]{8,17}$/).optional().describe('the bastion security group (sg-...), no inbound rules'),
+  BASTION_SECURITY_GROUP_ID: z.string().regex(/^sg-[0-9a-f]{8,17}$/).optional().describe('the base bastion security group (sg-...): no inbound rules, egress to SSM only'),
+  BASTION_VPC_ID: z.string().regex(/^vpc-[0-9a-f]{8,17}$/).optional().describe('VPC of the bastion subnets (vpc-...), where per-bastion security groups are created'),
+  BASTION_SESSION_DOCUMENT: z.string().regex(/^[A-Za-z0-9_.-]{3,128}$/).default(BASTION_DEFAULTS.sessionDocument).describe("the platform's port-forwarding Session document (infra output bastion_session_document)"),
   BASTION_INSTANCE_PROFILE: optionalString('name or ARN of the bastion instance profile (SSM core only)'),
   BASTION_INSTANCE_TYPE: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/).default(BASTION_DEFAULTS.instanceType).describe('an EC2 instance type, e.g. t3.micro'),
   BASTION_AMI_PARAMETER: z.string().startsWith('/').default(BASTION_DEFAULTS.amiParameter).describe('public SSM parameter with the AMI id'),

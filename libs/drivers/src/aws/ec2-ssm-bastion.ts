@@ -46,6 +46,7 @@ export interface Ec2SsmBastionOptions {
 export const BASTION_DEFAULTS = {
   instanceType: 't3.micro',
   amiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+  sessionDocument: 'dbre-PortForwardToGrantedCluster',
   managedBy: 'dbre-platform',
   graceMinutes: 15,
   localPort: 13306,
