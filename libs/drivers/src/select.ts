@@ -31,7 +31,11 @@ const optionalString = (what: string) => z.string().min(1).optional().describe(w
 
 /** Environment variables for driver selection; spread into a service's schema. */
 export const driversEnv = {
-  DRIVERS: kind.default('local').describe('local (embedded stand-ins) or aws'),
+  // No default in production: a service started on AWS without DRIVERS must not fall back to the
+  // local stand-ins silently (see productionProblems).
+  DRIVERS: kind.optional().describe('local (embedded stand-ins) or aws; required in production, local otherwise'),
+  NODE_ENV: z.string().optional().describe('production makes DRIVERS mandatory'),
+  ECS_CONTAINER_METADATA_URI_V4: z.string().optional().describe('set by ECS in every task: DRIVERS is then mandatory'),
   DRIVER_INVENTORY: kind.optional().describe('local or aws; overrides DRIVERS for the inventory'),
   DRIVER_BASTION: kind.optional().describe('local or aws; overrides DRIVERS for the bastion'),
   DRIVER_SECRETS: kind.optional().describe('local or aws; overrides DRIVERS for the secret store'),
@@ -76,15 +80,20 @@ const OVERRIDE: Record<DriverPart, keyof DriversConfig> = {
   docs: 'DRIVER_DOCS',
 };
 
-/** Which implementation each part uses: the per-part override, else DRIVERS. */
+/** Which implementation each part uses: the per-part override, else DRIVERS, else local (outside production). */
 export function driverChoice(config: DriversConfig, part: DriverPart): DriverKind {
-  return (config[OVERRIDE[part]] as DriverKind | undefined) ?? config.DRIVERS;
+  return (config[OVERRIDE[part]] as DriverKind | undefined) ?? config.DRIVERS ?? 'local';
+}
+
+/** Production (NODE_ENV=production) or an ECS task: where the local stand-ins must never be picked by default. */
+export function isProduction(config: Pick<DriversConfig, 'NODE_ENV' | 'ECS_CONTAINER_METADATA_URI_V4'>): boolean {
+  return config.NODE_ENV === 'production' || Boolean(config.ECS_CONTAINER_METADATA_URI_V4);
 }
 
 /** Variables an AWS part cannot run without (infra/ is checked to set them). */
 export const DRIVER_REQUIRED: Record<DriverPart, ReadonlyArray<keyof DriversConfig>> = {
   inventory: [],
-  bastion: ['BASTION_SUBNET_IDS', 'BASTION_SECURITY_GROUP_ID', 'BASTION_INSTANCE_PROFILE'],
+  bastion: ['BASTION_SUBNET_IDS', 'BASTION_SECURITY_GROUP_ID', 'BASTION_VPC_ID', 'BASTION_INSTANCE_PROFILE'],
   secrets: [],
   docs: ['DOCS_BUCKET'],
 };
@@ -92,6 +101,12 @@ export const DRIVER_REQUIRED: Record<DriverPart, ReadonlyArray<keyof DriversConf
 /** Problems with the configuration of the given parts, as `VARIABLE: message` lines. */
 export function driverProblems(config: DriversConfig, parts: readonly DriverPart[]): Array<{ variable: keyof DriversConfig; message: string }> {
   const problems: Array<{ variable: keyof DriversConfig; message: string }> = [];
+  if (config.DRIVERS === undefined && isProduction(config)) {
+    problems.push({
+      variable: 'DRIVERS',
+      message: 'must be set in production (NODE_ENV=production or on ECS): aws, or local to run the embedded stand-ins on purpose',
+    });
+  }
   for (const part of parts) {
     if (driverChoice(config, part) !== 'aws') continue;
     for (const variable of DRIVER_REQUIRED[part]) {
@@ -105,8 +120,10 @@ export function driverProblems(config: DriversConfig, parts: readonly DriverPart
 }
 
 /**
- * A refinement for a service's schema, so `loadConfigOrExit` reports missing AWS settings with
- * every other problem at start-up: `z.object({...driversEnv}).superRefine(checkDrivers(['bastion']))`.
+ * A refinement for a service's schema, so `loadConfigOrExit` reports missing AWS settings (and a
+ * missing DRIVERS in production) with every other problem at start-up:
+ * `z.object({...driversEnv}).superRefine(checkDrivers(['bastion']))`; a service that selects no
+ * part uses `checkDrivers([])`.
  */
 export function checkDrivers(parts: readonly DriverPart[]) {
   return (config: DriversConfig, ctx: z.RefinementCtx): void => {
