@@ -54,6 +54,7 @@ locals {
     BASTION_SUBNET_IDS        = join(",", var.private_subnet_ids)
     BASTION_SECURITY_GROUP_ID = module.bastion.security_group_id
     BASTION_VPC_ID            = var.vpc_id
+    BASTION_DATABASE_CIDRS    = join(",", var.database_cidr_blocks)
     BASTION_INSTANCE_PROFILE  = module.bastion.instance_profile_name
     BASTION_INSTANCE_TYPE     = var.bastion_instance_type
     BASTION_SESSION_DOCUMENT  = module.bastion.session_document_name

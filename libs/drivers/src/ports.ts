@@ -42,6 +42,11 @@ export interface BastionOpenInput {
   clusterId: string;
   target: HostPort;
   endsAt: Date;
+  /**
+   * Where the bastion may connect (AWS: its own security group's only egress besides SSM): the
+   * cluster's security groups (same VPC) or CIDRs. Absent: the driver's configured database CIDRs.
+   */
+  egress?: { securityGroupIds?: readonly string[]; cidrs?: readonly string[] };
 }
 
 export interface BastionHandle {
@@ -63,8 +68,13 @@ export interface BastionInfo {
 export interface Bastion {
   /** Opening twice for the same request returns the same bastion. */
   open(input: BastionOpenInput): Promise<BastionHandle>;
-  /** Closing an unknown or closed bastion succeeds. */
+  /** Closing an unknown or closed bastion succeeds. Live sessions through it are ended first. */
   close(bastionId: string): Promise<void>;
+  /**
+   * Moves the bastion's own deadline after an extension (AWS: the instance's `dbre:ends-at` tag,
+   * which its failsafe re-reads every minute). Absent where the bastion has no deadline of its own.
+   */
+  extend?(bastionId: string, endsAt: Date): Promise<void>;
   /** Every bastion this platform created that still exists (for the sweep's orphan search). */
   list(): Promise<BastionInfo[]>;
 }

@@ -46,7 +46,7 @@ describe('driver selection', () => {
     expect(drivers.secrets).toBeInstanceOf(SecretsManagerStore);
     expect(drivers.docs).toBeInstanceOf(S3DocSink);
     expect(drivers.choices).toEqual({ inventory: 'aws', bastion: 'aws', secrets: 'aws', docs: 'aws' });
-    expect((drivers.bastion as Ec2SsmBastion).connectCommand('i-0123456789abcdef0', 'db.example', 3306)).toContain('--region eu-west-1');
+    expect((drivers.bastion as Ec2SsmBastion).connectCommand('i-0123456789abcdef0')).toContain('--region eu-west-1');
   });
 
   it('per-part overrides win over DRIVERS', async () => {
