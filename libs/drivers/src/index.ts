@@ -7,3 +7,4 @@ export { clusterTargets, createConfigInventory, createStaticInventory, type Conf
 export { createFolderSink, SinkPathError, sinkPathSegments, type FolderSink } from './local/folder-sink';
 export * from './aws';
 export * from './select';
+export { renderCredentialsText, type CredentialsTextInput } from './credentials-text';
