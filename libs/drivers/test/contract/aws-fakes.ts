@@ -155,14 +155,14 @@ export function installEc2SsmFake() {
 }
 
 /**
- * Secrets Manager as documented (API reference, DeleteSecret):
- * - "Secrets Manager performs the permanent secret deletion at the end of the waiting period as a
- *   background task with low priority": deletion is asynchronous, so a secret deleted with
- *   ForceDeleteWithoutRecovery stays visible for a while: CreateSecret with its name fails with
- *   InvalidRequestException, and GetSecretValue answers InvalidRequestException ("marked for
- *   deletion"). The fake keeps a deleted secret in that state until `purge()`.
- * - "If you use ForceDeleteWithoutRecovery on a secret that doesn't exist, the operation succeeds":
- *   no ResourceNotFoundException then.
+ * Secrets Manager as documented (API reference, DeleteSecret, ForceDeleteWithoutRecovery;
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html):
+ * - "Secrets Manager performs the actual deletion with an asynchronous background process, so
+ *   there might be a short delay before the secret is permanently deleted": a deleted secret stays
+ *   visible, marked for deletion (GetSecretValue/PutSecretValue/CreateSecret of that name answer
+ *   InvalidRequestException), until `purge()`.
+ * - "If you forcibly delete an already deleted or nonexistent secret, the operation does not
+ *   return ResourceNotFoundException".
  */
 export function installSecretsManagerFake() {
   const sm = mockClient(SecretsManagerClient);
