@@ -87,7 +87,7 @@ run "each_role_allows_only_what_its_code_calls" {
       "dynamodb:ListTables", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
       "rds:DescribeDBClusters", "rds:DescribeDBInstances", "secretsmanager:GetSecretValue",
       "secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret",
-      "ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ssm:DescribeSessions", "ec2:CreateTags", "ssm:TerminateSession",
+      "ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:DescribeImages", "ssm:DescribeSessions", "ec2:CreateTags", "ssm:TerminateSession",
       "ec2:DeleteSecurityGroup", "ec2:TerminateInstances", "ec2:RunInstances", "ec2:CreateSecurityGroup",
       "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "iam:PassRole", "ssm:GetParameter", "ssm:DescribeInstanceInformation",
     ])
@@ -97,7 +97,7 @@ run "each_role_allows_only_what_its_code_calls" {
     condition = toset(flatten([for s in jsondecode(data.aws_iam_policy_document.reaper.json).Statement : s.Action])) == toset([
       "dynamodb:ListTables", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
       "rds:DescribeDBClusters", "rds:DescribeDBInstances", "secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret",
-      "ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ssm:DescribeSessions", "ec2:CreateTags", "ssm:TerminateSession",
+      "ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:DescribeImages", "ssm:DescribeSessions", "ec2:CreateTags", "ssm:TerminateSession",
       "ec2:DeleteSecurityGroup", "ec2:TerminateInstances",
     ])
     error_message = "reaper: access tables, logins, end sessions and bastions, delete grant secrets"

@@ -309,7 +309,7 @@ data "aws_iam_policy_document" "grant_secrets" {
 data "aws_iam_policy_document" "terminate_bastions" {
   statement {
     sid       = "FindBastions"
-    actions   = ["ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ssm:DescribeSessions"]
+    actions   = ["ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:DescribeImages", "ssm:DescribeSessions"]
     resources = ["*"] # Describe* has no resource-level permissions
   }
   statement {

@@ -27,6 +27,20 @@ export interface ClusterTarget {
   admin: ClusterCredential;
   /** Read-only login for the doc-crawler; admin when absent. */
   reader?: ClusterCredential;
+  /**
+   * Where the cluster lives (AWS inventory): its region, VPC and security groups. A bastion is
+   * launched in that region and VPC, and its egress goes to those groups (same region only:
+   * groups cannot be referenced across regions). Absent for local clusters.
+   */
+  placement?: ClusterPlacement;
+}
+
+export interface ClusterPlacement {
+  region: string;
+  vpcId?: string;
+  securityGroupIds: string[];
+  /** Availability zones of the cluster's subnet group. */
+  availabilityZones: string[];
 }
 
 /** Where the fleet comes from: a config file locally, RDS on AWS. */

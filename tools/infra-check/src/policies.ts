@@ -53,6 +53,7 @@ export const NO_RESOURCE_LEVEL = [
   'ecr:GetAuthorizationToken',
   'ec2:DescribeInstances',
   'ec2:DescribeSecurityGroups',
+  'ec2:DescribeImages',
   'ssm:DescribeInstanceInformation',
   'ssm:DescribeSessions',
   'dynamodb:ListTables',

@@ -3,6 +3,7 @@ import {
   CreateSecurityGroupCommand,
   CreateTagsCommand,
   DeleteSecurityGroupCommand,
+  DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   RevokeSecurityGroupEgressCommand,
@@ -82,6 +83,19 @@ const CAPACITY_ERRORS = new Set([
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const HOSTNAME = /^[A-Za-z0-9.-]{1,253}$/;
+
+/** One live bastion's image, for the "vulnerabilities are patched" rule (report and alert). */
+export interface BastionAmiAge {
+  bastionId: string;
+  requestId: string;
+  imageId: string;
+  /** When the image was published (DescribeImages CreationDate); undefined when the image is gone. */
+  imageCreatedAt?: Date;
+  /** Whole days since the image was published; undefined with imageCreatedAt. */
+  ageDays?: number;
+  /** The instance runs the image the AMI parameter names now. */
+  newest: boolean;
+}
 
 export class BastionError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -285,6 +299,48 @@ export class Ec2SsmBastion implements Bastion {
       NextToken = out.NextToken;
     } while (NextToken);
     return found;
+  }
+
+  /**
+   * The AMI age of every live bastion, oldest first: a bastion not on the newest AL2023 image, or
+   * on one older than the alert threshold, is what the governance rule flags.
+   */
+  async amiAges(): Promise<BastionAmiAge[]> {
+    const latest = await this.latestAmi();
+    const instances: Array<{ id: string; requestId: string; imageId: string }> = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await this.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: `tag:${BASTION_TAGS.managedBy}`, Values: [this.options.managedBy] },
+            { Name: 'instance-state-name', Values: LIVE_STATES },
+          ],
+          MaxResults: 1000,
+          NextToken,
+        }),
+      );
+      for (const i of out.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
+        if (i.InstanceId && i.ImageId) instances.push({ id: i.InstanceId, requestId: tagOf(i.Tags, BASTION_TAGS.requestId) ?? '', imageId: i.ImageId });
+      }
+      NextToken = out.NextToken;
+    } while (NextToken);
+    if (instances.length === 0) return [];
+    const imageIds = [...new Set(instances.map((i) => i.imageId))].sort();
+    const images = await this.ec2.send(new DescribeImagesCommand({ ImageIds: imageIds }));
+    const created = new Map<string, Date>();
+    for (const image of images.Images ?? []) if (image.ImageId && image.CreationDate) created.set(image.ImageId, new Date(image.CreationDate));
+    const ages: BastionAmiAge[] = instances.map((i) => {
+      const at = created.get(i.imageId);
+      return {
+        bastionId: i.id,
+        requestId: i.requestId,
+        imageId: i.imageId,
+        ...(at ? { imageCreatedAt: at, ageDays: Math.floor((this.clock.now() - at.getTime()) / 86_400_000) } : {}),
+        newest: i.imageId === latest,
+      };
+    });
+    return ages.sort((a, b) => (b.ageDays ?? Infinity) - (a.ageDays ?? Infinity) || a.bastionId.localeCompare(b.bastionId));
   }
 
   /**

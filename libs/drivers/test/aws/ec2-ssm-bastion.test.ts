@@ -3,6 +3,7 @@ import {
   CreateSecurityGroupCommand,
   CreateTagsCommand,
   DeleteSecurityGroupCommand,
+  DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
@@ -357,5 +358,32 @@ describe('Ec2SsmBastion.close and list', () => {
     };
     expect(ec2).toHaveReceivedNthSpecificCommandWith(1, DescribeInstancesCommand, { ...filters, NextToken: undefined });
     expect(ec2).toHaveReceivedNthSpecificCommandWith(2, DescribeInstancesCommand, { ...filters, NextToken: 'page-2' });
+  });
+});
+
+describe('Ec2SsmBastion.amiAges', () => {
+  it('reports the image age of every live bastion, oldest first, and whether it runs the newest AMI', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            { InstanceId: 'i-0aaaaaaaaaaaaaaa1', ImageId: 'ami-0abc1234def567890', Tags: [{ Key: 'dbre:request-id', Value: 'R1' }] },
+            { InstanceId: 'i-0aaaaaaaaaaaaaaa2', ImageId: 'ami-0old0000000000001', Tags: [{ Key: 'dbre:request-id', Value: 'R2' }] },
+          ],
+        },
+      ],
+    });
+    ec2.on(DescribeImagesCommand).resolves({
+      Images: [
+        { ImageId: 'ami-0abc1234def567890', CreationDate: '2026-11-20T08:00:00.000Z' },
+        { ImageId: 'ami-0old0000000000001', CreationDate: '2026-09-01T08:00:00.000Z' },
+      ],
+    });
+    const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options, fakeClock(start));
+    await expect(bastion.amiAges()).resolves.toEqual([
+      { bastionId: 'i-0aaaaaaaaaaaaaaa2', requestId: 'R2', imageId: 'ami-0old0000000000001', imageCreatedAt: new Date('2026-09-01T08:00:00.000Z'), ageDays: 85, newest: false },
+      { bastionId: 'i-0aaaaaaaaaaaaaaa1', requestId: 'R1', imageId: 'ami-0abc1234def567890', imageCreatedAt: new Date('2026-11-20T08:00:00.000Z'), ageDays: 5, newest: true },
+    ]);
+    expect(ec2).toHaveReceivedCommandWith(DescribeImagesCommand, { ImageIds: ['ami-0abc1234def567890', 'ami-0old0000000000001'] });
   });
 });
