@@ -68,7 +68,8 @@ export const BASTION_DEFAULTS = {
   graceMinutes: 15,
   localPort: 13306,
   proxyPort: 3306,
-  online: { initialDelayMs: 2_000, maxDelayMs: 15_000, timeoutMs: 300_000 },
+  // SSM readiness is polled every second: a doubling backoff (0, 2, 6, 14, 29, 44 s ...) wastes up to 15 s after the agent is online.
+  online: { initialDelayMs: 1_000, maxDelayMs: 1_000, timeoutMs: 300_000 },
 } as const;
 
 /** EC2 answers meaning "not here, try another AZ". */

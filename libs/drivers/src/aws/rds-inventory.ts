@@ -116,7 +116,7 @@ export class RdsInventory implements Inventory {
     const failed: string[] = [];
     const perRegion: ClusterTarget[][] = [];
     settled.forEach((result, i) => {
-      const region = this.options.regions[i]!;
+      const region = this.options.regions[i] ?? String(i);
       if (result.status === 'fulfilled') perRegion.push(result.value);
       else {
         failed.push(region);
