@@ -49,6 +49,8 @@ locals {
     DRIVERS         = "aws"
     RDS_REGIONS     = join(",", local.rds_regions)
     RDS_FLEET_TAG   = var.rds_fleet_tag
+    # TLS to every cluster, the certificate verified against the RDS bundle baked into the image.
+    RDS_CA_BUNDLE = "/app/certs/rds-global-bundle.pem"
   }
   bastion_env = {
     BASTION_SUBNET_IDS        = join(",", var.private_subnet_ids)

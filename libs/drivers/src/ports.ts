@@ -33,6 +33,13 @@ export interface ClusterTarget {
    * groups cannot be referenced across regions). Absent for local clusters.
    */
   placement?: ClusterPlacement;
+  /** TLS to the cluster, the server certificate verified against `ca` (PEM; on AWS the RDS CA bundle). */
+  tls?: ClusterTls;
+}
+
+export interface ClusterTls {
+  /** PEM certificate authorities the server certificate must chain to. */
+  ca: string;
 }
 
 export interface ClusterPlacement {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dynamoEnv } from '@dbre/config';
 import { ConfigError, env } from '@dbre/service-kit';
@@ -64,6 +65,7 @@ export const driversEnv = {
   RDS_FLEET_TAG: z.string().regex(/^[^=]+=.*$/).default('dbre:fleet=true').describe('key=value tag marking a cluster as part of the fleet'),
   RDS_INVENTORY_CREDENTIALS: z.enum(['resolve', 'omit']).default('resolve').describe('resolve (read admin secrets) or omit (services that never log in)'),
   RDS_INVENTORY_CACHE_MS: env.ms(60_000),
+  RDS_CA_BUNDLE: optionalString('path of the RDS CA bundle (PEM): every database connection then uses TLS with the server certificate verified; the image ships it at /app/certs/rds-global-bundle.pem'),
   // S3 doc sink
   DOCS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/).optional().describe('the docs S3 bucket name'),
   DOCS_PREFIX: z.string().regex(/^(|[A-Za-z0-9._@=+/-]*\/)$/).default('').describe('key prefix, empty or ending with /'),
@@ -186,6 +188,7 @@ export function createAwsDriver<K extends DriverPart>(part: K, config: DriversCo
           tagValue: config.RDS_FLEET_TAG.slice(eq + 1),
           credentials: config.RDS_INVENTORY_CREDENTIALS,
           cacheTtlMs: config.RDS_INVENTORY_CACHE_MS,
+          ...(config.RDS_CA_BUNDLE ? { tlsCa: readFileSync(config.RDS_CA_BUNDLE, 'utf8') } : {}),
           ...(options.onInventorySkip ? { onSkip: options.onInventorySkip } : {}),
         },
         clock,

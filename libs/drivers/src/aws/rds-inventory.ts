@@ -30,6 +30,8 @@ export interface RdsInventoryOptions {
   cacheTtlMs: number;
   /** Called for each cluster left out, with the reason (missing tag, unreadable secret...). */
   onSkip?: (clusterIdentifier: string, reason: string) => void;
+  /** PEM CA bundle (the RDS global bundle): every cluster is then reached over verified TLS. */
+  tlsCa?: string;
   /** Called for each region that did not answer; its clusters are left out of that listing. */
   onRegionError?: (region: string, error: unknown) => void;
 }
@@ -233,6 +235,7 @@ export class RdsInventory implements Inventory {
       instances: instances.get(identifier) ?? [],
       admin,
       ...(reader ? { reader } : {}),
+      ...(this.options.tlsCa ? { tls: { ca: this.options.tlsCa } } : {}),
       placement: {
         region,
         ...(instances.vpcs?.get(identifier) ? { vpcId: instances.vpcs.get(identifier) } : {}),

@@ -183,6 +183,15 @@ describe('RdsInventory', () => {
     await expect(inventory.get('orders')).resolves.toMatchObject({ id: 'orders' });
   });
 
+  it('with the RDS CA bundle configured, every cluster is reached over verified TLS', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [cluster('orders')] });
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n';
+    const [target] = await new RdsInventory(clients, { ...options, tlsCa: pem }).list();
+    expect(target?.tls).toEqual({ ca: pem });
+    const [plain] = await new RdsInventory(clients, options).list();
+    expect(plain).not.toHaveProperty('tls');
+  });
+
   it('omits credentials when told to, reading no secret at all', async () => {
     rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [cluster('orders')] });
     const [target] = await new RdsInventory(clients, { ...options, credentials: 'omit' }).list();
