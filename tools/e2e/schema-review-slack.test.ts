@@ -8,12 +8,12 @@
 import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccessPolicy } from '@dbre/domain';
-import type { Inventory } from '@dbre/drivers';
+import type { Inventory, SecretStore } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { resolveConfig } from '@dbre/review';
 import { createHttpApp, createLifecycle, type HttpApp } from '@dbre/service-kit';
 import { createMemoryReplayCache, createModalClient, createSlackClient, createSlackKit, type SlackKit } from '@dbre/slack';
-import { tableName } from '@dbre/store';
+import { tableName, type AuditLog } from '@dbre/store';
 import { captureLogger, startTestDynamo, uniqueName, waitFor } from '@dbre/testing';
 import type { Redis } from 'ioredis';
 import { registerRequestSlackRoutes } from '../../apps/request-api/src/slack/routes';
@@ -69,7 +69,7 @@ describe('/schema-review in Slack', () => {
     requestApi = await createHttpApp({ name: 'request-api', logger: log.logger, lifecycle: createLifecycle() });
     const settings = { botToken: 'xoxb-e2e', signingSecret: SECRET, apiUrl: standIn.url, approverUsers: [], command: '/db-access', schemaReviewUrl: reviewUrl };
     kit = createSlackKit({ settings, redis, prefix: uniqueName('srs'), sealKey: randomBytes(32), logger: log.logger, service: 'request-api' });
-    await registerRequestSlackRoutes(requestApi, { kit, bridgeToken: 'unused', policy: {} as AccessPolicy, inventory: {} as Inventory, logger: log.logger });
+    await registerRequestSlackRoutes(requestApi, { kit, bridgeToken: 'unused', policy: {} as AccessPolicy, inventory: {} as Inventory, secrets: {} as SecretStore, audit: {} as AuditLog, logger: log.logger });
   });
 
   afterAll(async () => {

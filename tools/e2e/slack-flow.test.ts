@@ -67,8 +67,8 @@ describe('the Slack app drives the access lifecycle', () => {
     const platform = readPlatformFile(platformFile);
     const policy = parseSection(platformFile, 'access', accessPolicySchema, platform);
     const inventory = createConfigInventory({ path: platformFile, env: {} });
-    await registerRequestSlackRoutes(stack.requestApi, { kit, bridgeToken: TOKEN, policy, inventory, logger: stack.logger });
-    const delivery = createSlackDelivery({ client: kit.client, store: kit.store, channels: { approvals: APPROVALS, requests: REQUESTS }, loadRequest: (id) => stack.requests.get(id), secrets: stack.secrets, logger: stack.logger });
+    await registerRequestSlackRoutes(stack.requestApi, { kit, bridgeToken: TOKEN, policy, inventory, secrets: stack.secrets, audit: stack.audit, logger: stack.logger });
+    const delivery = createSlackDelivery({ client: kit.client, store: kit.store, channels: { approvals: APPROVALS, requests: REQUESTS }, loadRequest: (id) => stack.requests.get(id), logger: stack.logger });
     worker = createSlackNotifyWorker({ connection: workerConn, prefix: stack.prefix, logger: stack.logger, delivery, baseDelayMs: 50 });
   });
 
@@ -165,18 +165,43 @@ describe('the Slack app drives the access lifecycle', () => {
     expect(actionIds(update)).toEqual([]);
     const active = await stack.waitState(id, 'active');
 
-    // 6. The credentials DM: user, password, host:port through the bastion, the exact command, End now / Extend.
+    // 6. The credentials DM: user, host:port through the bastion, the command; never the password.
     const creds = await waitFor(() => posted((c) => c.args['channel'] === 'U0ALICE' && text(c).includes('Your database access is ready'))[0], { what: 'credentials DM' });
     const password = await stack.secrets.get(active.resources.secretId!);
+    expect(password).toBeTruthy();
     expect(text(creds)).toContain(active.resources.dbUser!);
-    expect(text(creds)).toContain(password!);
     expect(text(creds)).toContain(`${active.resources.connect!.host}:${active.resources.connect!.port}`);
-    expect(actionIds(creds)).toEqual(['access_extend', 'access_end']);
+    expect(JSON.stringify(creds.args)).not.toContain(password!);
+    expect(actionIds(creds)).toEqual(['access_show_credentials', 'access_extend', 'access_end']);
+    const endButton = ((creds.args['blocks'] as Block[]).flatMap((b) => b.elements ?? []) as Array<{ action_id?: string; confirm?: { title: { text: string } } }>).find((e) => e.action_id === 'access_end');
+    expect(endButton?.confirm?.title.text).toBe('End access now?');
+
+    // 6b. Show credentials: a modal with the password, read now; each opening audited. Bob cannot.
+    const show = (userId: string, ts: string) =>
+      post('request', '/slack/interactions', interaction(SECRET, { ...buttonClick({ userId, actionId: 'access_show_credentials', value: id, channel: 'D0ALICE', messageTs: String(creds.result?.['ts']) }), trigger_id: `trig-${ts}`, actions: [{ action_id: 'access_show_credentials', block_id: `credentials:${id}`, type: 'button', value: id, action_ts: ts }] }));
+    const modalsBefore = standIn.accepted('views.open').length;
+    expect((await show('U0ALICE', '1700000001.000001')).statusCode).toBe(200);
+    expect((await show('U0ALICE', '1700000002.000002')).statusCode).toBe(200);
+    expect((await show('U0BOB', '1700000003.000003')).statusCode).toBe(200);
+    const modals = standIn.accepted('views.open').slice(modalsBefore).map((c) => c.args['view'] as { callback_id: string; blocks: unknown });
+    expect(modals.map((m) => m.callback_id)).toEqual(['access_credentials', 'access_credentials', 'access_credentials']);
+    expect(JSON.stringify(modals[0]!.blocks)).toContain(password!);
+    expect(JSON.stringify(modals[1]!.blocks)).toContain(password!);
+    expect(JSON.stringify(modals[2]!.blocks)).not.toContain(password!);
+    expect(JSON.stringify(modals[2]!.blocks)).toContain('Only the engineer who asked for this access');
+    const viewed = (await stack.audit.list(id)).filter((e) => e.kind === 'credentials_viewed');
+    expect(viewed.map((e) => [e.actor, e.data?.['refused'] ?? 'shown'])).toEqual([
+      [ALICE, 'shown'],
+      [ALICE, 'shown'],
+      ['bob@example.com', 'not the requester'],
+    ]);
+    expect(JSON.stringify(viewed)).not.toContain(password!);
     expect(stack.logText()).not.toContain(password!);
 
-    // 7. The warning before the end, with Extend / End now.
+    // 7. The warning before the end, with Extend / End now (confirmed).
     const warning = await waitFor(() => posted((c) => c.args['channel'] === 'U0ALICE' && text(c).includes('alarm_clock'))[0], { what: 'warning DM', timeoutMs: 15_000 });
     expect(actionIds(warning)).toEqual(['access_extend', 'access_end']);
+    expect(text(warning)).toContain('End access now?');
 
     // 8. End now from the DM: revoked at once, the end DM, thread updates.
     const end = interaction(SECRET, buttonClick({ userId: 'U0ALICE', actionId: 'access_end', value: id, channel: 'D0ALICE', messageTs: String(warning.result?.['ts']) }));
@@ -184,6 +209,16 @@ describe('the Slack app drives the access lifecycle', () => {
     const revoked = await stack.waitState(id, 'revoked', 10_000);
     expect(revoked.revokeReason).toBe('ended_by_requester');
     await waitFor(() => posted((c) => c.args['channel'] === 'U0ALICE' && text(c).includes(':lock: Your access')).length === 1, { what: 'end DM' });
+    // The credentials and warning DMs are rewritten in place: access ended, no buttons left.
+    for (const dm of [creds, warning]) {
+      const rewritten = await waitFor(() => standIn.accepted('chat.update').find((c) => c.args['ts'] === dm.result?.['ts']), { what: 'DM rewritten at the end' });
+      expect(text(rewritten)).toContain('Database access ended');
+      expect(actionIds(rewritten)).toEqual([]);
+    }
+    // After the end, Show credentials says so and shows nothing.
+    const afterEnd = standIn.accepted('views.open').length;
+    expect((await show('U0ALICE', '1700000009.000009')).statusCode).toBe(200);
+    expect(JSON.stringify(standIn.accepted('views.open')[afterEnd]?.args['view'])).toContain('This access has ended');
     const thread = await waitFor(() => {
       const events = posted((c) => c.args['channel'] === APPROVALS && c.args['thread_ts'] === ts).map((c) => text(c));
       return events.some((e) => e.includes('ended')) ? events : undefined;

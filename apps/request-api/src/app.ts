@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AccessPolicy } from '@dbre/domain';
-import type { Inventory, LocalOutbox } from '@dbre/drivers';
+import type { Inventory, LocalOutbox, SecretStore } from '@dbre/drivers';
 import type { TypedQueue } from '@dbre/queue';
 import { createHttpApp, redisCheck, requireBearer, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
 import { slackBridgeToken, type SlackKit } from '@dbre/slack';
@@ -26,6 +26,8 @@ export interface RequestApiDeps {
   clock?: () => Date;
   /** Set when Slack is configured: /slack/commands and /slack/interactions are served. */
   slack?: SlackKit;
+  /** Required with Slack: "Show credentials" reads the password from it when clicked. */
+  secrets?: SecretStore;
 }
 
 export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
@@ -41,6 +43,9 @@ export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
   });
   requireBearer(app, deps.tokens);
   registerRoutes(app, deps);
-  if (deps.slack) await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), policy: deps.policy, inventory: deps.inventory, logger: deps.logger });
+  if (deps.slack) {
+    if (!deps.secrets) throw new Error('Slack is configured but request-api has no secret store: "Show credentials" reads the password from it.');
+    await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), policy: deps.policy, inventory: deps.inventory, secrets: deps.secrets, audit: deps.audit, logger: deps.logger });
+  }
   return app;
 }

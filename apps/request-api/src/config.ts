@@ -17,6 +17,6 @@ export const requestApiConfig = z
     SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key (also seals credentials in the outbox): 32 random bytes, base64'),
     ACCESS_MINUTE_MS: env.int(60_000, 100).describe('length of one policy minute in ms; 60000 except in tests and benchmarks'),
   })
-  .superRefine(checkDrivers(['inventory']));
+  .superRefine(checkDrivers(['inventory', 'secrets']));
 
 export type RequestApiConfig = z.output<typeof requestApiConfig>;

@@ -1,6 +1,6 @@
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
-import { createConfigInventory, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
+import { createConfigInventory, createLocalSecretStore, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
@@ -17,10 +17,11 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
   if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
-  const { inventory } = await selectDrivers(
+  // The secret store serves Slack's "Show credentials" (read when clicked, never posted).
+  const { inventory, secrets } = await selectDrivers(
     config,
-    ['inventory'],
-    { inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }) },
+    ['inventory', 'secrets'],
+    { inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }), secrets: () => createLocalSecretStore({ dynamo, key }) },
     { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
   );
   const revoke = createQueue('revoke', redis, { prefix: config.QUEUE_PREFIX });
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     policy,
     inventory,
     outbox: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
-    ...(slack ? { slack } : {}),
+    ...(slack ? { slack, secrets } : {}),
     queues: { revoke },
     tokens: config.API_TOKENS,
     minuteMs: config.ACCESS_MINUTE_MS,

@@ -1,9 +1,12 @@
 import type { AccessPolicy, AccessRequest } from '@dbre/domain';
-import type { Inventory } from '@dbre/drivers';
+import type { Inventory, SecretStore } from '@dbre/drivers';
 import type { HttpApp, Logger } from '@dbre/service-kit';
+import type { AuditLog } from '@dbre/store';
 import {
   ACTIONS,
   createRestBridge,
+  credentialsModal,
+  credentialsUnavailableModal,
   forwardSlackRequest,
   grantsList,
   helpMessage,
@@ -35,6 +38,10 @@ export interface RequestSlackDeps {
   bridgeToken: string;
   policy: AccessPolicy;
   inventory: Inventory;
+  /** Where "Show credentials" reads the password, at the moment of the click. */
+  secrets: SecretStore;
+  /** Each opening of the credentials is recorded on the request's chain. */
+  audit: AuditLog;
   logger: Logger;
 }
 
@@ -156,6 +163,38 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
     return { response_action: 'clear' };
   }
 
+  /**
+   * "Show credentials": the password is read from the secret store now and shown in a modal,
+   * which Slack does not keep in the conversation. Only the requester sees it, only while the
+   * grant is active, and every opening is audited before the modal opens.
+   */
+  async function showCredentials(requestId: string, me: ActingPerson, triggerId: string | undefined, actionTs: string): Promise<void> {
+    if (!triggerId) return;
+    const open = (view: Parameters<typeof kit.ui.views.open>[0]['view']) =>
+      kit.ui.views.open({ trigger_id: triggerId, view }).catch((err: unknown) => {
+        logger.warn({ err: toSlackError(err, 'views.open'), requestId }, 'could not open the credentials modal');
+      });
+    const res = await bridge.call<{ request: AccessRequest }>('GET', `/v1/access-requests/${requestId}`, me);
+    const r = res.body?.request;
+    if (res.status !== 200 || !r) return void (await open(credentialsUnavailableModal(res.detail ?? 'This request could not be read.')));
+    const mine = r.requester.slackUserId ? r.requester.slackUserId === me.slackUserId : r.requester.email === me.email.toLowerCase();
+    const key = `credentials_viewed:slack:${me.slackUserId}:${actionTs}`.replace(/[^A-Za-z0-9:._@-]/g, '_').slice(0, 200);
+    if (!mine) {
+      await deps.audit.append(requestId, { key, kind: 'credentials_viewed', actor: me.email, data: { via: 'slack', slackUserId: me.slackUserId, refused: 'not the requester' } });
+      return void (await open(credentialsUnavailableModal('Only the engineer who asked for this access can see its credentials.')));
+    }
+    const { dbUser, connect, secretId } = r.resources;
+    if (r.state !== 'active' || !dbUser || !connect || !secretId) {
+      const why = r.state === 'revoked' || r.state === 'revoking' ? 'This access has ended: the user was dropped and the credentials no longer work.' : `This grant is ${r.state}; credentials exist only while it is active.`;
+      return void (await open(credentialsUnavailableModal(why)));
+    }
+    const password = await deps.secrets.get(secretId);
+    if (!password) return void (await open(credentialsUnavailableModal('The credentials are gone from the secret store: the access is ending.')));
+    await deps.audit.append(requestId, { key, kind: 'credentials_viewed', actor: me.email, data: { via: 'slack', slackUserId: me.slackUserId } });
+    await open(credentialsModal(summarize(r), { user: dbUser, password, host: connect.host, port: connect.port, ...(r.endsAt ? { endsAt: r.endsAt } : {}) }));
+    logger.info({ requestId, slackUserId: me.slackUserId }, 'credentials shown to the requester in a Slack modal');
+  }
+
   async function onAction(payload: BlockAction): Promise<void> {
     const action = payload.actions[0];
     if (!action) return;
@@ -174,6 +213,11 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
     const requestId = action.value;
     if (!requestId || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(requestId)) return;
     const me = await person(payload.user.id);
+
+    if (action.action_id === ACTIONS.showCredentials) {
+      await showCredentials(requestId, me, payload.trigger_id, (action as { action_ts?: string }).action_ts ?? String(Date.now()));
+      return;
+    }
 
     if (action.action_id === ACTIONS.cancel) {
       const res = await bridge.call<AccessRequest>('POST', `/v1/access-requests/${requestId}/cancel`, me);
