@@ -60,7 +60,8 @@ describe('ops-dashboard pages', () => {
     expect(admin.body).toContain('Ops Admin 管理者');
 
     const fragment = await get('/grants?fragment=1');
-    expect(fragment.body.startsWith('<div class="table-wrap" id="grants"')).toBe(true);
+    expect(fragment.body.startsWith('<div id="grants" data-refresh-url')).toBe(true);
+    expect(fragment.body).toContain('1 active of 1 listed.'); // the counts refresh with the list
   });
 
   it('refuses "end now" to a read-only user, without a form token, or from another site', async () => {
@@ -84,7 +85,7 @@ describe('ops-dashboard pages', () => {
 
     const ok = await post(ADMIN, `csrf=${token}&back=request`);
     expect(ok.statusCode).toBe(303);
-    expect(ok.headers.location).toBe(`/requests/${grant.id}`);
+    expect(ok.headers.location).toBe(`/requests/${grant.id}?done=ended`);
     expect(ended).toContainEqual({ id: grant.id, by: { displayName: 'Ops Admin 管理者' } });
     const notes = (await h.audit.list(grant.id)).filter((e) => e.kind === 'note');
     expect(notes).toHaveLength(1);

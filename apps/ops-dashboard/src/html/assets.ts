@@ -30,8 +30,12 @@ td .sub { display: block; color: var(--muted); font-size: .88rem; overflow-wrap:
 .mono, code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9rem; }
 .wrap { overflow-wrap: anywhere; word-break: break-word; }
 .badge { display: inline-block; padding: .05rem .45rem; border-radius: 999px; font-size: .82rem; border: 1px solid var(--line); background: #f1f3f6; white-space: nowrap; }
-.badge.s-active, .badge.s-revoked, .badge.ok { background: var(--ok-bg); color: var(--ok); border-color: #b7dfc5; }
-.badge.s-requested, .badge.s-approved, .badge.s-provisioning, .badge.s-revoking, .badge.warn { background: var(--warn-bg); color: var(--warn); border-color: #f0d48f; }
+.badge.s-active, .badge.ok { background: var(--ok-bg); color: var(--ok); border-color: #b7dfc5; }
+.badge.s-requested, .badge.warn { background: var(--warn-bg); color: var(--warn); border-color: #f0d48f; }
+.badge.s-approved, .badge.s-provisioning { background: #e0ecfb; color: #1a4d99; border-color: #b3cdf0; }
+.badge.s-revoking { background: #fdebdc; color: #8f3b06; border-color: #f3c39c; }
+.badge.s-revoked { background: #e9ecf1; color: #3d4658; border-color: #c6ccd6; }
+.badge.s-expired, .badge.s-cancelled { background: #f3f3f3; color: #4f5563; border-color: #d4d6da; border-style: dashed; }
 .badge.s-failed, .badge.s-denied, .badge.bad { background: var(--bad-bg); color: var(--bad); border-color: #f1b5b5; }
 .time-left { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .time-left.soon { color: var(--warn); font-weight: 600; }
@@ -52,10 +56,52 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 pre.data { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; max-width: 48rem; font-size: .82rem; }
 .empty { padding: 1rem; color: var(--muted); }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .stats { display: flex; gap: 1rem; flex-wrap: wrap; }
 .stats .card { min-width: 10rem; }
 .stats .n { font-size: 1.5rem; font-weight: 700; }
+a.stat, .stat { display: flex; flex-direction: column; flex: 1 1 12rem; color: inherit; text-decoration: none; }
+a.stat:hover { border-color: var(--accent); }
+.stat .label { color: var(--muted); font-size: .9rem; }
+.stat .sub { color: var(--muted); font-size: .85rem; }
+.stat.attn { border-left: 4px solid #d69e0b; }
+.stat.alarm { border-left: 4px solid var(--bad); }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 26rem), 1fr)); gap: 1rem; }
+.chart-card h2 { margin-top: 0; font-size: 1rem; }
+.chart { width: 100%; min-height: 220px; overflow: hidden; }
+details summary { cursor: pointer; color: var(--accent); margin-top: .4rem; }
+a { color: #1a56b0; }
+.notice { padding: .6rem 1rem; border-radius: 6px; margin: .6rem 0 1rem; border: 1px solid #b7dfc5; background: var(--ok-bg); color: var(--ok); }
+.actions-row { display: flex; gap: .6rem; flex-wrap: wrap; align-items: flex-end; margin-top: .8rem; }
+.actions-row label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
+.tz { font-size: .85rem; }
+.tz select { padding: .1rem .3rem; font-size: .85rem; }
+.pager { display: flex; gap: 1rem; align-items: center; margin: .6rem 0; }
+ol.events { list-style: none; margin: 0; padding: 0; }
+ol.events li { padding: .45rem .8rem; border-bottom: 1px solid var(--line); display: grid; grid-template-columns: 12.5rem 1fr; gap: .2rem 1rem; }
+ol.events li:last-child { border-bottom: none; }
+ol.events li.broken { background: var(--bad-bg); }
+ol.events .when { color: var(--muted); font-variant-numeric: tabular-nums; }
+ol.events .what { overflow-wrap: anywhere; }
 @media (max-width: 900px) { .hide-narrow { display: none; } }
+/* Phones: table rows become cards, every cell labelled, nothing off-screen. */
+@media (max-width: 640px) {
+  main { padding: .6rem .6rem 2rem; }
+  header.top { gap: .5rem .9rem; padding: .5rem .7rem; }
+  header.top .who { margin-left: 0; }
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
+  table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.cards tr { border-bottom: 2px solid var(--line); padding: .4rem .2rem; }
+  table.cards td { border: none; padding: .2rem .5rem; display: grid; grid-template-columns: 7rem 1fr; gap: .5rem; }
+  table.cards td::before { content: attr(data-label); color: var(--muted); font-size: .85rem; }
+  table.cards td.hide-narrow { display: none; }
+  table.cards td.num { text-align: left; }
+  table.cards td[data-label=""]::before { content: none; }
+  table.cards td[data-label=""] { display: block; }
+  ol.events li { grid-template-columns: 1fr; }
+  .table-wrap { border: none; background: transparent; }
+  table.cards tr { background: var(--card); border: 1px solid var(--line); border-radius: 6px; margin-bottom: .6rem; }
+}
 `;
 
 export const DASHBOARD_JS = `

@@ -1,6 +1,7 @@
 import { describeActor, REQUEST_STATES, TERMINAL_STATES, type AccessRequest, type AuditEvent, type ChainVerification } from '@dbre/domain';
 import { html, safeUrl, type SafeHtml } from '../html/html';
 import { stateBadge, when } from '../html/layout';
+import { describeEvent, revokeReasonWords } from './event-words';
 import type { RequestList } from '../read/requests-read';
 
 export interface RequestFilterForm {
@@ -52,6 +53,43 @@ export interface TimelineView {
   chain: ChainVerification;
   canEnd: boolean;
   csrfToken: string;
+  /** Who may approve in the request's environment (policy, groups expanded); undefined without the policy. */
+  approvers?: string[] | undefined;
+  /** Approve / deny are offered when the dashboard is connected to approval-api. */
+  canDecide?: boolean;
+  /** A line confirming what the person just did (after a redirect). */
+  notice?: string | undefined;
+}
+
+function minutes(ms: number): string {
+  const m = Math.round(Math.abs(ms) / 60_000);
+  return m < 120 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** Ends: the planned end, and for a grant ended early when it really ended. */
+function endFacts(r: AccessRequest): SafeHtml {
+  if (r.revokedAt && r.endsAt && Date.parse(r.revokedAt) < Date.parse(r.endsAt) - 1000) {
+    return html`ended ${when(r.revokedAt)}, ${minutes(Date.parse(r.endsAt) - Date.parse(r.revokedAt))} before the planned end (${when(r.endsAt)}) — ${revokeReasonWords(r.revokeReason)}`;
+  }
+  if (r.revokedAt) return html`ended ${when(r.revokedAt)} — ${revokeReasonWords(r.revokeReason)}${r.endsAt ? html` <span class="muted">(planned ${when(r.endsAt)})</span>` : ''}`;
+  return html`${when(r.endsAt)}${r.endsAt && r.state === 'active' ? html` · <span class="time-left" data-ends-at="${r.endsAt}"></span> left` : ''}`;
+}
+
+function decisionForms(view: TimelineView): SafeHtml {
+  const r = view.request;
+  const extension = r.state === 'active' && r.pendingExtension;
+  if (!view.canDecide || (r.state !== 'requested' && !extension)) return html``;
+  const what = extension ? 'extension' : 'request';
+  return html`<form method="post" action="/requests/${r.id}/approve" class="actions-row" ${r.target.environment === 'prod' ? html`data-confirm="${`Approve ${r.requester.email}'s ${what}: ${r.profile} on ${r.target.clusterId} (production)?`}"` : ''}>
+  <input type="hidden" name="csrf" value="${view.csrfToken}">
+  <label>Comment (optional)<input type="text" name="comment" maxlength="1000" size="28"></label>
+  <button type="submit" class="primary" data-action="approve">Approve ${what}</button>
+</form>
+<form method="post" action="/requests/${r.id}/deny" class="actions-row">
+  <input type="hidden" name="csrf" value="${view.csrfToken}">
+  <label>Reason for denying (the requester sees it)<input type="text" name="reason" required minlength="3" maxlength="1000" size="40"></label>
+  <button type="submit" class="danger" data-action="deny">Deny ${what}</button>
+</form>`;
 }
 
 /** Summary, chain status and events; served alone (`?fragment=1`) while the request is still moving. */
@@ -59,27 +97,36 @@ export function timelineBlock(view: TimelineView): SafeHtml {
   const r = view.request;
   const final = TERMINAL_STATES.includes(r.state);
   const brokenSeq = view.chain.ok ? undefined : view.chain.brokenAt.seq;
+  const approvers = (view.approvers ?? []).filter((a) => a !== r.requester.email && a !== r.requester.slackUserId?.toLowerCase());
+  const ext = r.pendingExtension;
   return html`<div id="timeline" data-refresh-url="/requests/${r.id}?fragment=1" data-refresh-ms="3000" ${final ? 'data-final' : ''} data-state="${r.state}">
+${view.notice ? html`<div class="notice" role="status" data-notice>${view.notice}</div>` : ''}
 ${chainBanner(view.chain)}
 <div class="card">
 <dl class="facts">
-  <dt>State</dt><dd>${stateBadge(r.state)}${final ? html` <span class="muted">closed</span>` : ''}${r.revokeReason ? html` <span class="muted">(${r.revokeReason})</span>` : ''}</dd>
+  <dt>State</dt><dd>${stateBadge(r.state)}${final ? html` <span class="muted">closed</span>` : ''}${r.revokeReason ? html` <span class="muted">(${revokeReasonWords(r.revokeReason)})</span>` : ''}</dd>
   <dt>Requester</dt><dd>${r.requester.displayName} &lt;${r.requester.email}&gt;</dd>
   <dt>Target</dt><dd>${r.target.clusterId} (${r.target.environment}) · <span class="mono">${r.target.database}</span></dd>
   <dt>Profile</dt><dd>${r.profile} <span class="muted">${r.privileges.join(', ')}</span></dd>
-  <dt>Duration</dt><dd>${r.durationMinutes} min</dd>
+  <dt>Duration</dt><dd>${r.durationMinutes} min${r.extensions.length ? html` <span class="muted">+ ${r.extensions.reduce((n, e) => n + e.minutes, 0)} min extended</span>` : ''}</dd>
   <dt>Reason</dt><dd class="wrap">${r.reason}${r.ticketUrl ? html` · <a href="${safeUrl(r.ticketUrl)}" rel="noopener noreferrer">ticket</a>` : ''}</dd>
   <dt>Approved by</dt><dd>${r.approvals.map((a) => describeActor(a.by)).join(', ') || '–'} <span class="muted">(${r.approvals.length} of ${r.approvalsRequired})</span></dd>
+  ${r.state === 'requested'
+    ? html`<dt>Waiting for</dt><dd data-pending>${r.approvalsRequired - r.approvals.length} more approval${r.approvalsRequired - r.approvals.length === 1 ? '' : 's'} from ${approvers.length ? approvers.join(', ') : 'an approver of the environment'}, before ${when(r.reviewExpiresAt)} (then it expires)</dd>`
+    : ''}
+  ${ext
+    ? html`<dt>Extension asked</dt><dd data-pending-extension>${ext.minutes} more min by ${describeActor(ext.requestedBy)} ${when(ext.requestedAt)}${ext.reason ? html`: “${ext.reason}”` : ''} — ${ext.approvals.length} of ${r.approvalsRequired} approvals${approvers.length ? html` (approvers: ${approvers.join(', ')})` : ''}</dd>`
+    : ''}
   ${r.denial ? html`<dt>Denied</dt><dd>${describeActor(r.denial.by)}: ${r.denial.reason}</dd>` : ''}
   <dt>Requested</dt><dd>${when(r.requestedAt)}</dd>
   <dt>Active</dt><dd>${when(r.activeAt)}</dd>
-  <dt>Ends</dt><dd>${when(r.endsAt)}${r.endsAt && r.state === 'active' ? html` · <span class="time-left" data-ends-at="${r.endsAt}"></span> left` : ''}</dd>
-  <dt>Revoked</dt><dd>${when(r.revokedAt)}</dd>
+  <dt>Ends</dt><dd>${endFacts(r)}</dd>
   ${r.failureReason ? html`<dt>Failure</dt><dd class="wrap">${r.failureReason}</dd>` : ''}
   <dt>Resources</dt><dd class="mono wrap">${r.resources.dbUser ?? '–'} ${r.resources.bastionId ? html`· ${r.resources.bastionId}` : ''}</dd>
 </dl>
+${decisionForms(view)}
 ${view.canEnd && r.state === 'active'
-    ? html`<form method="post" action="/grants/${r.id}/end" data-confirm="End this grant now?" style="margin-top:.8rem">
+    ? html`<form method="post" action="/grants/${r.id}/end" data-confirm="End this grant now? Open sessions are killed." class="actions-row">
   <input type="hidden" name="csrf" value="${view.csrfToken}">
   <input type="hidden" name="back" value="request">
   <button type="submit" class="danger" data-action="end-now">End now</button>
@@ -90,18 +137,12 @@ ${view.canEnd && r.state === 'active'
 <div class="table-wrap">
 ${view.events.length === 0
     ? html`<p class="empty">No audit events.</p>`
-    : html`<table>
-<thead><tr><th class="num">#</th><th>When</th><th>Step</th><th>Who</th><th>Details</th><th class="hide-narrow">Hash</th></tr></thead>
-<tbody>${view.events.map(
-        (e) => html`<tr data-kind="${e.kind}" class="${brokenSeq === e.seq ? 'broken' : ''}">
-  <td class="num">${e.seq}</td>
-  <td>${when(e.at)}</td>
-  <td>${e.kind === 'failed' || (brokenSeq !== undefined && e.seq >= brokenSeq) ? html`<span class="badge bad">${e.kind}</span>` : html`<span class="badge">${e.kind}</span>`}</td>
-  <td class="wrap">${e.actor ?? '–'}</td>
-  <td>${Object.keys(e.data).length ? html`<pre class="data">${JSON.stringify(e.data, null, 1)}</pre>` : ''}</td>
-  <td class="mono hide-narrow" title="${e.hash}">${e.hash.slice(0, 12)}…</td>
-</tr>`,
-      )}</tbody></table>`}
+    : html`<ol class="events">${view.events.map(
+        (e) => html`<li data-kind="${e.kind}" class="${brokenSeq !== undefined && e.seq >= brokenSeq ? 'broken' : ''}">
+  <span class="when">${when(e.at)}</span>
+  <span class="what">${e.kind === 'failed' || (brokenSeq !== undefined && e.seq >= brokenSeq) ? html`<span class="badge bad">${brokenSeq !== undefined && e.seq >= brokenSeq ? 'untrusted' : 'failed'}</span> ` : ''}${describeEvent(e, r)} <span class="muted mono hide-narrow" title="${`event #${e.seq}, hash ${e.hash}`}">#${e.seq}</span></span>
+</li>`,
+      )}</ol>`}
 </div>
 ${final ? html`<p class="muted" data-closed>Timeline closed: the request is ${r.state}${r.revokedAt ? html` since ${when(r.revokedAt)}` : ''}.</p>` : ''}
 </div>`;

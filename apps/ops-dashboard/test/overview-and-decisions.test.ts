@@ -1,0 +1,141 @@
+import { accessPolicySchema, type Actor } from '@dbre/domain';
+import { ADMIN, VIEWER, aRequest, basic, csrfFrom, startHarness, type Harness } from './helpers';
+
+const policy = accessPolicySchema.parse({
+  profiles: { read: { privileges: ['SELECT'] } },
+  groups: { dbre: ['bob@example.com', 'carol@example.com'] },
+  environments: {
+    dev: { defaultMinutes: 60, maxMinutes: 480, approvers: ['group:dbre'] },
+    stg: { defaultMinutes: 60, maxMinutes: 240, approvers: ['group:dbre'] },
+    prod: { defaultMinutes: 30, maxMinutes: 120, approvers: ['group:dbre', 'taro.yamada@example.com'], approvalsRequired: 2 },
+  },
+});
+
+describe('overview, decisions, pages in words and error pages', () => {
+  let h: Harness;
+  const decided: Array<{ what: string; id: string; by: Actor; text?: string | undefined }> = [];
+  let refuse: string | undefined;
+
+  beforeAll(async () => {
+    h = await startHarness(
+      {
+        policy,
+        decisions: {
+          approve: async (id, by, comment) => {
+            if (refuse) throw Object.assign(new Error(refuse), { code: 'POLICY_SELF_APPROVAL', kind: 'forbidden' });
+            decided.push({ what: 'approve', id, by, text: comment });
+          },
+          deny: async (id, by, reason) => void decided.push({ what: 'deny', id, by, text: reason }),
+        },
+      },
+      { adminEmail: 'carol@example.com' },
+    );
+  });
+  afterAll(() => h.close());
+
+  const get = (url: string, who = VIEWER, accept = 'text/html,application/xhtml+xml') => h.app.inject({ method: 'GET', url, headers: { authorization: basic(who), accept } });
+
+  it('sums up the platform: active grants by environment, waiting requests, overdue grants, charts from stored timestamps', async () => {
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    await h.requests.create(aRequest({ target: { clusterId: 'orders-dev', database: 'orders', environment: 'dev' }, decidedAt: iso(now - 60_000), activeAt: iso(now - 58_500), updatedAt: iso(now - 58_500) }));
+    await h.requests.create(aRequest({ decidedAt: iso(now - 30_000), activeAt: iso(now - 29_000), updatedAt: iso(now - 29_000) }));
+    // Active for 7 h: outside the charts' 6-hour window.
+    const overdue = await h.requests.create(aRequest({ requester: { email: 'late@example.com', displayName: 'Late' }, decidedAt: iso(now - 7 * 3600_000), activeAt: iso(now - 7 * 3600_000), endsAt: iso(now - 5 * 60_000) }));
+    await h.requests.create(
+      aRequest({ state: 'requested', approvals: [], decidedAt: undefined, activeAt: undefined, endsAt: undefined, requestedAt: iso(now - 12 * 60_000), resources: {} }),
+    );
+    await h.app.overviewSampler?.sampleOnce();
+
+    const res = await get('/');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<script src="/assets/uplot.js" defer></script>');
+    const text = res.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Active grants 3 dev 1 · stg 0 · prod 2');
+    expect(text).toContain('Waiting for approval 1 oldest waiting 12 min');
+    expect(text).toContain('Overdue grants 1');
+    expect(res.body).toContain(`href="/requests/${overdue.id}">late@example.com on orders-prod</a>`);
+    // Provisioning latency: 1.5 s and 1 s, newest last, in uPlot's columns (x in seconds).
+    const charts = [...res.body.matchAll(/<script type="application\/json">(.*?)<\/script>/g)].map((m) => JSON.parse(m[1]!) as { series: string[]; columns: number[][] });
+    const latency = charts.find((c) => c.series[0] === 'latency');
+    expect(latency?.columns[1]).toEqual([1.5, 1]);
+    const depth = charts.find((c) => c.series.includes('revoke'));
+    expect(depth?.columns).toHaveLength(1 + depth!.series.length);
+
+    const lib = await get('/assets/uplot.js', VIEWER, '*/*');
+    expect(lib.statusCode).toBe(200);
+    expect(lib.body).toContain('uPlot');
+  });
+
+  it('says who can approve a pending request and until when, and lets an approver decide through approval-api', async () => {
+    const pending = await h.requests.create(aRequest({ state: 'requested', approvalsRequired: 2, approvals: [], decidedAt: undefined, activeAt: undefined, endsAt: undefined, resources: {} }));
+    const page = await get(`/requests/${pending.id}`, ADMIN);
+    const text = page.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    // The requester (taro) is an approver of prod but never of their own request.
+    expect(text).toContain('Waiting for 2 more approvals from bob@example.com, carol@example.com, before');
+    expect(page.body).toContain('data-action="approve"');
+    expect(page.body).toContain('data-confirm="Approve taro.yamada@example.com&#39;s request: read on orders-prod (production)?"');
+
+    const post = (what: string, body: string) =>
+      h.app.inject({ method: 'POST', url: `/requests/${pending.id}/${what}`, headers: { authorization: basic(ADMIN), 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', accept: 'text/html' }, payload: body });
+    const token = csrfFrom(page.body);
+    expect((await post('approve', 'comment=ok')).statusCode).toBe(403); // no form token
+    const ok = await post('approve', `csrf=${token}&comment=${encodeURIComponent('ok for INC-1')}`);
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe(`/requests/${pending.id}?done=approved`);
+    expect(decided).toContainEqual({ what: 'approve', id: pending.id, by: { email: 'carol@example.com', displayName: 'Ops Admin 管理者' }, text: 'ok for INC-1' });
+
+    const noReason = await post('deny', `csrf=${token}&reason=no`);
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.body).toContain('A denial needs a reason of at least 3 characters');
+    expect((await post('deny', `csrf=${token}&reason=${encodeURIComponent('use the replica')}`)).headers.location).toBe(`/requests/${pending.id}?done=denied`);
+    expect(decided.at(-1)).toMatchObject({ what: 'deny', text: 'use the replica' });
+
+    refuse = 'You cannot approve your own request.';
+    const refused = await post('approve', `csrf=${token}`);
+    refuse = undefined;
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('You cannot approve your own request.');
+  });
+
+  it('tells the timeline in words and shows when an ended-early grant really ended', async () => {
+    const now = Date.now();
+    const r = await h.requests.create(
+      aRequest({ state: 'revoked', endsAt: new Date(now + 20 * 60_000).toISOString(), revokedAt: new Date(now).toISOString(), revokeReason: 'ended_by_requester' }),
+    );
+    await h.audit.append(r.id, { key: 'requested', kind: 'requested', actor: 'taro.yamada@example.com', data: { via: 'slack' } });
+    await h.audit.append(r.id, { key: 'approved:a', kind: 'approved', actor: 'alice@example.com', data: { via: 'api', approvals: 1, required: 1 } });
+    await h.audit.append(r.id, { key: 'sessions_killed', kind: 'sessions_killed', data: { dbUser: 'jit_taro_ab12', killed: 2 } });
+    await h.audit.append(r.id, { key: 'revoked', kind: 'revoked', data: { reason: 'ended_by_requester' } });
+    const page = await get(`/requests/${r.id}`);
+    const text = page.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('taro.yamada@example.com asked for read access to orders-prod / orders for 30 min (via slack).');
+    expect(text).toContain('alice@example.com approved (1 of 1 approvals) (via api).');
+    expect(text).toContain('2 open sessions of jit_taro_ab12 killed.');
+    expect(text).toContain('Access gone: ended early by the requester.');
+    expect(text).toContain('20 min before the planned end');
+    expect(page.body).not.toContain('ended_by_requester');
+    expect(page.body).not.toContain('<pre');
+  });
+
+  it('answers a browser with HTML error pages in the layout, and tools with problem+json', async () => {
+    const missing = await get('/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(missing.body).toContain('<h1>Not found</h1>');
+    expect(missing.body).toContain('There is no access request 01ARZ3NDEKTSV4RRFFQ69G5FAV.');
+    const badFilter = await get('/requests?from=2026-13-45');
+    expect(badFilter.statusCode).toBe(400);
+    expect(badFilter.body).toContain('One of the filters is not valid');
+    expect(badFilter.body).toContain('<a href="/requests">Reset the filters</a>');
+    const forbidden = await get('/admin-log');
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.body).toContain('<h1>Not allowed</h1>');
+    const noRoute = await get('/no-such-page');
+    expect(noRoute.statusCode).toBe(404);
+    expect(noRoute.body).toContain('<nav aria-label="Sections">');
+    const api = await get('/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV', VIEWER, 'application/json');
+    expect(api.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(api.json()).toMatchObject({ status: 404, code: 'REQUEST_NOT_FOUND' });
+  });
+});
