@@ -22,7 +22,7 @@ import { crawlsPage } from './views/crawls';
 import { errorPage } from './views/error';
 import { grantsPage, grantsTable } from './views/grants';
 import { overviewPage } from './views/overview';
-import { requestsPage, timelineBlock } from './views/requests';
+import { REQUEST_SORTS, requestsPage, sortRequests, timelineBlock } from './views/requests';
 import { reviewsPage } from './views/reviews';
 
 export interface RouteDeps {
@@ -46,6 +46,8 @@ export interface RouteDeps {
 }
 
 export const PUBLISHED_DOCS_PATH = '/published-docs';
+const PAGE_SIZE = 50;
+const MAX_MATCHES = 2000;
 
 /** Published files are data: served as text (Markdown, JSON) or as sandboxed SVG, never as HTML. */
 const DOC_TYPES: Record<string, string> = {
@@ -67,6 +69,8 @@ const requestFilter = z.object({
   cluster: z.preprocess(blankToUndefined, z.string().trim().max(63).optional()),
   from: z.preprocess(blankToUndefined, day.optional()),
   to: z.preprocess(blankToUndefined, day.optional()),
+  sort: z.preprocess(blankToUndefined, z.enum(REQUEST_SORTS).optional()),
+  page: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(1000).optional()),
 });
 const fragment = z.object({ fragment: z.enum(['1']).optional() });
 const csrfField = z.string().max(200).optional();
@@ -210,8 +214,15 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
     // Without any filter, the newest week: every state would otherwise be read from the beginning.
     const from = q.from ? new Date(`${q.from}T00:00:00Z`) : defaulted ? new Date(deps.clock().getTime() - 7 * 86_400_000) : undefined;
     const to = q.to ? new Date(Date.parse(`${q.to}T00:00:00Z`) + 86_400_000) : undefined;
-    const list = await deps.read.list({ state: q.state, requester: q.requester, cluster: q.cluster, from, to });
-    return sendPage(reply, { identity, section: 'requests' }, 'Requests', requestsPage(q, list, defaulted ? 'Showing requests of the last 7 days; set filters to see more.' : undefined));
+    // Every match of the window (up to MAX_MATCHES) is read, then sorted and paged here.
+    const list = await deps.read.list({ state: q.state, requester: q.requester, cluster: q.cluster, from, to }, MAX_MATCHES);
+    const sorted = sortRequests(list.items, q.sort ?? 'newest');
+    return sendPage(
+      reply,
+      { identity, section: 'requests' },
+      'Requests',
+      requestsPage(q, { items: sorted, truncated: list.truncated }, { page: q.page ?? 1, pageSize: PAGE_SIZE, defaultWindow: defaulted, max: MAX_MATCHES }),
+    );
   });
 
   app.get('/requests/:id', { schema: { params: z.object({ id: ULID }), querystring: fragment.extend({ done: z.enum(['approved', 'denied', 'ended']).optional() }) } }, async (request, reply) => {

@@ -1,4 +1,5 @@
 import { accessPolicySchema, type Actor } from '@dbre/domain';
+import { monotonicFactory } from 'ulid';
 import { ADMIN, VIEWER, aRequest, basic, csrfFrom, startHarness, type Harness } from './helpers';
 
 const policy = accessPolicySchema.parse({
@@ -10,6 +11,9 @@ const policy = accessPolicySchema.parse({
     prod: { defaultMinutes: 30, maxMinutes: 120, approvers: ['group:dbre', 'taro.yamada@example.com'], approvalsRequired: 2 },
   },
 });
+
+const nextUlid = monotonicFactory();
+const ulidAt = (ms: number) => nextUlid(ms);
 
 describe('overview, decisions, pages in words and error pages', () => {
   let h: Harness;
@@ -116,6 +120,31 @@ describe('overview, decisions, pages in words and error pages', () => {
     expect(text).toContain('20 min before the planned end');
     expect(page.body).not.toContain('ended_by_requester');
     expect(page.body).not.toContain('<pre');
+  });
+
+  it('searches requesters by part of a name or e-mail, sorts, and pages past 50 with an honest banner', async () => {
+    const base = Date.now() - 3600_000;
+    const made = [];
+    for (let i = 0; i < 55; i++) {
+      const at = new Date(base + i * 1000).toISOString();
+      made.push(await h.requests.create(aRequest({ id: ulidAt(base + i * 1000), state: 'revoked', requester: { email: `kenji.sato${i % 2}@example.com`, displayName: '佐藤 健二' }, requestedAt: at, updatedAt: at })));
+    }
+    const ids = (body: string) => [...body.matchAll(/<td data-label="Request" class="mono"><a href="\/requests\/([0-9A-Z]{26})"/g)].map((m) => m[1]);
+    const banner = (body: string) => /data-filter-banner role="status">(.*?)<\/div>/s.exec(body)?.[1]?.replace(/<[^>]+>/g, '');
+
+    const first = await get('/requests?requester=SATO');
+    expect(banner(first.body)).toBe('Requests 1–50 of 55 — requester containing “SATO”, newest first.');
+    expect(ids(first.body)).toEqual(made.slice(5).reverse().map((r) => r.id));
+    expect(first.body).toContain('href="/requests?requester=SATO&amp;page=2">Next page →</a>');
+    const second = await get('/requests?requester=SATO&page=2');
+    expect(ids(second.body)).toEqual(made.slice(0, 5).reverse().map((r) => r.id));
+    // By the name too, oldest first.
+    const byName = await get(`/requests?requester=${encodeURIComponent('佐藤')}&sort=oldest`);
+    expect(ids(byName.body)[0]).toBe(made[0]!.id);
+    expect(banner(byName.body)).toContain('oldest first');
+    // A complete e-mail uses the requester index: exactly that person.
+    const exact = await get('/requests?requester=kenji.sato1@example.com');
+    expect(banner(exact.body)).toBe('Requests 1–27 of 27 — requester kenji.sato1@example.com, newest first.');
   });
 
   it('answers a browser with HTML error pages in the layout, and tools with problem+json', async () => {

@@ -43,6 +43,7 @@ td .sub { display: block; color: var(--muted); font-size: .88rem; overflow-wrap:
 .banner { padding: .7rem 1rem; border-radius: 6px; margin: .6rem 0 1rem; border: 1px solid; }
 .banner.ok { background: var(--ok-bg); color: var(--ok); border-color: #b7dfc5; }
 .banner.bad { background: var(--bad-bg); color: var(--bad); border: 3px solid var(--bad); font-size: 1.15rem; font-weight: 700; }
+.banner.info { background: #eaf1fb; color: #1a3f73; border-color: #b3cdf0; }
 .banner.warn { background: var(--warn-bg); color: var(--warn); border-color: #f0d48f; }
 form.filters { display: flex; gap: .6rem; flex-wrap: wrap; align-items: flex-end; }
 form.filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }

@@ -1,5 +1,5 @@
 import { describeActor, REQUEST_STATES, TERMINAL_STATES, type AccessRequest, type AuditEvent, type ChainVerification } from '@dbre/domain';
-import { html, safeUrl, type SafeHtml } from '../html/html';
+import { html, query, safeUrl, type SafeHtml } from '../html/html';
 import { stateBadge, when } from '../html/layout';
 import { describeEvent, revokeReasonWords } from './event-words';
 import type { RequestList } from '../read/requests-read';
@@ -10,41 +10,93 @@ export interface RequestFilterForm {
   cluster?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  sort?: RequestSort | undefined;
+  page?: number | undefined;
 }
 
-export function requestsPage(form: RequestFilterForm, list: RequestList, notice?: string): SafeHtml {
-  const rows = list.items.map(
+export const REQUEST_SORTS = ['newest', 'oldest', 'requester', 'cluster', 'state'] as const;
+export type RequestSort = (typeof REQUEST_SORTS)[number];
+const SORT_LABEL: Record<RequestSort, string> = { newest: 'newest first', oldest: 'oldest first', requester: 'requester A–Z', cluster: 'cluster A–Z', state: 'state' };
+
+export function sortRequests(items: AccessRequest[], sort: RequestSort): AccessRequest[] {
+  const by: Record<RequestSort, (a: AccessRequest, b: AccessRequest) => number> = {
+    newest: (a, b) => b.id.localeCompare(a.id),
+    oldest: (a, b) => a.id.localeCompare(b.id),
+    requester: (a, b) => a.requester.email.localeCompare(b.requester.email) || b.id.localeCompare(a.id),
+    cluster: (a, b) => a.target.clusterId.localeCompare(b.target.clusterId) || b.id.localeCompare(a.id),
+    state: (a, b) => REQUEST_STATES.indexOf(a.state) - REQUEST_STATES.indexOf(b.state) || b.id.localeCompare(a.id),
+  };
+  return [...items].sort(by[sort]);
+}
+
+export interface RequestPaging {
+  page: number;
+  pageSize: number;
+  /** No filter was given: the list is the last 7 days. */
+  defaultWindow: boolean;
+  /** At most this many matches are read. */
+  max: number;
+}
+
+/** What the list shows, said plainly: which filters, how many matched, what is left out. */
+function filterBanner(form: RequestFilterForm, total: number, truncated: boolean, paging: RequestPaging): SafeHtml {
+  const parts: string[] = [];
+  if (form.state) parts.push(`state ${form.state}`);
+  if (form.requester) parts.push(/@.+\./.test(form.requester) ? `requester ${form.requester}` : `requester containing “${form.requester}”`);
+  if (form.cluster) parts.push(`cluster starting with “${form.cluster}”`);
+  if (form.from || form.to) parts.push(`requested ${form.from ? `from ${form.from}` : ''}${form.from && form.to ? ' ' : ''}${form.to ? `to ${form.to} (inclusive)` : ''}`);
+  const scope = paging.defaultWindow ? 'requested in the last 7 days (no filter set)' : parts.join(', ');
+  const first = total === 0 ? 0 : (paging.page - 1) * paging.pageSize + 1;
+  const last = Math.min(total, paging.page * paging.pageSize);
+  return html`<div class="banner ${truncated ? 'warn' : 'info'}" data-filter-banner role="status">${total === 0 ? 'No request' : html`Requests ${first}–${last} of ${total}${truncated ? '+' : ''}`} ${scope ? `— ${scope}` : ''}, ${SORT_LABEL[form.sort ?? 'newest']}.${truncated
+    ? html` <strong>Not every match is listed</strong>: the search stopped after ${paging.max} matches or its read limit; narrow the dates or the filters.`
+    : ''}</div>`;
+}
+
+function pageLink(form: RequestFilterForm, page: number, label: string): SafeHtml {
+  return html`<a href="/requests${query({ state: form.state, requester: form.requester, cluster: form.cluster, from: form.from, to: form.to, sort: form.sort, page })}">${label}</a>`;
+}
+
+export function requestsPage(form: RequestFilterForm, list: RequestList, paging: RequestPaging): SafeHtml {
+  const total = list.items.length;
+  const pages = Math.max(1, Math.ceil(total / paging.pageSize));
+  const page = Math.min(paging.page, pages);
+  const shown = list.items.slice((page - 1) * paging.pageSize, page * paging.pageSize);
+  const rows = shown.map(
     (r) => html`<tr>
-  <td class="mono"><a href="/requests/${r.id}">${r.id}</a><span class="sub">${when(r.requestedAt)}</span></td>
-  <td>${r.requester.displayName}<span class="sub">${r.requester.email}</span></td>
-  <td>${r.target.clusterId}<span class="sub">${r.target.environment}</span></td>
-  <td class="mono">${r.target.database}</td>
-  <td>${r.profile}</td>
-  <td class="num">${r.durationMinutes} min</td>
-  <td>${stateBadge(r.state)}</td>
-  <td class="wrap hide-narrow">${truncate(r.reason, 140)}</td>
+  <td data-label="Request" class="mono"><a href="/requests/${r.id}">${r.id}</a><span class="sub">${when(r.requestedAt)}</span></td>
+  <td data-label="Requester">${r.requester.displayName}<span class="sub">${r.requester.email}</span></td>
+  <td data-label="Cluster">${r.target.clusterId}<span class="sub">${r.target.environment}</span></td>
+  <td data-label="Database" class="mono">${r.target.database}</td>
+  <td data-label="Profile">${r.profile}</td>
+  <td data-label="Duration" class="num">${r.durationMinutes} min</td>
+  <td data-label="State">${stateBadge(r.state)}</td>
+  <td data-label="Reason" class="wrap hide-narrow">${truncate(r.reason, 140)}</td>
 </tr>`,
   );
   return html`<form class="filters card" method="get" action="/requests">
   <label>State<select name="state"><option value="">any</option>${REQUEST_STATES.map(
     (s) => html`<option value="${s}" ${form.state === s ? 'selected' : ''}>${s}</option>`,
   )}</select></label>
-  <label>Requester e-mail<input type="text" name="requester" value="${form.requester ?? ''}" size="26" autocomplete="off"></label>
-  <label>Cluster<input type="text" name="cluster" value="${form.cluster ?? ''}" size="16" autocomplete="off"></label>
+  <label>Requester (e-mail or part of a name)<input type="search" name="requester" value="${form.requester ?? ''}" size="26" autocomplete="off"></label>
+  <label>Cluster (prefix)<input type="search" name="cluster" value="${form.cluster ?? ''}" size="14" autocomplete="off"></label>
   <label>Requested from<input type="date" name="from" value="${form.from ?? ''}"></label>
   <label>to (inclusive)<input type="date" name="to" value="${form.to ?? ''}"></label>
-  <button type="submit" class="primary">Filter</button>
+  <label>Sort<select name="sort">${REQUEST_SORTS.map((s) => html`<option value="${s}" ${(form.sort ?? 'newest') === s ? 'selected' : ''}>${SORT_LABEL[s]}</option>`)}</select></label>
+  <button type="submit" class="primary">Search</button>
   <a href="/requests">reset</a>
 </form>
-${notice ? html`<div class="banner warn">${notice}</div>` : ''}
-${list.truncated ? html`<div class="banner warn">More requests match than are shown (newest ${list.items.length}); narrow the filters.</div>` : ''}
+${filterBanner({ ...form, page }, total, list.truncated, { ...paging, page })}
 <div class="table-wrap">
-${list.items.length === 0
+${shown.length === 0
     ? html`<p class="empty">No request matches these filters.</p>`
-    : html`<table>
+    : html`<table class="cards">
 <thead><tr><th>Request</th><th>Requester</th><th>Cluster</th><th>Database</th><th>Profile</th><th class="num">Duration</th><th>State</th><th class="hide-narrow">Reason</th></tr></thead>
 <tbody>${rows}</tbody></table>`}
-</div>`;
+</div>
+${pages > 1
+    ? html`<nav class="pager" aria-label="Pages">${page > 1 ? pageLink(form, page - 1, '← Newer page') : ''}<span>Page ${page} of ${pages}</span>${page < pages ? pageLink(form, page + 1, 'Next page →') : ''}</nav>`
+    : ''}`;
 }
 
 export interface TimelineView {
