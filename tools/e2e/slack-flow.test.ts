@@ -90,22 +90,31 @@ describe('the Slack app drives the access lifecycle', () => {
   const aliceRequests = async () => (await stack.requests.listByRequester(ALICE, { limit: 50 })).items;
 
   it('slash command -> modal (errors inline) -> approver click (requester and non-approver refused) -> credentials DM -> warning -> end now', async () => {
-    // 1. /db-access opens the modal: clusters grouped by environment.
+    // 1. /db-access opens the modal; its cluster menu searches the inventory, grouped by environment.
     const cmd = await post('request', '/slack/commands', slashCommand(SECRET, { user_id: 'U0ALICE', channel_id: REQUESTS }));
     expect(cmd.statusCode).toBe(200);
     const opened = standIn.accepted('views.open')[0];
-    const modal = opened?.args['view'] as { callback_id: string; blocks: Array<{ block_id: string; element: { option_groups?: Array<{ label: { text: string }; options: Array<{ value: string }> }> } }> };
+    const modal = opened?.args['view'] as { callback_id: string; blocks: Array<{ block_id: string; element: { type: string } }> };
     expect(modal.callback_id).toBe('access_request');
-    expect(modal.blocks.find((b) => b.block_id === 'cluster')?.element.option_groups?.map((g) => [g.label.text, g.options.map((o) => o.value)])).toEqual([
+    expect(modal.blocks.find((b) => b.block_id === 'cluster')?.element.type).toBe('external_select');
+    const suggest = (typed: string) =>
+      post('request', '/slack/interactions', interaction(SECRET, { type: 'block_suggestion', user: { id: 'U0ALICE' }, action_id: 'access_cluster', block_id: 'cluster', value: typed, view: { id: 'V1', callback_id: 'access_request', private_metadata: '', state: { values: {} } } }));
+    const all = await suggest('');
+    expect(all.statusCode).toBe(200);
+    expect((all.json() as { option_groups: Array<{ label: { text: string }; options: Array<{ value: string }> }> }).option_groups.map((g) => [g.label.text, g.options.map((o) => o.value)])).toEqual([
       ['Development', ['devdb']],
       ['Production', ['proddb']],
     ]);
+    expect((await suggest('PROD')).json()).toMatchObject({ option_groups: [{ options: [{ value: 'proddb' }] }] });
 
     // Picking a cluster narrows the durations to its environment (views.update).
     const pick = buttonClick({ userId: 'U0ALICE', actionId: 'access_cluster', value: '', channel: REQUESTS, messageTs: '0' });
     Object.assign(pick, { container: { type: 'view', view_id: 'V1' }, view: { id: 'V1', hash: 'h1', callback_id: 'access_request', private_metadata: '', state: { values: {} } }, actions: [{ action_id: 'access_cluster', block_id: 'cluster', type: 'static_select', selected_option: { value: 'devdb' } }] });
     expect((await post('request', '/slack/interactions', interaction(SECRET, pick))).statusCode).toBe(200);
     expect(text(standIn.accepted('views.update')[0] && { ...standIn.accepted('views.update')[0]!, args: { blocks: (standIn.accepted('views.update')[0]!.args['view'] as { blocks: unknown }).blocks } })).toContain('development');
+    // …and pre-selects the environment's default duration (1 min in this stack's dev policy).
+    const updated = standIn.accepted('views.update')[0]!.args['view'] as { blocks: Array<{ block_id: string; element: { initial_option?: { value: string } } }> };
+    expect(updated.blocks.find((b) => b.block_id === 'duration')?.element.initial_option?.value).toBe('1');
 
     // 2. A submission with problems: errors inline, nothing created.
     const values = (reason: string, duration: string) => ({

@@ -11,7 +11,7 @@ import type { GrantActions } from './actions/grant-actions';
 import { BASIC_CHALLENGE } from './auth/basic-auth';
 import { createCsrf } from './auth/csrf';
 import type { Authenticator, Identity } from './auth/identity';
-import { loadChartLibrary } from './html/chart-assets';
+import { loadChartLibrary, mermaidLoader } from './html/chart-assets';
 import { registerDashboardMetrics } from './metrics/dashboard-metrics';
 import { createOverviewRead } from './overview/overview-read';
 import { createQueueDepthSampler } from './overview/queue-depth-sampler';
@@ -51,6 +51,8 @@ export interface OpsDashboardDeps {
   decisions?: DecisionActions | undefined;
   /** The access policy (section `access`): pending requests name who may approve. */
   policy?: AccessPolicy | undefined;
+  /** Where sign-out sends the browser with ALB OIDC (the IdP's logout URL), after dropping the ALB session. */
+  signOutUrl?: string | undefined;
   /** Queue-depth sample interval for the overview chart; 0 = only `overviewSampler.sampleOnce()` (tests). */
   queueSampleMs?: number;
   clock?: () => Date;
@@ -120,6 +122,8 @@ export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
     docsBaseUrl: deps.docsBaseUrl ?? (deps.docSink ? PUBLISHED_DOCS_PATH : undefined),
     overview: createOverviewRead({ read, queues, sampler, grantsEndingBefore: (t) => requests.listGrantsEndingBefore(t), clock: deps.clock ?? (() => new Date()) }),
     chartLibrary: loadChartLibrary(),
+    mermaid: mermaidLoader(),
+    signOut: { mode: deps.authenticator.mode, challenge: BASIC_CHALLENGE, redirectUrl: deps.signOutUrl },
     decisions: deps.decisions,
     approversOf: policy ? (env) => approversOf(policy, env) : undefined,
     clock: deps.clock ?? (() => new Date()),

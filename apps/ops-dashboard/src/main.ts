@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     decisions: config.APPROVAL_API_URL && config.APPROVAL_API_TOKEN ? createApprovalApiDecisions({ baseUrl: config.APPROVAL_API_URL, token: config.APPROVAL_API_TOKEN }) : undefined,
     policy,
     queueSampleMs: config.QUEUE_SAMPLE_MS,
+    signOutUrl: config.SIGN_OUT_URL,
   });
   await startService({
     app,

@@ -10,7 +10,8 @@ import type { GrantActions } from './actions/grant-actions';
 import type { Csrf } from './auth/csrf';
 import type { Identity } from './auth/identity';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './html/assets';
-import { CHARTS_JS } from './html/chart-assets';
+import { CHARTS_JS, MERMAID_INIT_JS } from './html/chart-assets';
+import { hasMermaid, renderMarkdown } from './docs/markdown';
 import { html } from './html/html';
 import { page, type PageContext } from './html/layout';
 import type { OverviewRead } from './overview/overview-read';
@@ -23,7 +24,7 @@ import { errorPage } from './views/error';
 import { grantsPage, grantsTable } from './views/grants';
 import { overviewPage } from './views/overview';
 import { REQUEST_SORTS, requestsPage, sortRequests, timelineBlock } from './views/requests';
-import { reviewsPage } from './views/reviews';
+import { reviewPage, reviewsPage } from './views/reviews';
 
 export interface RouteDeps {
   read: RequestsRead;
@@ -36,10 +37,14 @@ export interface RouteDeps {
   docsBaseUrl: string | undefined;
   docSink: DocSink | undefined;
   overview: OverviewRead;
+  /** Mermaid's browser build (read on first use), when installed: diagrams in published docs are drawn. */
+  mermaid?: (() => string) | undefined;
   /** uPlot's browser build and stylesheet, served from memory. */
   chartLibrary: { js: string; css: string };
   /** Approve / deny through approval-api; undefined hides the forms. */
   decisions: DecisionActions | undefined;
+  /** How to sign out: basic auth forgets the browser's credentials; ALB OIDC drops the ALB session cookies. */
+  signOut: { mode: 'basic' | 'alb-oidc'; challenge: string; redirectUrl?: string | undefined };
   /** Who may approve in an environment (the access policy), for pending requests. */
   approversOf: ((env: Environment) => string[]) | undefined;
   clock: () => Date;
@@ -133,6 +138,22 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
     const section = (['grants', 'requests', 'crawls', 'reviews', 'admin-log'] as const).find((s) => path.startsWith(`/${s}`)) ?? 'overview';
     const { title, body } = errorPage(reply.statusCode, problem, path);
     return page({ identity: request.identity, section }, title, body);
+  });
+
+  app.get('/sign-out', { schema: { hide: true } }, async (request, reply) => {
+    const identity = identityOf(request);
+    request.log.info({ user: identity.id }, 'signed out');
+    const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Signed out · dbre ops</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
+<body><main class="signed-out"><h1>You are signed out</h1><p class="card">Close this tab, or <a href="/">sign in again</a>.</p></main></body></html>`;
+    reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).header('clear-site-data', '"cache", "cookies"');
+    if (deps.signOut.mode === 'alb-oidc') {
+      // The ALB keeps the session in its own cookies (split in up to 4 parts): expire them all.
+      for (let i = 0; i < 4; i++) reply.header('set-cookie', `AWSELBAuthSessionCookie-${i}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax`);
+      if (deps.signOut.redirectUrl) return reply.redirect(deps.signOut.redirectUrl, 302);
+      return reply.send(body.value);
+    }
+    // A 401 with a fresh challenge makes the browser forget the credentials it was sending.
+    return reply.status(401).header('www-authenticate', deps.signOut.challenge).send(body.value);
   });
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
@@ -251,10 +272,17 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
     return sendPage(reply, { identity, section: 'reviews' }, 'Schema reviews', reviewsPage(await deps.reviews.recent()));
   });
 
+  app.get('/reviews/:id', { schema: { params: z.object({ id: z.string().regex(/^[0-9A-Za-z_-]{1,64}$/, 'a review id') }) } }, async (request, reply) => {
+    const identity = identityOf(request);
+    const review = await deps.reviews.get(request.params.id);
+    if (!review) throw new AppError('REVIEW_NOT_FOUND', 'not_found', `There is no stored review ${request.params.id}.`);
+    return sendPage(reply, { identity, section: 'reviews' }, review.title ?? `Review ${review.id}`, reviewPage(review));
+  });
+
   if (deps.docSink) {
     const sink = deps.docSink;
-    app.get(`${PUBLISHED_DOCS_PATH}/*`, async (request, reply) => {
-      identityOf(request);
+    app.get(`${PUBLISHED_DOCS_PATH}/*`, { schema: { querystring: z.object({ raw: z.enum(['1']).optional() }) } }, async (request, reply) => {
+      const identity = identityOf(request);
       // Fastify has already decoded the wildcard once; decoding again would let %252e%252e through as `..`.
       const path = (request.params as { '*'?: string })['*'] ?? '';
       const ext = /\.([a-z]+)$/.exec(path)?.[1] ?? '';
@@ -262,8 +290,29 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
       if (!type || path.split('/').some((s) => s === '' || s === '.' || s === '..')) throw new AppError('DOC_NOT_FOUND', 'not_found', `No published document ${path}.`);
       const body = await sink.read(path);
       if (!body) throw new AppError('DOC_NOT_FOUND', 'not_found', `No published document ${path}.`);
+      if (ext === 'md' && !request.query.raw) {
+        // Markdown is read as a page: rendered (raw HTML in it shown as text), diagrams drawn.
+        const rendered = renderMarkdown(body.toString('utf8'));
+        const mermaid = hasMermaid(rendered) && deps.mermaid !== undefined;
+        const crumbs = path.split('/');
+        return sendPage(
+          reply,
+          { identity, section: 'crawls', ...(mermaid ? { mermaid: true } : {}) },
+          crumbs.at(-1) ?? path,
+          html`<p class="muted crumbs">Published by the doc-crawler · <span class="mono">${path}</span> · <a href="?raw=1">Markdown source</a></p><article class="doc card">${rendered}</article>`,
+        );
+      }
       return reply.type(type).header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox").send(body);
     });
+  }
+  if (deps.mermaid) {
+    const mermaid = deps.mermaid;
+    app.get('/assets/mermaid.js', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(mermaid()),
+    );
+    app.get('/assets/mermaid-init.js', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(MERMAID_INIT_JS),
+    );
   }
 
   app.get('/admin-log', { schema: { querystring: z.object({ day: z.preprocess(blankToUndefined, day.optional()) }) } }, async (request, reply) => {

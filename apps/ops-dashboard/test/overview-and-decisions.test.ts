@@ -1,4 +1,6 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { accessPolicySchema, type Actor } from '@dbre/domain';
+import { tableName } from '@dbre/store';
 import { monotonicFactory } from 'ulid';
 import { ADMIN, VIEWER, aRequest, basic, csrfFrom, startHarness, type Harness } from './helpers';
 
@@ -145,6 +147,43 @@ describe('overview, decisions, pages in words and error pages', () => {
     // A complete e-mail uses the requester index: exactly that person.
     const exact = await get('/requests?requester=kenji.sato1@example.com');
     expect(banner(exact.body)).toBe('Requests 1–27 of 27 — requester kenji.sato1@example.com, newest first.');
+  });
+
+  it('shows a review on its own page: every finding, errors apart from warnings, the SQL, where and against which server', async () => {
+    const findings = [
+      ...Array.from({ length: 12 }, (_, i) => ({ ruleId: `naming-${i}`, severity: 'warning', message: `column name ${i} is not snake_case`, line: i + 1, column: 3 })),
+      { ruleId: 'pk-required', severity: 'error', message: 'table has no primary key', line: 1, column: 1, fix: 'Add an id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY.' },
+    ];
+    await h.dynamo.doc.send(
+      new PutCommand({
+        TableName: tableName(h.dynamo.tablePrefix, 'reviews'),
+        Item: { id: '01JREVIEW0000000000000000A', createdAt: '2026-11-25T02:00:00.000Z', source: 'slack', title: '1 statement(s): CREATE TABLE 顧客', verdict: 'fail', dialect: 'mysql57', cluster: 'orders-prod', schema: 'shop', excerpt: 'CREATE TABLE 顧客 (name varchar(10)) <b>', findings },
+      }),
+    );
+    const list = await get('/reviews');
+    expect(list.body).toContain('1 error, 12 warnings');
+    expect(list.body).toContain('<a href="/reviews/01JREVIEW0000000000000000A">… 10 more: the full review</a>');
+    const page = await get('/reviews/01JREVIEW0000000000000000A');
+    const text = page.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Cluster / schema orders-prod / shop');
+    expect(text).toContain('Server type MySQL 5.7');
+    expect(page.body).toContain('CREATE TABLE 顧客 (name varchar(10)) &lt;b&gt;');
+    expect(text).toContain('Errors (1)');
+    expect(text).toContain('Warnings (12)');
+    expect(text).toContain('Suggested fix: Add an id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY.');
+    expect(page.body.indexOf('pk-required')).toBeLessThan(page.body.indexOf('naming-0'));
+    expect((page.body.match(/data-rule="/g) ?? []).length).toBe(13);
+    expect((await get('/reviews/01JNOSUCHREVIEW')).statusCode).toBe(404);
+  });
+
+  it('signs out (the browser forgets its basic credentials) and offers the time-zone choice on every page', async () => {
+    const page = await get('/grants');
+    expect(page.body).toContain('<select id="tz-choice"><option value="utc">Times in UTC</option>');
+    expect(page.body).toContain('<a href="/sign-out">Sign out</a>');
+    const out = await get('/sign-out');
+    expect(out.statusCode).toBe(401);
+    expect(out.headers['www-authenticate']).toMatch(/^Basic realm="dbre ops-dashboard"/);
+    expect(out.body).toContain('You are signed out');
   });
 
   it('answers a browser with HTML error pages in the layout, and tools with problem+json', async () => {

@@ -12,7 +12,7 @@ export { canonicalKind, type CanonicalKind } from './kinds';
 export { personOfActor, summarize } from './summarize';
 export { slackEnv, slackSettings, type SlackEnvConfig, type SlackSettings } from './config';
 export { ACTIONS, escapeText, formatDuration, isSlackUserId, personOf, requestLink, slackAgo, slackDate, VIEWS, who, type ClusterChoice, type Environment, type MessageLinks, type Person, type RequestSummary } from './blocks/model';
-export { modalErrors, readRequestModal, REQUEST_FIELDS, requestModal, type RequestModalInput, type RequestModalValues } from './blocks/request-modal';
+export { clusterOptions, modalErrors, readRequestModal, REQUEST_FIELDS, requestModal, type RequestModalInput, type RequestModalValues } from './blocks/request-modal';
 export {
   accessEndedUpdate,
   approverMessage,
@@ -36,7 +36,7 @@ export {
   type Decision,
   type SlackMessage,
 } from './blocks/messages';
-export { isApproverInteraction, isSchemaReviewInteraction, slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type ViewSubmission } from './payloads';
+export { isApproverInteraction, isSchemaReviewInteraction, slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type BlockSuggestion, type ViewSubmission } from './payloads';
 export { createRestBridge, type ActingPerson, type BridgeAnswer, type RestBridge } from './rest-bridge';
 export { alsoToSlack, createSlackKit, slackBridgeToken, slackKitFromConfig, slackNotifyWorker, type SlackKit } from './kit';
 export { forwardSlackRequest, SLACK_APPROVALS_PREFIX, SLACK_REVIEWS_PREFIX, type ForwardedAnswer } from './forward';

@@ -2,6 +2,7 @@ import {
   accessEndedUpdate,
   approverMessage,
   canonicalKind,
+  clusterOptions,
   createApproverDirectory,
   credentialsDm,
   credentialsModal,
@@ -35,7 +36,7 @@ type AnyBlock = { type: string; elements?: Array<Record<string, unknown>>; acces
 const buttons = (blocks: unknown[]) => (blocks as AnyBlock[]).flatMap((b) => [...(b.elements ?? []), ...(b.accessory ? [b.accessory] : [])]).filter((e) => e['type'] === 'button');
 
 describe('Block Kit builders', () => {
-  it('groups clusters by environment and offers only the chosen environment durations', () => {
+  it('searches clusters grouped by environment, reaches past 100, and offers the chosen environment durations with its default', () => {
     const input = {
       clusters: [
         { id: 'b-prod', environment: 'prod' as const },
@@ -44,16 +45,30 @@ describe('Block Kit builders', () => {
       ],
       profiles: [{ name: 'read' }, { name: 'write' }],
       durations: { dev: [30, 60, 480], stg: [60], prod: [30, 120] },
+      defaults: { dev: 60, stg: 60, prod: 30 },
     };
     const modal = requestModal(input);
-    const cluster = modal.blocks[0] as { element: { option_groups: Array<{ label: { text: string }; options: Array<{ value: string }> }> } };
-    expect(cluster.element.option_groups.map((g) => [g.label.text, g.options.map((o) => o.value)])).toEqual([
+    const cluster = modal.blocks[0] as { element: { type: string; min_query_length: number } };
+    expect(cluster.element).toMatchObject({ type: 'external_select', min_query_length: 0 });
+    const groups = (typed: string, list = input.clusters) => clusterOptions(list, typed).option_groups.map((g) => [g.label.text, g.options.map((o) => o.value)]);
+    expect(groups('')).toEqual([
       ['Development', ['a-dev']],
       ['Production', ['a-prod', 'b-prod']],
     ]);
+    expect(groups('ORDERS')).toEqual([['Production', ['a-prod']]]); // the description matches too
+    // 150 prod clusters: the first 100 by name, and typing reaches the others.
+    const fleet = Array.from({ length: 150 }, (_, i) => ({ id: `db-${String(i).padStart(3, '0')}`, environment: 'prod' as const }));
+    expect(groups('', fleet)[0]?.[1]).toHaveLength(100);
+    expect(groups('db-14', fleet)).toEqual([['Production', ['db-140', 'db-141', 'db-142', 'db-143', 'db-144', 'db-145', 'db-146', 'db-147', 'db-148', 'db-149']]]);
+
     const durations = (m: typeof modal) => (m.blocks.find((b) => b.block_id === 'duration') as { element: { options: Array<{ value: string }> } }).element.options.map((o) => o.value);
+    const initial = (m: typeof modal) => (m.blocks.find((b) => b.block_id === 'duration') as { element: { initial_option?: { value: string } } }).element.initial_option?.value;
     expect(durations(modal)).toEqual(['30', '60', '120', '480']);
-    expect(durations(requestModal({ ...input, selected: { clusterId: 'a-prod', environment: 'prod' } }))).toEqual(['30', '120']);
+    expect(initial(modal)).toBeUndefined();
+    const prod = requestModal({ ...input, selected: { clusterId: 'a-prod', environment: 'prod' } });
+    expect(durations(prod)).toEqual(['30', '120']);
+    expect(initial(prod)).toBe('30');
+    expect(initial(requestModal({ ...input, selected: { clusterId: 'a-dev', environment: 'dev' } }))).toBe('60');
   });
 
   it('reads a submission and maps problems to inline errors by block', () => {

@@ -12,9 +12,11 @@ body { margin: 0; color: var(--fg); background: var(--bg); line-height: 1.45;
 header.top { display: flex; align-items: center; gap: 1.2rem; padding: .55rem 1.2rem; background: #18202e; color: #fff; flex-wrap: wrap; }
 header.top a { color: #dfe7f5; text-decoration: none; }
 header.top a.current, header.top a:hover { color: #fff; text-decoration: underline; }
+header.top .who a { text-decoration: underline; }
 header.top .brand { font-weight: 700; color: #fff; }
 header.top nav { display: flex; gap: 1rem; flex-wrap: wrap; }
-header.top .who { margin-left: auto; font-size: .9rem; color: #c9d3e3; }
+header.top .who { font-size: .9rem; color: #c9d3e3; }
+header.top .tz { margin-left: auto; color: #c9d3e3; }
 main { max-width: 1400px; margin: 0 auto; padding: 1rem 1.2rem 3rem; }
 h1 { font-size: 1.35rem; margin: .4rem 0 .8rem; }
 h2 { font-size: 1.1rem; margin: 1.4rem 0 .5rem; }
@@ -70,31 +72,46 @@ a.stat:hover { border-color: var(--accent); }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 26rem), 1fr)); gap: 1rem; }
 .chart-card h2 { margin-top: 0; font-size: 1rem; }
 .chart { width: 100%; min-height: 220px; overflow: hidden; }
+.chart .uplot th, .chart .uplot td { padding: 0 .35rem; border: none; background: none; position: static; font-weight: 400; }
+.chart .u-legend { font-size: .82rem; text-align: left; }
 details summary { cursor: pointer; color: var(--accent); margin-top: .4rem; }
 a { color: #1a56b0; }
 .notice { padding: .6rem 1rem; border-radius: 6px; margin: .6rem 0 1rem; border: 1px solid #b7dfc5; background: var(--ok-bg); color: var(--ok); }
 .actions-row { display: flex; gap: .6rem; flex-wrap: wrap; align-items: flex-end; margin-top: .8rem; }
 .actions-row label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
 .tz { font-size: .85rem; }
+.signed-out { max-width: 36rem; margin: 3rem auto; }
 .tz select { padding: .1rem .3rem; font-size: .85rem; }
 .pager { display: flex; gap: 1rem; align-items: center; margin: .6rem 0; }
+ol.findings { list-style: none; padding: 0; margin: 0; }
+ol.findings li p { margin: .2rem 0; }
 ol.events { list-style: none; margin: 0; padding: 0; }
-ol.events li { padding: .45rem .8rem; border-bottom: 1px solid var(--line); display: grid; grid-template-columns: 12.5rem 1fr; gap: .2rem 1rem; }
+ol.events li { padding: .45rem .8rem; border-bottom: 1px solid var(--line); display: grid; grid-template-columns: 14rem 1fr; gap: .2rem 1rem; }
+ol.events .when { white-space: nowrap; }
 ol.events li:last-child { border-bottom: none; }
 ol.events li.broken { background: var(--bad-bg); }
 ol.events .when { color: var(--muted); font-variant-numeric: tabular-nums; }
 ol.events .what { overflow-wrap: anywhere; }
+article.doc { overflow-wrap: anywhere; }
+article.doc table { width: auto; max-width: 100%; display: block; overflow-x: auto; margin: .6rem 0; }
+article.doc pre.code, article.doc pre.mermaid { background: #f3f5f8; border: 1px solid var(--line); border-radius: 4px; padding: .6rem; overflow-x: auto; white-space: pre; }
+article.doc pre.mermaid[data-processed] { background: #fff; text-align: center; }
+article.doc img { max-width: 100%; height: auto; }
+article.doc h1 { font-size: 1.3rem; } article.doc h2 { font-size: 1.1rem; }
 @media (max-width: 900px) { .hide-narrow { display: none; } }
 /* Phones: table rows become cards, every cell labelled, nothing off-screen. */
 @media (max-width: 640px) {
   main { padding: .6rem .6rem 2rem; }
   header.top { gap: .5rem .9rem; padding: .5rem .7rem; }
-  header.top .who { margin-left: 0; }
+  header.top .tz { margin-left: 0; }
   table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
   table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
   table.cards tr { border-bottom: 2px solid var(--line); padding: .4rem .2rem; }
   table.cards td { border: none; padding: .2rem .5rem; display: grid; grid-template-columns: 7rem 1fr; gap: .5rem; }
-  table.cards td::before { content: attr(data-label); color: var(--muted); font-size: .85rem; }
+  table.cards td { justify-items: start; align-items: baseline; }
+  table.cards td::before { content: attr(data-label); color: var(--muted); font-size: .85rem; grid-column: 1; }
+  table.cards td > * { grid-column: 2; }
+  table.cards td > .sub { grid-column: 2; }
   table.cards td.hide-narrow { display: none; }
   table.cards td.num { text-align: left; }
   table.cards td[data-label=""]::before { content: none; }
@@ -138,18 +155,55 @@ export const DASHBOARD_JS = `
           var next = document.createElement('div');
           next.innerHTML = text;
           var fresh = next.firstElementChild;
-          if (fresh) { el.replaceWith(fresh); tick(); refresh(fresh); }
+          if (fresh) { el.replaceWith(fresh); localize(fresh); tick(); refresh(fresh); }
           else refresh(el);
         })
         .catch(function () { refresh(el); });
     }, every);
   }
+  // Times are written in UTC; a person may read them in their browser's zone instead (kept in localStorage).
+  var UTC_TIME = /(\\d{4}-\\d{2}-\\d{2}) (\\d{2}:\\d{2})(:\\d{2})? UTC/g;
+  function zonePref() { try { return localStorage.getItem('dbre-tz') || 'utc'; } catch (e) { return 'utc'; } }
+  function localZone() { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch (e) { return 'UTC'; } }
+  function localText(date, hm, sec) {
+    var d = new Date(date + 'T' + hm + (sec || ':00') + 'Z');
+    if (isNaN(d.getTime())) return null;
+    var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+    var off = -d.getTimezoneOffset();
+    var zone = 'UTC' + (off >= 0 ? '+' : '-') + pad(Math.floor(Math.abs(off) / 60)) + ':' + pad(Math.abs(off) % 60);
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes()) + (sec ? ':' + pad(d.getSeconds()) : '') + ' ' + zone;
+  }
+  function localize(root) {
+    if (zonePref() !== 'local' || !root) return;
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    for (var i = 0; i < nodes.length; i++) {
+      var n = nodes[i];
+      if (!UTC_TIME.test(n.nodeValue)) continue;
+      UTC_TIME.lastIndex = 0;
+      n.nodeValue = n.nodeValue.replace(UTC_TIME, function (all, date, hm, sec) { return localText(date, hm, sec) || all; });
+    }
+  }
+  if (zonePref() === 'local') document.documentElement.setAttribute('data-tz', localZone());
+  document.addEventListener('change', function (e) {
+    if (!e.target || e.target.id !== 'tz-choice') return;
+    try { localStorage.setItem('dbre-tz', e.target.value); } catch (err) { /* private mode: this page only */ }
+    window.location.reload();
+  });
   document.addEventListener('submit', function (e) {
     var form = e.target;
     var question = form && form.getAttribute && form.getAttribute('data-confirm');
     if (question && !window.confirm(question)) e.preventDefault();
   });
   document.addEventListener('DOMContentLoaded', function () {
+    var choice = document.getElementById('tz-choice');
+    if (choice) {
+      choice.value = zonePref();
+      var local = choice.querySelector('option[value="local"]');
+      if (local) local.textContent = 'Times in ' + localZone();
+    }
+    localize(document.querySelector('main'));
     tick();
     setInterval(tick, 1000);
     var live = document.querySelectorAll('[data-refresh-url]');

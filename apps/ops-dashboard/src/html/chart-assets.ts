@@ -12,6 +12,33 @@ export function loadChartLibrary(): { js: string; css: string } {
   };
 }
 
+/**
+ * Mermaid's self-contained browser build (5.5 MB), read on first use and kept; undefined when the
+ * package is not installed (pages then show the diagram source as text).
+ */
+export function mermaidLoader(): (() => string) | undefined {
+  let path: string;
+  try {
+    path = require.resolve('mermaid/dist/mermaid.min.js');
+  } catch {
+    return undefined;
+  }
+  let text: string | undefined;
+  return () => (text ??= readFileSync(path, 'utf8'));
+}
+
+/** Draws the `<pre class="mermaid">` blocks of a published document, strictly (labels sanitised, no clicks). */
+export const MERMAID_INIT_JS = `
+(function () {
+  'use strict';
+  document.addEventListener('DOMContentLoaded', function () {
+    if (!window.mermaid) return;
+    window.mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral' });
+    window.mermaid.run({ querySelector: 'pre.mermaid' }).catch(function () { /* the source stays readable */ });
+  });
+})();
+`;
+
 /** Draws every `[data-chart]` of the page from its JSON block, in UTC like the rest of the dashboard. */
 export const CHARTS_JS = `
 (function () {
@@ -35,7 +62,8 @@ export const CHARTS_JS = `
       tzDate: function (ts) { return window.uPlot.tzDate(new Date(ts * 1000), tz); },
       series: series,
       axes: [{}, { label: data.unit, size: 56 }],
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: data.range ? function () { return data.range; } : undefined }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.15)]; } } },
+      legend: { live: false },
     }, data.columns, el);
   }
   function drawAll() {

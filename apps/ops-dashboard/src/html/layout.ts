@@ -7,6 +7,8 @@ export interface PageContext {
   section: 'overview' | 'grants' | 'requests' | 'crawls' | 'reviews' | 'queues' | 'admin-log';
   /** The page draws charts: load the chart library. */
   charts?: boolean;
+  /** The page has Mermaid diagrams: load the renderer. */
+  mermaid?: boolean;
 }
 
 const NAV: Array<{ section: PageContext['section']; href: string; label: string; admin?: boolean }> = [
@@ -32,6 +34,8 @@ export function page(ctx: PageContext, title: string, body: SafeHtml): string {
 ${ctx.charts ? html`<link rel="stylesheet" href="/assets/uplot.css">
 <script src="/assets/uplot.js" defer></script>
 <script src="/assets/charts.js" defer></script>` : ''}
+${ctx.mermaid ? html`<script src="/assets/mermaid.js" defer></script>
+<script src="/assets/mermaid-init.js" defer></script>` : ''}
 </head>
 <body>
 <header class="top">
@@ -39,7 +43,8 @@ ${ctx.charts ? html`<link rel="stylesheet" href="/assets/uplot.css">
   <nav aria-label="Sections">${NAV.filter((n) => !n.admin || isAdmin).map(
     (n) => html`<a href="${n.section === 'queues' && isAdmin ? '/admin/queues' : n.href}" class="${n.section === ctx.section ? 'current' : ''}" ${n.section === ctx.section ? html`aria-current="page"` : ''}>${n.label}</a>`,
   )}</nav>
-  <span class="who" data-role="${ctx.identity.role}">${ctx.identity.name} · ${isAdmin ? 'admin' : 'read-only'}</span>
+  <label class="tz">Time zone <select id="tz-choice"><option value="utc">Times in UTC</option><option value="local">Times in this browser's zone</option></select></label>
+  <span class="who" data-role="${ctx.identity.role}">${ctx.identity.name} · ${isAdmin ? 'admin' : 'read-only'} · <a href="/sign-out">Sign out</a></span>
 </header>
 <main>
 <h1>${title}</h1>

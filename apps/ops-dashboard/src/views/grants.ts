@@ -35,7 +35,7 @@ export function grantsTable(view: GrantsView): SafeHtml {
     ? html`<td data-label="">${endable
         ? html`<form method="post" action="/grants/${g.id}/end" data-confirm="${`End ${g.requester.email}'s access to ${g.target.clusterId}/${g.target.database} now? Open sessions are killed.`}">
   <input type="hidden" name="csrf" value="${view.csrfToken}">
-  <button type="submit" class="danger" data-action="end-now" aria-label="${`End ${g.requester.email}'s access to ${g.target.clusterId} now`}">End now</button>
+  <button type="submit" class="danger" data-action="end-now" aria-label="${`End now: ${g.requester.email} on ${g.target.clusterId}`}">End now</button>
 </form>`
         : ''}</td>`
     : ''}

@@ -8,6 +8,8 @@ interface ChartData {
   unit: string;
   series: string[];
   columns: number[][];
+  /** The window shown (seconds), the same for every chart: last `hours` up to now. */
+  range?: [number, number];
 }
 
 /** JSON inside a `<script type="application/json">`: `<` is escaped so no data can close the element. */
@@ -19,7 +21,8 @@ function pointsChart(points: Point[], name: string): ChartData {
   return { unit: 's', series: [name], columns: [points.map((p) => p.at / 1000), points.map((p) => Math.round(p.seconds * 1000) / 1000)] };
 }
 
-function chart(id: string, title: string, data: ChartData, empty: string, table: SafeHtml): SafeHtml {
+function chart(id: string, title: string, data: ChartData, empty: string, table: SafeHtml, range: [number, number]): SafeHtml {
+  data = { ...data, range };
   const hasData = (data.columns[0]?.length ?? 0) > 0;
   return html`<section class="card chart-card" aria-labelledby="${id}-title">
 <h2 id="${id}-title">${title}</h2>
@@ -49,6 +52,7 @@ export function overviewPage(o: Overview): SafeHtml {
   const depth: ChartData = { unit: 'jobs', series: queues, columns: [o.queueDepth.map((s) => s.at / 1000), ...queues.map((q) => o.queueDepth.map((s) => s.depth[q] ?? 0))] };
   const p90 = (points: Point[]) => quantile(points.map((p) => p.seconds * 1000), 0.9);
   const sweepAge = o.lastSweep ? now - o.lastSweep.at : undefined;
+  const range: [number, number] = [Math.floor((now - o.hours * 3600_000) / 1000), Math.ceil(now / 1000)];
   return html`<div class="stats">
   <a class="card stat" href="/grants"><span class="label">Active grants</span><span class="n">${ENVIRONMENTS.reduce((n, e) => n + o.activeByEnvironment[e], 0)}</span>
     <span class="sub">${ENVIRONMENTS.map((e) => `${e} ${o.activeByEnvironment[e]}`).join(' · ')}</span></a>
@@ -65,9 +69,9 @@ ${o.overdue.length
     ? html`<div class="banner bad" role="alert">${o.overdue.length} grant${o.overdue.length === 1 ? '' : 's'} still hold${o.overdue.length === 1 ? 's' : ''} database access past the end: ${o.overdue.map((g, i) => html`${i ? ', ' : ''}<a href="/requests/${g.id}">${g.requester.email} on ${g.target.clusterId}</a>`)}. Check the reaper.</div>`
     : ''}
 <div class="charts">
-${chart('chart-depth', `Queue depth (waiting + running), last ${o.hours} h`, depth, 'No samples yet: the dashboard samples the queues every minute after it starts.', html`<table><thead><tr><th>When</th>${queues.map((q) => html`<th class="num">${q}</th>`)}</tr></thead><tbody>${o.queueDepth.slice(-10).reverse().map((s) => html`<tr><td>${when(new Date(s.at).toISOString())}</td>${queues.map((q) => html`<td class="num">${s.depth[q] ?? 0}</td>`)}</tr>`)}</tbody></table>`)}
-${chart('chart-provisioning', `Provisioning latency (approval → active), last ${o.hours} h${o.provisioningLatency.length ? ` · p90 ${durationText(p90(o.provisioningLatency))}` : ''}`, pointsChart(o.provisioningLatency, 'latency'), `No grant became active in the last ${o.hours} h.`, pointsTable(o.provisioningLatency))}
-${chart('chart-revoke', `Revoke lag (end → revoked), last ${o.hours} h${o.revokeLag.length ? ` · p90 ${durationText(p90(o.revokeLag))}` : ''}`, pointsChart(o.revokeLag, 'lag'), `No grant ran to its end in the last ${o.hours} h.`, pointsTable(o.revokeLag))}
+${chart('chart-depth', `Queue depth (waiting + running), last ${o.hours} h`, depth, 'No samples yet: the dashboard samples the queues every minute after it starts.', html`<table><thead><tr><th>When</th>${queues.map((q) => html`<th class="num">${q}</th>`)}</tr></thead><tbody>${o.queueDepth.slice(-10).reverse().map((s) => html`<tr><td>${when(new Date(s.at).toISOString())}</td>${queues.map((q) => html`<td class="num">${s.depth[q] ?? 0}</td>`)}</tr>`)}</tbody></table>`, range)}
+${chart('chart-provisioning', `Provisioning latency (approval → active), last ${o.hours} h${o.provisioningLatency.length ? ` · p90 ${durationText(p90(o.provisioningLatency))}` : ''}`, pointsChart(o.provisioningLatency, 'latency'), `No grant became active in the last ${o.hours} h.`, pointsTable(o.provisioningLatency), range)}
+${chart('chart-revoke', `Revoke lag (end → revoked), last ${o.hours} h${o.revokeLag.length ? ` · p90 ${durationText(p90(o.revokeLag))}` : ''}`, pointsChart(o.revokeLag, 'lag'), `No grant ran to its end in the last ${o.hours} h.`, pointsTable(o.revokeLag), range)}
 </div>
 <h2>Waiting for approval</h2>
 <div class="table-wrap">

@@ -4,6 +4,7 @@ import type { HttpApp, Logger } from '@dbre/service-kit';
 import type { AuditLog } from '@dbre/store';
 import {
   ACTIONS,
+  clusterOptions,
   createRestBridge,
   credentialsModal,
   credentialsUnavailableModal,
@@ -123,6 +124,12 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
           logger.error({ err: { message: (err as Error).message } }, 'could not forward a schema review interaction to schema-review');
           return inline('Schema review did not answer in time; please submit again in a minute.');
         }
+      }
+      // The cluster menu searches the inventory as the person types (answered within Slack's 3 s).
+      if (payload.type === 'block_suggestion') {
+        if (payload.action_id !== ACTIONS.clusterSelect) return reply.send({ options: [] });
+        const clusters = await deps.inventory.list();
+        return reply.send(clusterOptions(clusters.map((c) => ({ id: c.id, environment: c.environment, ...(c.description ? { description: c.description } : {}) })), payload.value));
       }
       if (payload.type === 'view_submission') return reply.send(await onSubmit(payload));
       if (payload.type === 'block_actions') await onAction(payload);
