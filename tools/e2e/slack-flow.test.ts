@@ -5,14 +5,18 @@
  * call goes through the real @slack/web-api client to the recording stand-in.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Worker } from 'bullmq';
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
-import { createConfigInventory } from '@dbre/drivers';
+import { createConfigInventory, createFolderSink } from '@dbre/drivers';
 import { closeRedis, closeWorker, createRedis } from '@dbre/queue';
 import { alsoToSlack, createSlackDelivery, createSlackKit, createSlackNotifyWorker, type SlackKit } from '@dbre/slack';
 import { waitFor } from '@dbre/testing';
 import type { Redis } from 'ioredis';
+import { createDatabaseDirectory } from '../../apps/request-api/src/slack/database-directory';
 import { registerRequestSlackRoutes } from '../../apps/request-api/src/slack/routes';
 import { registerApprovalSlackRoutes } from '../../apps/approval-api/src/slack/routes';
 import { buttonClick, interaction, slashCommand, startSlackStandIn, viewSubmission, type RecordedCall, type SlackStandIn } from '../slack-stand-in/src';
@@ -67,7 +71,12 @@ describe('the Slack app drives the access lifecycle', () => {
     const platform = readPlatformFile(platformFile);
     const policy = parseSection(platformFile, 'access', accessPolicySchema, platform);
     const inventory = createConfigInventory({ path: platformFile, env: {} });
-    await registerRequestSlackRoutes(stack.requestApi, { kit, bridgeToken: TOKEN, policy, inventory, secrets: stack.secrets, audit: stack.audit, logger: stack.logger });
+    // The doc-crawler's latest snapshot of devdb: the modal offers its databases.
+    const docsDir = mkdtempSync(path.join(tmpdir(), 'slack-docs-'));
+    mkdirSync(path.join(docsDir, 'devdb'));
+    writeFileSync(path.join(docsDir, 'devdb', 'schema.json'), JSON.stringify({ clusterId: 'devdb', schemas: [{ name: stack.databases.granted, tables: [] }, { name: stack.databases.other, tables: [] }] }));
+    const databases = createDatabaseDirectory({ sink: createFolderSink({ root: docsDir }) });
+    await registerRequestSlackRoutes(stack.requestApi, { kit, bridgeToken: TOKEN, policy, inventory, secrets: stack.secrets, audit: stack.audit, databases, logger: stack.logger });
     const delivery = createSlackDelivery({ client: kit.client, store: kit.store, channels: { approvals: APPROVALS, requests: REQUESTS }, loadRequest: (id) => stack.requests.get(id), logger: stack.logger });
     worker = createSlackNotifyWorker({ connection: workerConn, prefix: stack.prefix, logger: stack.logger, delivery, baseDelayMs: 50 });
   });
@@ -106,6 +115,14 @@ describe('the Slack app drives the access lifecycle', () => {
       ['Production', ['proddb']],
     ]);
     expect((await suggest('PROD')).json()).toMatchObject({ option_groups: [{ options: [{ value: 'proddb' }] }] });
+    // The database menu offers the chosen cluster's databases from the latest docs snapshot.
+    expect(modal.blocks.find((b) => b.block_id === 'database')?.element.type).toBe('external_select');
+    const dbSuggest = await post(
+      'request',
+      '/slack/interactions',
+      interaction(SECRET, { type: 'block_suggestion', user: { id: 'U0ALICE' }, action_id: 'database', block_id: 'database', value: '', view: { id: 'V1', callback_id: 'access_request', private_metadata: '', state: { values: { cluster: { access_cluster: { type: 'external_select', selected_option: { value: 'devdb' } } } } } } }),
+    );
+    expect((dbSuggest.json() as { options: Array<{ value: string }> }).options.map((o) => o.value)).toEqual([stack.databases.granted, stack.databases.other].sort().concat('*'));
 
     // Picking a cluster narrows the durations to its environment (views.update).
     const pick = buttonClick({ userId: 'U0ALICE', actionId: 'access_cluster', value: '', channel: REQUESTS, messageTs: '0' });

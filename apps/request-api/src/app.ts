@@ -6,6 +6,7 @@ import { createHttpApp, redisCheck, requireBearer, type HttpApp, type Lifecycle,
 import { slackBridgeToken, type SlackKit } from '@dbre/slack';
 import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
 import { registerRoutes } from './routes';
+import type { DatabaseDirectory } from './slack/database-directory';
 import { registerRequestSlackRoutes } from './slack/routes';
 
 export interface RequestApiDeps {
@@ -28,6 +29,8 @@ export interface RequestApiDeps {
   slack?: SlackKit;
   /** Required with Slack: "Show credentials" reads the password from it when clicked. */
   secrets?: SecretStore;
+  /** The request modal offers each cluster's documented databases (latest docs snapshot). */
+  databases?: DatabaseDirectory;
 }
 
 export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
@@ -45,7 +48,7 @@ export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
   registerRoutes(app, deps);
   if (deps.slack) {
     if (!deps.secrets) throw new Error('Slack is configured but request-api has no secret store: "Show credentials" reads the password from it.');
-    await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), policy: deps.policy, inventory: deps.inventory, secrets: deps.secrets, audit: deps.audit, logger: deps.logger });
+    await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), policy: deps.policy, inventory: deps.inventory, secrets: deps.secrets, audit: deps.audit, databases: deps.databases, logger: deps.logger });
   }
   return app;
 }

@@ -1,11 +1,12 @@
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
-import { createConfigInventory, createLocalSecretStore, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
+import { createConfigInventory, createFolderSink, createLocalSecretStore, createOutboxNotifier, driverChoice, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
 import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
+import { createDatabaseDirectory } from './slack/database-directory';
 import { requestApiConfig } from './config';
 
 async function main(): Promise<void> {
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
     { inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }), secrets: () => createLocalSecretStore({ dynamo, key }) },
     { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
   );
+  // The docs snapshots (doc-crawler) let the Slack modal offer real database names; optional on AWS (DOCS_BUCKET).
+  const docsAvailable = driverChoice(config, 'docs') === 'local' || config.DOCS_BUCKET !== undefined;
+  const docs = docsAvailable ? (await selectDrivers(config, ['docs'], { docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }) })).docs : undefined;
   const revoke = createQueue('revoke', redis, { prefix: config.QUEUE_PREFIX });
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'request-api' });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
@@ -37,7 +41,7 @@ async function main(): Promise<void> {
     policy,
     inventory,
     outbox: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
-    ...(slack ? { slack, secrets } : {}),
+    ...(slack ? { slack, secrets, ...(docs ? { databases: createDatabaseDirectory({ sink: docs }) } : {}) } : {}),
     queues: { revoke },
     tokens: config.API_TOKENS,
     minuteMs: config.ACCESS_MINUTE_MS,

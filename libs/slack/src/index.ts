@@ -12,7 +12,7 @@ export { canonicalKind, type CanonicalKind } from './kinds';
 export { personOfActor, summarize } from './summarize';
 export { slackEnv, slackSettings, type SlackEnvConfig, type SlackSettings } from './config';
 export { ACTIONS, escapeText, formatDuration, isSlackUserId, personOf, requestLink, slackAgo, slackDate, VIEWS, who, type ClusterChoice, type Environment, type MessageLinks, type Person, type RequestSummary } from './blocks/model';
-export { clusterOptions, modalErrors, readRequestModal, REQUEST_FIELDS, requestModal, type RequestModalInput, type RequestModalValues } from './blocks/request-modal';
+export { clusterOptions, databaseOptions, modalErrors, readRequestModal, REQUEST_FIELDS, requestModal, type RequestModalInput, type RequestModalValues } from './blocks/request-modal';
 export {
   accessEndedUpdate,
   approverMessage,

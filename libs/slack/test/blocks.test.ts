@@ -3,6 +3,7 @@ import {
   approverMessage,
   canonicalKind,
   clusterOptions,
+  databaseOptions,
   createApproverDirectory,
   credentialsDm,
   credentialsModal,
@@ -69,6 +70,24 @@ describe('Block Kit builders', () => {
     expect(durations(prod)).toEqual(['30', '120']);
     expect(initial(prod)).toBe('30');
     expect(initial(requestModal({ ...input, selected: { clusterId: 'a-dev', environment: 'dev' } }))).toBe('60');
+  });
+
+  it("offers the cluster's documented databases, * for all, and an unchecked typed name", () => {
+    const values = (o: { options: Array<{ value?: string; text: { text: string } }> }) => o.options.map((x) => [x.value, x.text.text]);
+    expect(values(databaseOptions(['billing', 'orders', 'orders_archive'], ''))).toEqual([
+      ['billing', 'billing'],
+      ['orders', 'orders'],
+      ['orders_archive', 'orders_archive'],
+      ['*', '* (every database of the cluster)'],
+    ]);
+    expect(values(databaseOptions(['billing', 'orders', 'orders_archive'], 'ORD'))).toEqual([
+      ['ORD', 'ORD (not in the latest docs)'],
+      ['orders', 'orders'],
+      ['orders_archive', 'orders_archive'],
+    ]);
+    expect(values(databaseOptions(['orders'], 'orders'))).toEqual([['orders', 'orders']]);
+    expect(values(databaseOptions(undefined, 'new_db'))).toEqual([['new_db', 'new_db (no docs snapshot to check)']]);
+    expect(values(databaseOptions(['orders'], 'bad name;'))).toEqual([]); // not a database name: not offered
   });
 
   it('reads a submission and maps problems to inline errors by block', () => {

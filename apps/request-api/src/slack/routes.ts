@@ -6,6 +6,7 @@ import {
   ACTIONS,
   clusterOptions,
   createRestBridge,
+  databaseOptions,
   credentialsModal,
   credentialsUnavailableModal,
   forwardSlackRequest,
@@ -17,6 +18,7 @@ import {
   parseInteraction,
   readRequestModal,
   registerSlackInbound,
+  REQUEST_FIELDS,
   requestModal,
   SLACK_APPROVALS_PREFIX,
   SLACK_REVIEWS_PREFIX,
@@ -29,6 +31,7 @@ import {
   type SlackKit,
   type ViewSubmission,
 } from '@dbre/slack';
+import type { DatabaseDirectory } from './database-directory';
 import { extendModal } from './extend-modal';
 import { extensionChoices, modalInput } from './modal-options';
 import { problemsByField } from './problems';
@@ -43,6 +46,8 @@ export interface RequestSlackDeps {
   secrets: SecretStore;
   /** Each opening of the credentials is recorded on the request's chain. */
   audit: AuditLog;
+  /** The clusters' databases from the latest docs snapshot; without it the database is typed. */
+  databases?: DatabaseDirectory | undefined;
   logger: Logger;
 }
 
@@ -83,7 +88,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
       }
       // The trigger id expires after 3 seconds: open the modal now, not through the queue.
       try {
-        const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory)), privateMetadata: JSON.stringify({ channel: cmd.channel_id }) });
+        const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory)), privateMetadata: JSON.stringify({ channel: cmd.channel_id }), databaseMenu: deps.databases !== undefined });
         await kit.ui.views.open({ trigger_id: cmd.trigger_id, view });
       } catch (err) {
         logger.warn({ err: toSlackError(err, 'views.open') }, 'could not open the request modal');
@@ -127,6 +132,11 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
       }
       // The cluster menu searches the inventory as the person types (answered within Slack's 3 s).
       if (payload.type === 'block_suggestion') {
+        if (payload.action_id === REQUEST_FIELDS.database) {
+          const clusterId = payload.view?.state.values[REQUEST_FIELDS.cluster]?.[ACTIONS.clusterSelect]?.selected_option?.value;
+          if (!clusterId) return reply.send({ options: [{ text: { type: 'plain_text', text: 'Choose a cluster first' }, value: '*' }] });
+          return reply.send(databaseOptions(await deps.databases?.list(clusterId), payload.value));
+        }
         if (payload.action_id !== ACTIONS.clusterSelect) return reply.send({ options: [] });
         const clusters = await deps.inventory.list();
         return reply.send(clusterOptions(clusters.map((c) => ({ id: c.id, environment: c.environment, ...(c.description ? { description: c.description } : {}) })), payload.value));
@@ -211,7 +221,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
     if (action.action_id === ACTIONS.clusterSelect && payload.view) {
       const clusterId = action.selected_option?.value;
       if (!clusterId) return;
-      const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory, { clusterId })), privateMetadata: payload.view.private_metadata });
+      const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory, { clusterId })), privateMetadata: payload.view.private_metadata, databaseMenu: deps.databases !== undefined });
       await kit.ui.views.update({ view_id: payload.view.id, ...(payload.view.hash ? { hash: payload.view.hash } : {}), view }).catch((err: unknown) => {
         logger.warn({ err: toSlackError(err, 'views.update') }, 'could not narrow the durations of the request modal');
       });

@@ -21,6 +21,8 @@ export interface RequestModalInput {
   selected?: { clusterId: string; environment: Environment };
   /** Round-tripped to the submission (e.g. the channel the command came from). */
   privateMetadata?: string;
+  /** The database is picked from the cluster's documented databases (external select) instead of typed. */
+  databaseMenu?: boolean;
 }
 
 const ENV_LABEL: Record<Environment, string> = { dev: 'Development', stg: 'Staging', prod: 'Production' };
@@ -57,6 +59,25 @@ export function clusterOptions(clusters: ClusterChoice[], typed: string): { opti
   return { option_groups };
 }
 
+/** A database name as the platform accepts it (domain's databaseName). */
+const DATABASE = /^(\*|[A-Za-z0-9_][A-Za-z0-9_$-]{0,63})$/;
+
+/**
+ * The database menu's options: the cluster's databases from the latest docs snapshot containing
+ * what was typed, `*` for every database, and — when the snapshot does not know the name typed
+ * (a database created since the last crawl, or no snapshot yet) — that name, marked as unchecked.
+ */
+export function databaseOptions(known: string[] | undefined, typed: string): { options: PlainTextOption[] } {
+  const q = typed.trim();
+  const matches = (known ?? []).filter((d) => d.toLowerCase().includes(q.toLowerCase())).slice(0, MENU_LIMIT - 2);
+  const options: PlainTextOption[] = matches.map((d) => ({ text: text(d), value: d }));
+  if (q && DATABASE.test(q) && q !== '*' && !matches.includes(q)) {
+    options.unshift({ text: text(`${q} (${known ? 'not in the latest docs' : 'no docs snapshot to check'})`), value: q });
+  }
+  if (!q || '*'.includes(q) || 'every database'.includes(q.toLowerCase())) options.push({ text: text('* (every database of the cluster)'), value: '*' });
+  return { options };
+}
+
 /** The `/db-access` modal: a searchable cluster menu, profile, duration (the default pre-selected), database, reason. */
 export function requestModal(input: RequestModalInput): ModalView {
   const selectedCluster = input.selected ? input.clusters.find((c) => c.id === input.selected?.clusterId) : undefined;
@@ -80,13 +101,22 @@ export function requestModal(input: RequestModalInput): ModalView {
   const initialDuration = defaultMinutes !== undefined ? durationChoices.find((o) => o.value === String(defaultMinutes)) : undefined;
   const blocks: KnownBlock[] = [
     cluster,
-    {
-      type: 'input',
-      block_id: REQUEST_FIELDS.database,
-      label: text('Database'),
-      hint: text('A database (schema) name, or * for every database of the cluster'),
-      element: { type: 'plain_text_input', action_id: REQUEST_FIELDS.database, max_length: 64, placeholder: text('e.g. orders') },
-    },
+    input.databaseMenu
+      ? {
+          type: 'input',
+          block_id: REQUEST_FIELDS.database,
+          label: text('Database'),
+          hint: text("The cluster's databases from the latest docs; * for every database"),
+          // Options come from request-api (block_suggestion), for the cluster chosen above.
+          element: { type: 'external_select', action_id: REQUEST_FIELDS.database, placeholder: text('Choose or search a database'), min_query_length: 0 },
+        }
+      : {
+          type: 'input',
+          block_id: REQUEST_FIELDS.database,
+          label: text('Database'),
+          hint: text('A database (schema) name, or * for every database of the cluster'),
+          element: { type: 'plain_text_input', action_id: REQUEST_FIELDS.database, max_length: 64, placeholder: text('e.g. orders') },
+        },
     {
       type: 'input',
       block_id: REQUEST_FIELDS.profile,
