@@ -38,8 +38,9 @@ const WIDTHS = [
 async function seriousViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ content: AXE });
   const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const res = await axe.run(document, { resultTypes: ['violations'] });
+    // Runs in the page (this project's types have no DOM lib): the page's globals, typed by hand.
+    const inPage = globalThis as unknown as { document: unknown; axe: { run: (ctx: unknown, o: object) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } };
+    const res = await inPage.axe.run(inPage.document, { resultTypes: ['violations'] });
     return res.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
   });
   return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.targets.join(', ')}`);
@@ -226,7 +227,10 @@ describe('ops-dashboard in a real browser', () => {
         await page.goto(`${base}${p.url}`);
         if (p.name === 'overview') await page.locator('.uplot').first().waitFor({ timeout: 10_000 });
         // Nothing wider than the screen: no sideways scrolling.
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = await page.evaluate(() => {
+          const inPage = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+          return inPage.document.documentElement.scrollWidth - inPage.innerWidth;
+        });
         if (overflow > 1) problems.push(`${size.name} ${p.name}: ${overflow}px wider than the screen`);
         for (const v of await seriousViolations(page)) problems.push(`${size.name} ${p.name}: ${v}`);
         await page.screenshot({ path: path.join(ARTIFACTS, `ops-dashboard-${p.name}-${size.width}.png`), fullPage: true });

@@ -121,6 +121,9 @@ describe('overview, decisions, pages in words and error pages', () => {
     expect(text).toContain('Access gone: ended early by the requester.');
     expect(text).toContain('20 min before the planned end');
     expect(page.body).not.toContain('ended_by_requester');
+    // Its queue jobs, on the read-only board.
+    expect(page.body).toContain(`<a href="/queues/queue/revoke/revoke-${r.id}">revoke</a>`);
+    expect(page.body).toContain(`<a href="/queues/queue/warn/warn-${r.id}-${Date.parse(r.endsAt!)}">warn</a>`);
     expect(page.body).not.toContain('<pre');
   });
 

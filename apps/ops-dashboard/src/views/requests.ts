@@ -1,4 +1,5 @@
 import { describeActor, REQUEST_STATES, TERMINAL_STATES, type AccessRequest, type AuditEvent, type ChainVerification } from '@dbre/domain';
+import { ACCESS_JOB_IDS } from '@dbre/queue';
 import { html, query, safeUrl, type SafeHtml } from '../html/html';
 import { stateBadge, when } from '../html/layout';
 import { describeEvent, revokeReasonWords } from './event-words';
@@ -113,6 +114,13 @@ export interface TimelineView {
   notice?: string | undefined;
 }
 
+/** The request's queue jobs (deterministic ids) on the read-only board. */
+function jobLinks(r: AccessRequest): SafeHtml {
+  const jobs: Array<[string, string]> = [['provision', ACCESS_JOB_IDS.provision(r.id)]];
+  if (r.endsAt) jobs.push(['warn', ACCESS_JOB_IDS.warn(r.id, r.endsAt)], ['revoke', ACCESS_JOB_IDS.revoke(r.id)]);
+  return html`${jobs.map(([queue, id], i) => html`${i ? ' · ' : ''}<a href="/queues/queue/${queue}/${encodeURIComponent(id)}">${queue}</a>`)} <span class="muted">(finished jobs are kept for a while, then removed)</span>`;
+}
+
 function minutes(ms: number): string {
   const m = Math.round(Math.abs(ms) / 60_000);
   return m < 120 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
@@ -175,6 +183,7 @@ ${chainBanner(view.chain)}
   <dt>Ends</dt><dd>${endFacts(r)}</dd>
   ${r.failureReason ? html`<dt>Failure</dt><dd class="wrap">${r.failureReason}</dd>` : ''}
   <dt>Resources</dt><dd class="mono wrap">${r.resources.dbUser ?? '–'} ${r.resources.bastionId ? html`· ${r.resources.bastionId}` : ''}</dd>
+  <dt>Jobs</dt><dd data-jobs>${jobLinks(r)}</dd>
 </dl>
 ${decisionForms(view)}
 ${view.canEnd && r.state === 'active'
