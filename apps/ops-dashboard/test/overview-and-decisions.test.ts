@@ -80,6 +80,10 @@ describe('overview, decisions, pages in words and error pages', () => {
     // The requester (taro) is an approver of prod but never of their own request.
     expect(text).toContain('Waiting for 2 more approvals from bob@example.com, carol@example.com, before');
     expect(page.body).toContain('data-action="approve"');
+    // Someone who already approved is no longer listed.
+    const half = await h.requests.create(aRequest({ state: 'requested', approvalsRequired: 2, approvals: [{ by: { email: 'bob@example.com' }, at: new Date().toISOString() }], decidedAt: undefined, activeAt: undefined, endsAt: undefined, resources: {} }));
+    const halfText = (await get(`/requests/${half.id}`, ADMIN)).body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(halfText).toContain('Waiting for 1 more approval from carol@example.com, before');
     expect(page.body).toContain('data-confirm="Approve taro.yamada@example.com&#39;s request: read on orders-prod (production)?"');
 
     const post = (what: string, body: string) =>

@@ -18,7 +18,7 @@ header.top nav { display: flex; gap: 1rem; flex-wrap: wrap; }
 header.top .who { font-size: .9rem; color: #c9d3e3; }
 header.top .tz { margin-left: auto; color: #c9d3e3; }
 main { max-width: 1400px; margin: 0 auto; padding: 1rem 1.2rem 3rem; }
-h1 { font-size: 1.35rem; margin: .4rem 0 .8rem; }
+h1 { font-size: 1.35rem; margin: .4rem 0 .8rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.1rem; margin: 1.4rem 0 .5rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .8rem 1rem; margin-bottom: 1rem; }
 .table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 6px; }
@@ -49,12 +49,12 @@ td .sub { display: block; color: var(--muted); font-size: .88rem; overflow-wrap:
 .banner.warn { background: var(--warn-bg); color: var(--warn); border-color: #f0d48f; }
 form.filters { display: flex; gap: .6rem; flex-wrap: wrap; align-items: flex-end; }
 form.filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
-input, select, button { font: inherit; padding: .3rem .45rem; border: 1px solid #b9c1cd; border-radius: 4px; background: #fff; }
+input, select, button { max-width: 100%; font: inherit; padding: .3rem .45rem; border: 1px solid #b9c1cd; border-radius: 4px; background: #fff; }
 button { cursor: pointer; }
 button.danger { background: var(--bad); color: #fff; border-color: var(--bad); }
 button.danger:hover { background: #7f1014; }
 button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .25rem 1rem; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 pre.data { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; max-width: 48rem; font-size: .82rem; }

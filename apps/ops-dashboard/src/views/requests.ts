@@ -157,7 +157,9 @@ export function timelineBlock(view: TimelineView): SafeHtml {
   const r = view.request;
   const final = TERMINAL_STATES.includes(r.state);
   const brokenSeq = view.chain.ok ? undefined : view.chain.brokenAt.seq;
-  const approvers = (view.approvers ?? []).filter((a) => a !== r.requester.email && a !== r.requester.slackUserId?.toLowerCase());
+  // Who can still approve: never the requester, nor someone who already approved.
+  const decided = new Set((r.pendingExtension && r.state === 'active' ? r.pendingExtension.approvals : r.approvals).flatMap((a) => [a.by.email, a.by.slackUserId?.toLowerCase()]));
+  const approvers = (view.approvers ?? []).filter((a) => a !== r.requester.email && a !== r.requester.slackUserId?.toLowerCase() && !decided.has(a));
   const ext = r.pendingExtension;
   return html`<div id="timeline" data-refresh-url="/requests/${r.id}?fragment=1" data-refresh-ms="3000" ${final ? 'data-final' : ''} data-state="${r.state}">
 ${view.notice ? html`<div class="notice" role="status" data-notice>${view.notice}</div>` : ''}
