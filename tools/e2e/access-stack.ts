@@ -132,7 +132,7 @@ export async function startAccessStack(options: StackOptions = {}) {
   const databases = createGrantAdmin({ userPrefix, logger });
   const accessQueues = { provision: queues.provision, warn: queues.warn, revoke: queues.revoke };
   const access = createAccessDecisions({ requests, audit, policy, inventory, databases, notifier: outbox, queues: accessQueues, minuteMs });
-  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, access, requests, policy, inventory, outbox, tokens });
+  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, access, requests, audit, policy, inventory, outbox, tokens });
   const approvalApi = await buildApprovalApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, access, audit, tokens });
   // The same scaling as the services: the lock and the stuck threshold follow the policy minute.
   const timings = workerTimings({ ACCESS_MINUTE_MS: minuteMs, WORKER_LOCK_MS: undefined, STUCK_AFTER_MS: options.stuckAfterMs });

@@ -1,13 +1,14 @@
 import { createAccessDecisions } from '@dbre/access';
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
-import { createConfigInventory, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
+import { createConfigInventory, createFolderSink, createLocalSecretStore, createOutboxNotifier, driverChoice, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
 import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
+import { createDatabaseDirectory } from './slack/database-directory';
 import { requestApiConfig } from './config';
 
 async function main(): Promise<void> {
@@ -19,10 +20,11 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
   if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
-  const { inventory } = await selectDrivers(
+  // The secret store serves Slack's "Show credentials" (read when clicked, never posted).
+  const { inventory, secrets } = await selectDrivers(
     config,
-    ['inventory'],
-    { inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }) },
+    ['inventory', 'secrets'],
+    { inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }), secrets: () => createLocalSecretStore({ dynamo, key }) },
     { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
   );
   const ctx = { prefix: config.QUEUE_PREFIX };
@@ -34,7 +36,24 @@ async function main(): Promise<void> {
   // Checks that a requested database exists on the cluster before the request is stored.
   const databases = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
   const access = createAccessDecisions({ requests, audit: createAuditLog({ dynamo }), policy, inventory, databases, notifier: outbox, queues, minuteMs: config.ACCESS_MINUTE_MS });
-  const app = await buildApp({ logger, lifecycle, redis, dynamo, access, requests, policy, inventory, outbox, ...(slack ? { slack } : {}), tokens: config.API_TOKENS });
+  const audit = createAuditLog({ dynamo });
+  // The docs snapshots (doc-crawler) let the Slack modal offer real database names; optional on AWS (DOCS_BUCKET).
+  const docsAvailable = driverChoice(config, 'docs') === 'local' || config.DOCS_BUCKET !== undefined;
+  const docs = docsAvailable ? (await selectDrivers(config, ['docs'], { docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }) })).docs : undefined;
+  const app = await buildApp({
+    logger,
+    lifecycle,
+    redis,
+    dynamo,
+    access,
+    requests,
+    audit,
+    policy,
+    inventory,
+    outbox,
+    ...(slack ? { slack, secrets, ...(docs ? { databaseDirectory: createDatabaseDirectory({ sink: docs }) } : {}) } : {}),
+    tokens: config.API_TOKENS,
+  });
   await startService({
     app,
     host: config.HOST,

@@ -87,7 +87,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: role });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
   const requests = createRequestRepository({ dynamo, logger });
-  const notify = role === 'provisioner' && slack ? slackNotifyWorker(slack, { connection: redis, prefix: config.QUEUE_PREFIX, logger, loadRequest: (id) => requests.get(id), secrets: drivers.secrets }) : undefined;
+  const notify = role === 'provisioner' && slack ? slackNotifyWorker(slack, { connection: redis, prefix: config.QUEUE_PREFIX, logger, loadRequest: (id) => requests.get(id) }) : undefined;
   const fault = config.FAULT_EXIT_AFTER_STEP;
   const { lockMs, stuckAfterMs } = workerTimings(config);
   const access = await createAccessWorkers({
