@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canApprove, canDeny, describeActor, type AccessRequest, type Actor } from '@dbre/domain';
 import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
-import { actingHeaders, actorFrom, AppError, type HttpApp } from '@dbre/service-kit';
+import { actingHeaders, actorFrom, AppError, guards, type HttpApp } from '@dbre/service-kit';
 import type { ApprovalApiDeps } from './app';
 import { scaleExtendedEnd } from './time-scale';
 
@@ -29,6 +29,7 @@ export function registerRoutes(app: HttpApp, deps: ApprovalApiDeps): void {
   app.post(
     '/v1/access-requests/:id/approve',
     {
+      config: { guard: guards.scope('approve'), idempotent: true },
       schema: {
         summary: 'Approve a request (or the pending extension of an active grant)',
         tags: ['approval'],
@@ -69,6 +70,7 @@ export function registerRoutes(app: HttpApp, deps: ApprovalApiDeps): void {
   app.post(
     '/v1/access-requests/:id/deny',
     {
+      config: { guard: guards.scope('approve'), idempotent: true },
       schema: {
         summary: 'Deny a request (or the pending extension of an active grant); a reason is required',
         tags: ['approval'],

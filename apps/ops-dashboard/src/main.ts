@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
-import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createDynamo, ensureTables } from '@dbre/store';
 import { createRequestApiGrantActions } from './actions/request-api-grant-actions';
 import { buildApp } from './app';
@@ -39,6 +39,9 @@ async function main(): Promise<void> {
     docSink,
     docsBaseUrl: config.DOCS_BASE_URL,
     metricsPollMs: config.METRICS_POLL_MS,
+    trustedProxies: config.TRUSTED_PROXIES,
+    clients: createApiClients(config),
+    httpAccess: httpAccess(config),
   });
   await startService({
     app,

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { AccessPolicy } from '@dbre/domain';
 import type { Inventory, LocalOutbox } from '@dbre/drivers';
 import type { TypedQueue } from '@dbre/queue';
-import { createHttpApp, redisCheck, requireBearer, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { type ApiClients, createHttpApp, type HttpApp, type HttpPolicy, type Lifecycle, type Logger, redisCheck } from '@dbre/service-kit';
 import { slackBridgeToken, type SlackKit } from '@dbre/slack';
 import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
 import { registerRoutes } from './routes';
@@ -19,8 +19,10 @@ export interface RequestApiDeps {
   inventory: Inventory;
   outbox: LocalOutbox;
   queues: { revoke: TypedQueue<'revoke'> };
-  /** Tool name -> bearer token. */
-  tokens: ReadonlyMap<string, string>;
+  /** The calling tools: bearer tokens, scopes, whom each may act for. */
+  clients: ApiClients;
+  /** Who may read /metrics and /docs (default: anyone; main.ts passes httpAccess(config)). */
+  httpAccess?: HttpPolicy;
   /** One policy minute in ms (60 000 except in tests and the benchmark). */
   minuteMs: number;
   clock?: () => Date;
@@ -34,13 +36,15 @@ export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
     logger: deps.logger,
     lifecycle: deps.lifecycle,
     readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)],
+    auth: { clients: deps.clients, metrics: deps.httpAccess?.metrics, apiDocs: deps.httpAccess?.apiDocs },
+    rateLimit: { ...deps.httpAccess?.writeLimit, redis: deps.redis },
+    idempotency: { redis: deps.redis },
     openapi: {
       title: 'dbre request-api',
       description: 'Ask for just-in-time database access, follow it, extend or end it, read your outbox. Bearer token per tool; the acting person in X-Acting-User.',
     },
   });
-  requireBearer(app, deps.tokens);
   registerRoutes(app, deps);
-  if (deps.slack) await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), policy: deps.policy, inventory: deps.inventory, logger: deps.logger });
+  if (deps.slack) await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.clients), policy: deps.policy, inventory: deps.inventory, logger: deps.logger });
   return app;
 }

@@ -1,7 +1,7 @@
 import { createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { BedrockRuntimeClient, createBedrockProvider, createMemoryAiCache, createOpenAiCompatibleProvider, loadConfigFile, resolveConfig, type AiProvider } from '@dbre/review';
-import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createModalClient, createRedisReplayCache, createSlackClient, slackSettings } from '@dbre/slack';
 import { createDynamo, ensureTables } from '@dbre/store';
 import { buildApp } from './app';
@@ -38,6 +38,8 @@ async function main(): Promise<void> {
   const app = await buildApp({
     logger,
     lifecycle,
+    clients: createApiClients(config),
+    httpAccess: httpAccess(config),
     redis,
     dynamo,
     ...(slack ? { slack } : {}),

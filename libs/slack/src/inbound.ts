@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { guards, markAuthenticated } from '@dbre/service-kit';
 import { SlackAdapterError } from './errors';
 import type { ReplayCache } from './replay-cache';
 import { verifySlackSignature } from './signature';
@@ -48,6 +49,11 @@ export async function registerSlackInbound<A extends FastifyInstance>(
   const bodyLimit = options.bodyLimit ?? 256 * 1024;
   await app.register(
     async (scope) => {
+      // Every route of this scope is declared as Slack-guarded, with the Slack body limit (a 413 states it).
+      scope.addHook('onRoute', (route: RouteOptions) => {
+        route.config = { ...(route.config ?? {}), guard: guards.slack } as RouteOptions['config'];
+        route.bodyLimit = bodyLimit;
+      });
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser(
         ['application/x-www-form-urlencoded', 'application/json'],
@@ -80,6 +86,7 @@ export async function registerSlackInbound<A extends FastifyInstance>(
         if (!(await options.replayCache.claim(signature as string))) {
           throw new SlackAdapterError('SLACK_REPLAYED', 'unauthorized', 'This Slack request was already received once; replays are refused.');
         }
+        markAuthenticated(request, 'slack');
       });
       await routes(scope as unknown as A);
     },

@@ -92,8 +92,8 @@ export function slackNotifyWorker(
 }
 
 /** The `slack` tool's bearer token: Slack routes act through the service's REST routes with it. */
-export function slackBridgeToken(tokens: ReadonlyMap<string, string>): string {
-  const token = tokens.get('slack');
+export function slackBridgeToken(clients: { tokenOf(tool: string): string | undefined }): string {
+  const token = clients.tokenOf('slack');
   if (!token) throw new Error('Slack is configured but API_TOKENS has no slack=<token> entry: the Slack routes act through the REST API as the "slack" tool.');
   return token;
 }

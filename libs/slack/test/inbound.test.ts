@@ -1,5 +1,5 @@
 import { closeRedis, createRedis } from '@dbre/queue';
-import { createHttpApp, createLifecycle, type HttpApp } from '@dbre/service-kit';
+import { createHttpApp, createLifecycle, guards, type HttpApp } from '@dbre/service-kit';
 import { captureLogger, testServices, uniqueName, waitFor } from '@dbre/testing';
 import type { Redis } from 'ioredis';
 // Tests compose the stand-in (a tools/ project) by path; it has no @dbre alias of its own.
@@ -56,7 +56,7 @@ describe('registerSlackInbound', () => {
         return '';
       });
     });
-    app.post('/v1/echo', async (request) => request.body);
+    app.post('/v1/echo', { config: { guard: guards.public } }, async (request) => request.body);
     await app.ready();
   });
   afterAll(async () => {
