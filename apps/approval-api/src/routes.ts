@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canApprove, canDeny, describeActor, type AccessRequest, type Actor } from '@dbre/domain';
 import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
-import { actingHeaders, actorFrom, AppError, guards, type HttpApp } from '@dbre/service-kit';
+import { actingHeaders, actorFrom, AppError, freeText, guards, type HttpApp } from '@dbre/service-kit';
 import type { ApprovalApiDeps } from './app';
 import { scaleExtendedEnd } from './time-scale';
 
@@ -36,7 +36,7 @@ export function registerRoutes(app: HttpApp, deps: ApprovalApiDeps): void {
         security,
         params: idParams,
         headers: actingHeaders,
-        body: z.object({ comment: z.string().trim().max(1000).optional() }).default({}),
+        body: z.object({ comment: freeText({ max: 1000, multiline: true }).optional() }).default({}),
       },
     },
     async (request, reply) => {
@@ -77,7 +77,7 @@ export function registerRoutes(app: HttpApp, deps: ApprovalApiDeps): void {
         security,
         params: idParams,
         headers: actingHeaders,
-        body: z.object({ reason: z.string().trim().min(3, 'a denial needs a reason (at least 3 characters)').max(1000) }),
+        body: z.object({ reason: freeText({ min: 3, minMessage: 'a denial needs a reason (at least 3 characters)', max: 1000, multiline: true }) }),
       },
     },
     async (request) => {

@@ -11,7 +11,7 @@ import {
   type AccessRequest,
 } from '@dbre/domain';
 import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
-import { actingHeaders, actorFrom, AppError, guards, type HttpApp } from '@dbre/service-kit';
+import { actingHeaders, actorFrom, AppError, freeText, guards, type HttpApp } from '@dbre/service-kit';
 import type { RequestApiDeps } from './app';
 
 const idParams = z.object({ id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'an access request id (ULID)') });
@@ -21,7 +21,7 @@ const createBody = z.object({
   database: databaseName,
   profile: z.string().min(1).max(32),
   durationMinutes: z.number().int().positive().optional(),
-  reason: z.string().trim().min(10, 'the reason must be at least 10 characters').max(2000),
+  reason: freeText({ min: 10, minMessage: 'the reason must be at least 10 characters', max: 2000, multiline: true }),
   ticketUrl: z.url().max(2000).optional(),
 });
 
@@ -119,7 +119,7 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
         security,
         params: idParams,
         headers: actingHeaders,
-        body: z.object({ minutes: z.number().int().positive().max(24 * 60), reason: z.string().trim().max(1000).optional() }),
+        body: z.object({ minutes: z.number().int().positive().max(24 * 60), reason: freeText({ max: 1000, multiline: true }).optional() }),
       },
     },
     async (request, reply) => {

@@ -29,8 +29,8 @@ async function main(): Promise<void> {
   const slack = settings
     ? {
         signingSecret: settings.signingSecret,
-        // Its own replay cache: a submission forwarded by request-api is not taken for a replay.
-        replayCache: createRedisReplayCache(redis, { prefix: `${config.QUEUE_PREFIX}:schema-review` }),
+        // The replay cache every service shares: a submission forwarded by request-api was handed off to us.
+        replayCache: createRedisReplayCache(redis, { prefix: config.QUEUE_PREFIX, service: 'schema-review' }),
         ui: createModalClient({ botToken: settings.botToken, ...api, logger }),
         client: createSlackClient({ botToken: settings.botToken, ...api, logger }),
       }

@@ -9,6 +9,7 @@ export { installShutdown, runShutdownSteps, type ShutdownStep } from './shutdown
 export { listen } from './listen';
 export { startService } from './start-service';
 export { actingHeaders, actorFrom, type ActingPerson } from './bearer-auth';
+export { freeText } from './free-text';
 export {
   API_SCOPES,
   apiActForEnv,

@@ -101,7 +101,16 @@ export function installRouteGuards(app: FastifyInstance, options: RouteGuardOpti
     const config = (route.config ?? {}) as { guard?: RouteGuard };
     const guard = config.guard ?? pluginGuard(route.url, options) ?? options.defaultGuard;
     if (guard && !config.guard) route.config = { ...config, guard } as RouteOptions['config'];
-    for (const method of [route.method].flat()) table.push({ method, url: route.url, guard });
+    // Read when asked: scopes registered later (the Slack scope) set their guard in their own onRoute, after this one.
+    for (const method of [route.method].flat()) {
+      table.push({
+        method,
+        url: route.url,
+        get guard() {
+          return (route.config as { guard?: RouteGuard } | undefined)?.guard;
+        },
+      });
+    }
   });
 
   app.addHook('onRequest', async (request) => {

@@ -13,6 +13,30 @@ export interface SlackInboundOptions {
   prefix?: string;
   /** Injectable clock for tests, seconds. */
   nowSeconds?: () => number;
+  /** Shows a refusal to the user of a button click (an ephemeral message); other kinds answer in the HTTP reply. */
+  tellUser?: (channel: string, user: string, text: string) => Promise<void>;
+}
+
+/**
+ * A refusal Slack shows the person (HTTP 200): an ephemeral reply to a command, an inline error in
+ * a modal, an ephemeral message after a click. A 4xx/5xx would only show "dispatch_failed".
+ */
+async function slackRefusal(body: unknown, text: string, tellUser: SlackInboundOptions['tellUser']): Promise<unknown> {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  if (typeof fields['payload'] !== 'string') return { response_type: 'ephemeral', text };
+  let payload: { type?: string; user?: { id?: string }; channel?: { id?: string }; container?: { channel_id?: string }; view?: { state?: { values?: Record<string, unknown> } } } = {};
+  try {
+    payload = JSON.parse(fields['payload']) as typeof payload;
+  } catch {
+    return '';
+  }
+  if (payload.type === 'view_submission') {
+    const field = Object.keys(payload.view?.state?.values ?? {})[0];
+    return field ? { response_action: 'errors', errors: { [field]: text.slice(0, 150) } } : { response_action: 'clear' };
+  }
+  const channel = payload.container?.channel_id ?? payload.channel?.id;
+  if (tellUser && channel && payload.user?.id) await tellUser(channel, payload.user.id, text);
+  return '';
 }
 
 const RAW = Symbol('slackRawBody');
@@ -69,6 +93,12 @@ export async function registerSlackInbound<A extends FastifyInstance>(
           }
         },
       );
+      // A person Slack cannot resolve gets told so in Slack, not a 500; every other error goes to the app's handler.
+      scope.setErrorHandler(async (err: Error & { code?: unknown }, request, reply) => {
+        if (err.code !== 'SLACK_USER_UNKNOWN') throw err;
+        request.log.warn({ code: err.code }, 'a Slack user the app cannot resolve was refused');
+        return reply.status(200).send(await slackRefusal(request.body, err.message, options.tellUser));
+      });
       // preValidation: after the raw body is read, before schemas and handlers see anything.
       scope.addHook('preValidation', async (request) => {
         const rawBody = rawBodyOf(request);

@@ -35,7 +35,7 @@ export function createSlackKit(deps: {
   prefix: string;
   sealKey: Buffer;
   logger: Logger;
-  /** Which service verifies requests: each keeps its own replay cache, so a request forwarded from request-api to approval-api is not taken for a replay. */
+  /** Which service verifies requests: the replay cache is shared by all; a forward hands a signature to the service it is for. */
   service: string;
 }): SlackKit {
   const { settings } = deps;
@@ -55,7 +55,7 @@ export function createSlackKit(deps: {
       client,
       source: { ...(settings.approverUsergroup ? { usergroupId: settings.approverUsergroup } : {}), userIds: settings.approverUsers },
     }),
-    replayCache: createRedisReplayCache(deps.redis, { prefix: `${deps.prefix}:${deps.service}` }),
+    replayCache: createRedisReplayCache(deps.redis, { prefix: deps.prefix, service: deps.service }),
     close: () => queue.close(),
   };
 }

@@ -93,7 +93,7 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
 
   // Under /slack/approvals: the edge routes that prefix to approval-api (infra/main.tf), and
   // request-api forwards the approver side of the one Slack app there.
-  await registerSlackInbound(app, { signingSecret: kit.settings.signingSecret, replayCache: kit.replayCache, prefix: SLACK_APPROVALS_PREFIX }, (slack) => {
+  await registerSlackInbound(app, { signingSecret: kit.settings.signingSecret, replayCache: kit.replayCache, prefix: SLACK_APPROVALS_PREFIX, tellUser: (channel, user, text) => tell(channel, user, text, `${user}-unknown-${Date.now()}`) }, (slack) => {
     slack.post('/interactions', { schema: { hide: true } }, async (request, reply) => {
       const payload = parseInteraction(request.body);
       if (payload.type === 'block_actions') await onAction(payload);
