@@ -95,6 +95,8 @@ export async function registerSlackInbound<A extends FastifyInstance>(
       );
       // A person Slack cannot resolve gets told so in Slack, not a 500; every other error goes to the app's handler.
       scope.setErrorHandler(async (err: Error & { code?: unknown }, request, reply) => {
+        // A body Slack would never send (a forged-but-signed or truncated one) is a 400, not a 500.
+        if (err.name === 'ZodError') throw new SlackAdapterError('SLACK_PAYLOAD_INVALID', 'invalid', 'The Slack request does not have the fields this endpoint expects.', { cause: err });
         if (err.code !== 'SLACK_USER_UNKNOWN') throw err;
         request.log.warn({ code: err.code }, 'a Slack user the app cannot resolve was refused');
         return reply.status(200).send(await slackRefusal(request.body, err.message, options.tellUser));

@@ -1,6 +1,8 @@
 import type { AccessRequest } from '@dbre/domain';
 import { waitFor } from '@dbre/testing';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { buttonClick, interaction, slashCommand, viewSubmission } from '../../slack-stand-in/src';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { ADMIN, aRequest, basic } from '../../../apps/ops-dashboard/test/helpers';
 import { ALICE, DAVE, lacking, SECRET, startPlatform, tokenOf, type Platform } from './platform';
 

@@ -19,14 +19,23 @@ import { API_SCOPES, apiClientsOf, createLifecycle, type ApiScope, type HttpApp,
 import { createRedisReplayCache, createSlackClient, createModalClient, createSlackKit, type SlackKit } from '@dbre/slack';
 import { createAuditLog, createRequestRepository } from '@dbre/store';
 import { captureLogger, startTestDynamo, testServices, uniqueName, waitFor } from '@dbre/testing';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { buildApp as buildRequestApi } from '../../../apps/request-api/src/app';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { buildApp as buildApprovalApi } from '../../../apps/approval-api/src/app';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { buildApp as buildSchemaReview } from '../../../apps/schema-review/src/app';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { buildApp as buildDocCrawler } from '../../../apps/doc-crawler/src/app';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { createCrawlFlow } from '../../../apps/doc-crawler/src/flow';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { buildApp as buildProvisioner } from '../../../apps/provisioner/src/app';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { buildApp as buildReaper } from '../../../apps/reaper/src/app';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { startHarness, type Harness } from '../../../apps/ops-dashboard/test/helpers';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { startSlackStandIn, type SlackStandIn } from '../../slack-stand-in/src';
 
 export const SECRET = `sec-${randomBytes(12).toString('hex')}`;

@@ -7,6 +7,7 @@ import {
   denyReasonModal,
   escapeText,
   parseInteraction,
+  privateMetadata,
   registerSlackInbound,
   slackDate,
   SLACK_APPROVALS_PREFIX,
@@ -132,7 +133,7 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
 
   async function onSubmit(payload: ViewSubmission): Promise<unknown> {
     if (payload.view.callback_id !== VIEWS.denyReason) return { response_action: 'clear' };
-    const meta = JSON.parse(payload.view.private_metadata || '{}') as { requestId?: string; channel?: string; ts?: string };
+    const meta = privateMetadata(payload.view);
     const reason = payload.view.state.values['reason']?.['reason']?.value?.trim() ?? '';
     if (!meta.requestId) return { response_action: 'errors', errors: { reason: 'This form lost its request; click Deny again.' } };
     const me = await person(payload.user.id);

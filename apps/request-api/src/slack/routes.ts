@@ -11,6 +11,7 @@ import {
   isSchemaReviewInteraction,
   modalErrors,
   parseInteraction,
+  privateMetadata,
   readRequestModal,
   registerSlackInbound,
   requestModal,
@@ -145,7 +146,8 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
       return modalErrors(problemsByField({ ...res.body, ...(res.detail ? { detail: res.detail } : {}) }));
     }
     if (view.callback_id === VIEWS.extend) {
-      const { requestId } = JSON.parse(view.private_metadata || '{}') as { requestId?: string };
+      const { requestId } = privateMetadata(view);
+      if (!requestId || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(requestId)) return { response_action: 'errors', errors: { minutes: 'This form lost its request; click Extend again.' } };
       const minutes = Number(view.state.values['minutes']?.['minutes']?.selected_option?.value);
       const reason = view.state.values['reason']?.['reason']?.value ?? undefined;
       const me = await person(payload.user.id);
