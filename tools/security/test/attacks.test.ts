@@ -1,5 +1,5 @@
 import type { AccessRequest } from '@dbre/domain';
-import { waitFor } from '@dbre/testing';
+import { uniqueName, waitFor } from '@dbre/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
 import { buttonClick, interaction, slashCommand, viewSubmission } from '../../slack-stand-in/src';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the suite builds each app through its own buildApp, and signs like Slack with the stand-in
@@ -43,7 +43,8 @@ describe('the attacker’s tour, replayed', () => {
 
   // Finding 13.6: a lost answer retried made a second request.
   it('creates one request for a retried POST with the same Idempotency-Key', async () => {
-    const headers = { ...FULL, 'x-acting-user': 'erin@example.com', 'idempotency-key': 'retry-0000-0001' };
+    // A key of its own per run: answers are kept 24 h in the shared Redis.
+    const headers = { ...FULL, 'x-acting-user': 'erin@example.com', 'idempotency-key': uniqueName('retry') };
     const first = await platform.requestApi.inject({ method: 'POST', url: '/v1/access-requests', headers, payload: create });
     const retry = await platform.requestApi.inject({ method: 'POST', url: '/v1/access-requests', headers, payload: create });
     expect([first.statusCode, retry.statusCode]).toEqual([201, 201]);
