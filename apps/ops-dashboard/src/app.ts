@@ -80,7 +80,7 @@ export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
     reply.header('cache-control', 'no-store');
     try {
       request.identity = await deps.authenticator.authenticate(request.headers);
-      markAuthenticated(request, 'dashboard');
+      markAuthenticated(request, 'dashboard', request.identity.id);
     } catch (err) {
       if (deps.authenticator.mode === 'basic') reply.header('www-authenticate', BASIC_CHALLENGE);
       return replyProblem(request, reply, err);

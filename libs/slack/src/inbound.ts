@@ -17,6 +17,19 @@ export interface SlackInboundOptions {
   tellUser?: (channel: string, user: string, text: string) => Promise<void>;
 }
 
+/** The Slack user a verified request comes from (slash command field or interaction payload). */
+function slackUserOf(body: unknown): string {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  if (typeof fields['user_id'] === 'string') return fields['user_id'].slice(0, 32);
+  if (typeof fields['payload'] !== 'string') return '';
+  try {
+    const id = (JSON.parse(fields['payload']) as { user?: { id?: unknown } }).user?.id;
+    return typeof id === 'string' ? id.slice(0, 32) : '';
+  } catch {
+    return '';
+  }
+}
+
 /**
  * A refusal Slack shows the person (HTTP 200): an ephemeral reply to a command, an inline error in
  * a modal, an ephemeral message after a click. A 4xx/5xx would only show "dispatch_failed".
@@ -118,7 +131,8 @@ export async function registerSlackInbound<A extends FastifyInstance>(
         if (!(await options.replayCache.claim(signature as string))) {
           throw new SlackAdapterError('SLACK_REPLAYED', 'unauthorized', 'This Slack request was already received once; replays are refused.');
         }
-        markAuthenticated(request, 'slack');
+        // Per Slack user: rate limits and once-only keys are per person, not one bucket for all of Slack.
+        markAuthenticated(request, 'slack', slackUserOf(request.body));
       });
       await routes(scope as unknown as A);
     },
