@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { accessPolicySchema, forDeployment, type AccessPolicyInput, type AccessRequest } from '@dbre/domain';
 import { createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, createStaticInventory, type ClusterTarget, type ForwarderHost, type HostPort } from '@dbre/drivers';
 import { closeWorker, createQueue } from '@dbre/queue';
-import { createLifecycle, type HttpApp, type Logger } from '@dbre/service-kit';
+import { apiClientsOf, createLifecycle, type HttpApp, type Logger } from '@dbre/service-kit';
 import { createAuditLog, createRequestRepository } from '@dbre/store';
 import { captureLogger, startTestDynamo, testServices, uniqueName, waitFor } from '@dbre/testing';
 import { buildApp as buildRequestApi } from '../../apps/request-api/src/app';
@@ -25,6 +25,8 @@ import { createGrantAdmin } from '@dbre/mysql';
 import { createReaperWorkers } from '../../apps/reaper/src/workers';
 
 export const TOKEN = `e2e-${randomBytes(16).toString('hex')}`;
+/** What the e2e tool may do: everything request-api and approval-api offer. */
+export const E2E_SCOPES = ['requests:create', 'requests:read', 'grants:end', 'outbox:read', 'outbox:open', 'approve'] as const;
 export const ALICE = 'alice@example.com';
 export const BOB = 'bob@example.com';
 export const CAROL = 'carol@example.com'; // approver, also a requester
@@ -113,11 +115,11 @@ export async function startAccessStack(options: StackOptions = {}) {
   const audit = createAuditLog({ dynamo });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
   const secrets = createLocalSecretStore({ dynamo, key });
-  const tokens = new Map([['e2e', TOKEN]]);
+  const clients = apiClientsOf({ e2e: { token: TOKEN, scopes: E2E_SCOPES, actFor: ['*'] } });
 
   const databases = createGrantAdmin({ userPrefix, logger });
-  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, requests, audit, policy, inventory, databases, outbox, queues: { revoke: queues.revoke }, tokens, minuteMs });
-  const approvalApi = await buildApprovalApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, requests, audit, policy, notifier: outbox, queues, tokens, minuteMs });
+  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, requests, audit, policy, inventory, databases, outbox, queues: { revoke: queues.revoke }, clients, minuteMs });
+  const approvalApi = await buildApprovalApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, requests, audit, policy, notifier: outbox, queues, clients, minuteMs });
 
   const workers: Worker[] = [];
   const stops: Array<() => Promise<void> | void> = [];
@@ -243,6 +245,7 @@ export async function startAccessStack(options: StackOptions = {}) {
     queues,
     requestApi,
     approvalApi,
+    clients,
     call,
     ask,
     approve,

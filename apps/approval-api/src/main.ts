@@ -2,7 +2,7 @@ import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
 import { createOutboxNotifier, parseSecretKey } from '@dbre/drivers';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
-import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
 import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     notifier: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
     ...(slack ? { slack } : {}),
     queues,
-    tokens: config.API_TOKENS,
+    clients: createApiClients(config, { groups: policy.groups }),
+    httpAccess: httpAccess(config),
     minuteMs: config.ACCESS_MINUTE_MS,
   });
   await startService({

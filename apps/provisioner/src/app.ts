@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { type ApiClients, createHttpApp, type HttpApp, type HttpPolicy, type Lifecycle, type Logger, redisCheck } from '@dbre/service-kit';
 import { dynamoCheck, type Dynamo } from '@dbre/store';
 
 export interface ProvisionerAppDeps {
@@ -7,6 +7,10 @@ export interface ProvisionerAppDeps {
   lifecycle: Lifecycle;
   redis: Redis;
   dynamo: Dynamo;
+  /** The calling tools (only needed when /metrics is protected). */
+  clients?: ApiClients;
+  /** Who may read /metrics (default: anyone; main.ts passes httpAccess(config)). */
+  httpAccess?: HttpPolicy;
 }
 
 /** The worker's small HTTP side: /healthz, /readyz, /metrics. */
@@ -16,5 +20,6 @@ export async function buildApp(deps: ProvisionerAppDeps): Promise<HttpApp> {
     logger: deps.logger,
     lifecycle: deps.lifecycle,
     readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)],
+    auth: { clients: deps.clients, metrics: deps.httpAccess?.metrics, apiDocs: deps.httpAccess?.apiDocs },
   });
 }

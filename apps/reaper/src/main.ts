@@ -2,7 +2,7 @@ import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema, forDeployment } from '@dbre/domain';
 import { createConfigInventory, createForwarderBastion, createLocalSecretStore, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
-import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
 import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       minuteMs: config.ACCESS_MINUTE_MS,
     },
   });
-  const app = await buildApp({ logger, lifecycle, redis, dynamo });
+  const app = await buildApp({ logger, lifecycle, redis, dynamo, clients: createApiClients(config), httpAccess: httpAccess(config) });
   await startService({
     app,
     host: config.HOST,

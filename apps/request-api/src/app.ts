@@ -3,7 +3,7 @@ import type { AccessPolicy } from '@dbre/domain';
 import type { Inventory, LocalOutbox, SecretStore } from '@dbre/drivers';
 import type { GrantAdmin } from '@dbre/mysql';
 import type { TypedQueue } from '@dbre/queue';
-import { createHttpApp, redisCheck, requireBearer, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { type ApiClients, createHttpApp, type HttpApp, type HttpPolicy, type Lifecycle, type Logger, redisCheck } from '@dbre/service-kit';
 import { slackBridgeToken, type SlackKit } from '@dbre/slack';
 import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
 import { registerRoutes } from './routes';
@@ -23,8 +23,10 @@ export interface RequestApiDeps {
   databases: Pick<GrantAdmin, 'requireDatabase'>;
   outbox: LocalOutbox;
   queues: { revoke: TypedQueue<'revoke'> };
-  /** Tool name -> bearer token. */
-  tokens: ReadonlyMap<string, string>;
+  /** The calling tools: bearer tokens, scopes, whom each may act for. */
+  clients: ApiClients;
+  /** Who may read /metrics and /docs (default: anyone; main.ts passes httpAccess(config)). */
+  httpAccess?: HttpPolicy;
   /** One policy minute in ms (60 000 except in tests and the benchmark). */
   minuteMs: number;
   clock?: () => Date;
@@ -42,16 +44,18 @@ export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
     logger: deps.logger,
     lifecycle: deps.lifecycle,
     readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)],
+    auth: { clients: deps.clients, metrics: deps.httpAccess?.metrics, apiDocs: deps.httpAccess?.apiDocs },
+    rateLimit: { ...deps.httpAccess?.writeLimit, redis: deps.redis },
+    idempotency: { redis: deps.redis },
     openapi: {
       title: 'dbre request-api',
       description: 'Ask for just-in-time database access, follow it, extend or end it, read your outbox. Bearer token per tool; the acting person in X-Acting-User.',
     },
   });
-  requireBearer(app, deps.tokens);
   registerRoutes(app, deps);
   if (deps.slack) {
     if (!deps.secrets) throw new Error('Slack is configured but request-api has no secret store: "Show credentials" reads the password from it.');
-    await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), policy: deps.policy, inventory: deps.inventory, secrets: deps.secrets, audit: deps.audit, databases: deps.databaseDirectory, logger: deps.logger });
+    await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.clients), policy: deps.policy, inventory: deps.inventory, secrets: deps.secrets, audit: deps.audit, databases: deps.databaseDirectory, logger: deps.logger });
   }
   return app;
 }

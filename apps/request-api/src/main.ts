@@ -3,7 +3,7 @@ import { accessPolicySchema } from '@dbre/domain';
 import { createConfigInventory, createFolderSink, createLocalSecretStore, createOutboxNotifier, driverChoice, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
-import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
 import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
     outbox: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
     ...(slack ? { slack, secrets, ...(docs ? { databaseDirectory: createDatabaseDirectory({ sink: docs }) } : {}) } : {}),
     queues: { revoke },
-    tokens: config.API_TOKENS,
+    clients: createApiClients(config, { groups: policy.groups }),
+    httpAccess: httpAccess(config),
     minuteMs: config.ACCESS_MINUTE_MS,
   });
   await startService({

@@ -1,7 +1,7 @@
 import { createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { BedrockRuntimeClient, createBedrockProvider, createMemoryAiCache, createOpenAiCompatibleProvider, loadConfigFile, resolveConfig, type AiProvider } from '@dbre/review';
-import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createModalClient, createRedisReplayCache, createSlackClient, slackSettings } from '@dbre/slack';
 import { createDynamo, ensureTables } from '@dbre/store';
 import { buildApp } from './app';
@@ -29,8 +29,8 @@ async function main(): Promise<void> {
   const slack = settings
     ? {
         signingSecret: settings.signingSecret,
-        // Its own replay cache: a submission forwarded by request-api is not taken for a replay.
-        replayCache: createRedisReplayCache(redis, { prefix: `${config.QUEUE_PREFIX}:schema-review` }),
+        // The replay cache every service shares: a submission forwarded by request-api was handed off to us.
+        replayCache: createRedisReplayCache(redis, { prefix: config.QUEUE_PREFIX, service: 'schema-review' }),
         ui: createModalClient({ botToken: settings.botToken, ...api, logger }),
         client: createSlackClient({ botToken: settings.botToken, ...api, logger }),
         dashboardUrl: settings.dashboardUrl,
@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   const app = await buildApp({
     logger,
     lifecycle,
+    clients: createApiClients(config),
+    httpAccess: httpAccess(config),
     redis,
     dynamo,
     ...(slack ? { slack } : {}),
