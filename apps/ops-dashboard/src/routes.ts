@@ -112,13 +112,13 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
   app.get('/assets/dashboard.js', { schema: { hide: true }, config: { guard: guards.public } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(DASHBOARD_JS),
   );
-  app.get('/assets/uplot.js', { schema: { hide: true }, config: { guard: guards.public } }, async (_request, reply) =>
+  app.get('/assets/uplot.js', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(deps.chartLibrary.js),
   );
-  app.get('/assets/uplot.css', { schema: { hide: true }, config: { guard: guards.public } }, async (_request, reply) =>
+  app.get('/assets/uplot.css', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(deps.chartLibrary.css),
   );
-  app.get('/assets/charts.js', { schema: { hide: true }, config: { guard: guards.public } }, async (_request, reply) =>
+  app.get('/assets/charts.js', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(CHARTS_JS),
   );
 

@@ -100,7 +100,7 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
   // Operators: stored records that no longer read as requests (skipped by lists and the sweep).
   app.get(
     '/v1/quarantined-requests',
-    { schema: { summary: 'Stored requests quarantined because they do not match the schema', tags: ['access'], security } },
+    { config: { guard: guards.scope('requests:read') }, schema: { summary: 'Stored requests quarantined because they do not match the schema', tags: ['access'], security } },
     async () => ({ items: await deps.requests.listQuarantined() }),
   );
 
