@@ -12,7 +12,7 @@ import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
-import { accessPolicySchema, type AccessPolicyInput, type AccessRequest } from '@dbre/domain';
+import { accessPolicySchema, forDeployment, type AccessPolicyInput, type AccessRequest } from '@dbre/domain';
 import { createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, createStaticInventory, type ClusterTarget, type ForwarderHost, type HostPort } from '@dbre/drivers';
 import { closeWorker, createQueue } from '@dbre/queue';
 import { createLifecycle, type HttpApp, type Logger } from '@dbre/service-kit';
@@ -43,6 +43,10 @@ export interface StackOptions {
   stuckAfterMs?: number;
   warnBeforeMinutes?: number;
   reviewExpiryMinutes?: number;
+  /** The policy's user prefix (random by default); two stacks given the same one share it. */
+  userPrefix?: string;
+  /** The deployment id (DEPLOYMENT_ID): users are named `<userPrefix><id>_…`. */
+  deploymentId?: string;
 }
 
 export type AccessStack = Awaited<ReturnType<typeof startAccessStack>>;
@@ -54,9 +58,10 @@ export async function startAccessStack(options: StackOptions = {}) {
   const store = await startTestDynamo();
   const { dynamo } = store;
   const prefix = uniqueName('acc');
-  const userPrefix = `e${randomBytes(2).toString('hex')}_`;
-  const granted = `${userPrefix}granted`;
-  const other = `${userPrefix}other`;
+  const basePrefix = options.userPrefix ?? `e${randomBytes(2).toString('hex')}_`;
+  const dbTag = `e${randomBytes(3).toString('hex')}_`;
+  const granted = `${dbTag}granted`;
+  const other = `${dbTag}other`;
   const key = randomBytes(32);
 
   const root = await mysql.createConnection({ ...testServices.mysql, multipleStatements: true });
@@ -80,9 +85,11 @@ export async function startAccessStack(options: StackOptions = {}) {
     },
     reviewExpiryMinutes: options.reviewExpiryMinutes ?? 60,
     warnBeforeMinutes: options.warnBeforeMinutes ?? 1,
-    dbUser: { prefix: userPrefix },
+    dbUser: { prefix: basePrefix },
   };
-  const policy = accessPolicySchema.parse(policyInput);
+  const parsedPolicy = accessPolicySchema.parse(policyInput);
+  const policy = options.deploymentId ? forDeployment(parsedPolicy, options.deploymentId) : parsedPolicy;
+  const userPrefix = policy.dbUser.prefix;
   const dir = mkdtempSync(path.join(tmpdir(), 'dbre-e2e-'));
   const platformFile = path.join(dir, 'platform.yaml');
   writeFileSync(
@@ -102,13 +109,14 @@ export async function startAccessStack(options: StackOptions = {}) {
     revoke: createQueue('revoke', redis, ctx),
     sweep: createQueue('sweep', redis, ctx),
   };
-  const requests = createRequestRepository({ dynamo });
+  const requests = createRequestRepository({ dynamo, logger });
   const audit = createAuditLog({ dynamo });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
   const secrets = createLocalSecretStore({ dynamo, key });
   const tokens = new Map([['e2e', TOKEN]]);
 
-  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, requests, audit, policy, inventory, outbox, queues: { revoke: queues.revoke }, tokens, minuteMs });
+  const databases = createGrantAdmin({ userPrefix, logger });
+  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, requests, audit, policy, inventory, databases, outbox, queues: { revoke: queues.revoke }, tokens, minuteMs });
   const approvalApi = await buildApprovalApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, requests, audit, policy, notifier: outbox, queues, tokens, minuteMs });
 
   const workers: Worker[] = [];
@@ -182,7 +190,8 @@ export async function startAccessStack(options: StackOptions = {}) {
   }
 
   async function platformUsers(): Promise<string[]> {
-    const [rows] = await root.query<mysql.RowDataPacket[]>('SELECT User AS u FROM mysql.user WHERE User LIKE ?', [`${userPrefix}%`]);
+    // `_` is a LIKE wildcard: escaped, or `jit_a_%` would also list deployment `ab`'s users.
+    const [rows] = await root.query<mysql.RowDataPacket[]>("SELECT User AS u FROM mysql.user WHERE User LIKE ? ESCAPE '\\\\'", [`${userPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
     return rows.map((r) => String(r['u']));
   }
 
@@ -199,6 +208,7 @@ export async function startAccessStack(options: StackOptions = {}) {
     PLATFORM_CONFIG: platformFile,
     SECRET_STORE_KEY: key.toString('base64'),
     ACCESS_MINUTE_MS: String(minuteMs),
+    ...(options.deploymentId ? { DEPLOYMENT_ID: options.deploymentId } : {}),
     ...extra,
   });
 
@@ -207,6 +217,7 @@ export async function startAccessStack(options: StackOptions = {}) {
     for (const stop of stops) await stop();
     await host?.close();
     await requestApi.close();
+    await databases.close();
     await approvalApi.close();
     for (const q of Object.values(queues)) {
       await q.obliterate({ force: true }).catch(() => undefined);

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { createDynamo, ensureTables, startEmbeddedDynalite } from '@dbre/store';
 import { APPS, type AppEntry } from './apps';
+import { localDeployment } from './deployment';
 
 const root = path.resolve(__dirname, '../..');
 const here = __dirname;
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...readEnvFile(path.join(here, 'local.env')),
+    ...localDeployment(process.env),
     NODE_ENV: 'development',
     LOG_PRETTY: process.stdout.isTTY ? 'true' : 'false',
     REDIS_URL: redisUrl,

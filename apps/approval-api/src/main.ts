@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     lifecycle,
     redis,
     dynamo,
-    requests: createRequestRepository({ dynamo }),
+    requests: createRequestRepository({ dynamo, logger }),
     audit: createAuditLog({ dynamo }),
     policy,
     notifier: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
+import { deploymentEnv, dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
 import { checkDrivers, driversEnv } from '@dbre/drivers';
 import { env, serviceEnv } from '@dbre/service-kit';
 import { slackEnv } from '@dbre/slack';
@@ -12,6 +12,7 @@ export const provisionerConfig = z
     WORKER_CONCURRENCY: env.int(8, 1),
     WORKER_LOCK_MS: env.ms(30_000).describe('BullMQ lock duration in ms: a crashed worker\'s job is resumed after about this long'),
     ...redisEnv,
+    ...deploymentEnv,
     ...dynamoEnv,
     ...platformFileEnv,
     ...slackEnv,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
+import { deploymentEnv, dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
 import { checkDrivers, driversEnv } from '@dbre/drivers';
 import { env, serviceEnv } from '@dbre/service-kit';
 import { slackEnv } from '@dbre/slack';
@@ -11,6 +11,7 @@ export const reaperConfig = z
     PORT: env.port(9102),
     WORKER_CONCURRENCY: env.int(8, 1),
     ...redisEnv,
+    ...deploymentEnv,
     ...dynamoEnv,
     ...platformFileEnv,
     ...slackEnv,

@@ -1,5 +1,5 @@
 import { parseSection, readPlatformFile } from '@dbre/config';
-import { accessPolicySchema } from '@dbre/domain';
+import { accessPolicySchema, forDeployment } from '@dbre/domain';
 import { createConfigInventory, createForwarderBastion, createLocalSecretStore, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit(reaperConfig, process.env);
   const logger = createLogger({ name: 'reaper', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const key = parseSecretKey(config.SECRET_STORE_KEY);
-  const policy = parseSection(config.PLATFORM_CONFIG, 'access', accessPolicySchema, readPlatformFile(config.PLATFORM_CONFIG));
+  const policy = forDeployment(parseSection(config.PLATFORM_CONFIG, 'access', accessPolicySchema, readPlatformFile(config.PLATFORM_CONFIG)), config.DEPLOYMENT_ID);
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'worker', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     sweepEveryMs: config.SWEEP_EVERY_MS,
     stuckAfterMs: config.STUCK_AFTER_MS,
     access: {
-      requests: createRequestRepository({ dynamo }),
+      requests: createRequestRepository({ dynamo, logger }),
       audit: createAuditLog({ dynamo }),
       policy,
       inventory: drivers.inventory,

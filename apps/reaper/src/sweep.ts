@@ -126,9 +126,10 @@ export function createSweep(deps: ReaperDeps, reaper: Reaper, options: SweepOpti
     const holdingIds = new Set(holding.map((r) => r.id));
     for (const b of await deps.bastion.list()) {
       if (holdingIds.has(b.requestId)) continue;
-      const r = await deps.requests.get(b.requestId);
-      if (r && (r.state === 'provisioning' || r.state === 'active' || r.state === 'revoking' || r.state === 'approved')) continue;
       await attempt('orphan-bastion', b.requestId, async () => {
+        // Inside the attempt: a quarantined record throws here and must not stop the sweep.
+        const r = await deps.requests.get(b.requestId);
+        if (r && (r.state === 'provisioning' || r.state === 'active' || r.state === 'revoking' || r.state === 'approved')) return;
         await deps.bastion.close(b.bastionId);
         if (r) await deps.audit.append(r.id, { key: `orphan_removed:${b.bastionId}`, kind: 'orphan_removed', actor: 'reaper', data: { bastionId: b.bastionId } });
         report.orphanBastions++;

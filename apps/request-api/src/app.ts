@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AccessPolicy } from '@dbre/domain';
 import type { Inventory, LocalOutbox } from '@dbre/drivers';
+import type { GrantAdmin } from '@dbre/mysql';
 import type { TypedQueue } from '@dbre/queue';
 import { createHttpApp, redisCheck, requireBearer, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
 import { slackBridgeToken, type SlackKit } from '@dbre/slack';
@@ -17,6 +18,8 @@ export interface RequestApiDeps {
   audit: AuditLog;
   policy: AccessPolicy;
   inventory: Inventory;
+  /** Checks that the requested database exists on the cluster (GrantAdmin from @dbre/mysql). */
+  databases: Pick<GrantAdmin, 'requireDatabase'>;
   outbox: LocalOutbox;
   queues: { revoke: TypedQueue<'revoke'> };
   /** Tool name -> bearer token. */

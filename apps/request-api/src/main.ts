@@ -1,6 +1,7 @@
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
 import { createConfigInventory, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
+import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     { inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }) },
     { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
   );
+  const databases = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
   const revoke = createQueue('revoke', redis, { prefix: config.QUEUE_PREFIX });
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'request-api' });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
@@ -31,10 +33,11 @@ async function main(): Promise<void> {
     lifecycle,
     redis,
     dynamo,
-    requests: createRequestRepository({ dynamo }),
+    requests: createRequestRepository({ dynamo, logger }),
     audit: createAuditLog({ dynamo }),
     policy,
     inventory,
+    databases,
     outbox: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
     ...(slack ? { slack } : {}),
     queues: { revoke },
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
       { name: 'queues', run: () => revoke.close() },
       ...(slack ? [{ name: 'slack', run: () => slack.close() }] : []),
       { name: 'redis', run: () => closeRedis(redis) },
+      { name: 'mysql', run: () => databases.close() },
       { name: 'dynamodb', run: async () => dynamo.close() },
     ],
   });

@@ -51,6 +51,7 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
         requester: { email: actor.email, displayName: actor.displayName ?? actor.email, ...(actor.slackUserId ? { slackUserId: actor.slackUserId } : {}) },
       };
       let created = createAccessRequest(deps.policy, input, cluster ? { id: cluster.id, environment: cluster.environment } : undefined, now, ulid(now.getTime()));
+      if (cluster) await deps.databases.requireDatabase(cluster, created.target.database);
       created = { ...created, reviewExpiresAt: new Date(now.getTime() + deps.policy.reviewExpiryMinutes * deps.minuteMs).toISOString() };
       await deps.requests.create(created);
       await deps.audit.append(created.id, {
@@ -94,6 +95,13 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
       const items = state ? page.items.filter((r) => r.state === state) : page.items;
       return { items, ...(page.cursor ? { cursor: page.cursor } : {}) };
     },
+  );
+
+  // Operators: stored records that no longer read as requests (skipped by lists and the sweep).
+  app.get(
+    '/v1/quarantined-requests',
+    { schema: { summary: 'Stored requests quarantined because they do not match the schema', tags: ['access'], security } },
+    async () => ({ items: await deps.requests.listQuarantined() }),
   );
 
   app.post(

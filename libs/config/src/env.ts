@@ -7,6 +7,19 @@ export const redisEnv = {
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('dbre').describe('BullMQ key prefix, [A-Za-z0-9_-]{1,32}'),
 };
 
+/**
+ * The deployment's id (the services that create or sweep database users): users are named
+ * `<prefix><id>_…` and the sweep touches only those. Deployments sharing a database server need
+ * different ids, and deployments sharing a Redis different QUEUE_PREFIX values.
+ */
+export const deploymentEnv = {
+  DEPLOYMENT_ID: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,7}$/, '1-8 of [a-z0-9], starting with a letter')
+    .default('main')
+    .describe('this deployment\'s id, 1-8 of [a-z0-9] starting with a letter (marks its database users)'),
+};
+
 /** Environment variables shared by the services that use DynamoDB. */
 export const dynamoEnv = {
   DYNAMO_ENDPOINT: z.url().optional().describe('a DynamoDB endpoint URL (local dynalite); unset on AWS'),

@@ -1,4 +1,4 @@
-export { dynamoEnv, platformFileEnv, redisEnv } from './env';
+export { deploymentEnv, dynamoEnv, platformFileEnv, redisEnv } from './env';
 export {
   clusterConfig,
   clusterId,

@@ -33,6 +33,9 @@ export const databaseName = z
   .string()
   .regex(/^(\*|[A-Za-z0-9_][A-Za-z0-9_$-]{0,63})$/, 'a database name ([A-Za-z0-9_$-], up to 64 chars) or * for every database');
 
+/** A permission profile's name, as the policy and the stored request spell it. */
+export const profileNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a profile name: lower-case letters, digits, _ or -, up to 32 chars');
+
 export const requesterSchema = z.object({
   slackUserId: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'a Slack user id like U0123ABCD').optional(),
   email: z.email().max(254).transform((e) => e.toLowerCase()),
@@ -99,7 +102,7 @@ export const accessRequestSchema = z.object({
   id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'a ULID'),
   requester: requesterSchema,
   target: targetSchema,
-  profile: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+  profile: profileNameSchema,
   /** Privileges of the profile when the request was made (a later policy change does not alter a grant). */
   privileges: z.array(z.string()).min(1),
   durationMinutes: z.number().int().positive(),

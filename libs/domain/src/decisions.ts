@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import { z } from 'zod';
 import {
   databaseName,
+  profileNameSchema,
   requesterSchema,
   sameActor,
   type AccessRequest,
@@ -9,14 +10,14 @@ import {
   type Environment,
 } from './access-request';
 import { DomainError } from './errors';
-import { approversOf, type AccessPolicy, type GrantablePrivilege } from './policy';
+import { allowsSystemDatabase, approversOf, findProfile, SYSTEM_DATABASE_PRIVILEGES, systemDatabaseOf, type AccessPolicy, type GrantablePrivilege } from './policy';
 
 /** What a requester submits (Slack modal, REST). */
 export const newAccessRequestInput = z.object({
   requester: requesterSchema,
   clusterId: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'a cluster id (lower-case letters, digits, dashes)'),
   database: databaseName,
-  profile: z.string().min(1).max(32),
+  profile: profileNameSchema,
   /** Minutes; the environment's default when absent. */
   durationMinutes: z.number().int().positive().optional(),
   reason: z.string().trim().min(10, 'the reason must be at least 10 characters').max(2000),
@@ -57,13 +58,19 @@ export function validateNewRequest(policy: AccessPolicy, input: unknown, cluster
   const problems: string[] = [];
   if (!cluster) problems.push(`cluster "${v.clusterId}" is not known to the platform`);
   else if (cluster.id !== v.clusterId) problems.push(`cluster "${v.clusterId}" does not match the inventory entry "${cluster.id}"`);
-  const profile = policy.profiles[v.profile];
+  const profile = findProfile(policy, v.profile);
   if (!profile) problems.push(`profile "${v.profile}" does not exist; choose one of: ${Object.keys(policy.profiles).join(', ')}`);
   if (!cluster || !profile) return { ok: false, problems };
 
   const env = policy.environments[cluster.environment];
   if (env.profiles && !env.profiles.includes(v.profile)) {
     problems.push(`profile "${v.profile}" is not allowed on ${cluster.environment} clusters; allowed: ${env.profiles.join(', ')}`);
+  }
+  const system = systemDatabaseOf(v.database);
+  if (system && !allowsSystemDatabase(policy, cluster.environment, system, v.profile)) {
+    problems.push(`${v.database === '*' ? 'every database (*)' : `the system schema "${v.database}"`} is not open to profile "${v.profile}" on ${cluster.environment} clusters; ask for an application database`);
+  } else if (system && profile.privileges.some((p) => !SYSTEM_DATABASE_PRIVILEGES.includes(p))) {
+    problems.push(`profile "${v.profile}" grants more than ${SYSTEM_DATABASE_PRIVILEGES.join(', ')}, which is all a system target may get`);
   }
   const duration = v.durationMinutes ?? env.defaultMinutes;
   if (duration > env.maxMinutes) {

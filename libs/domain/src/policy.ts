@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ENVIRONMENTS, type Environment } from './access-request';
+import { DomainError } from './errors';
 
 /**
  * Database-level MySQL privileges a profile may grant (GRANT ... ON db.* and ON *.*). Global-only
@@ -26,6 +27,23 @@ export const GRANTABLE_PRIVILEGES = [
   'EVENT',
 ] as const;
 export type GrantablePrivilege = (typeof GRANTABLE_PRIVILEGES)[number];
+
+/**
+ * Targets that reach the server itself: `*` (every database, `mysql` included) and the system
+ * schemas. INSERT on `mysql` is enough for CREATE USER, SELECT on it reads every password hash.
+ * Refused unless an environment lists the profile under `systemDatabases`.
+ */
+export const SYSTEM_DATABASES = ['*', 'mysql', 'sys', 'information_schema', 'performance_schema'] as const;
+export type SystemDatabase = (typeof SYSTEM_DATABASES)[number];
+
+/** The only privileges ever granted on a system target: reading, never writing accounts or privileges. */
+export const SYSTEM_DATABASE_PRIVILEGES: readonly GrantablePrivilege[] = ['SELECT', 'SHOW VIEW'];
+
+/** The system target a database name denotes (case-insensitive: lower_case_table_names may fold it), if any. */
+export function systemDatabaseOf(database: string): SystemDatabase | undefined {
+  const lower = database.toLowerCase();
+  return SYSTEM_DATABASES.find((d) => d === lower);
+}
 
 /** Maximum user name length by engine (MySQL 5.7+/Aurora 32, MariaDB 80; old MySQL 5.6: 16). */
 export const DB_USER_NAME_LIMITS = { 'aurora-mysql': 32, mysql: 32, mariadb: 80 } as const;
@@ -63,6 +81,14 @@ const environmentPolicyInput = z
     approvalsRequired: z.number().int().min(1).max(5).default(1),
     /** Profiles allowed in this environment; every profile when absent. */
     profiles: z.array(profileName).optional(),
+    /**
+     * Profiles allowed on `*` and the system schemas, per target; none when absent. Only
+     * read-only profiles (SELECT, SHOW VIEW) may be listed.
+     */
+    systemDatabases: z
+      .object(Object.fromEntries(SYSTEM_DATABASES.map((d) => [d, z.array(profileName).optional()])) as Record<SystemDatabase, z.ZodOptional<z.ZodArray<typeof profileName>>>)
+      .strict()
+      .default({}),
   })
   .refine((e) => e.defaultMinutes <= e.maxMinutes, { message: 'defaultMinutes must not exceed maxMinutes' });
 
@@ -99,7 +125,7 @@ const policyInput = z
     if (names.length === 0) ctx.addIssue({ code: 'custom', path: ['profiles'], message: 'define at least one profile' });
     for (const [name, prof] of Object.entries(p.profiles)) {
       for (const inc of prof.includes) {
-        if (!p.profiles[inc]) ctx.addIssue({ code: 'custom', path: ['profiles', name, 'includes'], message: `unknown profile "${inc}"` });
+        if (!Object.hasOwn(p.profiles, inc)) ctx.addIssue({ code: 'custom', path: ['profiles', name, 'includes'], message: `unknown profile "${inc}"` });
       }
       if (prof.includes.length === 0 && prof.privileges.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['profiles', name], message: 'a profile needs privileges or includes' });
@@ -109,11 +135,22 @@ const policyInput = z
     for (const env of ENVIRONMENTS) {
       const e = p.environments[env];
       for (const prof of e.profiles ?? []) {
-        if (!p.profiles[prof]) ctx.addIssue({ code: 'custom', path: ['environments', env, 'profiles'], message: `unknown profile "${prof}"` });
+        if (!Object.hasOwn(p.profiles, prof)) ctx.addIssue({ code: 'custom', path: ['environments', env, 'profiles'], message: `unknown profile "${prof}"` });
+      }
+      for (const target of SYSTEM_DATABASES) {
+        for (const prof of e.systemDatabases[target] ?? []) {
+          const path = ['environments', env, 'systemDatabases', target];
+          if (!Object.hasOwn(p.profiles, prof)) {
+            ctx.addIssue({ code: 'custom', path, message: `unknown profile "${prof}"` });
+            continue;
+          }
+          const unsafe = [...resolvePrivileges(p.profiles, prof)].filter((priv) => !(SYSTEM_DATABASE_PRIVILEGES as readonly string[]).includes(priv));
+          if (unsafe.length) ctx.addIssue({ code: 'custom', path, message: `profile "${prof}" grants ${unsafe.join(', ')}; on ${target} only ${SYSTEM_DATABASE_PRIVILEGES.join(', ')} may be granted` });
+        }
       }
       for (const a of e.approvers) {
         const g = a.startsWith('group:') ? a.slice(6) : undefined;
-        if (g !== undefined && !p.groups[g]) ctx.addIssue({ code: 'custom', path: ['environments', env, 'approvers'], message: `unknown group "${g}"` });
+        if (g !== undefined && !Object.hasOwn(p.groups, g)) ctx.addIssue({ code: 'custom', path: ['environments', env, 'approvers'], message: `unknown group "${g}"` });
       }
       if (e.approvalsRequired > 1 && expandApprovers(p.groups, e.approvers).length < e.approvalsRequired) {
         // Group members may be Slack ids and e-mails of the same people; this is a floor, not a proof.
@@ -129,15 +166,32 @@ function includesCycle(profiles: Record<string, { includes: string[] }>, start: 
     if (seen.has(name)) return false;
     seen.add(name);
     const next = new Set(path).add(name);
-    return (profiles[name]?.includes ?? []).some((n) => walk(n, next));
+    return ((Object.hasOwn(profiles, name) ? profiles[name]?.includes : undefined) ?? []).some((n) => walk(n, next));
   };
   return walk(start, new Set());
+}
+
+/** The privileges of a profile with its includes resolved (cycles are reported by the schema). */
+function resolvePrivileges(profiles: Record<string, { includes: string[]; privileges: string[] }>, start: string): Set<string> {
+  const acc = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (name: string): void => {
+    if (seen.has(name) || !Object.hasOwn(profiles, name)) return;
+    seen.add(name);
+    const prof = profiles[name];
+    if (!prof) return;
+    for (const inc of prof.includes) walk(inc);
+    for (const priv of prof.privileges) acc.add(priv);
+  };
+  walk(start);
+  return acc;
 }
 
 function expandApprovers(groups: Record<string, string[]>, entries: string[]): string[] {
   const out = new Set<string>();
   for (const e of entries) {
-    if (e.startsWith('group:')) for (const m of groups[e.slice(6)] ?? []) out.add(m.toLowerCase());
+    const group = e.startsWith('group:') ? e.slice(6) : undefined;
+    if (group !== undefined) for (const m of (Object.hasOwn(groups, group) ? groups[group] : undefined) ?? []) out.add(m.toLowerCase());
     else out.add(e.toLowerCase());
   }
   return [...out];
@@ -155,16 +209,10 @@ export interface PermissionProfile {
  * config's `parseSection`); profiles come out flattened.
  */
 export const accessPolicySchema = policyInput.transform((p) => {
-  const resolve = (name: string, acc: Set<string>): void => {
-    const prof = p.profiles[name];
-    if (!prof) return;
-    for (const inc of prof.includes) resolve(inc, acc);
-    for (const priv of prof.privileges) acc.add(priv);
-  };
-  const profiles: Record<string, PermissionProfile> = {};
+  // Own-property entries only: a profile named `constructor` is a profile, `toString` never is.
+  const profiles: Record<string, PermissionProfile> = Object.create(null) as Record<string, PermissionProfile>;
   for (const [name, prof] of Object.entries(p.profiles)) {
-    const acc = new Set<string>();
-    resolve(name, acc);
+    const acc = resolvePrivileges(p.profiles, name);
     profiles[name] = {
       name,
       ...(prof.description ? { description: prof.description } : {}),
@@ -183,10 +231,40 @@ export function environmentPolicy(policy: AccessPolicy, env: Environment): Envir
 
 /** The flattened privileges of a profile, or undefined when the policy has no such profile. */
 export function profilePrivileges(policy: AccessPolicy, profile: string): GrantablePrivilege[] | undefined {
-  return policy.profiles[profile]?.privileges;
+  return findProfile(policy, profile)?.privileges;
+}
+
+/** The profile of that name, looked up as an own property (`constructor`, `__proto__` are no profiles). */
+export function findProfile(policy: AccessPolicy, profile: string): PermissionProfile | undefined {
+  return Object.hasOwn(policy.profiles, profile) ? policy.profiles[profile] : undefined;
+}
+
+/** Whether the environment's policy lets this profile reach a system target (`*`, `mysql`, ...). */
+export function allowsSystemDatabase(policy: AccessPolicy, env: Environment, target: SystemDatabase, profile: string): boolean {
+  return (policy.environments[env].systemDatabases[target] ?? []).includes(profile);
 }
 
 /** Lower-cased e-mails and Slack ids allowed to approve in an environment (groups expanded). */
 export function approversOf(policy: AccessPolicy, env: Environment): string[] {
   return expandApprovers(policy.groups, policy.environments[env].approvers);
+}
+
+/** A deployment's id: marks its database users (and, by configuration, its queues). */
+export const DEPLOYMENT_ID_PATTERN = /^[a-z][a-z0-9]{0,7}$/;
+
+/**
+ * The policy as one deployment applies it: platform users are named `<prefix><deployment>_…`, so
+ * deployments sharing a database server never take each other's users for orphans. The id has no
+ * `_`, so one deployment's prefix is never the start of another's (`jit_a_` vs `jit_ab_`).
+ */
+export function forDeployment(policy: AccessPolicy, deploymentId: string): AccessPolicy {
+  if (!DEPLOYMENT_ID_PATTERN.test(deploymentId)) {
+    throw new DomainError('DEPLOYMENT_ID_INVALID', 'invalid', `The deployment id ${JSON.stringify(deploymentId)} must be 1-8 of [a-z0-9], starting with a letter.`);
+  }
+  const prefix = `${policy.dbUser.prefix}${deploymentId}_`;
+  // dbUserName and the orphan search accept prefixes up to 16 characters.
+  if (prefix.length > 16) {
+    throw new DomainError('DEPLOYMENT_ID_INVALID', 'invalid', `The user prefix "${prefix}" (policy prefix + deployment id + _) is longer than 16 characters; shorten either.`);
+  }
+  return { ...policy, dbUser: { ...policy.dbUser, prefix } };
 }

@@ -1,4 +1,4 @@
-import { accessPolicySchema, approversOf, canApprove, canDeny, createAccessRequest, DomainError, transition, validateExtension, validateNewRequest, warnAt } from '../src';
+import { accessPolicySchema, approversOf, canApprove, canDeny, createAccessRequest, DomainError, findProfile, forDeployment, profilePrivileges, transition, validateExtension, validateNewRequest, warnAt } from '../src';
 import { alice, bob, carol, dave, minutes, newRequest, policy, policyInput, T0 } from './fixtures';
 
 const dev = { id: 'dev-main', environment: 'dev' as const };
@@ -67,8 +67,55 @@ describe('validating a new request', () => {
     expect(validateNewRequest(policy, input({ ticketUrl: 'javascript:alert(1)' }), dev)).toMatchObject({ ok: false });
   });
 
-  it('accepts * for every database and an https ticket URL', () => {
-    expect(validateNewRequest(policy, input({ database: '*', ticketUrl: 'https://jira.example.com/browse/INC-42' }), dev)).toMatchObject({ ok: true });
+  it('accepts an https ticket URL', () => {
+    expect(validateNewRequest(policy, input({ ticketUrl: 'https://jira.example.com/browse/INC-42' }), dev)).toMatchObject({ ok: true });
+  });
+
+  it('refuses * and the system schemas unless the environment opens them to the profile (finding 2)', () => {
+    for (const database of ['*', 'mysql', 'MySQL', 'sys', 'information_schema', 'performance_schema']) {
+      const result = validateNewRequest(policy, input({ database, profile: 'read' }), dev);
+      expect(result).toMatchObject({ ok: false, problems: [expect.stringContaining('is not open to profile "read" on dev clusters')] });
+    }
+    const opened = accessPolicySchema.parse({
+      ...policyInput,
+      environments: { ...policyInput.environments, dev: { ...policyInput.environments.dev, systemDatabases: { '*': ['read'], mysql: ['read'] } } },
+    });
+    expect(validateNewRequest(opened, input({ database: '*', profile: 'read' }), dev)).toMatchObject({ ok: true, value: { privileges: ['SELECT', 'SHOW VIEW'] } });
+    expect(validateNewRequest(opened, input({ database: 'mysql', profile: 'write' }), dev)).toMatchObject({ ok: false });
+    expect(validateNewRequest(opened, input({ database: 'sys', profile: 'read' }), dev)).toMatchObject({ ok: false });
+  });
+
+  it('refuses a policy that opens a system target to a profile that writes (finding 2)', () => {
+    const result = accessPolicySchema.safeParse({
+      ...policyInput,
+      environments: { ...policyInput.environments, prod: { ...policyInput.environments.prod, systemDatabases: { mysql: ['write'], '*': ['nosuch'] } } },
+    });
+    expect(result.success).toBe(false);
+    const messages = result.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'environments.prod.systemDatabases.mysql: profile "write" grants INSERT, UPDATE, DELETE; on mysql only SELECT, SHOW VIEW may be granted',
+        'environments.prod.systemDatabases.*: unknown profile "nosuch"',
+      ]),
+    );
+    expect(accessPolicySchema.safeParse({ ...policyInput, environments: { ...policyInput.environments, dev: { ...policyInput.environments.dev, systemDatabases: { mysqlx: ['read'] } } } }).success).toBe(false);
+  });
+
+  it('treats prototype names as unknown profiles, never as profiles without privileges (finding 3)', () => {
+    for (const profile of ['constructor', '__proto__', 'toString', 'hasownproperty', 'valueof']) {
+      const result = validateNewRequest(policy, input({ profile }), dev);
+      expect(result.ok).toBe(false);
+      expect(() => createAccessRequest(policy, input({ profile }), dev, T0)).toThrow(expect.objectContaining({ code: 'REQUEST_INVALID' }));
+    }
+    expect(profilePrivileges(policy, 'constructor')).toBeUndefined();
+    expect(findProfile(policy, 'toString')).toBeUndefined();
+    expect(approversOf(accessPolicySchema.parse({ ...policyInput, environments: { ...policyInput.environments, dev: { ...policyInput.environments.dev, approvers: ['alice@example.com'] } } }), 'dev')).toEqual(['alice@example.com']);
+  });
+
+  it('a profile really named constructor works like any other', () => {
+    const odd = accessPolicySchema.parse({ ...policyInput, profiles: { ...policyInput.profiles, constructor: { privileges: ['SELECT'] } } });
+    expect(validateNewRequest(odd, input({ profile: 'constructor' }), dev)).toMatchObject({ ok: true, value: { privileges: ['SELECT'] } });
+    expect(accessPolicySchema.safeParse({ ...policyInput, environments: { ...policyInput.environments, dev: { ...policyInput.environments.dev, approvers: ['group:constructor'] } } }).success).toBe(false);
   });
 
   it('createAccessRequest throws REQUEST_INVALID and otherwise builds a requested request with a ULID and review deadline', () => {
@@ -141,5 +188,19 @@ describe('extensions and warnings', () => {
   it('DomainError carries code and kind for the HTTP error table', () => {
     const e = new DomainError('X', 'forbidden', 'no');
     expect(e).toMatchObject({ code: 'X', kind: 'forbidden', message: 'no', name: 'DomainError' });
+  });
+});
+
+describe('a deployment marks its database users (finding 4)', () => {
+  it('puts the deployment id in the user prefix, so no deployment takes another for orphans', () => {
+    expect(forDeployment(policy, 'a').dbUser.prefix).toBe('jit_a_');
+    expect(forDeployment(policy, 'ab').dbUser.prefix).toBe('jit_ab_');
+    expect(forDeployment(policy, 'ab').profiles).toBe(policy.profiles);
+    for (const bad of ['', 'A', '1a', 'a_b', 'a-b', 'abcdefghi', 'constructor']) {
+      expect(() => forDeployment(policy, bad)).toThrow(expect.objectContaining({ code: 'DEPLOYMENT_ID_INVALID' }));
+    }
+    const longPrefix = accessPolicySchema.parse({ ...policyInput, dbUser: { prefix: 'platform' } });
+    expect(forDeployment(longPrefix, 'prod1').dbUser.prefix).toBe('platformprod1_');
+    expect(() => forDeployment(longPrefix, 'abcdefgh')).toThrow(expect.objectContaining({ code: 'DEPLOYMENT_ID_INVALID' }));
   });
 });

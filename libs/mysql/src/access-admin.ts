@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import mysql, { type Pool, type PoolOptions, type RowDataPacket } from 'mysql2/promise';
-import { GRANTABLE_PRIVILEGES } from '@dbre/domain';
+import { GRANTABLE_PRIVILEGES, SYSTEM_DATABASE_PRIVILEGES, systemDatabaseOf } from '@dbre/domain';
 import { MysqlAdminError, mysqlErrno } from './errors';
-import { accountName, quoteIdentifier, validateIdentifier } from './identifiers';
+import { accountName, grantScope, quoteIdentifier, validateIdentifier } from './identifiers';
 
 export type MysqlEngine = 'aurora-mysql' | 'mysql' | 'mariadb';
 
@@ -94,6 +94,10 @@ export interface AccessAdmin {
   /** Idempotent: creates the account if missing, (re)sets the password, grants; on a failed GRANT drops it again. */
   createUser(input: CreateUserInput): Promise<{ existed: boolean }>;
   userExists(user: string): Promise<boolean>;
+  /** Whether the database exists on the cluster, compared exactly (no wildcard, no case folding). */
+  databaseExists(database: string): Promise<boolean>;
+  /** Throws DATABASE_NOT_FOUND unless the database exists (`*` always passes). */
+  requireDatabase(database: string): Promise<void>;
   /** Thread ids of the user's sessions on every instance. */
   listSessions(user: string): Promise<Array<{ endpoint: string; id: number }>>;
   /** Kills every session of the user on every instance endpoint, then re-checks. Throws KILL_FAILED if an instance cannot be reached. */
@@ -175,6 +179,22 @@ export function createAccessAdmin(options: AccessAdminOptions): AccessAdmin {
     validateIdentifier(user, 'user', maxUser);
     const [rows] = await writer().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM mysql.user WHERE User = ? AND Host = ?', [user, host]);
     return Number(rows[0]?.['n'] ?? 0) > 0;
+  };
+
+  const databaseExists = async (database: string): Promise<boolean> => {
+    validateIdentifier(database, 'database');
+    // SCHEMA_NAME compares case-insensitively: compare the names in JavaScript, exactly.
+    const [rows] = await writer().query<RowDataPacket[]>('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database]);
+    return rows.some((r) => String(r['name']) === database);
+  };
+
+  const requireDatabase = async (database: string): Promise<void> => {
+    if (database === '*') return;
+    if (!(await databaseExists(database))) {
+      throw new MysqlAdminError('DATABASE_NOT_FOUND', 'invalid', `There is no database ${JSON.stringify(database)} on cluster ${cluster.id}; access is granted to existing databases only.`, {
+        details: { clusterId: cluster.id, database },
+      });
+    }
   };
 
   const sessionsOn = async (ep: Endpoint, user: string): Promise<number[]> => {
@@ -275,6 +295,8 @@ export function createAccessAdmin(options: AccessAdminOptions): AccessAdmin {
   return {
     clusterId: cluster.id,
     userExists,
+    databaseExists,
+    requireDatabase,
     killSessions,
     lockUser,
     dropUser,
@@ -283,7 +305,7 @@ export function createAccessAdmin(options: AccessAdminOptions): AccessAdmin {
 
     async createUser(input) {
       const acct = account(input.user);
-      const scope = input.database === '*' ? '*.*' : `${quoteIdentifier(input.database)}.*`;
+      const scope = grantScope(input.database);
       if (input.privileges.length === 0) throw new MysqlAdminError('PRIVILEGE_INVALID', 'invalid', 'A grant needs at least one privilege.');
       const privileges = input.privileges.map((p) => {
         const norm = p.trim().toUpperCase().replace(/\s+/g, ' ');
@@ -292,9 +314,17 @@ export function createAccessAdmin(options: AccessAdminOptions): AccessAdmin {
         }
         return norm;
       });
+      const system = systemDatabaseOf(input.database);
+      const unsafe = system ? privileges.filter((p) => !(SYSTEM_DATABASE_PRIVILEGES as readonly string[]).includes(p)) : [];
+      if (unsafe.length) {
+        // Whatever the policy says: INSERT on mysql (or on *.*) is enough for CREATE USER.
+        throw new MysqlAdminError('SYSTEM_DATABASE_REFUSED', 'invalid', `${unsafe.join(', ')} on ${input.database} is never granted: it could create accounts or change privileges; only ${SYSTEM_DATABASE_PRIVILEGES.join(', ')} may be.`);
+      }
       if (typeof input.password !== 'string' || input.password.length < 8) {
         throw new MysqlAdminError('CREATE_USER_FAILED', 'invalid', 'The password must be a string of at least 8 characters.');
       }
+      // Checked again here, just before the account and its GRANT: the database may have gone since the request.
+      await requireDatabase(input.database);
       const existed = await userExists(input.user);
       try {
         // Account statements accept no server-side placeholders: mysql2 binds (escapes) the password client-side.

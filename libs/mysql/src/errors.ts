@@ -2,7 +2,7 @@
 export class MysqlAdminError extends Error {
   details?: Record<string, unknown>;
   constructor(
-    readonly code: 'IDENTIFIER_INVALID' | 'PRIVILEGE_INVALID' | 'GRANT_FAILED' | 'CREATE_USER_FAILED' | 'DROP_USER_FAILED' | 'KILL_FAILED',
+    readonly code: 'IDENTIFIER_INVALID' | 'PRIVILEGE_INVALID' | 'DATABASE_NOT_FOUND' | 'SYSTEM_DATABASE_REFUSED' | 'GRANT_FAILED' | 'CREATE_USER_FAILED' | 'DROP_USER_FAILED' | 'KILL_FAILED',
     readonly kind: 'invalid' | 'unavailable' | 'internal',
     message: string,
     options?: { cause?: unknown; details?: Record<string, unknown> },

@@ -8,6 +8,8 @@ import { createAccessAdmin, type AccessAdmin, type AdminLogger } from './access-
 export interface GrantAdmin {
   /** Users this platform created on the cluster (name prefix). */
   listPlatformUsers(cluster: ClusterTarget): Promise<string[]>;
+  /** Throws MysqlAdminError DATABASE_NOT_FOUND unless the database exists on the cluster (`*` passes). */
+  requireDatabase(cluster: ClusterTarget, database: string): Promise<void>;
   /** Creates the user (or resets its password when it exists) and grants the privileges on the database. */
   createUser(cluster: ClusterTarget, grant: { user: string; password: string; database: string; privileges: readonly string[] }): Promise<void>;
   /** Lock, kill every session on every instance, drop (or lock when MySQL refuses), kill stragglers. */
@@ -37,6 +39,9 @@ export function createGrantAdmin(options: { userPrefix: string; logger?: AdminLo
   return {
     async listPlatformUsers(cluster) {
       return (await adminFor(cluster).listPlatformUsers()).map((u) => u.user);
+    },
+    async requireDatabase(cluster, database) {
+      await adminFor(cluster).requireDatabase(database);
     },
     async createUser(cluster, grant) {
       await adminFor(cluster).createUser(grant);

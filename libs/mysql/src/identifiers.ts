@@ -41,3 +41,13 @@ export function quoteIdentifier(value: string, kind: Exclude<IdentifierKind, 'us
 export function accountName(user: string, host: string, maxUserLength?: number): string {
   return `'${validateIdentifier(user, 'user', maxUserLength)}'@'${validateIdentifier(host, 'host')}'`;
 }
+
+/**
+ * The `ON` clause of a database-level GRANT/REVOKE: `*.*` for `*`, else `` `name`.* `` with `_`, `%`
+ * and `\` escaped, because in a grant's database name `_` and `%` are wildcards (a grant on
+ * `demo_shop` would also open `demoXshop`).
+ */
+export function grantScope(database: string): string {
+  if (database === '*') return '*.*';
+  return `\`${validateIdentifier(database, 'database').replace(/[\\_%]/g, (c) => `\\${c}`)}\`.*`;
+}

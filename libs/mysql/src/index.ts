@@ -15,5 +15,5 @@ export {
   type RevokeReport,
 } from './access-admin';
 export { MysqlAdminError, mysqlErrno } from './errors';
-export { accountName, quoteIdentifier, validateIdentifier, type IdentifierKind } from './identifiers';
+export { accountName, grantScope, quoteIdentifier, validateIdentifier, type IdentifierKind } from './identifiers';
 export { createGrantAdmin, type GrantAdmin } from './grant-admin';

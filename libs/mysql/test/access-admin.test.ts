@@ -90,6 +90,8 @@ describe('the MySQL access admin (real MariaDB)', () => {
     await root.query(`GRANT CREATE USER ON *.* TO '${limited}'@'%'`);
     await root.query(`GRANT SELECT ON mysql.* TO '${limited}'@'%'`);
     await root.query(`GRANT SELECT ON \`${dbs[0]}\`.* TO '${limited}'@'%' WITH GRANT OPTION`);
+    // It sees dbs[1] (so the existence check passes) but may not grant on it.
+    await root.query(`GRANT INSERT ON \`${dbs[1]}\`.* TO '${limited}'@'%'`);
     const weak = createAccessAdmin({ cluster: { ...cluster, admin: { user: limited, password: limitedPassword } } });
     try {
       const user = newUser();

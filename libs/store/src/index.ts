@@ -5,7 +5,10 @@ export { isConditionalCheckFailed, StoreError } from './errors';
 export {
   createRequestRepository,
   GRANT_BUCKET,
+  QUARANTINE_METRIC,
   type ListOptions,
+  type QuarantinedRecord,
+  type StoreLogger,
   type Page,
   type RequestRepository,
   type TransitionResult,

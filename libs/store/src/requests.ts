@@ -1,5 +1,6 @@
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { parseAccessRequest, transition, type AccessRequest, type RequestEvent, type RequestState } from '@dbre/domain';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { Counter, register } from 'prom-client';
+import { accessRequestSchema, transition, type AccessRequest, type RequestEvent, type RequestState } from '@dbre/domain';
 import type { Dynamo } from './client';
 import { isConditionalCheckFailed, StoreError } from './errors';
 import { tableName } from './tables';
@@ -51,6 +52,32 @@ export interface RequestRepository {
   listGrantsEndingBefore(t: Date): Promise<AccessRequest[]>;
   /** A requester's requests (lower-case e-mail), newest first (GSI by-requester). */
   listByRequester(email: string, options?: ListOptions): Promise<Page<AccessRequest>>;
+  /**
+   * Every stored record that does not match the schema (a full scan: for operators). Lists and the
+   * sweep skip such records, and get throws REQUEST_QUARANTINED naming them.
+   */
+  listQuarantined(): Promise<QuarantinedRecord[]>;
+}
+
+/** A stored request that no longer reads as one: skipped everywhere, listed for operators. */
+export interface QuarantinedRecord {
+  /** The item's key (`id`), as stored. */
+  id: string;
+  /** Which fields are wrong (paths and rules, never the values). */
+  problems: string[];
+}
+
+/** Minimal logger (pino-compatible). */
+export interface StoreLogger {
+  warn(obj: object, msg?: string): void;
+}
+
+export const QUARANTINE_METRIC = 'dbre_store_quarantined_records_total';
+
+/** Counted on prom-client's default registry (what each service's /metrics serves), created on first use. */
+function quarantineCounter(): Counter<'table'> {
+  const existing = register.getSingleMetric(QUARANTINE_METRIC) as Counter<'table'> | undefined;
+  return existing ?? new Counter({ name: QUARANTINE_METRIC, help: 'Stored records skipped because they do not match the schema (quarantined)', labelNames: ['table'] });
 }
 
 /** Attributes only the indexes need; derived from the request on every write. */
@@ -59,24 +86,37 @@ function toItem(r: AccessRequest): Record<string, unknown> {
   return { ...r, requesterId: r.requester.email.toLowerCase(), ...(holdsGrant ? { grantBucket: GRANT_BUCKET } : {}) };
 }
 
-function fromItem(item: Record<string, unknown>): AccessRequest {
-  try {
-    return parseAccessRequest(item);
-  } catch (err) {
-    throw new StoreError('STORED_ITEM_INVALID', 'internal', `stored request ${String(item['id'])} does not match the schema`, { cause: err });
-  }
+type Read = { ok: true; request: AccessRequest } | { ok: false; quarantined: QuarantinedRecord };
+
+function readItem(item: Record<string, unknown>): Read {
+  const parsed = accessRequestSchema.safeParse(item);
+  if (parsed.success) return { ok: true, request: parsed.data };
+  const problems = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'record'}: ${i.message}`);
+  return { ok: false, quarantined: { id: typeof item['id'] === 'string' ? item['id'] : JSON.stringify(item['id']), problems } };
 }
 
 const encodeCursor = (key: Record<string, unknown> | undefined) => (key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined);
 const decodeCursor = (cursor: string | undefined) => (cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined);
 
-export function createRequestRepository(deps: { dynamo: Dynamo }): RequestRepository {
+export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLogger }): RequestRepository {
   const { doc } = deps.dynamo;
   const TableName = tableName(deps.dynamo.tablePrefix, 'requests');
 
+  /** One bad record must never stop a listing or the sweep: skip it, say so, count it. */
+  const quarantine = (q: QuarantinedRecord): void => {
+    quarantineCounter().inc({ table: 'requests' });
+    deps.logger?.warn({ table: TableName, key: q.id, problems: q.problems }, 'stored request quarantined: it does not match the schema and is skipped');
+  };
+
   const get = async (id: string) => {
     const out = await doc.send(new GetCommand({ TableName, Key: { id }, ConsistentRead: true }));
-    return out.Item ? fromItem(out.Item) : undefined;
+    if (!out.Item) return undefined;
+    const read = readItem(out.Item);
+    if (read.ok) return read.request;
+    quarantine(read.quarantined);
+    throw new StoreError('REQUEST_QUARANTINED', 'conflict', `Access request ${id} is quarantined: its stored record does not match the schema (${read.quarantined.problems.join('; ')}). Operators list such records; nothing can act on it until it is repaired.`, {
+      details: { quarantined: read.quarantined },
+    });
   };
 
   const query = async (input: Omit<QueryCommandInput, 'TableName'>, options: ListOptions = {}): Promise<Page<AccessRequest>> => {
@@ -85,7 +125,13 @@ export function createRequestRepository(deps: { dynamo: Dynamo }): RequestReposi
       new QueryCommand({ TableName, ...input, ...(options.limit ? { Limit: options.limit } : {}), ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
     );
     const cursor = encodeCursor(out.LastEvaluatedKey);
-    return { items: (out.Items ?? []).map(fromItem), ...(cursor ? { cursor } : {}) };
+    const items: AccessRequest[] = [];
+    for (const item of out.Items ?? []) {
+      const read = readItem(item);
+      if (read.ok) items.push(read.request);
+      else quarantine(read.quarantined);
+    }
+    return { items, ...(cursor ? { cursor } : {}) };
   };
 
   const applyTransition = async (current: AccessRequest, event: RequestEvent, now: Date): Promise<TransitionResult> => {
@@ -167,6 +213,19 @@ export function createRequestRepository(deps: { dynamo: Dynamo }): RequestReposi
         cursor = page.cursor;
       } while (cursor);
       return all;
+    },
+    async listQuarantined() {
+      const out: QuarantinedRecord[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await doc.send(new ScanCommand({ TableName, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+        for (const item of page.Items ?? []) {
+          const read = readItem(item);
+          if (!read.ok) out.push(read.quarantined);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return out.sort((a, b) => a.id.localeCompare(b.id));
     },
     listByRequester(email, options = {}) {
       return query(
