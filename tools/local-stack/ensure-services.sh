@@ -79,6 +79,32 @@ ensure_mariadb() {
   command -v mariadb-dump >/dev/null || command -v mysqldump >/dev/null || apt_install mariadb-client
 }
 
+# Each grant's evidence is what the database's own audit log says its one-off user did
+# (docs/evidence.md). Turns MariaDB's server_audit plugin on for connects and DDL/DML/DCL, without
+# taking anything away from others: installs it if missing, only adds events (an empty list already
+# logs everything), never turns logging off, only raises the rotation size and statement length.
+# The plugin writes server_audit.log in the data dir and masks passwords. Settings last until restart.
+ensure_server_audit() {
+  local status logging events e wanted
+  status=$(mysql_root -N -e "SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME='SERVER_AUDIT'")
+  if [[ -z $status ]]; then
+    say "installing MariaDB's server_audit plugin (database audit log for evidence)"
+    mysql_root -e "INSTALL SONAME 'server_audit'" \
+      || { say "cannot install server_audit: grants' evidence will have no database records"; return 0; }
+  fi
+  read -r logging events < <(mysql_root -N -e "SELECT @@GLOBAL.server_audit_logging, @@GLOBAL.server_audit_events")
+  if [[ $logging != 1 || -n ${events:-} ]]; then
+    wanted=${events:-}
+    for e in CONNECT QUERY_DDL QUERY_DML QUERY_DCL; do
+      [[ ",$wanted," == *",$e,"* ]] || wanted="${wanted:+$wanted,}$e"
+    done
+    [[ $wanted == "${events:-}" ]] || mysql_root -e "SET GLOBAL server_audit_events = '$wanted'"
+  fi
+  [[ $logging == 1 ]] || mysql_root -e "SET GLOBAL server_audit_logging = ON"
+  mysql_root -e "SET GLOBAL server_audit_file_rotate_size = GREATEST(@@GLOBAL.server_audit_file_rotate_size, 16777216);
+                 SET GLOBAL server_audit_query_log_limit = GREATEST(@@GLOBAL.server_audit_query_log_limit, 65536);"
+}
+
 ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
   # Japanese data in the dashboard's screenshots needs a CJK font.
@@ -87,5 +113,6 @@ ensure_chromium() {
 
 ensure_redis
 ensure_mariadb
+ensure_server_audit
 [[ "${WITH_CHROMIUM:-0}" == 1 ]] && ensure_chromium
 exit 0

@@ -30,6 +30,8 @@ export const AUDIT_KINDS = [
   'failed',
   'orphan_removed',
   'note',
+  /** The grant's evidence bundle was written to the WORM store; data carries its key and SHA-256. */
+  'evidence_sealed',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

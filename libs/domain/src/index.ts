@@ -89,3 +89,12 @@ export {
   type PermissionProfile,
 } from './policy';
 export { ACCEPTED_EVENTS, acceptsEvent, transition, type RequestEvent, type RequestEventType } from './state-machine';
+export {
+  CHAIN_REQUIREMENTS,
+  chainState,
+  checkChainCompleteness,
+  verifyRequestChain,
+  type ChainCompleteness,
+  type CompletenessContext,
+  type RequestChainVerification,
+} from './chain-completeness';

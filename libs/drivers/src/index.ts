@@ -5,5 +5,19 @@ export { createOutboxNotifier, type LocalOutbox, type OutboxMessage } from './lo
 export { ensureLocalTables, LOCAL_TABLES, localTableName } from './local/local-tables';
 export { clusterTargets, createConfigInventory, createStaticInventory, type ConfigInventoryOptions } from './local/config-inventory';
 export { createFolderSink, SinkPathError, sinkPathSegments, type FolderSink } from './local/folder-sink';
+export { createFolderEvidenceStore, type FolderEvidenceStore } from './local/folder-evidence-store';
+export {
+  AuditSourceError,
+  createServerAuditSource,
+  enableServerAudit,
+  readServerAuditSettings,
+  SERVER_AUDIT_EVENTS,
+  serverAuditWarnings,
+  type ServerAuditSettings,
+  type ServerAuditSourceOptions,
+  type SqlRunner,
+} from './local/server-audit-source';
+export { compareAuditRecords, parseAuditLine } from './audit-log-line';
+export { EvidenceExistsError, EvidenceKeyError, evidenceKeySegments } from './evidence-key';
 export * from './aws';
 export * from './select';

@@ -109,3 +109,76 @@ export interface DocSink {
   /** Deletes a page that is no longer generated (a dropped table); optional, false when absent. */
   remove?(path: string): Promise<boolean>;
 }
+
+/** What the database audit log says happened on one connection. */
+export type AuditRecordKind = 'connect' | 'disconnect' | 'failed_connect' | 'query' | 'other';
+
+/** One record of a database audit log (MariaDB `server_audit` or Aurora Advanced Auditing). */
+export interface AuditRecord {
+  /** ISO time (UTC); MariaDB logs whole seconds, Aurora microseconds (kept to the millisecond). */
+  at: string;
+  /** Instance that logged it (`serverhost`). */
+  server: string;
+  user: string;
+  /** Client host as the server saw it. */
+  host: string;
+  connectionId: number;
+  queryId: number;
+  kind: AuditRecordKind;
+  /** The log's own word: CONNECT, QUERY, DISCONNECT, FAILED_CONNECT, READ, ... */
+  operation: string;
+  /** Default database of the connection ('' when none). */
+  database: string;
+  /** The statement as logged (passwords masked by the server); only for queries. */
+  statement?: string;
+  /** 0 = success; otherwise the server's error number. */
+  resultCode: number;
+}
+
+export interface AuditQuery {
+  clusterId: string;
+  /** The database user (one per grant, so one request). */
+  user: string;
+  from: Date;
+  to: Date;
+  signal?: AbortSignal;
+}
+
+export interface AuditRecords {
+  /** Every record of the user in [from, to], sorted by time, connection and query id. */
+  records: AuditRecord[];
+  /** Where they came from, e.g. `mariadb-server-audit:/var/lib/mysql/server_audit.log`. */
+  source: string;
+  /** Why the records may be incomplete (audit logging off, events not logged, files rotated away). */
+  warnings: string[];
+}
+
+/** The database's own audit log, filtered to one user: MariaDB's file locally, CloudWatch Logs on AWS. */
+export interface AuditSource {
+  records(query: AuditQuery): Promise<AuditRecords>;
+}
+
+/** An SSM session on a grant's bastion (AWS), as Session Manager reports it. */
+export interface BastionSession {
+  sessionId: string;
+  owner?: string;
+  target?: string;
+  startedAt?: string;
+  endedAt?: string;
+  status?: string;
+}
+
+export interface EvidencePutOptions {
+  contentType: string;
+  /** Hex SHA-256 of the body, stored beside it (S3 checks it on upload). */
+  sha256: string;
+}
+
+/** Write-once storage for evidence and anchors: a folder locally, S3 with Object Lock on AWS. */
+export interface EvidenceStore {
+  /** Creates the object; throws EvidenceExistsError when the key already exists (never overwrites). */
+  put(key: string, body: Buffer, options: EvidencePutOptions): Promise<void>;
+  get(key: string): Promise<Buffer | undefined>;
+  /** Every key under `prefix`, sorted. */
+  list(prefix: string): Promise<string[]>;
+}

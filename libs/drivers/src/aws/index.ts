@@ -5,3 +5,6 @@ export { BASTION_DEFAULTS, BASTION_TAGS, BastionError, Ec2SsmBastion, type Ec2Ss
 export { RDS_TAGS, RdsInventory, type RdsInventoryOptions, type RdsRegionClients } from './rds-inventory';
 export { CONTENT_HASH_KEY, checkDocPath, S3DocSink, type S3DocSinkOptions } from './s3-doc-sink';
 export { SecretsManagerStore, type SecretsManagerStoreOptions } from './secrets-manager-store';
+export { auroraAuditLogGroup, CloudWatchAuditSource, type CloudWatchAuditSourceOptions } from './cloudwatch-audit-source';
+export { S3EvidenceStore, type S3EvidenceStoreOptions } from './s3-evidence-store';
+export { listBastionSessions } from './ssm-sessions';
