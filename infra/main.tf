@@ -49,18 +49,26 @@ locals {
     DRIVERS         = "aws"
     RDS_REGIONS     = join(",", local.rds_regions)
     RDS_FLEET_TAG   = var.rds_fleet_tag
+    # TLS to every cluster, the certificate verified against the RDS bundle baked into the image.
+    RDS_CA_BUNDLE = "/app/certs/rds-global-bundle.pem"
   }
   bastion_env = {
     BASTION_SUBNET_IDS        = join(",", var.private_subnet_ids)
     BASTION_SECURITY_GROUP_ID = module.bastion.security_group_id
+    BASTION_VPC_ID            = var.vpc_id
+    BASTION_DATABASE_CIDRS    = join(",", var.database_cidr_blocks)
     BASTION_INSTANCE_PROFILE  = module.bastion.instance_profile_name
     BASTION_INSTANCE_TYPE     = var.bastion_instance_type
+    BASTION_SESSION_DOCUMENT  = module.bastion.session_document_name
   }
   kms_env = var.kms_key_arn == null ? {} : { SECRETS_KMS_KEY_ID = var.kms_key_arn, BASTION_KMS_KEY_ID = var.kms_key_arn }
   docs_env = {
     DOCS_BUCKET = module.docs_bucket.name
     DOCS_PREFIX = "docs/"
   }
+
+  # The AI second opinion is on only with a Bedrock model id; off, schema-review gets no Bedrock grant.
+  ai_env = var.bedrock_model_id == null ? {} : { AI_PROVIDER = "bedrock", AI_MODEL = var.bedrock_model_id }
 
   public_url = coalesce(var.public_url, "https://${module.alb.dns_name}")
   # Slack settings for the four services that talk to Slack (unset values are left out).
@@ -76,13 +84,15 @@ locals {
   app_env = {
     request-api   = merge({ RDS_INVENTORY_CREDENTIALS = "omit", SLACK_APPROVAL_API_URL = local.public_url, SLACK_SCHEMA_REVIEW_URL = local.public_url }, local.slack_env)
     approval-api  = merge({ RDS_INVENTORY_CREDENTIALS = "omit" }, local.slack_env)
-    schema-review = local.docs_env
+    schema-review = merge(local.docs_env, local.ai_env)
     ops-dashboard = merge(local.docs_env, {
       RDS_INVENTORY_CREDENTIALS = "omit"
       DASHBOARD_AUTH            = "alb-oidc"
       ALB_ARN                   = module.alb.arn
       ALB_OIDC_KEY_URL          = "https://public-keys.auth.elb.${var.region}.amazonaws.com/{kid}"
       OIDC_ISSUER               = var.oidc.issuer
+      # "End now" calls request-api through the ALB (HTTPS, its own bearer token below).
+      REQUEST_API_URL = local.public_url
     })
     doc-crawler = local.docs_env
     provisioner = merge(local.bastion_env, local.kms_env, local.slack_env)
@@ -92,13 +102,26 @@ locals {
   # Secrets injected by ECS (name => key of a JSON secret); see module.app_secrets.
   slack_keys = var.enable_slack ? ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] : []
   app_secret_keys = {
-    request-api   = concat(["REDIS_URL", "SECRET_STORE_KEY", "API_TOKENS"], local.slack_keys)
-    approval-api  = concat(["REDIS_URL", "SECRET_STORE_KEY", "API_TOKENS"], local.slack_keys)
+    request-api   = concat(["REDIS_URL", "SECRET_STORE_KEY"], local.slack_keys)
+    approval-api  = concat(["REDIS_URL", "SECRET_STORE_KEY"], local.slack_keys)
     schema-review = concat(["REDIS_URL"], local.slack_keys)
     ops-dashboard = ["REDIS_URL", "CSRF_SECRET"]
     doc-crawler   = ["REDIS_URL"]
     provisioner   = concat(["REDIS_URL", "SECRET_STORE_KEY"], local.slack_keys)
     reaper        = concat(["REDIS_URL", "SECRET_STORE_KEY"], local.slack_keys)
+  }
+  # Bearer tokens: each service that accepts them gets its own list (API_TOKENS, one token per
+  # calling tool); a caller on ECS gets only its own token for the one service it calls.
+  api_token_env = { for service in keys(var.api_clients) : service => { API_TOKENS = module.app_secrets.api_tokens_value_from[service] } }
+  caller_token_env = {
+    ops-dashboard = contains(lookup(var.api_clients, "request-api", []), "ops-dashboard") ? { REQUEST_API_TOKEN = module.app_secrets.caller_token_value_from["request-api/ops-dashboard"] } : {}
+  }
+  app_secrets = {
+    for name in keys(local.apps) : name => merge(
+      { for key in local.app_secret_keys[name] : key => module.app_secrets.value_from[key] },
+      lookup(local.api_token_env, name, {}),
+      lookup(local.caller_token_env, name, {}),
+    )
   }
 }
 
@@ -150,16 +173,17 @@ module "redis" {
   vpc_id        = var.vpc_id
   subnet_ids    = var.private_subnet_ids
   node_type     = var.redis_node_type
-  client_sg_ids = [module.alb.tasks_security_group_id]
+  client_sg_ids = { tasks = module.alb.tasks_security_group_id }
   kms_key_arn   = var.kms_key_arn
 }
 
 module "bastion" {
-  source               = "./modules/bastion"
-  name                 = var.name
-  vpc_id               = var.vpc_id
-  database_cidr_blocks = var.database_cidr_blocks
-  database_port        = var.database_port
+  source                     = "./modules/bastion"
+  name                       = var.name
+  vpc_id                     = var.vpc_id
+  ssm_through_endpoints      = var.create_vpc_endpoints
+  endpoint_security_group_id = var.create_vpc_endpoints ? module.vpc_endpoints[0].security_group_id : null
+  https_egress_cidrs         = var.bastion_https_egress_cidrs
 }
 
 module "app_secrets" {
@@ -167,27 +191,35 @@ module "app_secrets" {
   name        = var.name
   kms_key_arn = var.kms_key_arn
   redis_url   = module.redis.url
+  api_clients = var.api_clients
 }
 
 module "iam" {
-  source              = "./modules/iam"
-  name                = var.name
-  region              = var.region
-  account_id          = local.account_id
-  platform_tag        = var.platform_tag
-  table_arns          = module.dynamodb.table_arns
-  docs_bucket_arn     = module.docs_bucket.arn
-  bastion_role_arn    = module.bastion.role_arn
-  bastion_subnet_ids  = var.private_subnet_ids
-  bastion_sg_id       = module.bastion.security_group_id
-  grant_secret_prefix = local.grant_secret_prefix
-  admin_secret_arns   = var.admin_secret_arns
-  rds_regions         = local.rds_regions
-  kms_key_arn         = var.kms_key_arn
-  bedrock_model_arns  = var.bedrock_model_arns
-  app_secret_arns     = module.app_secrets.arns
-  repository_arns     = values(module.ecr.repository_arns)
-  log_group_arns      = [for name in keys(local.apps) : "arn:aws:logs:${var.region}:${local.account_id}:log-group:/ecs/${var.name}/${name}:*"]
+  source                       = "./modules/iam"
+  name                         = var.name
+  region                       = var.region
+  account_id                   = local.account_id
+  platform_tag                 = var.platform_tag
+  table_arns                   = module.dynamodb.table_arns
+  docs_bucket_arn              = module.docs_bucket.arn
+  bastion_role_arn             = module.bastion.role_arn
+  bastion_subnet_ids           = var.private_subnet_ids
+  bastion_sg_id                = module.bastion.security_group_id
+  grant_secret_prefix          = local.grant_secret_prefix
+  admin_secret_arns            = var.admin_secret_arns
+  rds_regions                  = local.rds_regions
+  kms_key_arn                  = var.kms_key_arn
+  bedrock_model_arns           = var.bedrock_model_arns
+  bedrock_enabled              = var.bedrock_model_id != null
+  fleet_cluster_identifiers    = var.fleet_cluster_identifiers
+  bastion_instance_type        = var.bastion_instance_type
+  bastion_instance_profile_arn = module.bastion.instance_profile_arn
+  bastion_vpc_ids              = [var.vpc_id]
+  session_document_arns        = [module.bastion.session_document_arn]
+  engineer_identity_tag        = var.engineer_identity_tag
+  app_secret_arns              = module.app_secrets.arns
+  repository_arns              = values(module.ecr.repository_arns)
+  log_group_arns               = [for name in keys(local.apps) : "arn:aws:logs:${var.region}:${local.account_id}:log-group:/ecs/${var.name}/${name}:*"]
 }
 
 module "service" {
@@ -212,7 +244,7 @@ module "service" {
   log_retention_days = var.log_retention_days
   log_kms_key_arn    = var.kms_key_arn
   environment        = merge(local.common_env, local.app_env[each.key], { PORT = tostring(each.value.port) })
-  secrets            = { for key in local.app_secret_keys[each.key] : key => module.app_secrets.value_from[key] }
+  secrets            = local.app_secrets[each.key]
 }
 
 module "vpc_endpoints" {
@@ -223,5 +255,5 @@ module "vpc_endpoints" {
   vpc_id          = var.vpc_id
   subnet_ids      = var.private_subnet_ids
   route_table_ids = var.private_route_table_ids
-  client_sg_ids   = [module.alb.tasks_security_group_id, module.bastion.security_group_id]
+  client_sg_ids   = { tasks = module.alb.tasks_security_group_id, bastion = module.bastion.security_group_id }
 }

@@ -21,13 +21,28 @@ output "tasks_security_group_id" {
 }
 
 output "bastion_security_group_id" {
-  description = "Allow this group on the database port in every Aurora cluster's security group (engineers' sessions)."
+  description = "Base group of every bastion (SSM only). The database way is a per-bastion group the driver creates; allow the bastion VPC's CIDR (or per-bastion groups, same VPC) on the database port in the Aurora clusters' security groups. Groups cannot be referenced across regions: use CIDRs there."
   value       = module.bastion.security_group_id
 }
 
+output "bastion_session_document" {
+  description = "The platform's port-forwarding Session document; engineers use it (aws ssm start-session --document-name ...)."
+  value       = module.bastion.session_document_name
+}
+
+output "engineer_policy_arn" {
+  description = "Attach to the engineers' permission set or role: Session Manager on their own bastion only (principal tag engineer_identity_tag = the bastion's dbre:requester)."
+  value       = module.iam.engineer_policy_arn
+}
+
 output "operator_secret_arn" {
-  description = "Put {\"API_TOKENS\": \"slack=...,ops-dashboard=...\", \"SLACK_BOT_TOKEN\": ..., \"SLACK_SIGNING_SECRET\": ...} here before the first deploy."
+  description = "Put {\"SLACK_BOT_TOKEN\": ..., \"SLACK_SIGNING_SECRET\": ...} here before the first deploy."
   value       = module.app_secrets.operator_secret_arn
+}
+
+output "api_token_secret_arns" {
+  description = "Service => secret holding one bearer token per calling tool (generated). Hand a tool outside AWS (CI) only its own key."
+  value       = module.app_secrets.api_token_secret_arns
 }
 
 output "docs_bucket" {

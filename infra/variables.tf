@@ -170,6 +170,22 @@ variable "admin_secret_arns" {
   default     = []
 }
 
+variable "bastion_https_egress_cidrs" {
+  description = "Only without create_vpc_endpoints: CIDRs bastions may reach on 443 (the SSM public endpoints through the NAT). Prefer VPC endpoints: then bastions reach nothing but SSM and their own cluster."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = var.create_vpc_endpoints || length(var.bastion_https_egress_cidrs) > 0
+    error_message = "Bastions must reach SSM: set create_vpc_endpoints = true (preferred) or give bastion_https_egress_cidrs."
+  }
+}
+
+variable "engineer_identity_tag" {
+  description = "Principal tag carrying an engineer's e-mail (IAM Identity Center attribute for access control): the engineer policy lets a person start sessions only on bastions whose dbre:requester tag equals it."
+  type        = string
+  default     = "email"
+}
+
 variable "bastion_instance_type" {
   description = "Bastion EC2 instance type (x86_64 unless bastion_ami_parameter names an arm64 AMI)."
   type        = string
@@ -200,10 +216,22 @@ variable "public_url" {
   default     = null
 }
 
+variable "bedrock_model_id" {
+  description = "Bedrock model id or inference profile for schema-review's AI second opinion (AI_PROVIDER=bedrock, AI_MODEL); off when null."
+  type        = string
+  default     = null
+}
+
 variable "bedrock_model_arns" {
-  description = "Bedrock model ARNs schema-review may invoke; none when empty."
+  description = "Bedrock model (and inference profile) ARNs schema-review may invoke, with bedrock_model_id."
   type        = list(string)
   default     = []
+}
+
+variable "fleet_cluster_identifiers" {
+  description = "Identifier patterns (IAM wildcards, e.g. orders-*) of the fleet's Aurora clusters: only their RDS-managed master secrets are readable (RDS tags each with aws:rds:primaryDBClusterArn)."
+  type        = list(string)
+  default     = ["*"]
 }
 
 variable "platform_config_path" {
@@ -222,4 +250,19 @@ variable "private_route_table_ids" {
   description = "Route tables of the private subnets (only with create_vpc_endpoints)."
   type        = list(string)
   default     = []
+}
+
+variable "api_clients" {
+  description = "Service => the tools that call its REST API with a bearer token. Terraform generates one token per tool per service (secret <name>/api-tokens/<service>)."
+  type        = map(list(string))
+  default = {
+    request-api   = ["slack", "ops-dashboard"]
+    approval-api  = ["slack"]
+    schema-review = ["slack", "ci"]
+    doc-crawler   = ["ops-dashboard"]
+  }
+  validation {
+    condition     = alltrue([for tools in values(var.api_clients) : alltrue([for t in tools : can(regex("^[a-z][a-z0-9-]{1,30}$", t))])])
+    error_message = "api_clients: tool names are lower-case letters, digits and dashes."
+  }
 }

@@ -1,14 +1,12 @@
 terraform {
-  required_version = ">= 1.6.0"
+  # 1.10: the S3 backend's use_lockfile (docs/aws.md); 1.11: write-only attributes.
+  required_version = ">= 1.11.0"
 
+  # Only hashicorp/aws: generated values come from Secrets Manager's GetRandomPassword.
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.70, < 7.0"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = ">= 3.6"
+      version = "~> 5.100"
     }
   }
 

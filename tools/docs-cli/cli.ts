@@ -3,17 +3,21 @@
  * (no Redis or DynamoDB needed), with a progress bar. Same per-cluster work and pages as the
  * doc-crawler's BullMQ flow. `npm run docs -- baseline` records parameter defaults.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createConnection } from 'mysql2/promise';
 import { SingleBar, Presets } from 'cli-progress';
-import { newRunId, parseHelpVerbose, runFleetInProcess } from '@dbre/docs';
+import { classifyVariable, newRunId, parseHelpDescriptions, runFleetInProcess, VOLATILE_VARIABLES } from '@dbre/docs';
 import { createConfigInventory, createFolderSink } from '@dbre/drivers';
 
 const USAGE = `usage:
   npm run docs -- crawl [--cluster <id>]... [--out <dir>] [--config <platform.yaml>] [--schemas <regex>]
                         [--concurrency <n>] [--timeout-ms <ms>] [--attempts <n>] [--force] [--no-svg]
-  npm run docs -- baseline [--binary /usr/sbin/mariadbd] [--id mariadb-10.11] [--write <file>]
+  npm run docs -- baseline [--binary /usr/sbin/mariadbd] [--install-db mariadb-install-db] [--id mariadb-10.11] [--write <file>]
 `;
 
 function fail(message: string): never {
@@ -101,29 +105,83 @@ async function crawl(argv: string[]): Promise<number> {
   return summary.failed.length ? 2 : 0;
 }
 
-function baseline(argv: string[]): number {
+/**
+ * Records the defaults of a stock server: installs an empty data directory, starts the binary
+ * with --no-defaults on a private socket (no network), reads SHOW GLOBAL VARIABLES, shuts it
+ * down. What each setting does comes from the same binary's --help --verbose.
+ */
+async function baseline(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { binary: { type: 'string', default: '/usr/sbin/mariadbd' }, id: { type: 'string' }, write: { type: 'string' } },
+    options: {
+      binary: { type: 'string', default: '/usr/sbin/mariadbd' },
+      'install-db': { type: 'string', default: 'mariadb-install-db' },
+      id: { type: 'string' },
+      write: { type: 'string' },
+    },
     strict: true,
   });
-  const help = execFileSync(values.binary, ['--no-defaults', '--help', '--verbose'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 * 1024 * 1024 });
-  const version = execFileSync(values.binary, ['--version'], { encoding: 'utf8' }).trim();
+  const binary = values.binary;
+  const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
   const m = /Ver (\d+)\.(\d+)/.exec(version) ?? fail(`cannot read a version from ${JSON.stringify(version)}`);
   const flavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
-  const record = { id: values.id ?? `${flavor}-${m[1]}.${m[2]}`, flavor, version: `${m[1]}.${m[2]}`, source: `${values.binary.split('/').pop()} --no-defaults --help --verbose (${version})`, values: parseHelpVerbose(help) };
-  const text = `${JSON.stringify(record, null, 2)}\n`;
-  if (values.write) writeFileSync(values.write, text);
-  else process.stdout.write(text);
-  console.error(`${Object.keys(record.values).length} defaults recorded as ${record.id}`);
-  return 0;
+  const help = execFileSync(binary, ['--no-defaults', '--help', '--verbose'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 * 1024 * 1024 });
+  const dir = await mkdtemp(join(tmpdir(), 'docs-baseline-'));
+  // mariadbd refuses to run as root without --user; the data directory must then be that user's.
+  const asRoot = process.getuid?.() === 0 ? ['--user=mysql'] : [];
+  if (asRoot.length) execFileSync('chown', ['mysql:mysql', dir]);
+  const datadir = join(dir, 'data');
+  const socketPath = join(dir, 'mysqld.sock');
+  let server: ReturnType<typeof spawn> | undefined;
+  try {
+    execFileSync(values['install-db'], ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asRoot], { stdio: 'ignore' });
+    server = spawn(binary, ['--no-defaults', `--datadir=${datadir}`, `--socket=${socketPath}`, '--skip-networking', `--pid-file=${join(dir, 'mysqld.pid')}`, ...asRoot], { stdio: 'ignore' });
+    let conn: Awaited<ReturnType<typeof createConnection>> | undefined;
+    for (let i = 0; i < 100 && !conn; i++) {
+      conn = await createConnection({ socketPath, user: 'root' }).catch(async () => {
+        await new Promise((r) => setTimeout(r, 200));
+        return undefined;
+      });
+    }
+    if (!conn) fail('the stock server did not accept connections within 20 s');
+    const [rows] = await conn.query('SHOW GLOBAL VARIABLES');
+    await conn.query('SHUTDOWN').catch(() => undefined);
+    await conn.end().catch(() => undefined);
+    const variables = Object.fromEntries(
+      (rows as Array<{ Variable_name: string; Value: string }>)
+        // Identity, build and throwaway-directory values say nothing about defaults elsewhere.
+        .filter((r) => !VOLATILE_VARIABLES.has(r.Variable_name) && !['host', 'build'].includes(classifyVariable(r.Variable_name)) && !r.Value.includes(dir))
+        .map((r) => [r.Variable_name, r.Value] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+    // The recording server listens on no port; a stock server listens on 3306.
+    if (variables['skip_networking'] !== undefined) variables['skip_networking'] = 'OFF';
+    if (variables['port'] !== undefined) variables['port'] = '3306';
+    const descriptions = parseHelpDescriptions(help);
+    const record = {
+      id: values.id ?? `${flavor}-${m[1]}.${m[2]}`,
+      flavor,
+      version: `${m[1]}.${m[2]}`,
+      source: `SHOW GLOBAL VARIABLES of a stock ${binary.split('/').pop()} (--no-defaults, empty data directory; ${version}); descriptions from its --help --verbose`,
+      values: variables,
+      descriptions: Object.fromEntries(Object.entries(descriptions).filter(([k]) => k in variables)),
+    };
+    const text = `${JSON.stringify(record, null, 2)}\n`;
+    if (values.write) writeFileSync(values.write, text);
+    else process.stdout.write(text);
+    console.error(`${Object.keys(record.values).length} defaults (${Object.keys(record.descriptions).length} described) recorded as ${record.id}`);
+    return 0;
+  } finally {
+    server?.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   let code: number;
   if (command === 'crawl') code = await crawl(rest);
-  else if (command === 'baseline') code = baseline(rest);
+  else if (command === 'baseline') code = await baseline(rest);
   else fail(command ? `unknown command ${command}` : 'a command is required');
   process.exit(code);
 }

@@ -8,12 +8,12 @@
 import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccessPolicy } from '@dbre/domain';
-import type { Inventory } from '@dbre/drivers';
+import type { Inventory, SecretStore } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { resolveConfig } from '@dbre/review';
 import { createHttpApp, createLifecycle, type HttpApp } from '@dbre/service-kit';
 import { createMemoryReplayCache, createModalClient, createSlackClient, createSlackKit, type SlackKit } from '@dbre/slack';
-import { tableName } from '@dbre/store';
+import { tableName, type AuditLog } from '@dbre/store';
 import { captureLogger, startTestDynamo, uniqueName, waitFor } from '@dbre/testing';
 import type { Redis } from 'ioredis';
 import { registerRequestSlackRoutes } from '../../apps/request-api/src/slack/routes';
@@ -28,9 +28,9 @@ const SECRET = `sign-${randomBytes(12).toString('hex')}`;
 const CHANNEL = 'C0REVIEWS';
 
 type Values = Parameters<typeof viewSubmission>[0]['values'];
-const values = (ddl: string, extra: { cluster?: string; schema?: string; channel?: string | null } = {}): Values => ({
+const values = (ddl: string, extra: { cluster?: string; schema?: string; channel?: string | null; dialect?: string } = {}): Values => ({
   ddl: { ddl: { type: 'plain_text_input', value: ddl } },
-  dialect: { dialect: { type: 'static_select', selected_option: { value: 'mysql80' } } },
+  dialect: { dialect: { type: 'static_select', selected_option: { value: extra.dialect ?? 'mysql80' } } },
   cluster: { cluster: { type: 'plain_text_input', value: extra.cluster ?? null } },
   schema: { schema: { type: 'plain_text_input', value: extra.schema ?? null } },
   channel: { channel: { type: 'conversations_select', selected_conversation: extra.channel === undefined ? CHANNEL : extra.channel } as never },
@@ -62,6 +62,7 @@ describe('/schema-review in Slack', () => {
         replayCache: createMemoryReplayCache(),
         ui: createModalClient({ botToken: 'xoxb-e2e', slackApiUrl: standIn.url }),
         client: createSlackClient({ botToken: 'xoxb-e2e', slackApiUrl: standIn.url, retryConfig: { retries: 0 } }),
+        dashboardUrl: 'https://ops.example.com/',
       },
     });
     const reviewUrl = await schemaReview.listen({ host: '127.0.0.1', port: 0 });
@@ -69,7 +70,7 @@ describe('/schema-review in Slack', () => {
     requestApi = await createHttpApp({ name: 'request-api', logger: log.logger, lifecycle: createLifecycle() });
     const settings = { botToken: 'xoxb-e2e', signingSecret: SECRET, apiUrl: standIn.url, approverUsers: [], command: '/db-access', schemaReviewUrl: reviewUrl };
     kit = createSlackKit({ settings, redis, prefix: uniqueName('srs'), sealKey: randomBytes(32), logger: log.logger, service: 'request-api' });
-    await registerRequestSlackRoutes(requestApi, { kit, bridgeToken: 'unused', policy: {} as AccessPolicy, inventory: {} as Inventory, logger: log.logger });
+    await registerRequestSlackRoutes(requestApi, { kit, bridgeToken: 'unused', policy: {} as AccessPolicy, inventory: {} as Inventory, secrets: {} as SecretStore, audit: {} as AuditLog, logger: log.logger });
   });
 
   afterAll(async () => {
@@ -119,6 +120,18 @@ describe('/schema-review in Slack', () => {
     expect(read.items.map((r) => r.id)).toEqual([stored['id']]);
     const page = reviewsPage(read).toString();
     for (const part of ['2 statement(s): CREATE TABLE orders', 'badge bad">fail', 'safety-truncate', 'slack · slack:U0ALICE']) expect(page).toContain(part);
+  });
+
+  it('links "…and N more" to the full review in the dashboard and labels online DDL with the server reviewed against', async () => {
+    const ddl = ['CREATE TABLE t1 (a int);', ...Array.from({ length: 12 }, (_, i) => `ALTER TABLE t1 ADD COLUMN c${i + 1} int;`)].join('\n');
+    const before = posts().length;
+    await submit(values(ddl, { dialect: 'mysql57' }));
+    const thread = await waitFor(() => posts().slice(before).find((c) => c.args['thread_ts'] && blocksText(c).includes('Online DDL')), { what: 'the findings thread' });
+    const stored = await waitFor(async () => (await db.dynamo.doc.send(new ScanCommand({ TableName: tableName(db.dynamo.tablePrefix, 'reviews') }))).Items?.find((i) => i['dialect'] === 'mysql57'), { what: 'the stored 5.7 review' });
+    const text = blocksText(thread);
+    expect(text).toMatch(new RegExp(`<https://ops.example.com/reviews/${String(stored['id'])}\\|…and \\d+ more: the full review>`));
+    expect(text).toContain('Online DDL (MySQL 5.7)');
+    expect(text).not.toContain('Online DDL (MySQL 8.0)');
   });
 
   it('shows bad fields inline in the modal (through the forward) and posts nothing', async () => {

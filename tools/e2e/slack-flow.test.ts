@@ -5,14 +5,18 @@
  * call goes through the real @slack/web-api client to the recording stand-in.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Worker } from 'bullmq';
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
-import { createConfigInventory } from '@dbre/drivers';
+import { createConfigInventory, createFolderSink } from '@dbre/drivers';
 import { closeRedis, closeWorker, createRedis } from '@dbre/queue';
 import { alsoToSlack, createSlackDelivery, createSlackKit, createSlackNotifyWorker, type SlackKit } from '@dbre/slack';
 import { waitFor } from '@dbre/testing';
 import type { Redis } from 'ioredis';
+import { createDatabaseDirectory } from '../../apps/request-api/src/slack/database-directory';
 import { registerRequestSlackRoutes } from '../../apps/request-api/src/slack/routes';
 import { registerApprovalSlackRoutes } from '../../apps/approval-api/src/slack/routes';
 import { buttonClick, interaction, slashCommand, startSlackStandIn, viewSubmission, type RecordedCall, type SlackStandIn } from '../slack-stand-in/src';
@@ -67,8 +71,13 @@ describe('the Slack app drives the access lifecycle', () => {
     const platform = readPlatformFile(platformFile);
     const policy = parseSection(platformFile, 'access', accessPolicySchema, platform);
     const inventory = createConfigInventory({ path: platformFile, env: {} });
-    await registerRequestSlackRoutes(stack.requestApi, { kit, bridgeToken: TOKEN, policy, inventory, logger: stack.logger });
-    const delivery = createSlackDelivery({ client: kit.client, store: kit.store, channels: { approvals: APPROVALS, requests: REQUESTS }, loadRequest: (id) => stack.requests.get(id), secrets: stack.secrets, logger: stack.logger });
+    // The doc-crawler's latest snapshot of devdb: the modal offers its databases.
+    const docsDir = mkdtempSync(path.join(tmpdir(), 'slack-docs-'));
+    mkdirSync(path.join(docsDir, 'devdb'));
+    writeFileSync(path.join(docsDir, 'devdb', 'schema.json'), JSON.stringify({ clusterId: 'devdb', schemas: [{ name: stack.databases.granted, tables: [] }, { name: stack.databases.other, tables: [] }] }));
+    const databases = createDatabaseDirectory({ sink: createFolderSink({ root: docsDir }) });
+    await registerRequestSlackRoutes(stack.requestApi, { kit, bridgeToken: TOKEN, policy, inventory, secrets: stack.secrets, audit: stack.audit, databases, logger: stack.logger });
+    const delivery = createSlackDelivery({ client: kit.client, store: kit.store, channels: { approvals: APPROVALS, requests: REQUESTS }, loadRequest: (id) => stack.requests.get(id), logger: stack.logger });
     worker = createSlackNotifyWorker({ connection: workerConn, prefix: stack.prefix, logger: stack.logger, delivery, baseDelayMs: 50 });
   });
 
@@ -90,22 +99,39 @@ describe('the Slack app drives the access lifecycle', () => {
   const aliceRequests = async () => (await stack.requests.listByRequester(ALICE, { limit: 50 })).items;
 
   it('slash command -> modal (errors inline) -> approver click (requester and non-approver refused) -> credentials DM -> warning -> end now', async () => {
-    // 1. /db-access opens the modal: clusters grouped by environment.
+    // 1. /db-access opens the modal; its cluster menu searches the inventory, grouped by environment.
     const cmd = await post('request', '/slack/commands', slashCommand(SECRET, { user_id: 'U0ALICE', channel_id: REQUESTS }));
     expect(cmd.statusCode).toBe(200);
     const opened = standIn.accepted('views.open')[0];
-    const modal = opened?.args['view'] as { callback_id: string; blocks: Array<{ block_id: string; element: { option_groups?: Array<{ label: { text: string }; options: Array<{ value: string }> }> } }> };
+    const modal = opened?.args['view'] as { callback_id: string; blocks: Array<{ block_id: string; element: { type: string } }> };
     expect(modal.callback_id).toBe('access_request');
-    expect(modal.blocks.find((b) => b.block_id === 'cluster')?.element.option_groups?.map((g) => [g.label.text, g.options.map((o) => o.value)])).toEqual([
+    expect(modal.blocks.find((b) => b.block_id === 'cluster')?.element.type).toBe('external_select');
+    const suggest = (typed: string) =>
+      post('request', '/slack/interactions', interaction(SECRET, { type: 'block_suggestion', user: { id: 'U0ALICE' }, action_id: 'access_cluster', block_id: 'cluster', value: typed, view: { id: 'V1', callback_id: 'access_request', private_metadata: '', state: { values: {} } } }));
+    const all = await suggest('');
+    expect(all.statusCode).toBe(200);
+    expect((all.json() as { option_groups: Array<{ label: { text: string }; options: Array<{ value: string }> }> }).option_groups.map((g) => [g.label.text, g.options.map((o) => o.value)])).toEqual([
       ['Development', ['devdb']],
       ['Production', ['proddb']],
     ]);
+    expect((await suggest('PROD')).json()).toMatchObject({ option_groups: [{ options: [{ value: 'proddb' }] }] });
+    // The database menu offers the chosen cluster's databases from the latest docs snapshot.
+    expect(modal.blocks.find((b) => b.block_id === 'database')?.element.type).toBe('external_select');
+    const dbSuggest = await post(
+      'request',
+      '/slack/interactions',
+      interaction(SECRET, { type: 'block_suggestion', user: { id: 'U0ALICE' }, action_id: 'database', block_id: 'database', value: '', view: { id: 'V1', callback_id: 'access_request', private_metadata: '', state: { values: { cluster: { access_cluster: { type: 'external_select', selected_option: { value: 'devdb' } } } } } } }),
+    );
+    expect((dbSuggest.json() as { options: Array<{ value: string }> }).options.map((o) => o.value)).toEqual([stack.databases.granted, stack.databases.other].sort().concat('*'));
 
     // Picking a cluster narrows the durations to its environment (views.update).
     const pick = buttonClick({ userId: 'U0ALICE', actionId: 'access_cluster', value: '', channel: REQUESTS, messageTs: '0' });
     Object.assign(pick, { container: { type: 'view', view_id: 'V1' }, view: { id: 'V1', hash: 'h1', callback_id: 'access_request', private_metadata: '', state: { values: {} } }, actions: [{ action_id: 'access_cluster', block_id: 'cluster', type: 'static_select', selected_option: { value: 'devdb' } }] });
     expect((await post('request', '/slack/interactions', interaction(SECRET, pick))).statusCode).toBe(200);
     expect(text(standIn.accepted('views.update')[0] && { ...standIn.accepted('views.update')[0]!, args: { blocks: (standIn.accepted('views.update')[0]!.args['view'] as { blocks: unknown }).blocks } })).toContain('development');
+    // …and pre-selects the environment's default duration (1 min in this stack's dev policy).
+    const updated = standIn.accepted('views.update')[0]!.args['view'] as { blocks: Array<{ block_id: string; element: { initial_option?: { value: string } } }> };
+    expect(updated.blocks.find((b) => b.block_id === 'duration')?.element.initial_option?.value).toBe('1');
 
     // 2. A submission with problems: errors inline, nothing created.
     const values = (reason: string, duration: string) => ({
@@ -165,18 +191,43 @@ describe('the Slack app drives the access lifecycle', () => {
     expect(actionIds(update)).toEqual([]);
     const active = await stack.waitState(id, 'active');
 
-    // 6. The credentials DM: user, password, host:port through the bastion, the exact command, End now / Extend.
+    // 6. The credentials DM: user, host:port through the bastion, the command; never the password.
     const creds = await waitFor(() => posted((c) => c.args['channel'] === 'U0ALICE' && text(c).includes('Your database access is ready'))[0], { what: 'credentials DM' });
     const password = await stack.secrets.get(active.resources.secretId!);
+    expect(password).toBeTruthy();
     expect(text(creds)).toContain(active.resources.dbUser!);
-    expect(text(creds)).toContain(password!);
     expect(text(creds)).toContain(`${active.resources.connect!.host}:${active.resources.connect!.port}`);
-    expect(actionIds(creds)).toEqual(['access_extend', 'access_end']);
+    expect(JSON.stringify(creds.args)).not.toContain(password!);
+    expect(actionIds(creds)).toEqual(['access_show_credentials', 'access_extend', 'access_end']);
+    const endButton = ((creds.args['blocks'] as Block[]).flatMap((b) => b.elements ?? []) as Array<{ action_id?: string; confirm?: { title: { text: string } } }>).find((e) => e.action_id === 'access_end');
+    expect(endButton?.confirm?.title.text).toBe('End access now?');
+
+    // 6b. Show credentials: a modal with the password, read now; each opening audited. Bob cannot.
+    const show = (userId: string, ts: string) =>
+      post('request', '/slack/interactions', interaction(SECRET, { ...buttonClick({ userId, actionId: 'access_show_credentials', value: id, channel: 'D0ALICE', messageTs: String(creds.result?.['ts']) }), trigger_id: `trig-${ts}`, actions: [{ action_id: 'access_show_credentials', block_id: `credentials:${id}`, type: 'button', value: id, action_ts: ts }] }));
+    const modalsBefore = standIn.accepted('views.open').length;
+    expect((await show('U0ALICE', '1700000001.000001')).statusCode).toBe(200);
+    expect((await show('U0ALICE', '1700000002.000002')).statusCode).toBe(200);
+    expect((await show('U0BOB', '1700000003.000003')).statusCode).toBe(200);
+    const modals = standIn.accepted('views.open').slice(modalsBefore).map((c) => c.args['view'] as { callback_id: string; blocks: unknown });
+    expect(modals.map((m) => m.callback_id)).toEqual(['access_credentials', 'access_credentials', 'access_credentials']);
+    expect(JSON.stringify(modals[0]!.blocks)).toContain(password!);
+    expect(JSON.stringify(modals[1]!.blocks)).toContain(password!);
+    expect(JSON.stringify(modals[2]!.blocks)).not.toContain(password!);
+    expect(JSON.stringify(modals[2]!.blocks)).toContain('Only the engineer who asked for this access');
+    const viewed = (await stack.audit.list(id)).filter((e) => e.kind === 'credentials_viewed');
+    expect(viewed.map((e) => [e.actor, e.data?.['refused'] ?? 'shown'])).toEqual([
+      [ALICE, 'shown'],
+      [ALICE, 'shown'],
+      ['bob@example.com', 'not the requester'],
+    ]);
+    expect(JSON.stringify(viewed)).not.toContain(password!);
     expect(stack.logText()).not.toContain(password!);
 
-    // 7. The warning before the end, with Extend / End now.
+    // 7. The warning before the end, with Extend / End now (confirmed).
     const warning = await waitFor(() => posted((c) => c.args['channel'] === 'U0ALICE' && text(c).includes('alarm_clock'))[0], { what: 'warning DM', timeoutMs: 15_000 });
     expect(actionIds(warning)).toEqual(['access_extend', 'access_end']);
+    expect(text(warning)).toContain('End access now?');
 
     // 8. End now from the DM: revoked at once, the end DM, thread updates.
     const end = interaction(SECRET, buttonClick({ userId: 'U0ALICE', actionId: 'access_end', value: id, channel: 'D0ALICE', messageTs: String(warning.result?.['ts']) }));
@@ -184,6 +235,16 @@ describe('the Slack app drives the access lifecycle', () => {
     const revoked = await stack.waitState(id, 'revoked', 10_000);
     expect(revoked.revokeReason).toBe('ended_by_requester');
     await waitFor(() => posted((c) => c.args['channel'] === 'U0ALICE' && text(c).includes(':lock: Your access')).length === 1, { what: 'end DM' });
+    // The credentials and warning DMs are rewritten in place: access ended, no buttons left.
+    for (const dm of [creds, warning]) {
+      const rewritten = await waitFor(() => standIn.accepted('chat.update').find((c) => c.args['ts'] === dm.result?.['ts']), { what: 'DM rewritten at the end' });
+      expect(text(rewritten)).toContain('Database access ended');
+      expect(actionIds(rewritten)).toEqual([]);
+    }
+    // After the end, Show credentials says so and shows nothing.
+    const afterEnd = standIn.accepted('views.open').length;
+    expect((await show('U0ALICE', '1700000009.000009')).statusCode).toBe(200);
+    expect(JSON.stringify(standIn.accepted('views.open')[afterEnd]?.args['view'])).toContain('This access has ended');
     const thread = await waitFor(() => {
       const events = posted((c) => c.args['channel'] === APPROVALS && c.args['thread_ts'] === ts).map((c) => text(c));
       return events.some((e) => e.includes('ended')) ? events : undefined;

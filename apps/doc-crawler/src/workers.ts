@@ -98,36 +98,48 @@ export function createDocsWorkers(deps: DocsWorkerDeps): Worker[] {
       if (!payload.runId) {
         // A scheduler tick: start a run (its flow's parent comes back here with a runId).
         const started = await deps.flow.startRun({ trigger: payload.trigger });
-        logger.info({ runId: started.runId, clusters: started.clusterIds.length }, 'scheduled fleet crawl started');
+        logger.info({ runId: started.runId, clusters: started.clusterIds.length, joined: started.joined }, started.joined ? 'scheduled fleet crawl joined the run in progress' : 'scheduled fleet crawl started');
         return { started: started.runId };
       }
       const runId = payload.runId;
-      const values = (await job.getChildrenValues()) as Record<string, ClusterResult>;
-      const failures = await job.getIgnoredChildrenFailures();
-      const statuses = new Map<string, ClusterStatus>();
-      let filesWritten = 0;
-      for (const value of Object.values(values)) {
-        if (value?.ok) {
-          statuses.set(value.clusterId, { ok: true });
-          filesWritten += value.filesWritten;
-        }
+      try {
+        return await publishRun(runId, payload.clusterIds ?? [], job, logger);
+      } catch (err) {
+        // The run will not be done: free the fleet slot after its last attempt, so the next
+        // request starts a run instead of joining this one.
+        if (job.attemptsMade + 1 >= attemptsOf(job)) await deps.flow.finishRun(runId);
+        throw err;
       }
-      const failed: FleetJobResult['failed'] = [];
-      for (const [key, reason] of Object.entries(failures)) {
-        const clusterId = (payload.clusterIds ?? []).find((id) => key.endsWith(`crawl-${runId}-${id}`)) ?? key;
-        statuses.set(clusterId, { ok: false, error: reason });
-        failed.push({ clusterId, error: reason });
-      }
-      failed.sort((a, b) => (a.clusterId < b.clusterId ? -1 : 1));
-      const fleet = await publishFleet({ sink: deps.sink, logger }, { targets: await deps.inventory.list(), results: statuses, baselines: deps.baselines });
-      filesWritten += fleet.written;
-      await deps.runs.updateRun(runId, { status: 'done', finishedAt: now().toISOString(), failed: failed.map((f) => f.clusterId), filesWritten });
-      logger.info({ runId, clusters: payload.clusterIds?.length ?? 0, failed: failed.length, filesWritten }, 'fleet crawl finished');
-      const result: FleetJobResult = { runId, clusters: payload.clusterIds?.length ?? 0, failed, filesWritten };
-      return result;
     },
     { connection: deps.connection, logger: deps.logger, prefix: deps.prefix },
     { concurrency: 1 },
   );
+
+  async function publishRun(runId: string, clusterIds: readonly string[], job: Job, logger: Logger): Promise<FleetJobResult> {
+    const values = (await job.getChildrenValues()) as Record<string, ClusterResult>;
+    const failures = await job.getIgnoredChildrenFailures();
+    const statuses = new Map<string, ClusterStatus>();
+    let filesWritten = 0;
+    for (const value of Object.values(values)) {
+      if (value?.ok) {
+        statuses.set(value.clusterId, { ok: true });
+        filesWritten += value.filesWritten;
+      }
+    }
+    const failed: FleetJobResult['failed'] = [];
+    for (const [key, reason] of Object.entries(failures)) {
+      const clusterId = clusterIds.find((id) => key.endsWith(`crawl-${runId}-${id}`)) ?? key;
+      statuses.set(clusterId, { ok: false, error: reason });
+      failed.push({ clusterId, error: reason });
+    }
+    failed.sort((a, b) => (a.clusterId < b.clusterId ? -1 : 1));
+    const fleet = await publishFleet({ sink: deps.sink, logger }, { targets: await deps.inventory.list(), results: statuses, baselines: deps.baselines });
+    filesWritten += fleet.written;
+    await deps.runs.updateRun(runId, { status: 'done', finishedAt: now().toISOString(), failed: failed.map((f) => f.clusterId), filesWritten });
+    // Frees the fleet slot (a one-cluster run never held it: the release checks the owner).
+    await deps.flow.finishRun(runId);
+    logger.info({ runId, clusters: clusterIds.length, failed: failed.length, filesWritten }, 'fleet crawl finished');
+    return { runId, clusters: clusterIds.length, failed, filesWritten };
+  }
   return [clusterWorker, fleetWorker];
 }

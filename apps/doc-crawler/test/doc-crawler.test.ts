@@ -170,6 +170,31 @@ describe('doc-crawler service', () => {
     expect(list.json().runs[0].runId).toBe(res.json().runId);
   });
 
+  it('runs one fleet crawl at a time: a second request or a cron tick while it runs joins it, and a later request starts a new one', async () => {
+    const [first, second] = await Promise.all([
+      app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: {} }),
+      app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: {} }),
+    ]);
+    expect(first.statusCode).toBe(202);
+    expect(second.statusCode).toBe(202);
+    const runId = first.json().runId;
+    expect(second.json().runId).toBe(runId);
+    expect(second.json().clusterIds).toEqual(['stg-down', 'stg-good', 'stg-twin', 'stg-wrong']);
+    // The cron tick while the run is still going (the down cluster is retried for seconds).
+    const tick = await flow.startRun({ trigger: 'schedule' });
+    expect(tick).toMatchObject({ runId, joined: true });
+
+    const run = await runDone(runId);
+    expect(run.trigger).toBe('api');
+    // One flow, one crawl per cluster: the joined requests queued nothing.
+    const fleetRuns = (await runs.listRuns(20)).filter((r) => r.clusterIds.length === 4 && r.requestedAt >= run.requestedAt);
+    expect(fleetRuns.map((r) => r.runId)).toEqual([runId]);
+
+    const next = await app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: {} });
+    expect(next.json().runId).not.toBe(runId);
+    await runDone(next.json().runId);
+  });
+
   it('answers 404 for an unknown cluster or run and 400 for a malformed request', async () => {
     const unknown = await app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: { clusterId: 'prod-nowhere' } });
     expect(unknown.statusCode).toBe(404);

@@ -1,15 +1,20 @@
 import fastifyFormbody from '@fastify/formbody';
 import type { Redis } from 'ioredis';
 import { createCrawlRunsRepo } from '@dbre/docs';
+import { approversOf, type AccessPolicy } from '@dbre/domain';
 import type { DocSink } from '@dbre/drivers';
 import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
 import { createAuditLog, createRequestRepository, dynamoCheck, type Dynamo } from '@dbre/store';
 import { createAdminAudit } from './actions/admin-audit';
+import type { DecisionActions } from './actions/approval-api-decisions';
 import type { GrantActions } from './actions/grant-actions';
 import { BASIC_CHALLENGE } from './auth/basic-auth';
 import { createCsrf } from './auth/csrf';
 import type { Authenticator, Identity } from './auth/identity';
+import { loadChartLibrary, mermaidLoader } from './html/chart-assets';
 import { registerDashboardMetrics } from './metrics/dashboard-metrics';
+import { createOverviewRead } from './overview/overview-read';
+import { createQueueDepthSampler } from './overview/queue-depth-sampler';
 import { registerQueueBoards } from './queues/bull-board';
 import { openCatalogQueues } from './queues/queue-set';
 import { createCrawlsRead } from './read/crawls-read';
@@ -42,6 +47,14 @@ export interface OpsDashboardDeps {
   docsBaseUrl?: string | undefined;
   /** Histogram poll interval; 0 = only when `metrics.pollOnce()` is called (tests). */
   metricsPollMs?: number;
+  /** Approve / deny through approval-api; without it the request page offers no decision. */
+  decisions?: DecisionActions | undefined;
+  /** The access policy (section `access`): pending requests name who may approve. */
+  policy?: AccessPolicy | undefined;
+  /** Where sign-out sends the browser with ALB OIDC (the IdP's logout URL), after dropping the ALB session. */
+  signOutUrl?: string | undefined;
+  /** Queue-depth sample interval for the overview chart; 0 = only `overviewSampler.sampleOnce()` (tests). */
+  queueSampleMs?: number;
   clock?: () => Date;
 }
 
@@ -94,6 +107,9 @@ export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
     queues,
     onAdminChange: (identity, change) => adminAudit.record(identity, 'queue-change', change),
   });
+  const sampler = createQueueDepthSampler({ queues, logger: deps.logger, everyMs: deps.queueSampleMs ?? 60_000, ...(deps.clock ? { clock: deps.clock } : {}) });
+  app.decorate('overviewSampler', sampler);
+  const policy = deps.policy;
   registerRoutes(app, {
     read,
     crawls: createCrawlsRead({ runs: createCrawlRunsRepo({ dynamo: deps.dynamo }), sink: deps.docSink }),
@@ -104,11 +120,18 @@ export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
     audit,
     grantActions: deps.grantActions,
     docsBaseUrl: deps.docsBaseUrl ?? (deps.docSink ? PUBLISHED_DOCS_PATH : undefined),
+    overview: createOverviewRead({ read, queues, sampler, grantsEndingBefore: (t) => requests.listGrantsEndingBefore(t), clock: deps.clock ?? (() => new Date()) }),
+    chartLibrary: loadChartLibrary(),
+    mermaid: mermaidLoader(),
+    signOut: { mode: deps.authenticator.mode, challenge: BASIC_CHALLENGE, redirectUrl: deps.signOutUrl },
+    decisions: deps.decisions,
+    approversOf: policy ? (env) => approversOf(policy, env) : undefined,
     clock: deps.clock ?? (() => new Date()),
   });
 
   app.addHook('onClose', async () => {
     metrics.stop();
+    sampler.stop();
     await queues.close();
   });
   return app;
@@ -118,5 +141,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The dashboard's histogram poller (tests call `pollOnce`); only ops-dashboard has it. */
     dashboardMetrics?: import('./metrics/dashboard-metrics').DashboardMetrics;
+    /** The overview's queue-depth sampler (tests call `sampleOnce`). */
+    overviewSampler?: import('./overview/queue-depth-sampler').QueueDepthSampler;
   }
 }

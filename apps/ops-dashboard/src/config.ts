@@ -48,6 +48,18 @@ export const opsDashboardConfig = z
       .min(24)
       .optional()
       .describe("this dashboard's bearer token in request-api's API_TOKENS (tool ops-dashboard), 24+ characters"),
+    APPROVAL_API_URL: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL')
+      .optional()
+      .describe('approval-api base URL, e.g. http://127.0.0.1:3002; with APPROVAL_API_TOKEN it enables Approve / Deny on request pages'),
+    APPROVAL_API_TOKEN: z
+      .string()
+      .min(24)
+      .optional()
+      .describe("this dashboard's bearer token in approval-api's API_TOKENS (tool ops-dashboard), 24+ characters"),
+    SIGN_OUT_URL: z.url().optional().describe("with alb-oidc: the IdP's logout URL that Sign out sends the browser to after dropping the ALB session cookies"),
+    QUEUE_SAMPLE_MS: env.ms(60_000).describe('how often the overview samples queue depth for its chart, ms'),
     METRICS_POLL_MS: env.ms(15_000).describe('how often finished jobs and grants are read for the histograms, ms'),
   })
   .superRefine(checkDrivers(['docs']))

@@ -4,6 +4,8 @@ import { createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createDynamo, ensureTables } from '@dbre/store';
+import { accessPolicySchema } from '@dbre/domain';
+import { createApprovalApiDecisions } from './actions/approval-api-decisions';
 import { createRequestApiGrantActions } from './actions/request-api-grant-actions';
 import { buildApp } from './app';
 import { dashboardAccessSchema } from './auth/access-config';
@@ -14,13 +16,17 @@ import { opsDashboardConfig } from './config';
 async function main(): Promise<void> {
   const config = loadConfigOrExit(opsDashboardConfig, process.env);
   const logger = createLogger({ name: 'ops-dashboard', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
-  const access = parseSection(config.PLATFORM_CONFIG, 'dashboard', dashboardAccessSchema, readPlatformFile(config.PLATFORM_CONFIG));
+  const platform = readPlatformFile(config.PLATFORM_CONFIG);
+  const access = parseSection(config.PLATFORM_CONFIG, 'dashboard', dashboardAccessSchema, platform);
+  // The access policy names who may approve a pending request (read-only; approval-api enforces it).
+  const policy = platform['access'] === undefined ? undefined : parseSection(config.PLATFORM_CONFIG, 'access', accessPolicySchema, platform);
   const authenticator =
     config.DASHBOARD_AUTH === 'alb-oidc'
       ? createAlbOidcAuthenticator({ keyUrl: config.ALB_OIDC_KEY_URL, region: config.AWS_REGION, expectedSigner: config.ALB_ARN ?? '', expectedIssuer: config.OIDC_ISSUER, access: access.oidc })
       : await createBasicAuthenticator({ users: access.users, env: process.env });
   if (config.DASHBOARD_AUTH === 'basic' && access.users.length === 0) logger.warn({ file: config.PLATFORM_CONFIG }, 'no dashboard users configured (section dashboard.users): nobody can sign in');
   if (!config.REQUEST_API_URL || !config.REQUEST_API_TOKEN) logger.warn('REQUEST_API_URL/REQUEST_API_TOKEN not set: "end now" is disabled');
+  if (!config.APPROVAL_API_URL || !config.APPROVAL_API_TOKEN) logger.warn('APPROVAL_API_URL/APPROVAL_API_TOKEN not set: Approve / Deny are not offered');
   if (!config.CSRF_SECRET) logger.info('CSRF_SECRET is not set: form tokens are signed with a per-process key');
   const { docs: docSink } = await selectDrivers(config, ['docs'], { docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }) });
   const lifecycle = createLifecycle();
@@ -39,6 +45,10 @@ async function main(): Promise<void> {
     docSink,
     docsBaseUrl: config.DOCS_BASE_URL,
     metricsPollMs: config.METRICS_POLL_MS,
+    decisions: config.APPROVAL_API_URL && config.APPROVAL_API_TOKEN ? createApprovalApiDecisions({ baseUrl: config.APPROVAL_API_URL, token: config.APPROVAL_API_TOKEN }) : undefined,
+    policy,
+    queueSampleMs: config.QUEUE_SAMPLE_MS,
+    signOutUrl: config.SIGN_OUT_URL,
   });
   await startService({
     app,

@@ -5,9 +5,11 @@
  * route), and its timeline closes. A read-only user sees no admin button and is refused when it
  * posts anyway. Screenshots go to test-artifacts/ (gitignored).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { parseSection, readPlatformFile } from '@dbre/config';
+import { accessPolicySchema } from '@dbre/domain';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { createLifecycle, listen, type HttpApp } from '@dbre/service-kit';
 import { captureLogger, testServices, waitFor } from '@dbre/testing';
@@ -16,6 +18,7 @@ import type { Redis } from 'ioredis';
 // a folder, not an Nx project, so the boundary rule cannot see it. Test-only.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { ALICE, BOB, CAROL, TOKEN, startAccessStack, type AccessStack } from '../../../tools/e2e/access-stack';
+import { createApprovalApiDecisions } from '../src/actions/approval-api-decisions';
 import { createRequestApiGrantActions } from '../src/actions/request-api-grant-actions';
 import { buildApp } from '../src/app';
 import { createBasicAuthenticator } from '../src/auth/basic-auth';
@@ -25,6 +28,23 @@ const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts');
 const admin = { username: 'carol', password: 'carol-dashboard-パスワード' };
 const viewer = { username: 'dave', password: 'dave-dashboard-password' };
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const WIDTHS = [
+  { name: 'desktop', width: 1440, height: 900 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+
+/** axe-core run in the page: the serious and critical violations, as `rule: selectors` lines. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  const found = await page.evaluate(async () => {
+    // Runs in the page (this project's types have no DOM lib): the page's globals, typed by hand.
+    const inPage = globalThis as unknown as { document: unknown; axe: { run: (ctx: unknown, o: object) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } };
+    const res = await inPage.axe.run(inPage.document, { resultTypes: ['violations'] });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.targets.join(', ')}`);
+}
 
 jest.setTimeout(90_000);
 
@@ -38,9 +58,11 @@ describe('ops-dashboard in a real browser', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (CI: WITH_CHROMIUM=1 tools/local-stack/ensure-services.sh)`);
     mkdirSync(ARTIFACTS, { recursive: true });
-    // 10 policy minutes of 3 s: the grant is live for 30 s, long enough to be ended by hand.
-    stack = await startAccessStack({ minuteMs: 3000, warnBeforeMinutes: 1 });
+    // 10 policy minutes of 6 s: the grant is live for 60 s, long enough to be ended by hand on a busy machine.
+    stack = await startAccessStack({ minuteMs: 6000, warnBeforeMinutes: 1 });
     const requestApiUrl = await listen(stack.requestApi, { host: '127.0.0.1', port: 0 });
+    const approvalApiUrl = await listen(stack.approvalApi, { host: '127.0.0.1', port: 0 });
+    const platformFile = String(stack.childEnv()['PLATFORM_CONFIG']);
     redis = createRedis(testServices.redisUrl, 'producer');
     dashboard = await buildApp({
       logger: captureLogger('ops-dashboard', 'warn').logger,
@@ -58,7 +80,10 @@ describe('ops-dashboard in a real browser', () => {
         env: { VIEWER_PASSWORD: viewer.password },
       }),
       grantActions: createRequestApiGrantActions({ baseUrl: requestApiUrl, token: TOKEN }),
+      decisions: createApprovalApiDecisions({ baseUrl: approvalApiUrl, token: TOKEN }),
+      policy: parseSection(platformFile, 'access', accessPolicySchema, readPlatformFile(platformFile)),
       metricsPollMs: 0,
+      queueSampleMs: 0,
     });
     base = await listen(dashboard, { host: '127.0.0.1', port: 0 });
     browser = await chromium.launch({
@@ -112,14 +137,17 @@ describe('ops-dashboard in a real browser', () => {
     const row = page.locator(`tr[data-request-id="${created.id}"]`);
     await row.waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'ops-dashboard-live-grants.png'), fullPage: true });
-    await Promise.all([page.waitForURL(`${base}/grants`), row.locator('[data-action="end-now"]').click()]);
+    await Promise.all([page.waitForURL(`${base}/grants?ended=${created.id}`), row.locator('[data-action="end-now"]').click()]);
+    // A confirmation says what happens; the row stops counting down.
+    expect(await page.locator('[data-notice]').textContent()).toContain(`Ending ${ALICE}'s access`);
+    await page.locator(`tr[data-request-id="${created.id}"][data-state="active"]`).waitFor({ state: 'detached', timeout: 15_000 });
 
     // The timeline refreshes itself until the request is closed.
     await page.goto(`${base}/requests/${created.id}`);
     await page.locator('#timeline[data-state="revoked"] [data-closed]').waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-chain="ok"]').count()).toBe(1);
     expect(await page.locator('#timeline').textContent()).toContain('本番障害の調査 / investigate INC-42');
-    const kinds = await page.locator('#timeline tr[data-kind]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
+    const kinds = await page.locator('#timeline [data-kind]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
     expect(kinds).toEqual(expect.arrayContaining(['requested', 'approved', 'activated', 'revoke_started', 'note', 'sessions_killed', 'user_dropped', 'revoked']));
     await page.screenshot({ path: path.join(ARTIFACTS, 'ops-dashboard-timeline-closed.png'), fullPage: true });
     await adminContext.close();
@@ -133,4 +161,87 @@ describe('ops-dashboard in a real browser', () => {
     expect((await stack.audit.verifyChain(created.id)).ok).toBe(true);
     expect(await stack.platformUsers()).toEqual([]);
   });
+
+  it('every page reads well at 1440 and 390 px with no serious accessibility violation; an approver decides from a phone', async () => {
+    // A live grant (for the grants page and the charts) and a pending prod request (to approve).
+    const live = await stack.ask(ALICE, { durationMinutes: 10, reason: 'check the nightly batch INC-77 / 夜間バッチ確認' });
+    expect((await stack.approve(live.id, BOB)).status).toBe(200);
+    await stack.waitState(live.id, 'active');
+    const pending = await stack.ask(ALICE, { clusterId: 'proddb', durationMinutes: 5, reason: 'read the payments table for INC-78' });
+    await dashboard.overviewSampler?.sampleOnce();
+    await dashboard.dashboardMetrics?.pollOnce();
+
+    // First, while the grant is live (10 policy minutes of 6 s): on a phone the grant is a card,
+    // Time left and End now are on screen; Carol approves the pending prod request from there.
+    {
+      const phone = await browser.newContext({ httpCredentials: admin, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      const page = await phone.newPage();
+      page.on('dialog', (dialog) => void dialog.accept()); // Approve in prod asks to confirm
+      await page.goto(`${base}/grants`);
+      const card = page.locator(`tr[data-request-id="${live.id}"]`);
+      await card.waitFor();
+      for (const part of [card.locator('.time-left'), card.locator('[data-action="end-now"]')]) {
+        const box = await part.boundingBox();
+        expect(box).not.toBeNull();
+        expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, 'ops-dashboard-grants-phone-390.png'), fullPage: true });
+      await page.goto(`${base}/requests/${pending.id}`);
+      await Promise.all([page.waitForURL(`${base}/requests/${pending.id}?done=approved`), page.locator('[data-action="approve"]').click()]);
+      expect(await page.locator('[data-notice]').textContent()).toContain('Your approval is recorded');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'ops-dashboard-request-approved-390.png'), fullPage: true });
+      await phone.close();
+    }
+    // The time-zone choice: times written in UTC read in the browser's zone once chosen.
+    {
+      const tokyo = await browser.newContext({ httpCredentials: admin, viewport: { width: 1440, height: 900 }, timezoneId: 'Asia/Tokyo' });
+      const page = await tokyo.newPage();
+      await page.goto(`${base}/requests/${live.id}`);
+      expect(await page.locator('#timeline').textContent()).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
+      await Promise.all([page.waitForEvent('load'), page.selectOption('#tz-choice', 'local')]);
+      await page.locator('#timeline').waitFor();
+      const text = (await page.locator('#timeline').textContent()) ?? '';
+      expect(text).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\+09:00/);
+      expect(text).not.toMatch(/:\d{2} UTC(?!\+)/);
+      await tokyo.close();
+    }
+
+    const pages = [
+      { name: 'overview', url: '/' },
+      { name: 'grants', url: '/grants' },
+      { name: 'requests', url: '/requests' },
+      { name: 'request-pending', url: `/requests/${pending.id}` },
+      { name: 'request-timeline', url: `/requests/${live.id}` },
+      { name: 'crawls', url: '/crawls' },
+      { name: 'reviews', url: '/reviews' },
+      { name: 'admin-log', url: '/admin-log' },
+      { name: 'not-found', url: '/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV' },
+    ];
+    const problems: string[] = [];
+    for (const size of WIDTHS) {
+      // CSP allows our scripts only; the test injects axe, so this context bypasses it.
+      const context = await browser.newContext({ httpCredentials: admin, viewport: { width: size.width, height: size.height }, bypassCSP: true });
+      const page = await context.newPage();
+      page.on('dialog', (dialog) => void dialog.accept());
+      for (const p of pages) {
+        await page.goto(`${base}${p.url}`);
+        if (p.name === 'overview') await page.locator('.uplot').first().waitFor({ timeout: 10_000 });
+        // Nothing wider than the screen: no sideways scrolling.
+        const overflow = await page.evaluate(() => {
+          const inPage = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+          return inPage.document.documentElement.scrollWidth - inPage.innerWidth;
+        });
+        if (overflow > 1) problems.push(`${size.name} ${p.name}: ${overflow}px wider than the screen`);
+        for (const v of await seriousViolations(page)) problems.push(`${size.name} ${p.name}: ${v}`);
+        await page.screenshot({ path: path.join(ARTIFACTS, `ops-dashboard-${p.name}-${size.width}.png`), fullPage: true });
+      }
+      await context.close();
+    }
+    expect(problems).toEqual([]);
+    const approved = await stack.requests.require(pending.id);
+    expect(approved.approvals.map((a) => a.by.email)).toEqual([CAROL]);
+    expect(approved.state).toBe('requested'); // prod needs a second approver
+    const events = await stack.audit.list(pending.id);
+    expect(events.find((e) => e.kind === 'approved')).toMatchObject({ actor: CAROL, data: { via: 'e2e' } });
+  }, 300_000); // 2 widths x 9 pages, axe on each: slow on a shared 2-core machine
 });

@@ -26,14 +26,14 @@ export interface Harness {
 }
 
 /** The dashboard on dynalite + the real Redis, with an admin (hashed password) and a viewer (password from env). */
-export async function startHarness(extra: Partial<OpsDashboardDeps> = {}): Promise<Harness> {
+export async function startHarness(extra: Partial<OpsDashboardDeps> = {}, options: { adminEmail?: string } = {}): Promise<Harness> {
   const store = await startTestDynamo();
   const redis = createRedis(testServices.redisUrl, 'producer');
   const queuePrefix = uniqueName('opsq');
   const logs = captureLogger('ops-dashboard', 'info');
   const authenticator = await createBasicAuthenticator({
     users: [
-      { name: ADMIN.user, role: 'admin', displayName: 'Ops Admin 管理者', passwordHash: await hashPassword(ADMIN.password, { N: 1024 }) },
+      { name: ADMIN.user, role: 'admin', displayName: 'Ops Admin 管理者', ...(options.adminEmail ? { email: options.adminEmail } : {}), passwordHash: await hashPassword(ADMIN.password, { N: 1024 }) },
       { name: VIEWER.user, role: 'viewer', passwordEnv: 'TEST_VIEWER_PASSWORD' },
     ],
     env: { TEST_VIEWER_PASSWORD: VIEWER.password },
@@ -47,6 +47,7 @@ export async function startHarness(extra: Partial<OpsDashboardDeps> = {}): Promi
     csrfSecret: 'x'.repeat(32),
     queuePrefix,
     metricsPollMs: 0,
+    queueSampleMs: 0,
     ...extra,
   });
   await app.ready();

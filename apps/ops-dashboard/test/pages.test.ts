@@ -60,7 +60,8 @@ describe('ops-dashboard pages', () => {
     expect(admin.body).toContain('Ops Admin 管理者');
 
     const fragment = await get('/grants?fragment=1');
-    expect(fragment.body.startsWith('<div class="table-wrap" id="grants"')).toBe(true);
+    expect(fragment.body.startsWith('<div id="grants" data-refresh-url')).toBe(true);
+    expect(fragment.body).toContain('1 active of 1 listed.'); // the counts refresh with the list
   });
 
   it('refuses "end now" to a read-only user, without a form token, or from another site', async () => {
@@ -84,7 +85,7 @@ describe('ops-dashboard pages', () => {
 
     const ok = await post(ADMIN, `csrf=${token}&back=request`);
     expect(ok.statusCode).toBe(303);
-    expect(ok.headers.location).toBe(`/requests/${grant.id}`);
+    expect(ok.headers.location).toBe(`/requests/${grant.id}?done=ended`);
     expect(ended).toContainEqual({ id: grant.id, by: { displayName: 'Ops Admin 管理者' } });
     const notes = (await h.audit.list(grant.id)).filter((e) => e.kind === 'note');
     expect(notes).toHaveLength(1);
@@ -150,7 +151,11 @@ describe('ops-dashboard pages', () => {
       '# Changelog of cluster `demo`\n\nNewest first.\n\n## 2026-11-24T01:00:40.000Z\n\n### Schema\n\n- table `demo_shop`.`注文` added\n\n## 2026-11-20T01:00:00.000Z\n\n- first snapshot: 2 schemas\n',
       'text/markdown',
     );
-    await sink.write('demo/README.md', '# demo <script>x</script>\n', 'text/markdown');
+    await sink.write(
+      'demo/README.md',
+      '# demo <script>x</script>\n\n![ER diagram](er.svg)\n\n[orders](demo_shop/orders.md) · [bad](javascript:alert(1)) · <img src=x onerror=alert(2)>\n\n| column | type |\n|---|---|\n| id | bigint |\n\n```mermaid\nerDiagram\n  orders ||--o{ items : has\n```\n',
+      'text/markdown',
+    );
     const crawls = await get('/crawls');
     expect(crawls.body).toContain('data-cluster="demo"');
     expect(crawls.body).toContain('2026-11-25 01:00:00 UTC');
@@ -160,10 +165,22 @@ describe('ops-dashboard pages', () => {
     expect(crawls.body).toContain('previous: ok 2026-11-24 01:00:00 UTC');
     expect(crawls.body).toContain('table &#96;demo_shop&#96;.&#96;注文&#96; added');
     expect(crawls.body).toContain('href="/published-docs/demo/README.md"');
+    // Markdown reads as a page: rendered, raw HTML shown as text, unsafe links dropped, diagrams drawn.
     const doc = await get('/published-docs/demo/README.md');
     expect(doc.statusCode).toBe(200);
-    expect(doc.headers['content-type']).toBe('text/plain; charset=utf-8');
-    expect(doc.headers['content-security-policy']).toContain('sandbox');
+    expect(doc.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(doc.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(doc.body).toContain('<h1>demo &lt;script&gt;x&lt;/script&gt;</h1>');
+    expect(doc.body).toContain('<img src="er.svg" alt="ER diagram" loading="lazy">');
+    expect(doc.body).toContain('<a href="demo_shop/orders.md">orders</a>');
+    expect(doc.body).not.toContain('javascript:');
+    expect(doc.body).toContain('&lt;img src=x onerror=alert(2)&gt;');
+    expect(doc.body).toContain('<td>bigint</td>');
+    expect(doc.body).toContain('<pre class="mermaid">erDiagram\n  orders ||--o{ items : has</pre>');
+    expect(doc.body).toContain('<script src="/assets/mermaid.js" defer></script>');
+    const source = await get('/published-docs/demo/README.md?raw=1');
+    expect(source.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(source.headers['content-security-policy']).toContain('sandbox');
     expect((await get('/published-docs/demo/../../etc/passwd.md')).statusCode).toBe(404);
     expect((await get('/published-docs/demo/missing.md')).statusCode).toBe(404);
     expect((await get('/published-docs/demo/%2e%2e/%2e%2e/etc/passwd.md')).statusCode).toBe(404);

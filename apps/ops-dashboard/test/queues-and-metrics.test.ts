@@ -40,6 +40,11 @@ describe('queue boards and metrics', () => {
     const page = await call('GET', '/queues');
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
+    // No web font from the internet; times in UTC; a way back.
+    expect(page.body).not.toContain('fonts.googleapis.com');
+    expect(page.headers['content-security-policy']).toContain("font-src 'self' data:");
+    expect(page.body).toContain('"timeZone":"UTC"');
+    expect(page.body).toContain('Back to the dashboard');
     const list = await call('GET', '/queues/api/queues?activeQueue=provision&status=failed');
     expect(list.statusCode).toBe(200);
     const queues = list.json().queues as Array<{ name: string; readOnlyMode: boolean; counts: Record<string, number>; jobs: Array<{ failedReason: string; stacktrace: string[] }> }>;

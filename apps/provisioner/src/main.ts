@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'provisioner' });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
-  const notify = slack && slackNotifyWorker(slack, { connection: redis, prefix: config.QUEUE_PREFIX, logger, loadRequest: (id) => createRequestRepository({ dynamo }).get(id), secrets: drivers.secrets });
+  const notify = slack && slackNotifyWorker(slack, { connection: redis, prefix: config.QUEUE_PREFIX, logger, loadRequest: (id) => createRequestRepository({ dynamo }).get(id) });
   const workers = createProvisionerWorkers({
     connection: redis,
     prefix: config.QUEUE_PREFIX,

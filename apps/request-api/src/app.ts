@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { AccessPolicy } from '@dbre/domain';
-import type { Inventory, LocalOutbox } from '@dbre/drivers';
+import type { Inventory, LocalOutbox, SecretStore } from '@dbre/drivers';
 import type { GrantAdmin } from '@dbre/mysql';
 import type { TypedQueue } from '@dbre/queue';
 import { createHttpApp, redisCheck, requireBearer, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
 import { slackBridgeToken, type SlackKit } from '@dbre/slack';
 import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
 import { registerRoutes } from './routes';
+import type { DatabaseDirectory } from './slack/database-directory';
 import { registerRequestSlackRoutes } from './slack/routes';
 
 export interface RequestApiDeps {
@@ -29,6 +30,10 @@ export interface RequestApiDeps {
   clock?: () => Date;
   /** Set when Slack is configured: /slack/commands and /slack/interactions are served. */
   slack?: SlackKit;
+  /** Required with Slack: "Show credentials" reads the password from it when clicked. */
+  secrets?: SecretStore;
+  /** The request modal offers each cluster's documented databases (latest docs snapshot). */
+  databaseDirectory?: DatabaseDirectory;
 }
 
 export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
@@ -44,6 +49,9 @@ export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
   });
   requireBearer(app, deps.tokens);
   registerRoutes(app, deps);
-  if (deps.slack) await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), policy: deps.policy, inventory: deps.inventory, logger: deps.logger });
+  if (deps.slack) {
+    if (!deps.secrets) throw new Error('Slack is configured but request-api has no secret store: "Show credentials" reads the password from it.');
+    await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), policy: deps.policy, inventory: deps.inventory, secrets: deps.secrets, audit: deps.audit, databases: deps.databaseDirectory, logger: deps.logger });
+  }
   return app;
 }

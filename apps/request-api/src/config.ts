@@ -15,8 +15,13 @@ export const requestApiConfig = z
     ...driversEnv,
     API_TOKENS: apiTokensEnv,
     SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key (also seals credentials in the outbox): 32 random bytes, base64'),
+    DOCS_OUT_DIR: z
+      .string()
+      .min(1)
+      .default('var/docs')
+      .describe("the doc-crawler's local folder (DRIVER_DOCS=local): the request modal offers each cluster's databases from its latest snapshot"),
     ACCESS_MINUTE_MS: env.int(60_000, 100).describe('length of one policy minute in ms; 60000 except in tests and benchmarks'),
   })
-  .superRefine(checkDrivers(['inventory']));
+  .superRefine(checkDrivers(['inventory', 'secrets']));
 
 export type RequestApiConfig = z.output<typeof requestApiConfig>;

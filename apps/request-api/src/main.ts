@@ -1,12 +1,13 @@
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
-import { createConfigInventory, createOutboxNotifier, parseSecretKey, selectDrivers } from '@dbre/drivers';
+import { createConfigInventory, createFolderSink, createLocalSecretStore, createOutboxNotifier, driverChoice, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
 import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
 import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
+import { createDatabaseDirectory } from './slack/database-directory';
 import { requestApiConfig } from './config';
 
 async function main(): Promise<void> {
@@ -18,13 +19,17 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
   if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
-  const { inventory } = await selectDrivers(
+  // The secret store serves Slack's "Show credentials" (read when clicked, never posted).
+  const { inventory, secrets } = await selectDrivers(
     config,
-    ['inventory'],
-    { inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }) },
+    ['inventory', 'secrets'],
+    { inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }), secrets: () => createLocalSecretStore({ dynamo, key }) },
     { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
   );
   const databases = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
+  // The docs snapshots (doc-crawler) let the Slack modal offer real database names; optional on AWS (DOCS_BUCKET).
+  const docsAvailable = driverChoice(config, 'docs') === 'local' || config.DOCS_BUCKET !== undefined;
+  const docs = docsAvailable ? (await selectDrivers(config, ['docs'], { docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }) })).docs : undefined;
   const revoke = createQueue('revoke', redis, { prefix: config.QUEUE_PREFIX });
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'request-api' });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
@@ -39,7 +44,7 @@ async function main(): Promise<void> {
     inventory,
     databases,
     outbox: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
-    ...(slack ? { slack } : {}),
+    ...(slack ? { slack, secrets, ...(docs ? { databaseDirectory: createDatabaseDirectory({ sink: docs }) } : {}) } : {}),
     queues: { revoke },
     tokens: config.API_TOKENS,
     minuteMs: config.ACCESS_MINUTE_MS,

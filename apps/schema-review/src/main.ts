@@ -33,6 +33,7 @@ async function main(): Promise<void> {
         replayCache: createRedisReplayCache(redis, { prefix: `${config.QUEUE_PREFIX}:schema-review` }),
         ui: createModalClient({ botToken: settings.botToken, ...api, logger }),
         client: createSlackClient({ botToken: settings.botToken, ...api, logger }),
+        dashboardUrl: settings.dashboardUrl,
       }
     : undefined;
   const app = await buildApp({

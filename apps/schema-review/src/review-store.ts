@@ -30,7 +30,7 @@ export interface StoredReviewItem {
   author?: string;
   excerpt: string;
   summary: ReviewResult['summary'];
-  findings: Array<{ ruleId: string; severity: string; message: string; line: number; column: number }>;
+  findings: Array<{ ruleId: string; severity: string; message: string; line: number; column: number; fix?: string }>;
   findingsTruncated: boolean;
 }
 
@@ -56,7 +56,15 @@ export function storedReviewOf(input: StoreInput, now = new Date()): StoredRevie
     ...(input.author ? { author: input.author } : {}),
     excerpt: clip(text, STORE_LIMITS.excerpt),
     summary,
-    findings: findings.slice(0, STORE_LIMITS.findings).map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: clip(f.message, STORE_LIMITS.message), line: f.line, column: f.column })),
+    findings: findings.slice(0, STORE_LIMITS.findings).map((f) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      message: clip(f.message, STORE_LIMITS.message),
+      line: f.line,
+      column: f.column,
+      // The dashboard's review page shows what to do about it.
+      ...(f.fix ? { fix: clip(f.fix, STORE_LIMITS.message) } : {}),
+    })),
     findingsTruncated: findings.length > STORE_LIMITS.findings,
   };
 }

@@ -37,6 +37,17 @@ resource "aws_vpc_security_group_egress_rule" "alb_to_tasks" {
   referenced_security_group_id = aws_security_group.tasks.id
 }
 
+# authenticate-oidc: the ALB itself calls the IdP's token and user-info endpoints (HTTPS, on the
+# internet); without this rule dashboard sign-in fails after the IdP redirect.
+resource "aws_vpc_security_group_egress_rule" "alb_to_idp" {
+  security_group_id = aws_security_group.alb.id
+  description       = "OIDC token and user-info endpoints of the identity provider"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
 resource "aws_security_group" "tasks" {
   name        = "${var.name}-tasks"
   description = "dbre ECS tasks: in from the ALB only; out to AWS APIs, Slack, Redis and the databases"

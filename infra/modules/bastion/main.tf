@@ -1,5 +1,12 @@
-# What every bastion launches with: an instance profile carrying only the SSM core policy, and a
-# security group with NO inbound rules (SSM sessions are outbound), egress to 443 and the databases.
+# What every bastion of one VPC launches with:
+# - an instance profile carrying only the SSM core policy;
+# - a base security group with NO inbound rules and egress only to the SSM endpoints on 443
+#   (the VPC endpoints' group, or the CIDRs given when the VPC reaches SSM through a NAT);
+#   the way to the database is NOT here: the bastion driver adds, per bastion, a group whose only
+#   egress is the granted cluster (its security group or address) on its port;
+# - the platform's own Session Manager document: port forwarding to a FIXED port on the bastion,
+#   where a proxy started at boot forwards to the granted cluster read from the instance's tags.
+#   The engineer cannot choose the host (AWS-StartPortForwardingSessionToRemoteHost would let them).
 
 variable "name" {
   type = string
@@ -9,12 +16,27 @@ variable "vpc_id" {
   type = string
 }
 
-variable "database_cidr_blocks" {
-  type = list(string)
+variable "ssm_through_endpoints" {
+  description = "SSM is reached through the VPC's interface endpoints (static: count must be known at plan)."
+  type        = bool
 }
 
-variable "database_port" {
-  type = number
+variable "endpoint_security_group_id" {
+  description = "Security group of the VPC's SSM interface endpoints (ssm, ssmmessages, ec2messages); null when SSM is reached through a NAT."
+  type        = string
+  default     = null
+}
+
+variable "https_egress_cidrs" {
+  description = "Only without endpoint_security_group_id: where the bastion may open HTTPS (the SSM public endpoints, through the NAT)."
+  type        = list(string)
+  default     = []
+}
+
+variable "proxy_port" {
+  description = "Port on the bastion's loopback where the boot-time proxy listens (the session document forwards to it)."
+  type        = number
+  default     = 3306
 }
 
 data "aws_iam_policy_document" "assume_ec2" {
@@ -45,31 +67,64 @@ resource "aws_iam_instance_profile" "bastion" {
 
 resource "aws_security_group" "bastion" {
   name        = "${var.name}-bastion"
-  description = "dbre bastions: no inbound rules; out to SSM/dnf (443) and the databases"
+  description = "dbre bastions: no inbound rules; out to the SSM endpoints only (the database way is per bastion)"
   vpc_id      = var.vpc_id
 }
 
-resource "aws_vpc_security_group_egress_rule" "https" {
+resource "aws_vpc_security_group_egress_rule" "ssm_endpoints" {
+  count                        = var.ssm_through_endpoints ? 1 : 0
+  security_group_id            = aws_security_group.bastion.id
+  description                  = "SSM interface endpoints"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = var.endpoint_security_group_id
+}
+
+resource "aws_vpc_security_group_egress_rule" "ssm_via_nat" {
+  for_each          = var.ssm_through_endpoints ? toset([]) : toset(var.https_egress_cidrs)
   security_group_id = aws_security_group.bastion.id
-  description       = "SSM endpoints and package repositories"
+  description       = "SSM public endpoints through the NAT"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
+  cidr_ipv4         = each.value
 }
 
-resource "aws_vpc_security_group_egress_rule" "databases" {
-  for_each          = toset(var.database_cidr_blocks)
-  security_group_id = aws_security_group.bastion.id
-  description       = "Aurora clusters"
-  ip_protocol       = "tcp"
-  from_port         = var.database_port
-  to_port           = var.database_port
-  cidr_ipv4         = each.value
+resource "aws_ssm_document" "port_forward" {
+  name            = "${var.name}-PortForwardToGrantedCluster"
+  document_type   = "Session"
+  document_format = "JSON"
+  content = jsonencode({
+    schemaVersion = "1.0"
+    description   = "dbre-platform: forward a local port to the cluster granted on this bastion (host and port fixed on the bastion)"
+    sessionType   = "Port"
+    parameters = {
+      localPortNumber = {
+        type           = "String"
+        description    = "Port on the engineer's machine"
+        allowedPattern = "^([1-9][0-9]{0,4})$"
+        default        = "13306"
+      }
+    }
+    properties = {
+      portNumber      = tostring(var.proxy_port)
+      type            = "LocalPortForwarding"
+      localPortNumber = "{{ localPortNumber }}"
+    }
+  })
 }
 
 output "role_arn" {
   value = aws_iam_role.bastion.arn
+}
+
+output "instance_profile_arn" {
+  value = aws_iam_instance_profile.bastion.arn
+}
+
+output "session_document_arn" {
+  value = aws_ssm_document.port_forward.arn
 }
 
 output "instance_profile_name" {
@@ -78,4 +133,8 @@ output "instance_profile_name" {
 
 output "security_group_id" {
   value = aws_security_group.bastion.id
+}
+
+output "session_document_name" {
+  value = aws_ssm_document.port_forward.name
 }

@@ -7,14 +7,14 @@ locals {
   # A table and its indexes.
   table_and_indexes = { for k, arn in var.table_arns : k => [arn, "${arn}/index/*"] }
   grant_secrets     = "arn:aws:secretsmanager:${var.region}:${var.account_id}:secret:${var.grant_secret_prefix}*"
-  # RDS-managed master secrets (rds!cluster-...) in every fleet region, plus configured ones.
-  admin_secrets = concat(
-    [for r in var.rds_regions : "arn:aws:secretsmanager:${r}:${var.account_id}:secret:rds!*"],
-    var.admin_secret_arns,
-  )
-  rds_clusters  = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:cluster:*"]
-  rds_instances = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:db:*"]
-  access_tables = concat(local.table_and_indexes["requests"], local.table_and_indexes["audit"], local.table_and_indexes["idempotency"], local.table_and_indexes["outbox"])
+  # RDS-managed master secrets (rds!cluster-...) in every fleet region; RDS tags each with its
+  # cluster's ARN (aws:rds:primaryDBClusterArn), which limits reads to the fleet's clusters.
+  master_secrets         = [for r in var.rds_regions : "arn:aws:secretsmanager:${r}:${var.account_id}:secret:rds!*"]
+  fleet_cluster_arns     = flatten([for r in var.rds_regions : [for p in var.fleet_cluster_identifiers : "arn:aws:rds:${r}:${var.account_id}:cluster:${p}"]])
+  secretsmanager_regions = [for r in var.rds_regions : "secretsmanager.${r}.amazonaws.com"]
+  rds_clusters           = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:cluster:*"]
+  rds_instances          = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:db:*"]
+  access_tables          = concat(local.table_and_indexes["requests"], local.table_and_indexes["audit"], local.table_and_indexes["idempotency"], local.table_and_indexes["outbox"])
 
   task_policies = {
     request-api   = data.aws_iam_policy_document.request_api.json
@@ -110,9 +110,27 @@ data "aws_iam_policy_document" "inventory_list" {
 data "aws_iam_policy_document" "inventory_login" {
   source_policy_documents = [data.aws_iam_policy_document.inventory_list.json]
   statement {
-    sid       = "ReadClusterLogins"
+    sid       = "ReadFleetMasterLogins"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = local.admin_secrets
+    resources = local.master_secrets
+    condition {
+      test     = "StringEquals"
+      variable = "secretsmanager:ResourceTag/aws:secretsmanager:owningService"
+      values   = ["rds"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn"
+      values   = local.fleet_cluster_arns
+    }
+  }
+  dynamic "statement" {
+    for_each = length(var.admin_secret_arns) == 0 ? [] : [var.admin_secret_arns]
+    content {
+      sid       = "ReadNamedClusterLogins"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = statement.value
+    }
   }
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
@@ -121,9 +139,9 @@ data "aws_iam_policy_document" "inventory_login" {
       actions   = ["kms:Decrypt"]
       resources = [statement.value]
       condition {
-        test     = "StringLike"
+        test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = [for r in var.rds_regions : "secretsmanager.${r}.amazonaws.com"]
+        values   = local.secretsmanager_regions
       }
     }
   }
@@ -132,7 +150,7 @@ data "aws_iam_policy_document" "inventory_login" {
 data "aws_iam_policy_document" "access_tables_rw" {
   statement {
     sid       = "AccessState"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
     resources = local.access_tables
   }
 }
@@ -143,12 +161,30 @@ data "aws_iam_policy_document" "request_api" {
   source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.access_tables_rw.json, data.aws_iam_policy_document.inventory_list.json]
 }
 
+# approval-api selects no driver: no RDS listing.
 data "aws_iam_policy_document" "approval_api" {
-  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.access_tables_rw.json, data.aws_iam_policy_document.inventory_list.json]
+  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.access_tables_rw.json]
+}
+
+# Reading objects written with SSE-KMS needs kms:Decrypt on the key (through S3 only).
+data "aws_iam_policy_document" "docs_decrypt" {
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "ReadEncryptedDocs"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${var.region}.amazonaws.com"]
+      }
+    }
+  }
 }
 
 data "aws_iam_policy_document" "schema_review" {
-  source_policy_documents = [data.aws_iam_policy_document.readiness.json]
+  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.docs_decrypt.json]
   statement {
     sid       = "Reviews"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"]
@@ -166,8 +202,9 @@ data "aws_iam_policy_document" "schema_review" {
     actions   = ["s3:ListBucket"]
     resources = [var.docs_bucket_arn]
   }
+  # Only when the AI second opinion is on (AI_PROVIDER=bedrock); Converse is authorised as InvokeModel.
   dynamic "statement" {
-    for_each = length(var.bedrock_model_arns) == 0 ? [] : [var.bedrock_model_arns]
+    for_each = var.bedrock_enabled ? [var.bedrock_model_arns] : []
     content {
       sid       = "SecondOpinion"
       actions   = ["bedrock:InvokeModel"]
@@ -176,12 +213,19 @@ data "aws_iam_policy_document" "schema_review" {
   }
 }
 
+# ops-dashboard selects only the doc sink: no RDS listing.
 data "aws_iam_policy_document" "ops_dashboard" {
-  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.inventory_list.json]
+  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.docs_decrypt.json]
   statement {
     sid       = "ReadPlatformState"
-    actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"]
+    actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
     resources = flatten(values(local.table_and_indexes))
+  }
+  # Admin actions (end now, retry, ...) append to the hash-chained audit log.
+  statement {
+    sid       = "AppendAdminAudit"
+    actions   = ["dynamodb:PutItem"]
+    resources = [local.tables["audit"]]
   }
   statement {
     sid       = "ReadDocs"
@@ -192,10 +236,11 @@ data "aws_iam_policy_document" "ops_dashboard" {
 
 data "aws_iam_policy_document" "doc_crawler" {
   source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.inventory_login.json]
+  # The parameter pages' baseline: the engine defaults of a family (libs/docs rds-baseline.ts).
   statement {
     sid       = "ParameterPages"
-    actions   = ["rds:DescribeDBClusterParameters", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBParameters", "rds:DescribeDBParameterGroups", "rds:DescribeEngineDefaultParameters", "rds:DescribeEngineDefaultClusterParameters"]
-    resources = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:*"]
+    actions   = ["rds:DescribeEngineDefaultParameters", "rds:DescribeEngineDefaultClusterParameters"]
+    resources = ["*"] # the engine-default calls name no resource
   }
   statement {
     sid       = "CrawlRuns"
@@ -241,7 +286,7 @@ data "aws_iam_policy_document" "grant_secrets" {
   }
   statement {
     sid       = "UseGrantSecrets"
-    actions   = ["secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret"]
+    actions   = ["secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret"]
     resources = [local.grant_secrets]
   }
   dynamic "statement" {
@@ -259,12 +304,43 @@ data "aws_iam_policy_document" "grant_secrets" {
   }
 }
 
-# Terminating bastions: only instances tagged by the platform.
+# Running bastions (provisioner and reaper): find, move the deadline (extension), end the live
+# sessions, terminate, delete the per-bastion group; only what the platform tagged.
 data "aws_iam_policy_document" "terminate_bastions" {
   statement {
     sid       = "FindBastions"
-    actions   = ["ec2:DescribeInstances"]
+    actions   = ["ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:DescribeImages", "ssm:DescribeSessions"]
     resources = ["*"] # Describe* has no resource-level permissions
+  }
+  statement {
+    sid       = "MoveBastionDeadline"
+    actions   = ["ec2:CreateTags"]
+    resources = ["${local.arn_ec2}:instance/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/managed-by"
+      values   = [var.platform_tag]
+    }
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "aws:TagKeys"
+      values   = ["dbre:ends-at"]
+    }
+  }
+  statement {
+    sid       = "EndLiveSessions"
+    actions   = ["ssm:TerminateSession"]
+    resources = ["arn:aws:ssm:${var.region}:${var.account_id}:session/*"]
+  }
+  statement {
+    sid       = "DeleteBastionGroups"
+    actions   = ["ec2:DeleteSecurityGroup"]
+    resources = ["${local.arn_ec2}:security-group/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/managed-by"
+      values   = [var.platform_tag]
+    }
   }
   statement {
     sid       = "TerminatePlatformBastions"
@@ -288,18 +364,44 @@ data "aws_iam_policy_document" "provisioner" {
     data.aws_iam_policy_document.terminate_bastions.json,
   ]
 
-  # RunInstances only creates instances and volumes that carry the platform's tag ...
+  # RunInstances only creates instances and volumes that carry the platform's tag, with IMDSv2
+  # required, of the bastion instance type and with the bastion instance profile ...
   statement {
     sid       = "LaunchTaggedBastions"
     actions   = ["ec2:RunInstances"]
-    resources = ["${local.arn_ec2}:instance/*", "${local.arn_ec2}:volume/*"]
+    resources = ["${local.arn_ec2}:instance/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/managed-by"
+      values   = [var.platform_tag]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:MetadataHttpTokens"
+      values   = ["required"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:InstanceType"
+      values   = [var.bastion_instance_type]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "ec2:InstanceProfile"
+      values   = [var.bastion_instance_profile_arn]
+    }
+  }
+  statement {
+    sid       = "LaunchTaggedVolumes"
+    actions   = ["ec2:RunInstances"]
+    resources = ["${local.arn_ec2}:volume/*"]
     condition {
       test     = "StringEquals"
       variable = "aws:RequestTag/managed-by"
       values   = [var.platform_tag]
     }
   }
-  # ... only in the bastion subnets and security group ...
+  # ... only in the bastion subnets, with the base group and the platform's per-bastion groups ...
   statement {
     sid     = "LaunchInBastionNetwork"
     actions = ["ec2:RunInstances"]
@@ -307,6 +409,16 @@ data "aws_iam_policy_document" "provisioner" {
       [for s in var.bastion_subnet_ids : "${local.arn_ec2}:subnet/${s}"],
       ["${local.arn_ec2}:security-group/${var.bastion_sg_id}", "${local.arn_ec2}:network-interface/*"],
     )
+  }
+  statement {
+    sid       = "LaunchWithBastionGroups"
+    actions   = ["ec2:RunInstances"]
+    resources = ["${local.arn_ec2}:security-group/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/managed-by"
+      values   = [var.platform_tag]
+    }
   }
   # ... only from Amazon's images.
   statement {
@@ -319,14 +431,41 @@ data "aws_iam_policy_document" "provisioner" {
       values   = ["amazon"]
     }
   }
+  # Tags at launch; afterwards only the grant's deadline (extension) on platform instances.
   statement {
-    sid       = "TagAtLaunchOnly"
+    sid       = "TagAtLaunch"
     actions   = ["ec2:CreateTags"]
-    resources = ["${local.arn_ec2}:instance/*", "${local.arn_ec2}:volume/*"]
+    resources = ["${local.arn_ec2}:instance/*", "${local.arn_ec2}:volume/*", "${local.arn_ec2}:security-group/*"]
     condition {
       test     = "StringEquals"
       variable = "ec2:CreateAction"
-      values   = ["RunInstances"]
+      values   = ["RunInstances", "CreateSecurityGroup"]
+    }
+  }
+  # One group per bastion whose only egress is the granted cluster.
+  statement {
+    sid       = "CreateBastionGroups"
+    actions   = ["ec2:CreateSecurityGroup"]
+    resources = ["${local.arn_ec2}:security-group/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/managed-by"
+      values   = [var.platform_tag]
+    }
+  }
+  statement {
+    sid       = "CreateBastionGroupsInVpc"
+    actions   = ["ec2:CreateSecurityGroup"]
+    resources = [for v in var.bastion_vpc_ids : "${local.arn_ec2}:vpc/${v}"]
+  }
+  statement {
+    sid       = "PinBastionEgress"
+    actions   = ["ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress"]
+    resources = ["${local.arn_ec2}:security-group/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/managed-by"
+      values   = [var.platform_tag]
     }
   }
   statement {
@@ -373,7 +512,7 @@ data "aws_iam_policy_document" "reaper" {
   ]
   statement {
     sid       = "RemoveGrantSecrets"
-    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret"]
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret"]
     resources = [local.grant_secrets]
   }
   dynamic "statement" {
@@ -405,4 +544,52 @@ output "execution_role_arn" {
 
 output "task_role_arns" {
   value = { for app, role in aws_iam_role.task : app => role.arn }
+}
+
+# --- Engineers: Session Manager on their own bastion only -----------------------------------------
+
+# Attach to the engineers' permission set / role. A person may start a session only on a bastion
+# whose dbre:requester tag is their own e-mail (a principal tag), only with the platform's
+# port-forwarding document, and may end or resume only their own sessions.
+data "aws_iam_policy_document" "engineer_sessions" {
+  statement {
+    sid       = "OwnBastionOnly"
+    actions   = ["ssm:StartSession"]
+    resources = ["arn:aws:ec2:*:${var.account_id}:instance/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "ssm:resourceTag/managed-by"
+      values   = [var.platform_tag]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "ssm:resourceTag/dbre:requester"
+      values   = ["$${aws:PrincipalTag/${var.engineer_identity_tag}}"]
+    }
+    condition {
+      test     = "BoolIfExists"
+      variable = "ssm:SessionDocumentAccessCheck"
+      values   = ["true"]
+    }
+  }
+  statement {
+    sid       = "PlatformDocumentOnly"
+    actions   = ["ssm:StartSession"]
+    resources = var.session_document_arns
+  }
+  statement {
+    sid       = "OwnSessions"
+    actions   = ["ssm:TerminateSession", "ssm:ResumeSession"]
+    resources = ["arn:aws:ssm:*:${var.account_id}:session/$${aws:userid}-*"]
+  }
+}
+
+resource "aws_iam_policy" "engineer_sessions" {
+  name        = "${var.name}-engineer-sessions"
+  description = "dbre-platform: port forwarding to one's own bastion"
+  policy      = data.aws_iam_policy_document.engineer_sessions.json
+}
+
+output "engineer_policy_arn" {
+  value = aws_iam_policy.engineer_sessions.arn
 }

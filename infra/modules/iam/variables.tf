@@ -60,6 +60,17 @@ variable "bedrock_model_arns" {
   default = []
 }
 
+variable "bedrock_enabled" {
+  description = "schema-review runs with AI_PROVIDER=bedrock (otherwise no Bedrock grant at all)."
+  type        = bool
+  default     = false
+}
+
+variable "fleet_cluster_identifiers" {
+  description = "Cluster identifier patterns (IAM wildcards) of the fleet: only their RDS-managed master secrets are readable."
+  type        = list(string)
+}
+
 variable "app_secret_arns" {
   description = "Secrets ECS injects into containers (execution role)."
   type        = list(string)
@@ -71,4 +82,29 @@ variable "repository_arns" {
 
 variable "log_group_arns" {
   type = list(string)
+}
+
+variable "bastion_instance_type" {
+  description = "The only instance type RunInstances may launch."
+  type        = string
+}
+
+variable "bastion_instance_profile_arn" {
+  description = "The only instance profile RunInstances may attach."
+  type        = string
+}
+
+variable "bastion_vpc_ids" {
+  description = "VPCs where per-bastion security groups may be created."
+  type        = list(string)
+}
+
+variable "session_document_arns" {
+  description = "The platform's port-forwarding Session documents (one per region)."
+  type        = list(string)
+}
+
+variable "engineer_identity_tag" {
+  description = "Principal tag holding an engineer's e-mail (compared with the bastion's dbre:requester tag)."
+  type        = string
 }

@@ -18,8 +18,8 @@ variable "node_type" {
 }
 
 variable "client_sg_ids" {
-  description = "Security groups allowed to connect (the tasks)."
-  type        = list(string)
+  description = "Security groups allowed to connect (the tasks), by a static name: the ids are only known after apply, and for_each keys must be known at plan."
+  type        = map(string)
 }
 
 variable "kms_key_arn" {
@@ -27,10 +27,13 @@ variable "kms_key_arn" {
   default = null
 }
 
-resource "random_password" "auth" {
-  # ElastiCache AUTH: 16-128 printable characters, no / " @; letters and digits keep the URL simple.
-  length  = 64
-  special = false
+# ElastiCache AUTH: 16-128 printable characters, no / " @; letters and digits keep the URL simple.
+# Secrets Manager's GetRandomPassword generates it (no other provider); it answers anew on every
+# plan, so the replication group ignores later values (rotate with auth_token_update_strategy).
+data "aws_secretsmanager_random_password" "auth" {
+  password_length     = 64
+  exclude_punctuation = true
+  include_space       = false
 }
 
 resource "aws_elasticache_parameter_group" "bullmq" {
@@ -56,7 +59,7 @@ resource "aws_security_group" "redis" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "from_clients" {
-  for_each                     = toset(var.client_sg_ids)
+  for_each                     = var.client_sg_ids
   security_group_id            = aws_security_group.redis.id
   description                  = "Redis from the tasks"
   ip_protocol                  = "tcp"
@@ -66,7 +69,7 @@ resource "aws_vpc_security_group_ingress_rule" "from_clients" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "clients_to_redis" {
-  for_each                     = toset(var.client_sg_ids)
+  for_each                     = var.client_sg_ids
   security_group_id            = each.value
   description                  = "to Redis"
   ip_protocol                  = "tcp"
@@ -91,9 +94,13 @@ resource "aws_elasticache_replication_group" "this" {
   transit_encryption_enabled = true
   at_rest_encryption_enabled = true
   kms_key_id                 = var.kms_key_arn
-  auth_token                 = random_password.auth.result
+  auth_token                 = data.aws_secretsmanager_random_password.auth.random_password
   snapshot_retention_limit   = 1
   apply_immediately          = false
+
+  lifecycle {
+    ignore_changes = [auth_token]
+  }
 }
 
 output "primary_endpoint" {
@@ -102,7 +109,7 @@ output "primary_endpoint" {
 
 output "url" {
   description = "REDIS_URL for the apps (rediss = TLS), carrying the AUTH token."
-  value       = "rediss://:${random_password.auth.result}@${aws_elasticache_replication_group.this.primary_endpoint_address}:6379"
+  value       = "rediss://:${aws_elasticache_replication_group.this.auth_token}@${aws_elasticache_replication_group.this.primary_endpoint_address}:6379"
   sensitive   = true
 }
 

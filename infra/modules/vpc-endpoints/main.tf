@@ -24,8 +24,8 @@ variable "route_table_ids" {
 }
 
 variable "client_sg_ids" {
-  description = "Security groups that call the endpoints on 443 (tasks, bastions)."
-  type        = list(string)
+  description = "Security groups that call the endpoints on 443 (tasks, bastions), by a static name (for_each keys must be known at plan)."
+  type        = map(string)
 }
 
 locals {
@@ -39,7 +39,7 @@ resource "aws_security_group" "endpoints" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
-  for_each                     = toset(var.client_sg_ids)
+  for_each                     = var.client_sg_ids
   security_group_id            = aws_security_group.endpoints.id
   description                  = "HTTPS from platform clients"
   ip_protocol                  = "tcp"
@@ -64,4 +64,9 @@ resource "aws_vpc_endpoint" "gateway" {
   service_name      = "com.amazonaws.${var.region}.${each.value}"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = var.route_table_ids
+}
+
+output "security_group_id" {
+  description = "The endpoints' group: bastions reach SSM only through it."
+  value       = aws_security_group.endpoints.id
 }

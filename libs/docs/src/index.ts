@@ -5,7 +5,7 @@ export { clusterSummarySchema, readSummary, type ClusterSummary } from './publis
 export { stripAutoIncrement } from './crawl/read-schema';
 export { diffSnapshots, changeCount, type ChangeSet } from './history/diff';
 export { changeEntry, firstEntry, prependEntry } from './history/changelog';
-export { baselineFor, baselineSchema, BUILTIN_BASELINES, differsFromBaseline, normalizeValue, parseHelpVerbose, type ParameterBaseline } from './parameters/baseline';
+export { baselineFor, baselineSchema, BUILTIN_BASELINES, classifyVariable, compareWithDefault, differsFromBaseline, normalizeValue, parseHelpDescriptions, parseHelpVerbose, type ParameterBaseline, type ParameterComparison, type VariableClass } from './parameters/baseline';
 export { loadRdsEngineDefaults } from './parameters/rds-baseline';
 export { renderCluster, type RenderedFile } from './render/render-cluster';
 export { paths } from './render/paths';

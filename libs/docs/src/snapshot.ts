@@ -7,6 +7,11 @@ import { z } from 'zod';
  * incompatible change; adding optional fields is compatible.
  */
 export const SNAPSHOT_VERSION = 1;
+/**
+ * Compatible additions within version 1: 1.1 added foreign key `cardinality`, view column
+ * `default`, view `references` / `tables`. Readers of 1.0 keep working (the fields are new).
+ */
+export const SNAPSHOT_MINOR_VERSION = 1;
 export const SNAPSHOT_SCHEMA_ID = 'https://dbre-platform.local/schemas/schema-snapshot.v1.json';
 export const SNAPSHOT_SCHEMA_FILE = 'schema-snapshot.v1.json';
 
@@ -45,6 +50,13 @@ export const indexSchema = z.object({
   visible: z.boolean(),
 });
 
+export const cardinalitySchema = z
+  .object({
+    child: z.enum(['zero-or-one', 'zero-or-more']).describe('rows of this table per parent row: zero-or-one when the FK columns are unique (a primary key or unique index covers them)'),
+    parent: z.enum(['exactly-one', 'zero-or-one']).describe('parent rows per row of this table: zero-or-one when an FK column is nullable'),
+  })
+  .describe('since 1.1; derived from the keys and nullability of this table');
+
 export const foreignKeySchema = z.object({
   name,
   columns: z.array(z.string()),
@@ -53,6 +65,7 @@ export const foreignKeySchema = z.object({
   referencedColumns: z.array(z.string()),
   onUpdate: z.string(),
   onDelete: z.string(),
+  cardinality: cardinalitySchema.optional(),
 });
 
 export const checkSchema = z.object({ name, clause: z.string() });
@@ -104,6 +117,12 @@ export const tableSchema = z.object({
   ddl: z.string().describe('SHOW CREATE TABLE with AUTO_INCREMENT=n removed'),
 });
 
+export const viewReferenceSchema = z.object({
+  schema: z.string(),
+  name,
+  kind: z.enum(['table', 'view', 'unknown']).describe('unknown: not among the crawled schemas'),
+});
+
 export const viewSchema = z.object({
   name,
   definition: z.string(),
@@ -111,7 +130,17 @@ export const viewSchema = z.object({
   updatable: z.boolean(),
   securityType: z.string(),
   definer: z.string(),
-  columns: z.array(z.object({ name, type: z.string(), nullable: z.boolean(), comment: z.string() })),
+  columns: z.array(
+    z.object({
+      name,
+      type: z.string(),
+      nullable: z.boolean(),
+      comment: z.string(),
+      default: nullableText.optional().describe('since 1.1: COLUMN_DEFAULT as reported (inherited from the base table column)'),
+    }),
+  ),
+  references: z.array(viewReferenceSchema).optional().describe('since 1.1: the tables and views the definition reads (parsed); absent when it could not be parsed'),
+  tables: z.array(z.string()).optional().describe('since 1.1: names of the referenced objects in the same schema (what schema-review reads)'),
 });
 
 export const routineSchema = z.object({
@@ -139,6 +168,7 @@ export const schemaEntrySchema = z.object({
 export const snapshotSchema = z.object({
   $schema: z.literal(SNAPSHOT_SCHEMA_ID).optional(),
   snapshotVersion: z.literal(SNAPSHOT_VERSION),
+  snapshotMinorVersion: z.number().int().min(0).optional().describe('compatible additions within snapshotVersion; absent means 0'),
   clusterId: z.string().describe('the cluster id of the inventory ([a-z][a-z0-9-]+)'),
   environment: z.string().describe('dev, stg or prod'),
   engine: z.string().describe('aurora-mysql, mysql or mariadb'),
@@ -163,13 +193,15 @@ export type Trigger = z.output<typeof triggerSchema>;
 export type Partitioning = z.output<typeof partitioningSchema>;
 export type Table = z.output<typeof tableSchema>;
 export type View = z.output<typeof viewSchema>;
+export type ViewReference = z.output<typeof viewReferenceSchema>;
+export type Cardinality = z.output<typeof cardinalitySchema>;
 export type Routine = z.output<typeof routineSchema>;
 export type SchemaEntry = z.output<typeof schemaEntrySchema>;
 export type Snapshot = z.output<typeof snapshotSchema>;
 export type SnapshotContent = Omit<Snapshot, 'capturedAt' | 'contentHash' | '$schema' | 'generator'>;
 
 /** Bump when page rendering changes, so unchanged databases are rendered again once. */
-export const RENDER_VERSION = 1;
+export const RENDER_VERSION = 2;
 
 /** JSON with object keys in insertion order, 2-space indented, trailing newline. */
 export function toJson(value: unknown): string {
@@ -196,6 +228,7 @@ export function finishSnapshot(content: SnapshotContent, capturedAt: string): Sn
   return {
     $schema: SNAPSHOT_SCHEMA_ID,
     snapshotVersion: content.snapshotVersion,
+    snapshotMinorVersion: content.snapshotMinorVersion,
     clusterId: content.clusterId,
     environment: content.environment,
     engine: content.engine,
@@ -235,7 +268,7 @@ export function snapshotJsonSchema(): Record<string, unknown> {
   return {
     $schema: generated['$schema'],
     $id: SNAPSHOT_SCHEMA_ID,
-    title: 'dbre-platform doc-crawler schema snapshot, version 1',
+    title: `dbre-platform doc-crawler schema snapshot, version ${SNAPSHOT_VERSION}.${SNAPSHOT_MINOR_VERSION}`,
     description: 'One cluster as the doc-crawler read it from information_schema, SHOW CREATE TABLE and SHOW GLOBAL VARIABLES. Written to <cluster>/schema.json.',
     ...Object.fromEntries(Object.entries(generated).filter(([k]) => k !== '$schema')),
   };

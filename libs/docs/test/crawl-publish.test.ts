@@ -13,6 +13,9 @@ import { localTarget } from './support/targets';
  * The crawler against the real MariaDB: a fixture schema with every feature the docs show and a
  * schema of 220 tables, crawled with a read-only user.
  */
+// The first crawl with views loads the SQL parser (seconds on a loaded machine, more under Jest's transform).
+jest.setTimeout(120_000);
+
 describe('crawl, render and publish a cluster', () => {
   const rich = uniqueName('docs_rich');
   const wide = uniqueName('docs_wide');
@@ -50,7 +53,7 @@ describe('crawl, render and publish a cluster', () => {
     const read = await readCluster({ target: target(), includeSchema: mine });
     if (read.unchanged) throw new Error('a first read cannot be unchanged');
     const content = read.content;
-    expect(read.ddlRead).toBe(226);
+    expect(read.ddlRead).toBe(228);
     snapshot = { ...content, capturedAt: 'x', contentHash: 'y' };
     // Same facts again: the crawler stops before SHOW CREATE TABLE.
     expect(await readCluster({ target: target(), includeSchema: mine, stopIfFactsHash: read.factsHash })).toEqual({ unchanged: true, factsHash: read.factsHash });
@@ -61,15 +64,28 @@ describe('crawl, render and publish a cluster', () => {
     expect(content.variables['gtid_current_pos']).toBeUndefined();
     const s = content.schemas.find((x) => x.name === rich)!;
     const t = (name: string) => s.tables.find((x) => x.name === name)!;
-    expect(s.tables.map((x) => x.name)).toEqual(['audit_log', 'customers', 'events', 'order', 'stock', 'warehouses']);
+    expect(s.tables.map((x) => x.name)).toEqual(['audit_log', 'customer_profile', 'customers', 'events', 'hyphen-table', 'order', 'stock', 'warehouses']);
 
     // self-referencing FK, prefix, fulltext, unique indexes, Japanese comments
     const customers = t('customers');
     expect(customers.comment).toBe('顧客マスタ');
     expect(customers.columns.find((c) => c.name === 'email')?.comment).toBe('ログイン用メールアドレス');
     expect(customers.foreignKeys).toEqual([
-      { name: 'fk_customers_referrer', columns: ['referred_by'], referencedSchema: rich, referencedTable: 'customers', referencedColumns: ['id'], onUpdate: 'RESTRICT', onDelete: 'SET NULL' },
+      {
+        name: 'fk_customers_referrer',
+        columns: ['referred_by'],
+        referencedSchema: rich,
+        referencedTable: 'customers',
+        referencedColumns: ['id'],
+        onUpdate: 'RESTRICT',
+        onDelete: 'SET NULL',
+        cardinality: { child: 'zero-or-more', parent: 'zero-or-one' },
+      },
     ]);
+    // Cardinality from the keys: a PK that is the FK is one-to-one; a unique nullable FK is zero-or-one on both sides.
+    expect(t('customer_profile').foreignKeys[0]!.cardinality).toEqual({ child: 'zero-or-one', parent: 'exactly-one' });
+    expect(t('hyphen-table').foreignKeys[0]!.cardinality).toEqual({ child: 'zero-or-one', parent: 'zero-or-one' });
+    expect(t('order').foreignKeys[0]!.cardinality).toEqual({ child: 'zero-or-more', parent: 'exactly-one' });
     expect(customers.indexes.find((i) => i.name === 'ix_customers_bio')?.columns).toEqual([{ name: 'bio', subPart: 32, descending: false, expression: null }]);
     expect(customers.indexes.find((i) => i.name === 'ft_customers_name')?.type).toBe('FULLTEXT');
     expect(customers.indexes.find((i) => i.name === 'uk_customers_email')?.unique).toBe(true);
@@ -97,9 +113,24 @@ describe('crawl, render and publish a cluster', () => {
       ['p2025', '2026', ''],
       ['pmax', 'MAXVALUE', ''],
     ]);
-    expect(s.views.map((v) => v.name)).toEqual(['v_customer_orders']);
+    expect(s.views.map((v) => v.name)).toEqual(['v_customer_orders', 'v_profiles']);
     expect(s.views[0]!.definition).toMatch(/select/i);
     expect(s.views[0]!.columns.map((c) => c.name)).toEqual(['customer_id', 'display_name', 'orders']);
+    // What each view reads, parsed from its definition; view columns inherit the base columns' defaults.
+    expect(s.views[0]!.references).toEqual([
+      { schema: rich, name: 'customers', kind: 'table' },
+      { schema: rich, name: 'order', kind: 'table' },
+    ]);
+    expect(s.views[0]!.tables).toEqual(['customers', 'order']);
+    const profiles = s.views[1]!;
+    expect(profiles.tables).toEqual(['customer_profile', 'hyphen-table']);
+    expect(profiles.columns.map((c) => [c.name, c.default])).toEqual([
+      ['customer_id', null],
+      ['title', "'Untitled'"],
+      ['points', '0'],
+      ['note', 'NULL'],
+      ['col-2', 'NULL'],
+    ]);
     expect(s.routines.map((r) => `${r.type} ${r.name}`)).toEqual(['FUNCTION f_tax', 'PROCEDURE p_touch']);
     expect(s.routines[0]).toMatchObject({ returns: 'decimal(10,2)', deterministic: true, comment: '消費税' });
     expect(s.routines[1]!.parameters).toEqual([
@@ -133,17 +164,38 @@ describe('crawl, render and publish a cluster', () => {
       { runId: 'r1', targets: [target()], settings, now: () => new Date('2026-11-25T03:00:00.000Z') },
     );
     expect(summary.failed).toEqual([]);
-    expect(summary.clusters[0]).toMatchObject({ ok: true, changed: true, tables: 226 });
+    expect(summary.clusters[0]).toMatchObject({ ok: true, changed: true, tables: 228 });
     expect(summary.filesWritten).toBeGreaterThan(230);
 
     const page = (p: string) => readFile(join(out, p), 'utf8');
     const stock = await page(paths.table('dev-local', rich, 'stock'));
     expect(stock).toContain(`# Table \`${rich}.stock\``);
-    expect(stock).toContain('| `fk_stock_warehouse` | `wh_region`, `wh_code` | [`warehouses`](warehouses.md) | `region`, `code` | CASCADE | RESTRICT |');
+    expect(stock).toContain('| `fk_stock_warehouse` | `wh_region`, `wh_code` | [`warehouses`](warehouses.md) | `region`, `code` | 0..* child → 1 parent | CASCADE | RESTRICT |');
     expect(stock).toContain('| `chk_stock_price` | CHECK | `` `price` > 0 `` |');
     expect(stock).toContain('STORED GENERATED AS `` `qty` * `price` ``');
+    expect(stock).toContain('![ER diagram of stock with its parents and children](stock.svg)');
     expect(stock).toContain('```mermaid\nerDiagram\n  stock {');
-    expect(stock).toContain('  stock }o--|| warehouses : "fk_stock_warehouse"');
+    // A composite FK is one edge labelled with its columns.
+    expect(stock).toContain('  stock }o--|| warehouses : "fk_stock_warehouse (wh_region, wh_code)"');
+    const stockSvg = await page(paths.tableSvg('dev-local', rich, 'stock'));
+    expect(stockSvg).toContain('<title>warehouses</title>');
+    expect(stockSvg).toContain('<a href="warehouses.md">');
+
+    // One-to-one drawn as such; hyphenated and mixed-case names kept in Mermaid, not aliased.
+    const hyphen = await page(paths.table('dev-local', rich, 'hyphen-table'));
+    expect(hyphen).toContain('    int Mixed-Case PK');
+    expect(hyphen).toContain('    varchar col-2');
+    expect(hyphen).toContain('  hyphen-table |o--o| customers : "fk_hyphen_customer"');
+    expect(hyphen).toContain('| 0..1 child → 0..1 parent (one-to-one) |');
+    const profile = await page(paths.table('dev-local', rich, 'customer_profile'));
+    expect(profile).toContain('  customer_profile |o--|| customers : "fk_profile_customer"');
+    expect(profile).toContain('## Read by views\n\n[`v_profiles`](../views/v_profiles.md)');
+    const viewPage = await page(paths.view('dev-local', rich, 'v_profiles'));
+    expect(viewPage).toContain("| `title` | `varchar(100)` | NO | `'Untitled'` |");
+    expect(viewPage).toContain('| `points` | `int(11)` | NO | `0` |');
+    expect(viewPage).toContain('| [`hyphen-table`](../tables/hyphen-table.md) | table |');
+    const wideOverview = await page(paths.schemaOverview('dev-local', wide, 1));
+    expect(wideOverview).toContain('<title>t_0220</title>');
     expect(stock).toMatch(/## DDL\n\n```sql\nCREATE TABLE `stock` \(/);
 
     const customers = await page(paths.table('dev-local', rich, 'customers'));
@@ -168,12 +220,15 @@ describe('crawl, render and publish a cluster', () => {
     const schemaPage = await page(paths.schemaIndex('dev-local', rich));
     expect(schemaPage).toContain('![ER diagram');
     expect(schemaPage).toContain('erDiagram');
-    const svg = await page(paths.schemaSvg('dev-local', wide));
+    // Small schemas keep the Graphviz diagram with every column; every schema has the overview.
+    const svg = await page(paths.schemaSvg('dev-local', rich));
     expect(svg).toMatch(/^<\?xml|^<svg|<!DOCTYPE svg/);
-    expect(svg).toContain('t_0220');
+    expect(svg).toContain('warehouses');
+    expect(await sink.read(paths.schemaSvg('dev-local', wide))).toBeUndefined();
+    expect(await page(paths.schemaIndex('dev-local', wide))).toContain('![Overview of');
 
     const clusterIndex = await page(paths.clusterIndex('dev-local'));
-    expect(clusterIndex).toContain('| Tables | 226 |');
+    expect(clusterIndex).toContain('| Tables | 228 |');
     expect(clusterIndex).toContain(`[\`${rich}\`](schemas/${rich}/README.md)`);
     expect(await page(paths.fleetIndex)).toContain('| [`dev-local`](dev-local/README.md) | dev | mariadb |');
     expect(await page(paths.parameters('dev-local'))).toMatch(/\| `max_connections` \| `\d+` \|/);
@@ -185,7 +240,7 @@ describe('crawl, render and publish a cluster', () => {
     expect(committed).toEqual(JSON.parse(JSON.stringify(snapshotJsonSchema())));
 
     const changelog = await page(paths.changelog('dev-local'));
-    expect(changelog).toContain('## 2026-11-25T03:00:00.000Z\n\n- first snapshot: 2 schemas, 226 tables, 1 views, 2 routines');
+    expect(changelog).toContain('## 2026-11-25T03:00:00.000Z\n\n- first snapshot: 2 schemas, 228 tables, 2 views, 2 routines');
     expect(sent).toEqual([]); // nothing to report on a first snapshot
   });
 

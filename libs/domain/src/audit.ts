@@ -14,6 +14,8 @@ export const AUDIT_KINDS = [
   'user_created',
   'secret_stored',
   'credentials_delivered',
+  /** The requester opened the credentials (Slack's "Show credentials" modal); one event per opening. */
+  'credentials_viewed',
   'activated',
   'warned',
   'extension_requested',

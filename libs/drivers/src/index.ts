@@ -21,3 +21,4 @@ export { compareAuditRecords, parseAuditLine } from './audit-log-line';
 export { EvidenceExistsError, EvidenceKeyError, evidenceKeySegments } from './evidence-key';
 export * from './aws';
 export * from './select';
+export { renderCredentialsText, type CredentialsTextInput } from './credentials-text';

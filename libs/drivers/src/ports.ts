@@ -27,6 +27,27 @@ export interface ClusterTarget {
   admin: ClusterCredential;
   /** Read-only login for the doc-crawler; admin when absent. */
   reader?: ClusterCredential;
+  /**
+   * Where the cluster lives (AWS inventory): its region, VPC and security groups. A bastion is
+   * launched in that region and VPC, and its egress goes to those groups (same region only:
+   * groups cannot be referenced across regions). Absent for local clusters.
+   */
+  placement?: ClusterPlacement;
+  /** TLS to the cluster, the server certificate verified against `ca` (PEM; on AWS the RDS CA bundle). */
+  tls?: ClusterTls;
+}
+
+export interface ClusterTls {
+  /** PEM certificate authorities the server certificate must chain to. */
+  ca: string;
+}
+
+export interface ClusterPlacement {
+  region: string;
+  vpcId?: string;
+  securityGroupIds: string[];
+  /** Availability zones of the cluster's subnet group. */
+  availabilityZones: string[];
 }
 
 /** Where the fleet comes from: a config file locally, RDS on AWS. */
@@ -42,6 +63,11 @@ export interface BastionOpenInput {
   clusterId: string;
   target: HostPort;
   endsAt: Date;
+  /**
+   * Where the bastion may connect (AWS: its own security group's only egress besides SSM): the
+   * cluster's security groups (same VPC) or CIDRs. Absent: the driver's configured database CIDRs.
+   */
+  egress?: { securityGroupIds?: readonly string[]; cidrs?: readonly string[] };
 }
 
 export interface BastionHandle {
@@ -63,8 +89,13 @@ export interface BastionInfo {
 export interface Bastion {
   /** Opening twice for the same request returns the same bastion. */
   open(input: BastionOpenInput): Promise<BastionHandle>;
-  /** Closing an unknown or closed bastion succeeds. */
+  /** Closing an unknown or closed bastion succeeds. Live sessions through it are ended first. */
   close(bastionId: string): Promise<void>;
+  /**
+   * Moves the bastion's own deadline after an extension (AWS: the instance's `dbre:ends-at` tag,
+   * which its failsafe re-reads every minute). Absent where the bastion has no deadline of its own.
+   */
+  extend?(bastionId: string, endsAt: Date): Promise<void>;
   /** Every bastion this platform created that still exists (for the sweep's orphan search). */
   list(): Promise<BastionInfo[]>;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dynamoEnv } from '@dbre/config';
 import { ConfigError, env } from '@dbre/service-kit';
@@ -31,7 +32,11 @@ const optionalString = (what: string) => z.string().min(1).optional().describe(w
 
 /** Environment variables for driver selection; spread into a service's schema. */
 export const driversEnv = {
-  DRIVERS: kind.default('local').describe('local (embedded stand-ins) or aws'),
+  // No default in production: a service started on AWS without DRIVERS must not fall back to the
+  // local stand-ins silently (see productionProblems).
+  DRIVERS: kind.optional().describe('local (embedded stand-ins) or aws; required in production, local otherwise'),
+  NODE_ENV: z.string().optional().describe('production makes DRIVERS mandatory'),
+  ECS_CONTAINER_METADATA_URI_V4: z.string().optional().describe('set by ECS in every task: DRIVERS is then mandatory'),
   DRIVER_INVENTORY: kind.optional().describe('local or aws; overrides DRIVERS for the inventory'),
   DRIVER_BASTION: kind.optional().describe('local or aws; overrides DRIVERS for the bastion'),
   DRIVER_SECRETS: kind.optional().describe('local or aws; overrides DRIVERS for the secret store'),
@@ -40,7 +45,10 @@ export const driversEnv = {
   PLATFORM_TAG: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/).default('dbre-platform').describe('value of the managed-by tag on AWS resources'),
   // Bastion (EC2 + SSM)
   BASTION_SUBNET_IDS: csv('comma-separated subnet ids, one per AZ, tried in order (subnet-...)'),
-  BASTION_SECURITY_GROUP_ID: z.string().regex(/^sg-[0-9a-f]{8,17}$/).optional().describe('the bastion security group (sg-...), no inbound rules'),
+  BASTION_SECURITY_GROUP_ID: z.string().regex(/^sg-[0-9a-f]{8,17}$/).optional().describe('the base bastion security group (sg-...): no inbound rules, egress to SSM only'),
+  BASTION_VPC_ID: z.string().regex(/^vpc-[0-9a-f]{8,17}$/).optional().describe('VPC of the bastion subnets (vpc-...), where per-bastion security groups are created'),
+  BASTION_SESSION_DOCUMENT: z.string().regex(/^[A-Za-z0-9_.-]{3,128}$/).default(BASTION_DEFAULTS.sessionDocument).describe("the platform's port-forwarding Session document (infra output bastion_session_document)"),
+  BASTION_DATABASE_CIDRS: csv('comma-separated CIDRs a bastion may reach when its cluster names no security group (the fleet databases)'),
   BASTION_INSTANCE_PROFILE: optionalString('name or ARN of the bastion instance profile (SSM core only)'),
   BASTION_INSTANCE_TYPE: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/).default(BASTION_DEFAULTS.instanceType).describe('an EC2 instance type, e.g. t3.micro'),
   BASTION_AMI_PARAMETER: z.string().startsWith('/').default(BASTION_DEFAULTS.amiParameter).describe('public SSM parameter with the AMI id'),
@@ -57,6 +65,7 @@ export const driversEnv = {
   RDS_FLEET_TAG: z.string().regex(/^[^=]+=.*$/).default('dbre:fleet=true').describe('key=value tag marking a cluster as part of the fleet'),
   RDS_INVENTORY_CREDENTIALS: z.enum(['resolve', 'omit']).default('resolve').describe('resolve (read admin secrets) or omit (services that never log in)'),
   RDS_INVENTORY_CACHE_MS: env.ms(60_000),
+  RDS_CA_BUNDLE: optionalString('path of the RDS CA bundle (PEM): every database connection then uses TLS with the server certificate verified; the image ships it at /app/certs/rds-global-bundle.pem'),
   // S3 doc sink
   DOCS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/).optional().describe('the docs S3 bucket name'),
   DOCS_PREFIX: z.string().regex(/^(|[A-Za-z0-9._@=+/-]*\/)$/).default('').describe('key prefix, empty or ending with /'),
@@ -74,15 +83,20 @@ const OVERRIDE: Record<DriverPart, keyof DriversConfig> = {
   docs: 'DRIVER_DOCS',
 };
 
-/** Which implementation each part uses: the per-part override, else DRIVERS. */
+/** Which implementation each part uses: the per-part override, else DRIVERS, else local (outside production). */
 export function driverChoice(config: DriversConfig, part: DriverPart): DriverKind {
-  return (config[OVERRIDE[part]] as DriverKind | undefined) ?? config.DRIVERS;
+  return (config[OVERRIDE[part]] as DriverKind | undefined) ?? config.DRIVERS ?? 'local';
+}
+
+/** Production (NODE_ENV=production) or an ECS task: where the local stand-ins must never be picked by default. */
+export function isProduction(config: Pick<DriversConfig, 'NODE_ENV' | 'ECS_CONTAINER_METADATA_URI_V4'>): boolean {
+  return config.NODE_ENV === 'production' || Boolean(config.ECS_CONTAINER_METADATA_URI_V4);
 }
 
 /** Variables an AWS part cannot run without (infra/ is checked to set them). */
 export const DRIVER_REQUIRED: Record<DriverPart, ReadonlyArray<keyof DriversConfig>> = {
   inventory: [],
-  bastion: ['BASTION_SUBNET_IDS', 'BASTION_SECURITY_GROUP_ID', 'BASTION_INSTANCE_PROFILE'],
+  bastion: ['BASTION_SUBNET_IDS', 'BASTION_SECURITY_GROUP_ID', 'BASTION_VPC_ID', 'BASTION_INSTANCE_PROFILE'],
   secrets: [],
   docs: ['DOCS_BUCKET'],
 };
@@ -90,6 +104,12 @@ export const DRIVER_REQUIRED: Record<DriverPart, ReadonlyArray<keyof DriversConf
 /** Problems with the configuration of the given parts, as `VARIABLE: message` lines. */
 export function driverProblems(config: DriversConfig, parts: readonly DriverPart[]): Array<{ variable: keyof DriversConfig; message: string }> {
   const problems: Array<{ variable: keyof DriversConfig; message: string }> = [];
+  if (config.DRIVERS === undefined && isProduction(config)) {
+    problems.push({
+      variable: 'DRIVERS',
+      message: 'must be set in production (NODE_ENV=production or on ECS): aws, or local to run the embedded stand-ins on purpose',
+    });
+  }
   for (const part of parts) {
     if (driverChoice(config, part) !== 'aws') continue;
     for (const variable of DRIVER_REQUIRED[part]) {
@@ -103,8 +123,10 @@ export function driverProblems(config: DriversConfig, parts: readonly DriverPart
 }
 
 /**
- * A refinement for a service's schema, so `loadConfigOrExit` reports missing AWS settings with
- * every other problem at start-up: `z.object({...driversEnv}).superRefine(checkDrivers(['bastion']))`.
+ * A refinement for a service's schema, so `loadConfigOrExit` reports missing AWS settings (and a
+ * missing DRIVERS in production) with every other problem at start-up:
+ * `z.object({...driversEnv}).superRefine(checkDrivers(['bastion']))`; a service that selects no
+ * part uses `checkDrivers([])`.
  */
 export function checkDrivers(parts: readonly DriverPart[]) {
   return (config: DriversConfig, ctx: z.RefinementCtx): void => {
@@ -136,6 +158,9 @@ export function createAwsDriver<K extends DriverPart>(part: K, config: DriversCo
           region,
           subnetIds: config.BASTION_SUBNET_IDS ?? [],
           securityGroupId: config.BASTION_SECURITY_GROUP_ID ?? '',
+          vpcId: config.BASTION_VPC_ID ?? '',
+          databaseCidrs: config.BASTION_DATABASE_CIDRS ?? [],
+          sessionDocument: config.BASTION_SESSION_DOCUMENT,
           instanceProfile: config.BASTION_INSTANCE_PROFILE ?? '',
           instanceType: config.BASTION_INSTANCE_TYPE,
           amiParameter: config.BASTION_AMI_PARAMETER,
@@ -163,6 +188,7 @@ export function createAwsDriver<K extends DriverPart>(part: K, config: DriversCo
           tagValue: config.RDS_FLEET_TAG.slice(eq + 1),
           credentials: config.RDS_INVENTORY_CREDENTIALS,
           cacheTtlMs: config.RDS_INVENTORY_CACHE_MS,
+          ...(config.RDS_CA_BUNDLE ? { tlsCa: readFileSync(config.RDS_CA_BUNDLE, 'utf8') } : {}),
           ...(options.onInventorySkip ? { onSkip: options.onInventorySkip } : {}),
         },
         clock,

@@ -9,6 +9,7 @@ const awsEnv = {
   AWS_REGION: 'eu-west-1',
   BASTION_SUBNET_IDS: 'subnet-0aaaaaaaaaaaaaaaa, subnet-0bbbbbbbbbbbbbbbb',
   BASTION_SECURITY_GROUP_ID: 'sg-0123456789abcdef0',
+  BASTION_VPC_ID: 'vpc-0123456789abcdef0',
   BASTION_INSTANCE_PROFILE: 'dbre-bastion',
   DOCS_BUCKET: 'dbre-docs-123456789012',
 };
@@ -45,7 +46,7 @@ describe('driver selection', () => {
     expect(drivers.secrets).toBeInstanceOf(SecretsManagerStore);
     expect(drivers.docs).toBeInstanceOf(S3DocSink);
     expect(drivers.choices).toEqual({ inventory: 'aws', bastion: 'aws', secrets: 'aws', docs: 'aws' });
-    expect((drivers.bastion as Ec2SsmBastion).connectCommand('i-0123456789abcdef0', 'db.example', 3306)).toContain('--region eu-west-1');
+    expect((drivers.bastion as Ec2SsmBastion).connectCommand('i-0123456789abcdef0')).toContain('--region eu-west-1');
   });
 
   it('per-part overrides win over DRIVERS', async () => {
@@ -64,7 +65,8 @@ describe('driver selection', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
       'BASTION_SUBNET_IDS: required when the bastion driver is aws (comma-separated subnet ids, one per AZ, tried in order (subnet-...))',
-      'BASTION_SECURITY_GROUP_ID: required when the bastion driver is aws (the bastion security group (sg-...), no inbound rules)',
+      'BASTION_SECURITY_GROUP_ID: required when the bastion driver is aws (the base bastion security group (sg-...): no inbound rules, egress to SSM only)',
+      'BASTION_VPC_ID: required when the bastion driver is aws (VPC of the bastion subnets (vpc-...), where per-bastion security groups are created)',
       'BASTION_INSTANCE_PROFILE: required when the bastion driver is aws (name or ARN of the bastion instance profile (SSM core only))',
       'DOCS_BUCKET: required when the docs driver is aws (the docs S3 bucket name)',
     ]);
@@ -86,12 +88,12 @@ describe('driver selection', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain('DRIVERS:');
-    expect((error as ConfigError).message).toContain('(expected: local (embedded stand-ins) or aws)');
+    expect((error as ConfigError).message).toContain('(expected: local (embedded stand-ins) or aws; required in production, local otherwise)');
     expect((error as ConfigError).message).toContain('BASTION_SECURITY_GROUP_ID:');
 
     let refined: unknown;
     try {
-      parseConfig(schema, { DRIVERS: 'aws', BASTION_SECURITY_GROUP_ID: 'sg-0123456789abcdef0', BASTION_INSTANCE_PROFILE: 'p' });
+      parseConfig(schema, { DRIVERS: 'aws', BASTION_SECURITY_GROUP_ID: 'sg-0123456789abcdef0', BASTION_VPC_ID: 'vpc-0123456789abcdef0', BASTION_INSTANCE_PROFILE: 'p' });
     } catch (err) {
       refined = err;
     }
@@ -99,5 +101,26 @@ describe('driver selection', () => {
       'BASTION_SUBNET_IDS: missing (expected: comma-separated subnet ids, one per AZ, tried in order (subnet-...))',
     ]);
     expect(parseConfig(schema, { ...awsEnv }).BASTION_SUBNET_IDS).toEqual(['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb']);
+  });
+
+  it('refuses to start in production without an explicit DRIVERS, instead of running the local stand-ins', async () => {
+    const schema = z.object({ ...driversEnv }).superRefine(checkDrivers([]));
+    // parseConfig words a missing variable its own way; selectDrivers says why.
+    const missing = ['DRIVERS: missing (expected: local (embedded stand-ins) or aws; required in production, local otherwise)'];
+    const why = 'DRIVERS: must be set in production (NODE_ENV=production or on ECS): aws, or local to run the embedded stand-ins on purpose';
+    for (const env of [{ NODE_ENV: 'production' }, { ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/abc' }]) {
+      let error: unknown;
+      try {
+        parseConfig(schema, env);
+      } catch (err) {
+        error = err;
+      }
+      expect((error as ConfigError).problems).toEqual(missing);
+      await expect(selectDrivers(driversConfig.parse(env), ['docs'], { docs: fakeLocal.docs })).rejects.toThrow(why);
+    }
+    // Explicit choices start; outside production the default stays local.
+    expect(parseConfig(schema, { NODE_ENV: 'production', DRIVERS: 'local' }).DRIVERS).toBe('local');
+    expect(driverChoice(parseConfig(schema, { NODE_ENV: 'production', ...awsEnv }), 'docs')).toBe('aws');
+    expect(driverChoice(parseConfig(schema, {}), 'docs')).toBe('local');
   });
 });

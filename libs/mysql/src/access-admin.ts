@@ -20,6 +20,8 @@ export interface ClusterConnection {
   /** Every instance endpoint (sessions are killed on each); empty = the writer only. */
   instances: Endpoint[];
   admin: { user: string; password: string };
+  /** TLS with the server certificate verified against `ca` (PEM); plain TCP when absent. */
+  tls?: { ca: string };
 }
 
 /** Minimal logger (pino-compatible). */
@@ -145,7 +147,10 @@ export function createAccessAdmin(options: AccessAdminOptions): AccessAdmin {
   const log = options.logger;
   const account = (user: string) => accountName(user, host, maxUser);
 
+  // TLS with the server certificate verified (RDS CA bundle on AWS) when the cluster says so.
+  const ssl = cluster.tls ? { ssl: { ca: cluster.tls.ca, rejectUnauthorized: true, minVersion: 'TLSv1.2' as const } } : {};
   const poolOptions = (ep: Endpoint): PoolOptions => ({
+    ...ssl,
     host: ep.host,
     port: ep.port,
     user: cluster.admin.user,

@@ -26,6 +26,7 @@ export const slackEnv = {
     .url()
     .optional()
     .describe('request-api only: base URL of schema-review (internal, or the ALB which routes /slack/reviews/* to it); the /schema-review modal is forwarded to <url>/slack/reviews/interactions'),
+  DASHBOARD_URL: z.url().optional().describe("public URL of ops-dashboard: Slack messages link to a request's page there"),
   SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/).default('/db-access').describe('the slash command name'),
 };
 
@@ -42,6 +43,8 @@ export interface SlackSettings {
   approvalApiUrl?: string;
   /** request-api: where the /schema-review modal's submissions are forwarded. */
   schemaReviewUrl?: string;
+  /** The ops dashboard's public URL: messages link to the request's page. */
+  dashboardUrl?: string;
 }
 
 /** The parsed Slack variables (an app config that spreads `slackEnv` satisfies it). */
@@ -61,6 +64,7 @@ export function slackSettings(config: SlackEnvConfig): SlackSettings | undefined
     approverUsers: config.SLACK_APPROVER_USERS ? config.SLACK_APPROVER_USERS.split(',') : [],
     ...(config.SLACK_APPROVAL_API_URL ? { approvalApiUrl: config.SLACK_APPROVAL_API_URL } : {}),
     ...(config.SLACK_SCHEMA_REVIEW_URL ? { schemaReviewUrl: config.SLACK_SCHEMA_REVIEW_URL } : {}),
+    ...(config.DASHBOARD_URL ? { dashboardUrl: config.DASHBOARD_URL } : {}),
     command: config.SLACK_COMMAND,
   };
 }

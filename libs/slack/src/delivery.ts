@@ -1,9 +1,9 @@
 import type { AccessRequest } from '@dbre/domain';
-import type { SecretStore } from '@dbre/drivers';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import {
+  accessEndedUpdate,
   approverMessage,
   credentialsDm,
   decidedMessage,
@@ -14,14 +14,15 @@ import {
   requestedDm,
   threadUpdate,
   warningDm,
+  type ConnectionView,
   type Decision,
   type SlackMessage,
 } from './blocks/messages';
-import type { RequestSummary } from './blocks/model';
+import { personOf, type MessageLinks, type RequestSummary } from './blocks/model';
 import { toSlackError } from './client';
 import { canonicalKind, type CanonicalKind } from './kinds';
 import type { PendingStore, StoredNotification, ThreadName, ThreadRef } from './pending-store';
-import { summarize } from './summarize';
+import { personOfActor, summarize } from './summarize';
 
 export interface SlackChannels {
   /** The private approvers' channel (id). */
@@ -36,10 +37,13 @@ export interface SlackDeliveryDeps {
   channels: SlackChannels;
   /** Re-reads the request (payloads carry ids, not state). */
   loadRequest?: (requestId: string) => Promise<AccessRequest | undefined>;
-  /** Where a credentials DM finds the password when the notification does not carry it. */
-  secrets?: SecretStore;
+  /** Where messages link to (the dashboard's request page). */
+  links?: MessageLinks;
   logger: Logger;
 }
+
+/** Said instead of a sensitive notification's text, which never goes to Slack. */
+const SENSITIVE_FALLBACK = 'You have a new message from the database access platform; open the platform to read it.';
 
 export interface SlackDelivery {
   deliver(notificationId: string, logger?: Logger): Promise<'delivered' | 'gone'>;
@@ -128,28 +132,40 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
   function decisionOf(kind: CanonicalKind, r: AccessRequest, n: Stored): Decision {
     const last = r.approvals.at(-1);
     const at = r.decidedAt ?? r.updatedAt;
-    if (kind === 'denied') return { outcome: 'denied', at: r.denial?.at ?? at, ...(r.denial ? { by: r.denial.by.slackUserId ?? r.denial.by.email ?? '', reason: r.denial.reason } : {}) };
+    if (kind === 'denied') return { outcome: 'denied', at: r.denial?.at ?? at, ...(r.denial ? { by: personOfActor(r.denial.by), reason: r.denial.reason } : {}) };
     if (kind === 'cancelled') return { outcome: 'cancelled', at };
     if (kind === 'expired') return { outcome: 'expired', at };
-    const by = (n.data?.['by'] as string | undefined) ?? last?.by.slackUserId ?? last?.by.email;
+    const given = n.data?.['by'];
+    const by = typeof given === 'string' && given ? personOf(given) : last ? personOfActor(last.by) : undefined;
     return { outcome: 'approved', at: last?.at ?? at, ...(by ? { by } : {}) };
   }
 
-  async function credentials(n: Stored, r: AccessRequest) {
+  /** How to connect, from the request's recorded resources: the password is never read here. */
+  function connection(n: Stored, r: AccessRequest): ConnectionView | undefined {
     const d = n.data ?? {};
     const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : undefined);
-    const secretId = str('secretId') ?? r.resources.secretId;
-    let password = str('password');
-    if (!password && secretId && deps.secrets) password = await deps.secrets.get(secretId);
     const connect = (d['connect'] ?? {}) as { host?: unknown; port?: unknown };
-    const host = str('host') ?? (typeof connect.host === 'string' ? connect.host : undefined) ?? r.resources.connect?.host;
-    const port = typeof d['port'] === 'number' ? (d['port'] as number) : typeof connect.port === 'number' ? connect.port : r.resources.connect?.port;
-    const user = str('user') ?? str('dbUser') ?? r.resources.dbUser;
+    const host = r.resources.connect?.host ?? (typeof connect.host === 'string' ? connect.host : undefined);
+    const port = r.resources.connect?.port ?? (typeof connect.port === 'number' ? connect.port : undefined);
+    const user = r.resources.dbUser ?? str('user');
     // Credentials are sent just before the grant turns active: the end may not be recorded yet.
-    const endsAt = str('endsAt') ?? r.endsAt;
-    if (!password || !host || !port || !user) return undefined;
-    const command = str('connectCommand') ?? r.resources.connectCommand;
-    return { user, password, host, port, ...(endsAt ? { endsAt } : {}), ...(command ? { connectCommand: command } : {}), ...(secretId && str('secretKept') !== 'false' ? { secretRef: secretId } : {}) };
+    const endsAt = r.endsAt ?? str('endsAt');
+    if (!host || !port || !user) return undefined;
+    const tunnel = r.resources.connectCommand;
+    return { user, host, port, ...(endsAt ? { endsAt } : {}), ...(tunnel ? { tunnelCommand: tunnel } : {}) };
+  }
+
+  /** Rewrites the credentials and warning DMs once access is over: no live-looking buttons remain. */
+  function endOfAccessUpdates(r: AccessRequest, s: RequestSummary, at: string, why?: string): Step[] {
+    return (['credentials', 'warning'] as ThreadName[]).map((name) => ({
+      name: `update-${name}`,
+      run: async () => {
+        const ref = await store.thread(r.id, name);
+        if (!ref) return;
+        const message = accessEndedUpdate(s, at, why);
+        await call('chat.update', () => client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }));
+      },
+    }));
   }
 
   /** Rewrites one message (e.g. an extension request once decided): text only, buttons gone. */
@@ -173,16 +189,18 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
 
   async function stepsFor(n: Stored, r: AccessRequest | undefined): Promise<Step[]> {
     const kind = canonicalKind(n.kind);
-    const dm = (message: () => Promise<SlackMessage> | SlackMessage): Step => ({
+    // A sensitive notification's text (e.g. credentials) is for the sealed outbox, never for Slack.
+    const safeText = n.sensitive ? SENSITIVE_FALLBACK : n.text;
+    const dm = (message: () => Promise<SlackMessage> | SlackMessage, keep: ThreadName = 'dm'): Step => ({
       name: 'dm',
       run: async () => {
         const ref = await postToPerson(n, r, await message(), 'requester');
-        if (r && ref) await store.saveThread(r.id, 'dm', ref);
+        if (r && ref) await store.saveThread(r.id, keep, ref);
       },
     });
     if ((!r && kind !== 'ephemeral' && kind !== 'message-update') || kind === 'other') {
       // Unknown kind or request: the notification's own text, to its recipient, never lost.
-      return [{ name: 'text', run: async () => void (await postToPerson(n, r, noticeDm(n.text), 'recipient')) }];
+      return [{ name: 'text', run: async () => void (await postToPerson(n, r, noticeDm(safeText), 'recipient')) }];
     }
     if (!r) return stepsWithoutRequest(n, kind);
     const s: RequestSummary = summarize(r);
@@ -195,7 +213,7 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
             onceFor: once,
             run: async () => {
               if (await store.thread(r.id, 'approvals')) return; // posted already (REST and Slack both announce)
-              await store.saveThread(r.id, 'approvals', await post(deps.channels.approvals, approverMessage(s)));
+              await store.saveThread(r.id, 'approvals', await post(deps.channels.approvals, approverMessage(s, deps.links)));
             },
           },
           { ...dm(() => requestedDm(s)), onceFor: once },
@@ -224,32 +242,33 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
             const ref = await store.thread(r.id, 'approvals');
             if (!ref) return;
             // Still waiting for a second approval: show the progress, keep the buttons.
-            const message = r.state === 'requested' ? approverMessage(s) : decidedMessage(s, decision);
+            const message = r.state === 'requested' ? approverMessage(s, deps.links) : decidedMessage(s, decision, deps.links);
             await call('chat.update', () => client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }));
           },
         };
         const once = `request-${r.id}-${kind}-${r.approvals.length}`;
         const steps = [update, ...threadSteps(n, r.id, kind, decision.reason)].map((x) => ({ ...x, onceFor: once }));
-        if (kind !== 'approved' || r.state !== 'requested') steps.push({ ...dm(() => noticeDm(n.text)), onceFor: once });
+        if (kind !== 'approved' || r.state !== 'requested') steps.push({ ...dm(() => noticeDm(safeText)), onceFor: once });
         return steps;
       }
       case 'credentials': {
         return [
-          dm(async () => {
-            const c = await credentials(n, r);
-            return c ? credentialsDm(s, c) : noticeDm(n.text);
-          }),
+          dm(() => {
+            const c = connection(n, r);
+            return c ? credentialsDm(s, c) : noticeDm(`Your access to ${r.target.clusterId}/${r.target.database} is ready; the connection details are in the platform's outbox.`);
+          }, 'credentials'),
           ...threadSteps(n, r.id, 'active'),
         ];
       }
       case 'warning': {
         const endsAt = (n.data?.['endsAt'] as string | undefined) ?? r.endsAt ?? new Date().toISOString();
         const minutes = Math.max(1, Math.round((Date.parse(endsAt) - Date.now()) / 60_000));
-        return [dm(() => warningDm(s, endsAt, minutes)), ...threadSteps(n, r.id, 'warned')];
+        return [dm(() => warningDm(s, endsAt, minutes), 'warning'), ...threadSteps(n, r.id, 'warned')];
       }
       case 'ended': {
         const at = r.revokedAt ?? new Date().toISOString();
-        return [dm(() => endedDm(s, at, r.revokeReason?.replaceAll('_', ' '))), ...threadSteps(n, r.id, 'ended', r.revokeReason?.replaceAll('_', ' '))];
+        const why = r.revokeReason?.replaceAll('_', ' ');
+        return [...endOfAccessUpdates(r, s, at, why), dm(() => endedDm(s, at, why)), ...threadSteps(n, r.id, 'ended', why)];
       }
       case 'extension-requested': {
         const once = `request-${r.id}-extension-${r.pendingExtension?.requestedAt ?? 'none'}`;
@@ -277,8 +296,10 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
         return [{ name: 'ephemeral', run: async () => void (await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text: n.text }))) }];
       }
       case 'extended':
+        return [dm(() => noticeDm(safeText)), ...threadSteps(n, r.id, kind)];
       case 'failed':
-        return [dm(() => noticeDm(n.text)), ...threadSteps(n, r.id, kind, kind === 'failed' ? r.failureReason : undefined)];
+        // A grant that failed after its credentials went out: their DM must not look live either.
+        return [...endOfAccessUpdates(r, s, r.updatedAt, 'provisioning failed; everything created was removed'), dm(() => noticeDm(safeText)), ...threadSteps(n, r.id, kind, r.failureReason)];
     }
   }
 

@@ -9,13 +9,17 @@ export { createPendingStore, type PendingStore, type PendingStoreOptions, type T
 export { createSlackDelivery, type SlackChannels, type SlackDelivery, type SlackDeliveryDeps } from './delivery';
 export { createSlackNotifier, createSlackNotifyWorker, notifyJobId, SLACK_BACKOFF, slackBackoff, type NotifyWorkerOptions } from './notifier';
 export { canonicalKind, type CanonicalKind } from './kinds';
-export { summarize } from './summarize';
+export { personOfActor, summarize } from './summarize';
 export { slackEnv, slackSettings, type SlackEnvConfig, type SlackSettings } from './config';
-export { ACTIONS, escapeText, formatDuration, slackDate, VIEWS, who, type ClusterChoice, type Environment, type RequestSummary } from './blocks/model';
-export { modalErrors, readRequestModal, REQUEST_FIELDS, requestModal, type RequestModalInput, type RequestModalValues } from './blocks/request-modal';
+export { ACTIONS, escapeText, formatDuration, isSlackUserId, personOf, requestLink, slackAgo, slackDate, VIEWS, who, type ClusterChoice, type Environment, type MessageLinks, type Person, type RequestSummary } from './blocks/model';
+export { clusterOptions, databaseOptions, modalErrors, readRequestModal, REQUEST_FIELDS, requestModal, type RequestModalInput, type RequestModalValues } from './blocks/request-modal';
 export {
+  accessEndedUpdate,
   approverMessage,
   credentialsDm,
+  credentialsModal,
+  credentialsUnavailableModal,
+  endNowConfirm,
   decidedMessage,
   denyReasonModal,
   endedDm,
@@ -27,11 +31,12 @@ export {
   requestedDm,
   threadUpdate,
   warningDm,
+  type ConnectionView,
   type CredentialsView,
   type Decision,
   type SlackMessage,
 } from './blocks/messages';
-export { isApproverInteraction, isSchemaReviewInteraction, slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type ViewSubmission } from './payloads';
+export { isApproverInteraction, isSchemaReviewInteraction, slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type BlockSuggestion, type ViewSubmission } from './payloads';
 export { createRestBridge, type ActingPerson, type BridgeAnswer, type RestBridge } from './rest-bridge';
 export { alsoToSlack, createSlackKit, slackBridgeToken, slackKitFromConfig, slackNotifyWorker, type SlackKit } from './kit';
 export { forwardSlackRequest, SLACK_APPROVALS_PREFIX, SLACK_REVIEWS_PREFIX, type ForwardedAnswer } from './forward';

@@ -1,5 +1,5 @@
 import type { AccessRequest } from '@dbre/domain';
-import type { Notification, Notifier, SecretStore } from '@dbre/drivers';
+import type { Notification, Notifier } from '@dbre/drivers';
 import { createQueue, type TypedQueue } from '@dbre/queue';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
@@ -76,7 +76,7 @@ export function slackKitFromConfig(
 /** The `notify` worker delivering this kit's notifications (run it in one worker service). */
 export function slackNotifyWorker(
   kit: SlackKit,
-  deps: { connection: Redis; prefix: string; logger: Logger; loadRequest: (id: string) => Promise<AccessRequest | undefined>; secrets?: SecretStore },
+  deps: { connection: Redis; prefix: string; logger: Logger; loadRequest: (id: string) => Promise<AccessRequest | undefined> },
 ) {
   const approvals = kit.settings.approversChannel;
   if (!approvals) throw new Error('SLACK_APPROVERS_CHANNEL must be set (the id of the private approvers channel) when Slack is configured.');
@@ -85,7 +85,7 @@ export function slackNotifyWorker(
     store: kit.store,
     channels: { approvals, ...(kit.settings.requestsChannel ? { requests: kit.settings.requestsChannel } : {}) },
     loadRequest: deps.loadRequest,
-    ...(deps.secrets ? { secrets: deps.secrets } : {}),
+    ...(kit.settings.dashboardUrl ? { links: { dashboardUrl: kit.settings.dashboardUrl } } : {}),
     logger: deps.logger,
   });
   return createSlackNotifyWorker({ connection: deps.connection, prefix: deps.prefix, logger: deps.logger, delivery });

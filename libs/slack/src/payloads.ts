@@ -57,11 +57,14 @@ const blockActions = z.object({
 
 const viewSubmission = z.object({ type: z.literal('view_submission'), user, trigger_id: z.string().optional(), view });
 const viewClosed = z.object({ type: z.literal('view_closed'), user, view });
+/** An external select asking for its options as the person types (the options load URL). */
+const blockSuggestion = z.object({ type: z.literal('block_suggestion'), user, action_id: z.string(), block_id: z.string().optional(), value: z.string().max(200).default(''), view: view.optional() });
 
-export const interactionSchema = z.discriminatedUnion('type', [blockActions, viewSubmission, viewClosed]);
+export const interactionSchema = z.discriminatedUnion('type', [blockActions, viewSubmission, viewClosed, blockSuggestion]);
 export type Interaction = z.output<typeof interactionSchema>;
 export type BlockAction = z.output<typeof blockActions>;
 export type ViewSubmission = z.output<typeof viewSubmission>;
+export type BlockSuggestion = z.output<typeof blockSuggestion>;
 
 /** Reads the `payload` field of an interaction POST; a malformed one is a 400 with a reason. */
 export function parseInteraction(body: unknown): Interaction {
@@ -82,11 +85,12 @@ export function parseInteraction(body: unknown): Interaction {
 
 /** Interactions of the /schema-review modal (served by schema-review), by the view's callback id. */
 export function isSchemaReviewInteraction(i: Interaction, schemaReviewView: string): boolean {
-  return i.type === 'block_actions' ? i.view?.callback_id === schemaReviewView : i.view.callback_id === schemaReviewView;
+  return i.view?.callback_id === schemaReviewView;
 }
 
 /** Interactions that belong to the approver side (approval-api) of the one Slack app. */
 export function isApproverInteraction(i: Interaction, ids: { approve: string; deny: string; denyReasonView: string }): boolean {
   if (i.type === 'block_actions') return i.actions.some((a) => a.action_id === ids.approve || a.action_id === ids.deny);
+  if (i.type === 'block_suggestion') return false;
   return i.view.callback_id === ids.denyReasonView;
 }

@@ -21,7 +21,8 @@ export const storedNotification = z.object({
 });
 export type StoredNotification = z.output<typeof storedNotification>;
 
-export type ThreadName = 'approvals' | 'requests' | 'dm';
+/** Messages kept per request: the approver post, the public post, the last DM, and the DMs updated when access ends. */
+export type ThreadName = 'approvals' | 'requests' | 'dm' | 'credentials' | 'warning';
 export interface ThreadRef {
   channel: string;
   ts: string;

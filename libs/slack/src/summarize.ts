@@ -1,10 +1,19 @@
-import type { AccessRequest } from '@dbre/domain';
-import type { RequestSummary } from './blocks/model';
+import type { AccessRequest, Actor } from '@dbre/domain';
+import type { Person, RequestSummary } from './blocks/model';
+
+/** An actor of the domain as the builders name it (no Slack id after a REST or dashboard decision). */
+export function personOfActor(a: Actor): Person {
+  return {
+    ...(a.slackUserId ? { slackUserId: a.slackUserId } : {}),
+    ...(a.email ? { email: a.email } : {}),
+    ...(a.displayName ? { name: a.displayName } : {}),
+  };
+}
 
 /** The domain's request as the Block Kit builders see it. */
 export function summarize(r: AccessRequest): RequestSummary {
   const approvals = (r.pendingExtension && r.state === 'active' ? r.pendingExtension.approvals : r.approvals).map((a) => ({
-    by: a.by.slackUserId ?? a.by.email ?? 'someone',
+    by: personOfActor(a.by),
     at: a.at,
   }));
   return {
@@ -23,6 +32,8 @@ export function summarize(r: AccessRequest): RequestSummary {
     state: r.state,
     approvalsRequired: r.approvalsRequired,
     approvals,
+    requestedAt: r.requestedAt,
+    reviewExpiresAt: r.reviewExpiresAt,
     ...(r.endsAt ? { endsAt: r.endsAt } : {}),
   };
 }

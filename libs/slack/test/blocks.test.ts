@@ -1,4 +1,21 @@
-import { approverMessage, canonicalKind, createApproverDirectory, credentialsDm, decidedMessage, modalErrors, readRequestModal, requestModal, slackSettings, type RequestSummary } from '../src';
+import {
+  accessEndedUpdate,
+  approverMessage,
+  canonicalKind,
+  clusterOptions,
+  databaseOptions,
+  createApproverDirectory,
+  credentialsDm,
+  credentialsModal,
+  decidedMessage,
+  grantsList,
+  modalErrors,
+  readRequestModal,
+  requestModal,
+  slackSettings,
+  warningDm,
+  type RequestSummary,
+} from '../src';
 import type { WebClient } from '@slack/web-api';
 
 const summary: RequestSummary = {
@@ -11,11 +28,16 @@ const summary: RequestSummary = {
   durationMinutes: 90,
   reason: 'check <script> & the INC-1 totals',
   approvalsRequired: 2,
-  approvals: [{ by: 'U0BOB', at: '2026-11-25T10:00:00.000Z' }],
+  approvals: [{ by: { slackUserId: 'U0BOB' }, at: '2026-11-25T10:00:00.000Z' }],
+  requestedAt: '2026-11-25T09:50:00.000Z',
+  reviewExpiresAt: '2026-11-25T10:50:00.000Z',
 };
 
+type AnyBlock = { type: string; elements?: Array<Record<string, unknown>>; accessory?: Record<string, unknown> };
+const buttons = (blocks: unknown[]) => (blocks as AnyBlock[]).flatMap((b) => [...(b.elements ?? []), ...(b.accessory ? [b.accessory] : [])]).filter((e) => e['type'] === 'button');
+
 describe('Block Kit builders', () => {
-  it('groups clusters by environment and offers only the chosen environment durations', () => {
+  it('searches clusters grouped by environment, reaches past 100, and offers the chosen environment durations with its default', () => {
     const input = {
       clusters: [
         { id: 'b-prod', environment: 'prod' as const },
@@ -24,16 +46,48 @@ describe('Block Kit builders', () => {
       ],
       profiles: [{ name: 'read' }, { name: 'write' }],
       durations: { dev: [30, 60, 480], stg: [60], prod: [30, 120] },
+      defaults: { dev: 60, stg: 60, prod: 30 },
     };
     const modal = requestModal(input);
-    const cluster = modal.blocks[0] as { element: { option_groups: Array<{ label: { text: string }; options: Array<{ value: string }> }> } };
-    expect(cluster.element.option_groups.map((g) => [g.label.text, g.options.map((o) => o.value)])).toEqual([
+    const cluster = modal.blocks[0] as { element: { type: string; min_query_length: number } };
+    expect(cluster.element).toMatchObject({ type: 'external_select', min_query_length: 0 });
+    const groups = (typed: string, list = input.clusters) => clusterOptions(list, typed).option_groups.map((g) => [g.label.text, g.options.map((o) => o.value)]);
+    expect(groups('')).toEqual([
       ['Development', ['a-dev']],
       ['Production', ['a-prod', 'b-prod']],
     ]);
+    expect(groups('ORDERS')).toEqual([['Production', ['a-prod']]]); // the description matches too
+    // 150 prod clusters: the first 100 by name, and typing reaches the others.
+    const fleet = Array.from({ length: 150 }, (_, i) => ({ id: `db-${String(i).padStart(3, '0')}`, environment: 'prod' as const }));
+    expect(groups('', fleet)[0]?.[1]).toHaveLength(100);
+    expect(groups('db-14', fleet)).toEqual([['Production', ['db-140', 'db-141', 'db-142', 'db-143', 'db-144', 'db-145', 'db-146', 'db-147', 'db-148', 'db-149']]]);
+
     const durations = (m: typeof modal) => (m.blocks.find((b) => b.block_id === 'duration') as { element: { options: Array<{ value: string }> } }).element.options.map((o) => o.value);
+    const initial = (m: typeof modal) => (m.blocks.find((b) => b.block_id === 'duration') as { element: { initial_option?: { value: string } } }).element.initial_option?.value;
     expect(durations(modal)).toEqual(['30', '60', '120', '480']);
-    expect(durations(requestModal({ ...input, selected: { clusterId: 'a-prod', environment: 'prod' } }))).toEqual(['30', '120']);
+    expect(initial(modal)).toBeUndefined();
+    const prod = requestModal({ ...input, selected: { clusterId: 'a-prod', environment: 'prod' } });
+    expect(durations(prod)).toEqual(['30', '120']);
+    expect(initial(prod)).toBe('30');
+    expect(initial(requestModal({ ...input, selected: { clusterId: 'a-dev', environment: 'dev' } }))).toBe('60');
+  });
+
+  it("offers the cluster's documented databases, * for all, and an unchecked typed name", () => {
+    const values = (o: { options: Array<{ value?: string; text: { text: string } }> }) => o.options.map((x) => [x.value, x.text.text]);
+    expect(values(databaseOptions(['billing', 'orders', 'orders_archive'], ''))).toEqual([
+      ['billing', 'billing'],
+      ['orders', 'orders'],
+      ['orders_archive', 'orders_archive'],
+      ['*', '* (every database of the cluster)'],
+    ]);
+    expect(values(databaseOptions(['billing', 'orders', 'orders_archive'], 'ORD'))).toEqual([
+      ['ORD', 'ORD (not in the latest docs)'],
+      ['orders', 'orders'],
+      ['orders_archive', 'orders_archive'],
+    ]);
+    expect(values(databaseOptions(['orders'], 'orders'))).toEqual([['orders', 'orders']]);
+    expect(values(databaseOptions(undefined, 'new_db'))).toEqual([['new_db', 'new_db (no docs snapshot to check)']]);
+    expect(values(databaseOptions(['orders'], 'bad name;'))).toEqual([]); // not a database name: not offered
   });
 
   it('reads a submission and maps problems to inline errors by block', () => {
@@ -53,16 +107,70 @@ describe('Block Kit builders', () => {
     expect(pending).toContain('&lt;script&gt; &amp; the INC-1 totals');
     expect(pending).toContain('Needs 2 approvals from different people: 1/2 (<@U0BOB>)');
     expect(pending).toContain('access_approve');
-    const decided = JSON.stringify(decidedMessage(summary, { outcome: 'denied', by: 'U0CAROL', at: '2026-11-25T10:05:00.000Z', reason: 'use <the> replica' }).blocks);
+    const decided = JSON.stringify(decidedMessage(summary, { outcome: 'denied', by: { slackUserId: 'U0CAROL' }, at: '2026-11-25T10:05:00.000Z', reason: 'use <the> replica' }).blocks);
     expect(decided).toContain('Denied* by <@U0CAROL>');
     expect(decided).toContain('use &lt;the&gt; replica');
     expect(decided).not.toContain('access_approve');
   });
 
-  it('says when the password is not kept anywhere else', () => {
-    const dm = JSON.stringify(credentialsDm(summary, { user: 'jit_alice', password: 'pw', host: '127.0.0.1', port: 4000 }).blocks);
-    expect(dm).toContain('mysql -h 127.0.0.1 -P 4000 -u jit_alice -p orders');
-    expect(dm).toContain('not kept anywhere else');
+  it('names people decided outside Slack by e-mail or name, never as a broken mention', () => {
+    const viaRest = { ...summary, approvals: [{ by: { email: 'bob@example.com' }, at: '2026-11-25T10:00:00.000Z' }] };
+    const pending = JSON.stringify(approverMessage(viaRest).blocks);
+    expect(pending).toContain('1/2 (bob@example.com)');
+    expect(pending).not.toContain('<@bob');
+    const decided = JSON.stringify(decidedMessage(viaRest, { outcome: 'approved', by: { email: 'carol@example.com', name: 'Carol Ito' }, at: '2026-11-25T10:05:00.000Z' }).blocks);
+    expect(decided).toContain('Approved* by Carol Ito');
+    expect(decided).not.toMatch(/<@(?!U0ALICE>)/); // the requester has a Slack id; nobody else is mentioned
+  });
+
+  it('tells approvers how long the request has waited, when it expires, and links to the dashboard', () => {
+    const text = JSON.stringify(approverMessage(summary, { dashboardUrl: 'https://ops.example.com/' }).blocks);
+    expect(text).toContain('Requested <!date^1795600200^{ago}|2026-11-25T09:50:00.000Z>');
+    expect(text).toContain('expires <!date^1795603800^{date_short_pretty} {time}|2026-11-25T10:50:00.000Z> if nobody decides');
+    expect(text).toContain('<https://ops.example.com/requests/01JZ0000000000000000000001|Open in the dashboard>');
+  });
+
+  it('asks to confirm Approve in production, and not in development', () => {
+    const approve = (env: 'prod' | 'dev') => buttons(approverMessage({ ...summary, environment: env }).blocks).find((b) => b['action_id'] === 'access_approve');
+    expect(approve('prod')?.['confirm']).toMatchObject({ title: { text: 'Approve production access?' }, confirm: { text: 'Approve' }, deny: { text: 'Cancel' } });
+    expect(approve('dev')?.['confirm']).toBeUndefined();
+  });
+
+  it('asks to confirm every End now: credentials DM, warning DM and /db-access list', () => {
+    const ends = [
+      ...buttons(credentialsDm(summary, { user: 'jit_alice', host: '127.0.0.1', port: 4000 }).blocks),
+      ...buttons(warningDm(summary, '2026-11-25T11:00:00.000Z', 10).blocks),
+      ...buttons(grantsList([{ ...summary, state: 'active' }]).blocks),
+    ].filter((b) => b['action_id'] === 'access_end');
+    expect(ends).toHaveLength(3);
+    for (const b of ends) {
+      expect(b['confirm']).toMatchObject({ title: { text: 'End access now?' }, confirm: { text: 'End now' }, deny: { text: 'Keep access' }, style: 'danger' });
+      expect(JSON.stringify(b['confirm'])).toContain('orders-prod / orders');
+    }
+  });
+
+  it('puts the connection steps in the DM and the password only in the modal', () => {
+    const dm = credentialsDm(summary, { user: 'jit_alice', host: '127.0.0.1', port: 4000, tunnelCommand: 'aws ssm start-session --target i-0abc' });
+    const text = JSON.stringify(dm.blocks);
+    expect(text).toContain('1. Open the tunnel');
+    expect(text).toContain('aws ssm start-session --target i-0abc');
+    expect(text).toContain('mysql -h 127.0.0.1 -P 4000 -u jit_alice -p orders');
+    expect(text).not.toMatch(/password\*\\n/i);
+    expect(buttons(dm.blocks).map((b) => b['action_id'])).toEqual(['access_show_credentials', 'access_extend', 'access_end']);
+
+    const modal = credentialsModal(summary, { user: 'jit_alice', password: "p'w<1>", host: '127.0.0.1', port: 4000 });
+    expect(modal.callback_id).toBe('access_credentials');
+    expect(modal.submit).toBeUndefined();
+    const shown = JSON.stringify(modal.blocks);
+    expect(shown).toContain('*Password*\\n`p\'w&lt;1&gt;`');
+    expect(shown).toContain("mysql -h 127.0.0.1 -P 4000 -u jit_alice -p'p'\\\\''w&lt;1&gt;' orders");
+  });
+
+  it('rewrites the DMs at the end of access without any button', () => {
+    const ended = accessEndedUpdate(summary, '2026-11-25T11:00:00.000Z', 'ended by requester');
+    expect(JSON.stringify(ended.blocks)).toContain(':lock: Ended <!date^1795604400^{date_short_pretty} {time}|2026-11-25T11:00:00.000Z> (ended by requester)');
+    expect(buttons(ended.blocks)).toEqual([]);
+    expect(ended.blocks.some((b) => b.type === 'actions')).toBe(false);
   });
 });
 

@@ -40,7 +40,6 @@ describe('Slack notifier through the notify queue', () => {
   let store: PendingStore;
   let current: AccessRequest = request;
   const prefix = uniqueName('slacknotify');
-  const secrets = new Map<string, string>();
 
   beforeAll(async () => {
     standIn = await startSlackStandIn({ users: [{ id: 'U0ALICE', email: 'alice@example.com' }] });
@@ -56,7 +55,6 @@ describe('Slack notifier through the notify queue', () => {
       store,
       channels: { approvals: 'C0APPROVE', requests: 'C0REQUEST' },
       loadRequest: async (id) => (id === current.id ? current : undefined),
-      secrets: { get: async (id) => secrets.get(id), put: async () => undefined, delete: async () => undefined },
       logger,
     });
     worker = createSlackNotifyWorker({ connection: workerConn, prefix, logger, delivery, baseDelayMs: 20, maxDelayMs: 2000 });
@@ -136,16 +134,15 @@ describe('Slack notifier through the notify queue', () => {
     expect(threadPosts.map((c) => c.args['channel']).sort()).toEqual(['C0APPROVE', 'C0REQUEST']);
   });
 
-  it('seals credentials at rest, DMs them with the connect command and End now / Extend, then forgets them', async () => {
+  it('seals credentials at rest, DMs only the connection steps with Show credentials, then forgets them', async () => {
     const active: AccessRequest = {
       ...request,
       state: 'active',
       endsAt: new Date(Date.now() + 3600_000).toISOString(),
-      resources: { dbUser: 'jit_alice_x1', connect: { host: '127.0.0.1', port: 40001 }, secretId: 'dbre/jit/x1', connectCommand: 'mysql -h 127.0.0.1 -P 40001 -u jit_alice_x1 -p orders' },
+      resources: { dbUser: 'jit_alice_x1', connect: { host: '127.0.0.1', port: 40001 }, secretId: 'dbre/jit/x1' },
       version: 5,
     };
     current = active;
-    secrets.set('dbre/jit/x1', 'S3cret-Pa55word-!xyz');
     const id = `credentials:${request.id}`;
     await notifier().send({ id, kind: 'credentials', to: 'alice@example.com', text: 'user jit_alice_x1 password S3cret-Pa55word-!xyz', requestId: request.id, sensitive: true });
     const keys = await producer.keys(`${prefix}:slack:n:*`);
@@ -154,12 +151,29 @@ describe('Slack notifier through the notify queue', () => {
 
     await waitFor(() => standIn.accepted('chat.postMessage').some((c) => c.args['channel'] === 'U0ALICE'), { what: 'credentials DM' });
     const dm = standIn.accepted('chat.postMessage').find((c) => c.args['channel'] === 'U0ALICE')!;
-    const text = JSON.stringify(dm.args['blocks']);
+    const text = JSON.stringify(dm.args);
     expect(text).toContain('jit_alice_x1');
-    expect(text).toContain('S3cret-Pa55word-!xyz');
     expect(text).toContain('mysql -h 127.0.0.1 -P 40001 -u jit_alice_x1 -p orders');
+    expect(text).not.toContain('S3cret-Pa55word');
+    expect(text).toContain('access_show_credentials');
     expect(text).toContain('access_end');
-    expect(text).toContain('access_extend');
     await waitFor(async () => !(await producer.get(`${prefix}:slack:n:${id}`))?.includes('sealed'), { what: 'sealed payload forgotten' });
+
+    // The end of access rewrites that DM in place: no buttons, says it ended.
+    current = { ...active, state: 'revoked', revokedAt: new Date().toISOString(), revokeReason: 'expired', version: 8 };
+    await notifier().send({ id: `revoked:${request.id}`, kind: 'revoked', to: 'alice@example.com', text: 'Your access ended.', requestId: request.id });
+    const update = await waitFor(() => standIn.accepted('chat.update').find((c) => c.args['ts'] === dm.result?.['ts']), { what: 'the credentials DM rewritten' });
+    expect(update.args['channel']).toBe(dm.result?.['channel'] ?? 'U0ALICE');
+    expect(JSON.stringify(update.args['blocks'])).toContain('Database access ended');
+    expect(JSON.stringify(update.args['blocks'])).toContain('(expired)');
+    expect(JSON.stringify(update.args['blocks'])).not.toContain('"actions"');
+  });
+
+  it('never posts the text of a sensitive notification it cannot render', async () => {
+    const id = `sensitive-other:${prefix}`;
+    await notifier().send({ id, kind: 'something-new', to: 'U0ALICE', text: 'token hunter2-secret', sensitive: true });
+    const dm = await waitFor(() => standIn.accepted('chat.postMessage').find((c) => c.args['channel'] === 'U0ALICE'), { what: 'the DM' });
+    expect(JSON.stringify(dm.args)).not.toContain('hunter2');
+    expect(String(dm.args['text'])).toBe('You have a new message from the database access platform; open the platform to read it.');
   });
 });

@@ -142,6 +142,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     LOG_PRETTY: 'false',
     NODE_ENV: 'production',
+    // Production refuses to start without an explicit driver choice: the local ones here.
+    DRIVERS: 'local',
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     DYNAMO_ENDPOINT: dynalite.endpoint,

@@ -49,7 +49,17 @@ export function conditionOn(statement: Statement, variable: string): Statement['
 export { nested };
 
 /** Actions AWS gives no resource-level permissions: the only ones allowed on Resource "*". */
-export const NO_RESOURCE_LEVEL = ['ecr:GetAuthorizationToken', 'ec2:DescribeInstances', 'ssm:DescribeInstanceInformation', 'dynamodb:ListTables'];
+export const NO_RESOURCE_LEVEL = [
+  'ecr:GetAuthorizationToken',
+  'ec2:DescribeInstances',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeImages',
+  'ssm:DescribeInstanceInformation',
+  'ssm:DescribeSessions',
+  'dynamodb:ListTables',
+  'rds:DescribeEngineDefaultParameters',
+  'rds:DescribeEngineDefaultClusterParameters',
+];
 
 /** Allow statements granting `*`/`svc:*` actions, or scoped actions on Resource "*". */
 export function wildcardProblems(statements: Statement[]): string[] {

@@ -47,13 +47,13 @@ describe('infra/: Redis for BullMQ', () => {
     expect(group!.body).toMatchObject({
       transit_encryption_enabled: true,
       at_rest_encryption_enabled: true,
-      auth_token: '${random_password.auth.result}',
+      auth_token: '${data.aws_secretsmanager_random_password.auth.random_password}',
       parameter_group_name: '${aws_elasticache_parameter_group.bullmq.name}',
       automatic_failover_enabled: true,
     });
     const [url] = find(tf.outputs, 'modules/redis', 'output', 'url');
     expect(url!.body).toMatchObject({ sensitive: true });
-    expect(String(url!.body.value)).toMatch(/^rediss:\/\/:\$\{random_password\.auth\.result\}@/);
+    expect(String(url!.body.value)).toMatch(/^rediss:\/\/:\$\{aws_elasticache_replication_group\.this\.auth_token\}@/);
     const ingress = find(tf.resources, 'modules/redis', 'aws_vpc_security_group_ingress_rule');
     expect(ingress.map((r) => r.body.referenced_security_group_id)).toEqual(['${each.value}']);
     expect(ingress.some((r) => 'cidr_ipv4' in r.body)).toBe(false);
@@ -97,14 +97,14 @@ describe('infra/: the bastion', () => {
         JSON.stringify(r.body).includes('aws_security_group.bastion'),
     );
     expect(ingressAnywhere).toEqual([]);
+    // Egress: HTTPS to the SSM endpoints' group (or, without endpoints, the given CIDRs); the
+    // way to a database is a per-bastion group the driver creates, never a rule here.
     const egress = find(tf.resources, m, 'aws_vpc_security_group_egress_rule');
-    expect(egress.map((e) => [e.body.from_port, e.body.to_port])).toEqual(
-      expect.arrayContaining([
-        [443, 443],
-        ['${var.database_port}', '${var.database_port}'],
-      ]),
-    );
-    expect(egress).toHaveLength(2);
+    expect(egress.map((e) => [e.name, e.body.from_port, e.body.to_port])).toEqual([
+      ['ssm_endpoints', 443, 443],
+      ['ssm_via_nat', 443, 443],
+    ]);
+    expect(egress[0]!.body.referenced_security_group_id).toBe('${var.endpoint_security_group_id}');
   });
 });
 

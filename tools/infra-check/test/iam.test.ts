@@ -80,18 +80,23 @@ describe('infra/: IAM', () => {
     const byApp = await perApp();
     expect(appsAllowing(byApp, 'ec2:RunInstances')).toEqual(['provisioner']);
     expect(appsAllowing(byApp, 'iam:PassRole')).toEqual(['provisioner']);
-    expect(appsAllowing(byApp, 'ec2:CreateTags')).toEqual(['provisioner']);
+    // CreateTags: at launch (provisioner), and the deadline tag on an extension (both workers).
+    expect(appsAllowing(byApp, 'ec2:CreateTags')).toEqual(['provisioner', 'reaper']);
     const run = allows(byApp.provisioner!, 'ec2:RunInstances');
     const created = run.find((s) => s.resources.some((r) => r.endsWith(':instance/*')));
-    expect(created?.resources.every((r) => /:(instance|volume)\/\*$/.test(r))).toBe(true);
+    expect(created?.resources).toEqual(['${local.arn_ec2}:instance/*']);
     expect(conditionOn(created!, 'aws:RequestTag/managed-by')).toMatchObject({ test: 'StringEquals', values: ['${var.platform_tag}'] });
+    expect(conditionOn(created!, 'ec2:MetadataHttpTokens')).toMatchObject({ test: 'StringEquals', values: ['required'] });
+    expect(conditionOn(created!, 'ec2:InstanceType')).toMatchObject({ values: ['${var.bastion_instance_type}'] });
+    expect(conditionOn(created!, 'ec2:InstanceProfile')).toMatchObject({ test: 'ArnEquals', values: ['${var.bastion_instance_profile_arn}'] });
     expect(conditionOn(run.find((s) => s.resources.some((r) => r.includes('::image/')))!, 'ec2:Owner')).toMatchObject({ values: ['amazon'] });
     for (const s of run) expect(s.resources.some((r) => r === '*')).toBe(false);
     const [pass] = allows(byApp.provisioner!, 'iam:PassRole');
     expect(pass!.resources).toEqual(['${var.bastion_role_arn}']);
     expect(conditionOn(pass!, 'iam:PassedToService')).toMatchObject({ values: ['ec2.amazonaws.com'] });
-    const [tags] = allows(byApp.provisioner!, 'ec2:CreateTags');
-    expect(conditionOn(tags!, 'ec2:CreateAction')).toMatchObject({ values: ['RunInstances'] });
+    const tags = allows(byApp.provisioner!, 'ec2:CreateTags');
+    expect(conditionOn(tags.find((t) => t.sid === 'TagAtLaunch')!, 'ec2:CreateAction')).toMatchObject({ values: ['RunInstances', 'CreateSecurityGroup'] });
+    expect(conditionOn(tags.find((t) => t.sid === 'MoveBastionDeadline')!, 'aws:TagKeys')).toMatchObject({ test: 'ForAllValues:StringEquals', values: ['dbre:ends-at'] });
   });
 
   it('lets only platform-tagged instances be terminated, by the reaper (and the provisioner\'s compensation)', async () => {
@@ -116,7 +121,10 @@ describe('infra/: IAM', () => {
     expect(appsAllowing(byApp, 'secretsmanager:GetSecretValue')).toEqual(['doc-crawler', 'provisioner', 'reaper']);
     for (const app of APPS) {
       for (const s of allows(byApp[app]!, 'secretsmanager:GetSecretValue')) {
-        expect(s.resources.every((r) => r === '${local.admin_secrets}' || r === '${local.grant_secrets}')).toBe(true);
+        expect(s.resources.every((r) => ['${local.master_secrets}', '${statement.value}', '${local.grant_secrets}'].includes(r))).toBe(true);
+        if (s.resources[0] === '${local.master_secrets}') {
+          expect(conditionOn(s, 'secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn')).toMatchObject({ values: '${local.fleet_cluster_arns}' });
+        }
       }
     }
   });
@@ -126,11 +134,12 @@ describe('infra/: IAM', () => {
     expect(appsAllowing(byApp, 's3:PutObject')).toEqual(['doc-crawler']);
     expect(appsAllowing(byApp, 's3:GetObject')).toEqual(['schema-review', 'ops-dashboard', 'doc-crawler']);
     expect(appsAllowing(byApp, 'bedrock:InvokeModel')).toEqual(['schema-review']);
-    expect(appsAllowing(byApp, 'dynamodb:PutItem')).toEqual(['request-api', 'approval-api', 'schema-review', 'doc-crawler', 'provisioner', 'reaper']);
+    expect(appsAllowing(byApp, 'dynamodb:PutItem')).toEqual(['request-api', 'approval-api', 'schema-review', 'ops-dashboard', 'doc-crawler', 'provisioner', 'reaper']);
     expect(appsAllowing(byApp, 'dynamodb:DeleteTable')).toEqual([]);
     expect(appsAllowing(byApp, 'dynamodb:CreateTable')).toEqual([]);
     const ddb = (app: string) => allows(byApp[app]!, 'dynamodb:PutItem').flatMap((s) => s.resources);
     expect(ddb('schema-review')).toEqual(['${local.table_and_indexes["reviews"]}']);
+    expect(ddb('ops-dashboard')).toEqual(['${local.tables["audit"]}']);
     expect(ddb('doc-crawler')).toEqual(['${local.table_and_indexes["crawls"]}', '${local.table_and_indexes["outbox"]}']);
     const tf = await infra();
     expect(find(tf.resources, 'modules/iam', 'aws_iam_role', 'task')[0]!.body.for_each).toBe('${local.task_policies}');

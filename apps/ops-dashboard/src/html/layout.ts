@@ -4,10 +4,15 @@ import { html, type SafeHtml } from './html';
 export interface PageContext {
   identity: Identity;
   /** Path of the current section, for the nav highlight. */
-  section: 'grants' | 'requests' | 'crawls' | 'reviews' | 'queues' | 'admin-log';
+  section: 'overview' | 'grants' | 'requests' | 'crawls' | 'reviews' | 'queues' | 'admin-log';
+  /** The page draws charts: load the chart library. */
+  charts?: boolean;
+  /** The page has Mermaid diagrams: load the renderer. */
+  mermaid?: boolean;
 }
 
 const NAV: Array<{ section: PageContext['section']; href: string; label: string; admin?: boolean }> = [
+  { section: 'overview', href: '/', label: 'Overview' },
   { section: 'grants', href: '/grants', label: 'Live grants' },
   { section: 'requests', href: '/requests', label: 'Requests' },
   { section: 'crawls', href: '/crawls', label: 'Doc crawls' },
@@ -26,14 +31,20 @@ export function page(ctx: PageContext, title: string, body: SafeHtml): string {
 <title>${title} · dbre ops</title>
 <link rel="stylesheet" href="/assets/dashboard.css">
 <script src="/assets/dashboard.js" defer></script>
+${ctx.charts ? html`<link rel="stylesheet" href="/assets/uplot.css">
+<script src="/assets/uplot.js" defer></script>
+<script src="/assets/charts.js" defer></script>` : ''}
+${ctx.mermaid ? html`<script src="/assets/mermaid.js" defer></script>
+<script src="/assets/mermaid-init.js" defer></script>` : ''}
 </head>
 <body>
 <header class="top">
   <a class="brand" href="/">dbre ops</a>
-  <nav>${NAV.filter((n) => !n.admin || isAdmin).map(
-    (n) => html`<a href="${n.section === 'queues' && isAdmin ? '/admin/queues' : n.href}" class="${n.section === ctx.section ? 'current' : ''}">${n.label}</a>`,
+  <nav aria-label="Sections">${NAV.filter((n) => !n.admin || isAdmin).map(
+    (n) => html`<a href="${n.section === 'queues' && isAdmin ? '/admin/queues' : n.href}" class="${n.section === ctx.section ? 'current' : ''}" ${n.section === ctx.section ? html`aria-current="page"` : ''}>${n.label}</a>`,
   )}</nav>
-  <span class="who" data-role="${ctx.identity.role}">${ctx.identity.name} · ${isAdmin ? 'admin' : 'read-only'}</span>
+  <label class="tz">Time zone <select id="tz-choice"><option value="utc">Times in UTC</option><option value="local">Times in this browser's zone</option></select></label>
+  <span class="who" data-role="${ctx.identity.role}">${ctx.identity.name} · ${isAdmin ? 'admin' : 'read-only'} · <a href="/sign-out">Sign out</a></span>
 </header>
 <main>
 <h1>${title}</h1>

@@ -37,11 +37,24 @@ export async function registerQueueBoards(
     onAdminChange: (identity: Identity, change: { method: string; url: string; status: number }) => Promise<void>;
   },
 ): Promise<void> {
+  // Times in UTC like the rest of the dashboard (bull-board formats with Intl in the browser).
+  const utc = { timeZone: 'UTC', timeZoneName: 'short', hourCycle: 'h23' } as const;
   const uiConfig = (title: string) => ({
     boardTitle: title,
     hideDocsLink: true,
-    miscLinks: [{ text: 'Back to the dashboard', url: '/grants' }],
+    miscLinks: [{ text: '← Back to the dashboard', url: '/' }],
+    dateFormats: {
+      short: { ...utc, hour: '2-digit', minute: '2-digit', second: '2-digit' },
+      common: { ...utc, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' },
+      full: { ...utc, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' },
+    } satisfies Record<'short' | 'common' | 'full', Intl.DateTimeFormatOptions>,
   });
+  // bull-board's page links a web font from the internet: dropped, and the CSP refuses any other.
+  const noRemoteFonts = async (_request: unknown, reply: { getHeader(name: string): unknown; header(name: string, value: string): unknown }, payload: unknown) => {
+    if (typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').startsWith('text/html')) return payload;
+    reply.header('content-security-policy', "font-src 'self' data:; frame-ancestors 'none'");
+    return payload.replace(/<link[^>]+fonts\.googleapis\.com[^>]*>/g, '');
+  };
 
   const viewAdapter = new FastifyAdapter();
   viewAdapter.setBasePath(VIEW_BOARD_PATH);
@@ -58,6 +71,7 @@ export async function registerQueueBoards(
         }
         return undefined;
       });
+      scope.addHook('onSend', noRemoteFonts);
       await scope.register(viewAdapter.registerPlugin());
     },
     { prefix: VIEW_BOARD_PATH },
@@ -90,6 +104,7 @@ export async function registerQueueBoards(
         if (request.method === 'GET' || request.method === 'HEAD' || !request.identity) return;
         await deps.onAdminChange(request.identity, { method: request.method, url: request.url, status: reply.statusCode });
       });
+      scope.addHook('onSend', noRemoteFonts);
       await scope.register(adminAdapter.registerPlugin());
     },
     { prefix: ADMIN_BOARD_PATH },

@@ -22,6 +22,11 @@ export interface RequestList {
   truncated: boolean;
 }
 
+/** A complete e-mail address is looked up on the requester index; anything else is a substring search. */
+export function isFullEmail(text: string): boolean {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text.trim());
+}
+
 export interface Timeline {
   request: AccessRequest;
   events: AuditEvent[];
@@ -84,14 +89,16 @@ export function createRequestsRead(deps: { dynamo: Dynamo; requests: RequestRepo
     async list(filter, limit = 200) {
       const from = filter.from?.toISOString();
       const to = filter.to?.toISOString();
-      const cluster = filter.cluster?.trim();
+      const cluster = filter.cluster?.trim().toLowerCase();
+      const who = filter.requester?.trim().toLowerCase();
       const keep = (r: AccessRequest) =>
         (!filter.state || r.state === filter.state) &&
-        (!cluster || r.target.clusterId === cluster) &&
+        (!cluster || r.target.clusterId.startsWith(cluster)) &&
+        (!who || isFullEmail(who) || r.requester.email.includes(who) || r.requester.displayName.toLowerCase().includes(who)) &&
         (!from || r.requestedAt >= from) &&
         (!to || r.requestedAt < to);
 
-      if (filter.requester) {
+      if (filter.requester && isFullEmail(filter.requester)) {
         // by-requester is ranged by the ULID id, whose first 10 characters encode the request time.
         const lo = filter.from ? `${encodeTime(filter.from.getTime(), 10)}${'0'.repeat(16)}` : '0';
         const hi = filter.to ? `${encodeTime(Math.max(0, filter.to.getTime() - 1), 10)}${'Z'.repeat(16)}` : 'Z'.repeat(26);

@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { tableName, type Dynamo } from '@dbre/store';
 
@@ -14,7 +14,9 @@ const finding = z
     level: z.string().max(50).optional(),
     message: z.string().max(4000).optional(),
     line: z.number().optional(),
+    column: z.number().optional(),
     table: z.string().max(500).optional(),
+    fix: z.string().max(4000).optional(),
   })
   .passthrough();
 
@@ -27,6 +29,11 @@ export const storedReview = z
     title: z.string().max(500).optional(),
     author: z.string().max(254).optional(),
     verdict: z.string().max(50).optional(),
+    dialect: z.string().max(100).optional(),
+    cluster: z.string().max(200).optional(),
+    schema: z.string().max(200).optional(),
+    excerpt: z.string().max(10_000).optional(),
+    findingsTruncated: z.boolean().optional(),
     findings: z.array(finding).max(1000).optional(),
   })
   .passthrough();
@@ -35,6 +42,8 @@ export type StoredReview = z.output<typeof storedReview>;
 export interface ReviewsRead {
   /** Newest first; `available` is false when the table does not exist (schema-review not deployed). */
   recent(limit?: number): Promise<{ available: boolean; items: StoredReview[] }>;
+  /** One review; undefined when unknown (or the table does not exist). */
+  get(id: string): Promise<StoredReview | undefined>;
 }
 
 export function createReviewsRead(deps: { dynamo: Dynamo; maxScan?: number }): ReviewsRead {
@@ -59,6 +68,16 @@ export function createReviewsRead(deps: { dynamo: Dynamo; maxScan?: number }): R
       }
       const time = (r: StoredReview) => r.createdAt ?? r.at ?? '';
       return { available: true, items: items.sort((a, b) => time(b).localeCompare(time(a)) || b.id.localeCompare(a.id)).slice(0, limit) };
+    },
+    async get(id) {
+      try {
+        const out = await deps.dynamo.doc.send(new GetCommand({ TableName, Key: { id } }));
+        const parsed = storedReview.safeParse(out.Item);
+        return parsed.success ? parsed.data : undefined;
+      } catch (err) {
+        if ((err as Error).name === 'ResourceNotFoundException') return undefined;
+        throw err;
+      }
     },
   };
 }

@@ -21,6 +21,7 @@ export async function modalInput(policy: AccessPolicy, inventory: Inventory, sel
       .filter(([name]) => !envProfiles || envProfiles.includes(name))
       .map(([name, p]) => ({ name, ...(p.description ? { description: p.description } : {}) })),
     durations: { dev: durationsFor(policy, 'dev'), stg: durationsFor(policy, 'stg'), prod: durationsFor(policy, 'prod') },
+    defaults: { dev: policy.environments.dev.defaultMinutes, stg: policy.environments.stg.defaultMinutes, prod: policy.environments.prod.defaultMinutes },
     ...(chosen ? { selected: { clusterId: chosen.id, environment: chosen.environment } } : {}),
   };
 }

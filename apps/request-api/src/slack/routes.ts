@@ -1,9 +1,14 @@
 import type { AccessPolicy, AccessRequest } from '@dbre/domain';
-import type { Inventory } from '@dbre/drivers';
+import type { Inventory, SecretStore } from '@dbre/drivers';
 import type { HttpApp, Logger } from '@dbre/service-kit';
+import type { AuditLog } from '@dbre/store';
 import {
   ACTIONS,
+  clusterOptions,
   createRestBridge,
+  databaseOptions,
+  credentialsModal,
+  credentialsUnavailableModal,
   forwardSlackRequest,
   grantsList,
   helpMessage,
@@ -13,6 +18,7 @@ import {
   parseInteraction,
   readRequestModal,
   registerSlackInbound,
+  REQUEST_FIELDS,
   requestModal,
   SLACK_APPROVALS_PREFIX,
   SLACK_REVIEWS_PREFIX,
@@ -25,6 +31,7 @@ import {
   type SlackKit,
   type ViewSubmission,
 } from '@dbre/slack';
+import type { DatabaseDirectory } from './database-directory';
 import { extendModal } from './extend-modal';
 import { extensionChoices, modalInput } from './modal-options';
 import { problemsByField } from './problems';
@@ -35,6 +42,12 @@ export interface RequestSlackDeps {
   bridgeToken: string;
   policy: AccessPolicy;
   inventory: Inventory;
+  /** Where "Show credentials" reads the password, at the moment of the click. */
+  secrets: SecretStore;
+  /** Each opening of the credentials is recorded on the request's chain. */
+  audit: AuditLog;
+  /** The clusters' databases from the latest docs snapshot; without it the database is typed. */
+  databases?: DatabaseDirectory | undefined;
   logger: Logger;
 }
 
@@ -75,7 +88,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
       }
       // The trigger id expires after 3 seconds: open the modal now, not through the queue.
       try {
-        const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory)), privateMetadata: JSON.stringify({ channel: cmd.channel_id }) });
+        const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory)), privateMetadata: JSON.stringify({ channel: cmd.channel_id }), databaseMenu: deps.databases !== undefined });
         await kit.ui.views.open({ trigger_id: cmd.trigger_id, view });
       } catch (err) {
         logger.warn({ err: toSlackError(err, 'views.open') }, 'could not open the request modal');
@@ -117,6 +130,17 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
           return inline('Schema review did not answer in time; please submit again in a minute.');
         }
       }
+      // The cluster menu searches the inventory as the person types (answered within Slack's 3 s).
+      if (payload.type === 'block_suggestion') {
+        if (payload.action_id === REQUEST_FIELDS.database) {
+          const clusterId = payload.view?.state.values[REQUEST_FIELDS.cluster]?.[ACTIONS.clusterSelect]?.selected_option?.value;
+          if (!clusterId) return reply.send({ options: [{ text: { type: 'plain_text', text: 'Choose a cluster first' }, value: '*' }] });
+          return reply.send(databaseOptions(await deps.databases?.list(clusterId), payload.value));
+        }
+        if (payload.action_id !== ACTIONS.clusterSelect) return reply.send({ options: [] });
+        const clusters = await deps.inventory.list();
+        return reply.send(clusterOptions(clusters.map((c) => ({ id: c.id, environment: c.environment, ...(c.description ? { description: c.description } : {}) })), payload.value));
+      }
       if (payload.type === 'view_submission') return reply.send(await onSubmit(payload));
       if (payload.type === 'block_actions') await onAction(payload);
       return reply.status(200).send();
@@ -156,6 +180,38 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
     return { response_action: 'clear' };
   }
 
+  /**
+   * "Show credentials": the password is read from the secret store now and shown in a modal,
+   * which Slack does not keep in the conversation. Only the requester sees it, only while the
+   * grant is active, and every opening is audited before the modal opens.
+   */
+  async function showCredentials(requestId: string, me: ActingPerson, triggerId: string | undefined, actionTs: string): Promise<void> {
+    if (!triggerId) return;
+    const open = (view: Parameters<typeof kit.ui.views.open>[0]['view']) =>
+      kit.ui.views.open({ trigger_id: triggerId, view }).catch((err: unknown) => {
+        logger.warn({ err: toSlackError(err, 'views.open'), requestId }, 'could not open the credentials modal');
+      });
+    const res = await bridge.call<{ request: AccessRequest }>('GET', `/v1/access-requests/${requestId}`, me);
+    const r = res.body?.request;
+    if (res.status !== 200 || !r) return void (await open(credentialsUnavailableModal(res.detail ?? 'This request could not be read.')));
+    const mine = r.requester.slackUserId ? r.requester.slackUserId === me.slackUserId : r.requester.email === me.email.toLowerCase();
+    const key = `credentials_viewed:slack:${me.slackUserId}:${actionTs}`.replace(/[^A-Za-z0-9:._@-]/g, '_').slice(0, 200);
+    if (!mine) {
+      await deps.audit.append(requestId, { key, kind: 'credentials_viewed', actor: me.email, data: { via: 'slack', slackUserId: me.slackUserId, refused: 'not the requester' } });
+      return void (await open(credentialsUnavailableModal('Only the engineer who asked for this access can see its credentials.')));
+    }
+    const { dbUser, connect, secretId } = r.resources;
+    if (r.state !== 'active' || !dbUser || !connect || !secretId) {
+      const why = r.state === 'revoked' || r.state === 'revoking' ? 'This access has ended: the user was dropped and the credentials no longer work.' : `This grant is ${r.state}; credentials exist only while it is active.`;
+      return void (await open(credentialsUnavailableModal(why)));
+    }
+    const password = await deps.secrets.get(secretId);
+    if (!password) return void (await open(credentialsUnavailableModal('The credentials are gone from the secret store: the access is ending.')));
+    await deps.audit.append(requestId, { key, kind: 'credentials_viewed', actor: me.email, data: { via: 'slack', slackUserId: me.slackUserId } });
+    await open(credentialsModal(summarize(r), { user: dbUser, password, host: connect.host, port: connect.port, ...(r.endsAt ? { endsAt: r.endsAt } : {}) }));
+    logger.info({ requestId, slackUserId: me.slackUserId }, 'credentials shown to the requester in a Slack modal');
+  }
+
   async function onAction(payload: BlockAction): Promise<void> {
     const action = payload.actions[0];
     if (!action) return;
@@ -165,7 +221,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
     if (action.action_id === ACTIONS.clusterSelect && payload.view) {
       const clusterId = action.selected_option?.value;
       if (!clusterId) return;
-      const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory, { clusterId })), privateMetadata: payload.view.private_metadata });
+      const view = requestModal({ ...(await modalInput(deps.policy, deps.inventory, { clusterId })), privateMetadata: payload.view.private_metadata, databaseMenu: deps.databases !== undefined });
       await kit.ui.views.update({ view_id: payload.view.id, ...(payload.view.hash ? { hash: payload.view.hash } : {}), view }).catch((err: unknown) => {
         logger.warn({ err: toSlackError(err, 'views.update') }, 'could not narrow the durations of the request modal');
       });
@@ -174,6 +230,11 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
     const requestId = action.value;
     if (!requestId || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(requestId)) return;
     const me = await person(payload.user.id);
+
+    if (action.action_id === ACTIONS.showCredentials) {
+      await showCredentials(requestId, me, payload.trigger_id, (action as { action_ts?: string }).action_ts ?? String(Date.now()));
+      return;
+    }
 
     if (action.action_id === ACTIONS.cancel) {
       const res = await bridge.call<AccessRequest>('POST', `/v1/access-requests/${requestId}/cancel`, me);

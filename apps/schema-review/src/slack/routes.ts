@@ -15,6 +15,8 @@ export interface ReviewSlack {
   ui: WebClient;
   /** chat.postMessage: short retries. */
   client: WebClient;
+  /** The ops dashboard's public URL: the findings thread links to the stored review's page. */
+  dashboardUrl?: string | undefined;
 }
 
 export interface ReviewSlackDeps {
@@ -86,10 +88,12 @@ export async function registerReviewSlackRoutes(app: HttpApp, deps: ReviewSlackD
     }
     const { result } = outcome;
     logger.info({ statements: result.summary.statements, errors: result.summary.errors, warnings: result.summary.warnings, context: result.context.status, slackUserId: user }, 'review done (Slack)');
-    await deps.store?.save({ source: 'slack', sql: values.ddl, result, dialect: values.dialect ?? deps.review.config.dialect, cluster: values.cluster, schema: values.schema, author: `slack:${user}` });
+    const dialect = values.dialect ?? deps.review.config.dialect;
+    const storedId = await deps.store?.save({ source: 'slack', sql: values.ddl, result, dialect, cluster: values.cluster, schema: values.schema, author: `slack:${user}` });
     const summary = summaryText(result, user, values);
     const where = await post(target, user, { text: summary, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: summary } }] });
-    const blocks = renderReviewBlocks(result, { title: 'Schema review' });
+    const fullReviewUrl = storedId && slack.dashboardUrl ? `${slack.dashboardUrl.replace(/\/$/, '')}/reviews/${encodeURIComponent(storedId)}` : undefined;
+    const blocks = renderReviewBlocks(result, { title: 'Schema review', dialect, ...(fullReviewUrl ? { fullReviewUrl } : {}) });
     await slack.client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: summary, blocks });
   }
 

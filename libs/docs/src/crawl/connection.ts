@@ -62,6 +62,8 @@ export async function openReadSession(options: OpenSessionOptions): Promise<Read
   let conn: Connection;
   try {
     conn = await createConnection({
+      // TLS with the server certificate verified (RDS CA bundle on AWS) when the cluster says so.
+      ...(target.tls ? { ssl: { ca: target.tls.ca, rejectUnauthorized: true, minVersion: 'TLSv1.2' } } : {}),
       host: target.endpoint.host,
       port: target.endpoint.port,
       user: login.user,

@@ -1,8 +1,9 @@
 import type { ClusterTarget } from '@dbre/drivers';
-import { factsHashOf, SNAPSHOT_VERSION, type SchemaEntry, type Snapshot, type SnapshotContent } from '../snapshot';
+import { factsHashOf, SNAPSHOT_MINOR_VERSION, SNAPSHOT_VERSION, type SchemaEntry, type Snapshot, type SnapshotContent, type ViewReference } from '../snapshot';
 import { openReadSession, type ReadSession } from './connection';
 import { fillDdl, readSchemaFacts, tableFactsKey, type SchemaRef } from './read-schema';
 import { compareText, text } from './rows';
+import { fillViewReferences } from './view-references';
 
 /** Never documented: the server's own schemas. */
 export const SYSTEM_SCHEMAS = new Set(['information_schema', 'mysql', 'performance_schema', 'sys']);
@@ -84,6 +85,7 @@ export async function readCluster(options: ReadClusterOptions): Promise<ReadClus
     });
     const content: SnapshotContent = {
       snapshotVersion: SNAPSHOT_VERSION,
+      snapshotMinorVersion: SNAPSHOT_MINOR_VERSION,
       clusterId: target.id,
       environment: target.environment,
       engine: target.engine,
@@ -116,6 +118,10 @@ export async function readCluster(options: ReadClusterOptions): Promise<ReadClus
     } else {
       for (const schema of schemas) ddlRead += await fillDdl(sessions, schema, reuse(schema.name));
     }
+    // 3. What each view reads (parsed from its definition; the previous answer when unchanged).
+    const previousViews = new Map<string, ViewReference[] | undefined>();
+    for (const s of previous?.schemas ?? []) for (const v of s.views) if (v.references) previousViews.set(`${s.name}\0${v.name}\0${v.definition}`, v.references);
+    await fillViewReferences(schemas, (schema, view, definition) => previousViews.get(`${schema}\0${view}\0${definition}`));
     return { unchanged: false, factsHash, content, ddlRead };
   } finally {
     await Promise.all(sessions.map((s) => s.close()));

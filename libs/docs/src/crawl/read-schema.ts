@@ -1,4 +1,4 @@
-import type { Column, ForeignKey, Index, Partitioning, Routine, SchemaEntry, Table, Trigger, View } from '../snapshot';
+import type { Cardinality, Column, ForeignKey, Index, Partitioning, Routine, SchemaEntry, Table, Trigger, View } from '../snapshot';
 import { quoteIdent, type ReadSession, type Row } from './connection';
 import { byName, compareText, groupBy, has, numOrNull, text, textOrNull } from './rows';
 
@@ -64,12 +64,14 @@ export async function readSchemaFacts(main: ReadSession, schema: SchemaRef): Pro
         updatable: v ? text(v, 'IS_UPDATABLE') === 'YES' : false,
         securityType: v ? text(v, 'SECURITY_TYPE') : '',
         definer: v ? text(v, 'DEFINER') : '',
-        columns: cols.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, comment: c.comment })),
+        columns: cols.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, comment: c.comment, default: c.default })),
       });
       continue;
     }
     if (type === 'TEMPORARY' || type === 'SYSTEM VIEW') continue;
     const indexes = toIndexes(statsByTable.get(name) ?? []);
+    const foreignKeys = toForeignKeys(fkByTable.get(name) ?? [], rules, name);
+    for (const fk of foreignKeys) fk.cardinality = cardinalityOf(fk, indexes, cols);
     baseTables.push({
       name,
       engine: textOrNull(t, 'ENGINE'),
@@ -84,7 +86,7 @@ export async function readSchemaFacts(main: ReadSession, schema: SchemaRef): Pro
       columns: cols,
       primaryKey: indexes.find((i) => i.primary)?.columns.map((c) => c.name ?? '') ?? [],
       indexes,
-      foreignKeys: toForeignKeys(fkByTable.get(name) ?? [], rules, name),
+      foreignKeys,
       checks: (checksByTable.get(name) ?? []).map((c) => ({ name: c.name, clause: c.clause })).sort(byName),
       triggers: (triggersByTable.get(name) ?? []).map(toTrigger).sort((a, b) => compareText(a.timing + a.event, b.timing + b.event) || a.order - b.order || byName(a, b)),
       partitioning: toPartitioning(partsByTable.get(name) ?? []),
@@ -194,6 +196,18 @@ function toForeignKeys(rows: readonly Row[], rules: Map<string, Row>, table: str
     });
   }
   return out.sort((a, b) => compareText(a.name, b.name));
+}
+
+/**
+ * How many rows sit on each side of a foreign key, from this table's facts alone: at most one
+ * child per parent when a primary key or unique index lies within the FK columns (their values
+ * are then unique), and the parent is optional when an FK column is nullable.
+ */
+export function cardinalityOf(fk: Pick<ForeignKey, 'columns'>, indexes: readonly Index[], columns: readonly Column[]): Cardinality {
+  const fkColumns = new Set(fk.columns);
+  const unique = indexes.some((ix) => ix.unique && ix.columns.length > 0 && ix.columns.every((c) => c.name !== null && c.subPart === null && fkColumns.has(c.name)));
+  const optional = fk.columns.some((name) => columns.find((c) => c.name === name)?.nullable ?? false);
+  return { child: unique ? 'zero-or-one' : 'zero-or-more', parent: optional ? 'zero-or-one' : 'exactly-one' };
 }
 
 function toTrigger(r: Row): Trigger {

@@ -1,9 +1,6 @@
-import {
-  DescribeEngineDefaultClusterParametersCommand,
-  DescribeEngineDefaultParametersCommand,
-  type Parameter,
-  type RDSClient,
-} from '@aws-sdk/client-rds';
+// Types only at load time: the RDS SDK takes about a second to load, and only the service on AWS
+// needs it (the CLI and local runs never do).
+import type { Parameter, RDSClient } from '@aws-sdk/client-rds';
 import type { ParameterBaseline } from './baseline';
 
 /**
@@ -12,9 +9,12 @@ import type { ParameterBaseline } from './baseline';
  * merged, e.g. family `aurora-mysql8.0` for Aurora MySQL 3 (whose VERSION() is 8.0.x).
  */
 export async function loadRdsEngineDefaults(rds: RDSClient, family: string): Promise<ParameterBaseline> {
+  const { DescribeEngineDefaultClusterParametersCommand, DescribeEngineDefaultParametersCommand } = await import('@aws-sdk/client-rds');
   const values: Record<string, string> = {};
+  const descriptions: Record<string, string> = {};
   const take = (params: readonly Parameter[] | undefined) => {
     for (const p of params ?? []) {
+      if (p.ParameterName && p.Description) descriptions[p.ParameterName] = p.Description;
       // Defaults that depend on the instance class ({DBInstanceClassMemory*3/4}) have no fixed value.
       if (p.ParameterName && p.ParameterValue !== undefined && !p.ParameterValue.startsWith('{')) values[p.ParameterName] = p.ParameterValue;
     }
@@ -39,6 +39,9 @@ export async function loadRdsEngineDefaults(rds: RDSClient, family: string): Pro
     flavor: /mariadb/.test(family) ? 'mariadb' : 'mysql',
     version: `${m[1]}.${m[2]}`,
     source: `RDS engine defaults of ${family}`,
-    values: Object.fromEntries(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    values: sorted(values),
+    ...(Object.keys(descriptions).length ? { descriptions: sorted(descriptions) } : {}),
   };
 }
+
+const sorted = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -6,6 +6,7 @@ import { changeCount, diffSnapshots } from '../history/diff';
 import { clusterTotals } from '../render/index-pages';
 import { JSON_TYPE, MARKDOWN, renderCluster } from '../render/render-cluster';
 import { paths } from '../render/paths';
+import { parseSizeHistory, withPoint, type SizeHistory } from '../render/size-trend';
 import { contentHashOf, finishSnapshot, parseSnapshot, RENDER_VERSION, toJson, type Snapshot } from '../snapshot';
 import { readSummary, summarize } from './cluster-summary';
 import { removeStale, writeFiles } from './write-files';
@@ -109,7 +110,15 @@ export async function publishCluster(deps: PublishClusterDeps, input: PublishClu
   const snapshot = finishSnapshot(content, sameContent && previous ? previous.capturedAt : input.crawledAt);
   input.onStage?.('render');
   input.signal?.throwIfAborted();
-  const files = await renderCluster(snapshot, { svg: input.svg ?? true });
+  // Size history per schema: a point for this crawl when sizes moved.
+  const sizes = new Map<string, SizeHistory>();
+  await Promise.all(
+    snapshot.schemas.map(async (s) => {
+      const before = parseSizeHistory(await sink.read(paths.schemaSizes(id, s.name)), s.name);
+      sizes.set(s.name, withPoint(before, s, input.crawledAt));
+    }),
+  );
+  const files = await renderCluster(snapshot, { svg: input.svg ?? true, sizes });
 
   let changes = 0;
   let entry: string | undefined;

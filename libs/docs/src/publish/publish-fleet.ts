@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { compareText } from '../crawl/rows';
 import { baselineFor, BUILTIN_BASELINES, type ParameterBaseline } from '../parameters/baseline';
 import { renderFleetIndex, type FleetEntry } from '../render/fleet-index';
-import { renderEnvironmentComparison, renderParametersPage } from '../render/parameters-page';
+import { renderEnvironmentComparison, renderParameterDrift, renderParametersPage } from '../render/parameters-page';
 import { paths } from '../render/paths';
 import { JSON_TYPE, MARKDOWN, type RenderedFile } from '../render/render-cluster';
 import { snapshotJsonSchema, toJson } from '../snapshot';
@@ -60,6 +60,7 @@ export async function publishFleet(deps: { sink: DocSink; logger?: Logger | unde
   }
   const environments = new Set([...input.targets.map((t) => t.environment), ...byEnv.keys()]);
   for (const env of environments) files.set(paths.environmentParameters(env), { content: renderEnvironmentComparison(env, byEnv.get(env) ?? []), contentType: MARKDOWN });
+  files.set(paths.parameterDrift, { content: renderParameterDrift([...summaries.values()]), contentType: MARKDOWN });
   files.set(paths.fleetIndex, { content: renderFleetIndex(entries), contentType: MARKDOWN });
   files.set(paths.snapshotJsonSchema, { content: toJson(snapshotJsonSchema()), contentType: JSON_TYPE });
   return writeFiles(sink, files);

@@ -5,7 +5,7 @@ import { keyColumns } from './relations';
  * The schema's ER diagram as Graphviz DOT, rendered to SVG in-process (Graphviz compiled to
  * WebAssembly). Large schemas show key columns only so a few hundred tables stay readable.
  */
-const FULL_COLUMNS_UP_TO = 40;
+export const FULL_COLUMNS_UP_TO = 40;
 
 const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const dotId = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;

@@ -21,7 +21,7 @@ export function renderFleetIndex(entries: readonly FleetEntry[]): string {
   const out = [
     '# Database documentation',
     '',
-    `${sorted.length} clusters · ${failures.length} failed in their latest crawl · parameters by environment: ${envs.map((e) => link(code(e), self, paths.environmentParameters(e))).join(', ') || 'none'} · snapshot format: ${link(paths.snapshotJsonSchema, self, paths.snapshotJsonSchema)}`,
+    `${sorted.length} clusters · ${failures.length} failed in their latest crawl · parameters by environment: ${envs.map((e) => link(code(e), self, paths.environmentParameters(e))).join(', ') || 'none'} · ${link('parameter drift', self, paths.parameterDrift)} · snapshot format: ${link(paths.snapshotJsonSchema, self, paths.snapshotJsonSchema)}`,
     '',
     table(
       ['Cluster', 'Env', 'Engine', 'Version', 'Schemas', 'Tables', 'Size', 'Snapshot taken', 'Latest crawl'],

@@ -1,6 +1,7 @@
 import type { SchemaEntry, Snapshot } from '../snapshot';
-import { bytes, code, codeBlock, count, escText, link, table } from './markdown';
+import { bytes, code, codeBlock, count, escText, href, link, table } from './markdown';
 import { schemaMermaid } from './mermaid';
+import { growersTable, type Growth } from './size-trend';
 import { paths } from './paths';
 
 export function schemaTotals(s: SchemaEntry): { rows: number; data: number; index: number } {
@@ -30,7 +31,7 @@ export function clusterTotals(snapshot: Snapshot): { schemas: number; tables: nu
   return { schemas: snapshot.schemas.length, tables, views, routines, bytes: size };
 }
 
-export function renderSchemaPage(s: SchemaEntry, snapshot: Snapshot, hasSvg: boolean): string {
+export function renderSchemaPage(s: SchemaEntry, snapshot: Snapshot, diagrams: { er: boolean; overviewPages: number; sizeChart?: boolean; growers?: readonly Growth[] }): string {
   const cluster = snapshot.clusterId;
   const self = paths.schemaIndex(cluster, s.name);
   const totals = schemaTotals(s);
@@ -40,6 +41,11 @@ export function renderSchemaPage(s: SchemaEntry, snapshot: Snapshot, hasSvg: boo
     `${link(`cluster ${escText(cluster)}`, self, paths.clusterIndex(cluster))} · charset ${code(s.charset)} · collation ${code(s.collation)} · ${s.tables.length} tables · ${s.views.length} views · ${s.routines.length} routines · data ${bytes(totals.data)} · indexes ${bytes(totals.index)}`,
     '',
   ];
+  if (diagrams.sizeChart || diagrams.growers?.length) {
+    out.push('## Size over time', '');
+    if (diagrams.sizeChart) out.push(`![Size of ${escText(s.name)} over time](${href(self, paths.schemaSizeSvg(cluster, s.name))})`, '');
+    if (diagrams.growers?.length) out.push('Top growers:', '', growersTable(diagrams.growers, self, (g) => paths.table(cluster, g.schema, g.table), false), '');
+  }
   if (s.tables.length) {
     out.push('## Tables', '');
     out.push(
@@ -63,7 +69,14 @@ export function renderSchemaPage(s: SchemaEntry, snapshot: Snapshot, hasSvg: boo
   }
   if (s.tables.length) {
     out.push('## ER diagram', '');
-    if (hasSvg) out.push(`![ER diagram of ${escText(s.name)}](er.svg)`, '', `Full size: ${link('er.svg', self, paths.schemaSvg(cluster, s.name))}`, '');
+    if (diagrams.overviewPages) {
+      out.push('### Overview', '', 'Tables and views by name, grouped by the foreign keys that connect them (views with dashed borders, linked to the tables they read); each table page has its own diagram with columns.', '');
+      for (let i = 1; i <= diagrams.overviewPages; i++) {
+        const file = paths.schemaOverview(cluster, s.name, i);
+        out.push(`![Overview of ${escText(s.name)}${diagrams.overviewPages > 1 ? `, page ${i}` : ''}](${href(self, file)})`, '');
+      }
+    }
+    if (diagrams.er) out.push('### With columns', '', `![ER diagram of ${escText(s.name)}](er.svg)`, '', `Full size: ${link('er.svg', self, paths.schemaSvg(cluster, s.name))}`, '');
     const mermaid = schemaMermaid(s);
     if (mermaid) out.push('<details><summary>Mermaid</summary>', '', codeBlock('mermaid', mermaid), '', '</details>', '');
     else out.push('The schema is too large for a Mermaid diagram on GitHub; see the SVG above.', '');
@@ -71,7 +84,7 @@ export function renderSchemaPage(s: SchemaEntry, snapshot: Snapshot, hasSvg: boo
   return out.join('\n');
 }
 
-export function renderClusterIndex(snapshot: Snapshot): string {
+export function renderClusterIndex(snapshot: Snapshot, topGrowers: readonly Growth[] = []): string {
   const cluster = snapshot.clusterId;
   const self = paths.clusterIndex(cluster);
   const totals = clusterTotals(snapshot);
@@ -95,6 +108,9 @@ export function renderClusterIndex(snapshot: Snapshot): string {
     '',
     `${link('Parameters', self, paths.parameters(cluster))} · ${link('Changelog', self, paths.changelog(cluster))} · ${link('schema.json', self, paths.snapshot(cluster))}`,
     '',
+    ...(topGrowers.length
+      ? ['## Top growers', '', 'Tables whose data and indexes grew most over the kept crawls (capacity planning; estimates from information_schema).', '', growersTable(topGrowers, self, (g) => paths.table(cluster, g.schema, g.table), true), '']
+      : []),
     '## Schemas',
     '',
     table(

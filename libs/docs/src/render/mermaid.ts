@@ -1,12 +1,15 @@
-import type { SchemaEntry, Table } from '../snapshot';
+import { cardinalityOf } from '../crawl/read-schema';
+import type { ForeignKey, SchemaEntry, Table } from '../snapshot';
 import { keyColumns } from './relations';
 
 /**
  * Mermaid `erDiagram` text (GitHub renders it). Identifiers Mermaid cannot take are aliased:
  * entities as `eN["real name"]`, attributes with a safe name and the real one in the comment.
  */
-const ENTITY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ATTRIBUTE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Mermaid takes letters, digits, `_` and `-` in entity and attribute names (any case); other
+// names are aliased.
+const ENTITY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const ATTRIBUTE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** GitHub refuses diagrams above mermaid's default maxTextSize (50,000). */
 export const MERMAID_MAX_CHARS = 45_000;
 
@@ -55,9 +58,17 @@ function entityBlock(t: Table, header: string, detail: Detail): string[] {
   return lines;
 }
 
-function relationship(child: Table, fkColumns: readonly string[], childId: string, parentId: string, label: string): string {
-  const optional = fkColumns.some((name) => child.columns.find((c) => c.name === name)?.nullable);
-  return `  ${childId} }o--${optional ? 'o|' : '||'} ${parentId} : ${quote(label)}`;
+/**
+ * One FK as a Mermaid relationship, child on the left: `}o` many or `|o` at most one child per
+ * parent (unique FK columns), `||` exactly one or `o|` an optional parent (nullable FK column).
+ * A composite FK is one edge labelled with its columns.
+ */
+function relationship(child: Table, fk: ForeignKey, childId: string, parentId: string): string {
+  const card = fk.cardinality ?? cardinalityOf(fk, child.indexes, child.columns);
+  const left = card.child === 'zero-or-one' ? '|o' : '}o';
+  const right = card.parent === 'zero-or-one' ? 'o|' : '||';
+  const label = fk.columns.length > 1 ? `${fk.name} (${fk.columns.join(', ')})` : fk.name;
+  return `  ${childId} ${left}--${right} ${parentId} : ${quote(label)}`;
 }
 
 /** The whole schema; attributes shrink (all -> keys -> none) until the text fits. */
@@ -73,7 +84,7 @@ export function schemaMermaid(schema: SchemaEntry): string | undefined {
     for (const t of schema.tables) {
       for (const fk of t.foreignKeys) {
         if (fk.referencedSchema !== schema.name || !schema.tables.some((p) => p.name === fk.referencedTable)) continue;
-        lines.push(relationship(t, fk.columns, names.id(schema.name, t.name), names.id(schema.name, fk.referencedTable), fk.name));
+        lines.push(relationship(t, fk, names.id(schema.name, t.name), names.id(schema.name, fk.referencedTable)));
       }
     }
     const text = lines.join('\n');
@@ -102,13 +113,13 @@ export function tableMermaid(schemaName: string, table: Table, parents: readonly
     lines.push(...entityBlock(n.table, entityHeader(nid, n.schema, n.table.name, schemaName), 'keys'));
   }
   for (const fk of table.foreignKeys) {
-    lines.push(relationship(table, fk.columns, id, names.id(fk.referencedSchema, fk.referencedTable), fk.name));
+    lines.push(relationship(table, fk, id, names.id(fk.referencedSchema, fk.referencedTable)));
   }
   for (const c of children) {
     if (c.schema === schemaName && c.table.name === table.name) continue; // self reference drawn above
     for (const fk of c.table.foreignKeys) {
       if (fk.referencedSchema === schemaName && fk.referencedTable === table.name) {
-        lines.push(relationship(c.table, fk.columns, names.id(c.schema, c.table.name), id, fk.name));
+        lines.push(relationship(c.table, fk, names.id(c.schema, c.table.name), id));
       }
     }
   }

@@ -22,8 +22,25 @@ export function renderViewPage(v: View, snapshot: Snapshot, schema: string): str
     '',
     '## Columns',
     '',
-    table(['Name', 'Type', 'Null', 'Comment'], v.columns.map((c) => [code(c.name), code(c.type), c.nullable ? 'YES' : 'NO', escText(c.comment)])),
+    table(['Name', 'Type', 'Null', 'Default', 'Comment'], v.columns.map((c) => [code(c.name), code(c.type), c.nullable ? 'YES' : 'NO', c.default === null || c.default === undefined ? '' : code(c.default), escText(c.comment)])),
     '',
+    ...(v.references
+      ? [
+          '## Reads',
+          '',
+          v.references.length
+            ? table(
+                ['Object', 'Kind'],
+                v.references.map((r) => {
+                  const label = code(r.schema === schema ? r.name : `${r.schema}.${r.name}`);
+                  const target = r.kind === 'table' ? paths.table(cluster, r.schema, r.name) : r.kind === 'view' ? paths.view(cluster, r.schema, r.name) : undefined;
+                  return [target ? link(label, self, target) : label, r.kind === 'unknown' ? 'not documented here' : r.kind];
+                }),
+              )
+            : 'No table (the definition reads no table).',
+          '',
+        ]
+      : []),
     '## Definition',
     '',
     codeBlock('sql', v.definition),

@@ -1,4 +1,4 @@
-import type { Index, Snapshot, Table } from '../snapshot';
+import type { ForeignKey, Index, Snapshot, Table } from '../snapshot';
 import { bytes, code, codeBlock, count, escText, link, table } from './markdown';
 import { tableMermaid, type Neighbour } from './mermaid';
 import { paths } from './paths';
@@ -10,6 +10,12 @@ export interface TablePageContext {
   /** Every table of the cluster by `tableKey`, to link and draw neighbours. */
   tables: Map<string, Table>;
   children: Map<string, ChildReference[]>;
+  /** Views that read each table, by `tableKey`. */
+  readers?: Map<string, Array<{ schema: string; name: string }>>;
+  /** The table's own ER diagram (SVG file next to the page), when rendered. */
+  diagram?: string | undefined;
+  /** The table's size chart (relative link), when it has a size history. */
+  sizeChart?: string | undefined;
 }
 
 export function indexColumns(ix: Index): string {
@@ -22,6 +28,14 @@ export function indexColumns(ix: Index): string {
 }
 
 const cols = (names: readonly string[]) => names.map(code).join(', ');
+
+/** "0..1 child → 1 parent": rows of the child per parent row, and parent rows per child row. */
+export function cardinalityText(fk: ForeignKey): string {
+  if (!fk.cardinality) return '';
+  const child = fk.cardinality.child === 'zero-or-one' ? '0..1' : '0..*';
+  const parent = fk.cardinality.parent === 'zero-or-one' ? '0..1' : '1';
+  return `${child} child → ${parent} parent${fk.cardinality.child === 'zero-or-one' ? ' (one-to-one)' : ''}`;
+}
 
 export function renderTablePage(t: Table, ctx: TablePageContext): string {
   const cluster = ctx.snapshot.clusterId;
@@ -52,6 +66,8 @@ export function renderTablePage(t: Table, ctx: TablePageContext): string {
     ),
     '',
   );
+
+  if (ctx.sizeChart) out.push(`![Size of ${escText(t.name)} over time](${ctx.sizeChart})`, '');
 
   out.push('## Columns', '');
   out.push(
@@ -97,8 +113,8 @@ export function renderTablePage(t: Table, ctx: TablePageContext): string {
       out.push('### Parents (this table references)', '');
       out.push(
         table(
-          ['Constraint', 'Columns', 'Parent table', 'Parent columns', 'On update', 'On delete'],
-          t.foreignKeys.map((fk) => [code(fk.name), cols(fk.columns), tableLink(fk.referencedSchema, fk.referencedTable), cols(fk.referencedColumns), escText(fk.onUpdate), escText(fk.onDelete)]),
+          ['Constraint', 'Columns', 'Parent table', 'Parent columns', 'Cardinality', 'On update', 'On delete'],
+          t.foreignKeys.map((fk) => [code(fk.name), cols(fk.columns), tableLink(fk.referencedSchema, fk.referencedTable), cols(fk.referencedColumns), cardinalityText(fk), escText(fk.onUpdate), escText(fk.onDelete)]),
         ),
         '',
       );
@@ -107,8 +123,8 @@ export function renderTablePage(t: Table, ctx: TablePageContext): string {
       out.push('### Children (referencing this table)', '');
       out.push(
         table(
-          ['Child table', 'Constraint', 'Columns', 'Referenced columns', 'On update', 'On delete'],
-          children.map((c) => [tableLink(c.schema, c.table), code(c.fk.name), cols(c.fk.columns), cols(c.fk.referencedColumns), escText(c.fk.onUpdate), escText(c.fk.onDelete)]),
+          ['Child table', 'Constraint', 'Columns', 'Referenced columns', 'Cardinality', 'On update', 'On delete'],
+          children.map((c) => [tableLink(c.schema, c.table), code(c.fk.name), cols(c.fk.columns), cols(c.fk.referencedColumns), cardinalityText(c.fk), escText(c.fk.onUpdate), escText(c.fk.onDelete)]),
         ),
         '',
       );
@@ -135,6 +151,11 @@ export function renderTablePage(t: Table, ctx: TablePageContext): string {
     );
   }
 
+  const readers = ctx.readers?.get(tableKey(ctx.schema, t.name)) ?? [];
+  if (readers.length) {
+    out.push('## Read by views', '', readers.map((r) => link(code(r.schema === ctx.schema ? r.name : `${r.schema}.${r.name}`), self, paths.view(cluster, r.schema, r.name))).join(', '), '');
+  }
+
   const parents: Neighbour[] = [];
   for (const fk of t.foreignKeys) {
     const p = ctx.tables.get(tableKey(fk.referencedSchema, fk.referencedTable));
@@ -145,7 +166,9 @@ export function renderTablePage(t: Table, ctx: TablePageContext): string {
     const ct = ctx.tables.get(tableKey(c.schema, c.table));
     if (ct) childNeighbours.push({ schema: c.schema, table: ct });
   }
-  out.push('## ER diagram', '', codeBlock('mermaid', tableMermaid(ctx.schema, t, parents, childNeighbours)), '');
+  out.push('## ER diagram', '');
+  if (ctx.diagram) out.push(`![ER diagram of ${escText(t.name)} with its parents and children](${ctx.diagram})`, '', '<details><summary>Mermaid</summary>', '', codeBlock('mermaid', tableMermaid(ctx.schema, t, parents, childNeighbours)), '', '</details>', '');
+  else out.push(codeBlock('mermaid', tableMermaid(ctx.schema, t, parents, childNeighbours)), '');
   out.push('## DDL', '', codeBlock('sql', t.ddl), '');
   return out.join('\n');
 }

@@ -69,6 +69,21 @@ CREATE TABLE audit_log (
   order_id BIGINT UNSIGNED NOT NULL,
   note VARCHAR(100) NOT NULL
 ) ENGINE=InnoDB;
+CREATE TABLE customer_profile (
+  customer_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+  title VARCHAR(100) NOT NULL DEFAULT 'Untitled',
+  points INT NOT NULL DEFAULT 0,
+  note VARCHAR(100) NULL DEFAULT NULL,
+  CONSTRAINT fk_profile_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
+) ENGINE=InnoDB COMMENT='one-to-one with customers';
+CREATE TABLE \`hyphen-table\` (
+  \`Mixed-Case\` INT NOT NULL PRIMARY KEY,
+  \`col-2\` VARCHAR(10) NULL,
+  customer_id BIGINT UNSIGNED NULL,
+  UNIQUE KEY uk_hyphen_customer (customer_id),
+  CONSTRAINT fk_hyphen_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
+) ENGINE=InnoDB;
+CREATE VIEW v_profiles AS SELECT p.customer_id, p.title, p.points, p.note, h.\`col-2\` FROM customer_profile p JOIN \`hyphen-table\` h ON h.customer_id = p.customer_id;
 CREATE TRIGGER trg_order_ai AFTER INSERT ON \`order\` FOR EACH ROW INSERT INTO audit_log (order_id, note) VALUES (NEW.id, '作成');
 CREATE TRIGGER trg_order_bu BEFORE UPDATE ON \`order\` FOR EACH ROW SET NEW.\`group\` = COALESCE(NEW.\`group\`, 0);
 CREATE VIEW v_customer_orders AS SELECT c.id AS customer_id, c.display_name, COUNT(o.id) AS orders FROM customers c LEFT JOIN \`order\` o ON o.customer_id = c.id GROUP BY c.id, c.display_name;

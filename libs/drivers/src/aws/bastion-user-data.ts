@@ -1,67 +1,97 @@
 export interface UserDataInput {
   requestId: string;
-  /** The grant's end; the instance powers off (and so terminates) at end + grace. */
-  endsAt: Date;
   graceMinutes: number;
-  /** Packages providing a MySQL client on Amazon Linux 2023. */
-  mysqlClientPackages: readonly string[];
+  /** Loopback port where the proxy to the granted cluster listens (the session document's portNumber). */
+  proxyPort: number;
 }
 
 const SAFE_WORD = /^[A-Za-z0-9._:+-]+$/;
 
-/** `2026-11-25 10:00:00 UTC`: the calendar form systemd's OnCalendar reads. */
-function systemdUtc(date: Date): string {
-  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
+/** Instance tags the boot script reads through IMDS (InstanceMetadataTags=enabled). */
+export const USER_DATA_TAGS = {
+  endsAt: 'dbre:ends-at',
+  targetHost: 'dbre:target-host',
+  targetPort: 'dbre:target-port',
+} as const;
 
 /**
- * The bastion's boot script. The failsafe comes first so that nothing below (a slow or failing
- * `dnf`) can delay it: a persistent systemd timer powers the instance off at end + grace, and
- * because the instance is launched with InstanceInitiatedShutdownBehavior=terminate, powering off
- * terminates it, even if the platform is down. `Persistent=true` fires at once after a reboot past
- * the deadline, and `shutdown +N` is a second, independent timer.
+ * The bastion's boot script. Nothing is installed and nothing is downloaded: the AMI is the newest
+ * Amazon Linux 2023 (the freshness rule replaces patching at boot, which does nothing on a
+ * release-locked AL2023), and port forwarding needs no client on the instance.
+ *
+ * 1. The deadline FOLLOWS THE GRANT: a systemd timer re-reads the `dbre:ends-at` instance tag
+ *    through IMDS every minute and powers off (= terminates, InstanceInitiatedShutdownBehavior)
+ *    once end + grace has passed. An extension only moves the tag. If the tag cannot be read, the
+ *    last deadline read stays in force (first read at boot, before anything else).
+ * 2. The tunnel is PINNED: systemd-socket-proxyd (part of systemd) listens on 127.0.0.1:<proxyPort>
+ *    and forwards only to the granted cluster, read from the `dbre:target-*` tags; the platform's
+ *    Session document forwards to that fixed port, so the engineer chooses no host.
  */
 export function bastionUserData(input: UserDataInput): string {
-  for (const word of [input.requestId, ...input.mysqlClientPackages]) {
-    if (!SAFE_WORD.test(word)) throw new Error(`unsafe word for the bastion boot script: ${JSON.stringify(word)}`);
-  }
+  if (!SAFE_WORD.test(input.requestId)) throw new Error(`unsafe word for the bastion boot script: ${JSON.stringify(input.requestId)}`);
   if (!Number.isInteger(input.graceMinutes) || input.graceMinutes < 0) throw new Error('graceMinutes must be an integer >= 0');
-  const deadline = new Date(input.endsAt.getTime() + input.graceMinutes * 60_000);
-  const deadlineEpoch = Math.floor(deadline.getTime() / 1000);
+  if (!Number.isInteger(input.proxyPort) || input.proxyPort < 1 || input.proxyPort > 65535) throw new Error('proxyPort must be a TCP port');
+  const grace = input.graceMinutes * 60;
   return [
     '#!/bin/bash',
-    `# dbre-platform bastion for request ${input.requestId}; access ends ${input.endsAt.toISOString()}.`,
+    `# dbre-platform bastion for request ${input.requestId}: deadline and target come from the instance tags.`,
     'set -u',
     '',
-    `# 1. Self-termination failsafe: power off at ${deadline.toISOString()} (end + ${input.graceMinutes} min).`,
+    '# IMDSv2: a session token, then the instance tags.',
+    'cat > /usr/local/bin/dbre-tag <<\'SH\'',
+    '#!/bin/bash',
+    'TOKEN=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60") || exit 1',
+    'curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "http://169.254.169.254/latest/meta-data/tags/instance/$1"',
+    'SH',
+    'chmod 755 /usr/local/bin/dbre-tag',
+    '',
+    `# 1. Failsafe: power off once ${USER_DATA_TAGS.endsAt} + ${input.graceMinutes} min has passed; re-read every minute.`,
+    'cat > /usr/local/bin/dbre-failsafe <<\'SH\'',
+    '#!/bin/bash',
+    `ENDS=$(/usr/local/bin/dbre-tag ${USER_DATA_TAGS.endsAt}) && EPOCH=$(date -d "$ENDS" +%s) && echo "$EPOCH" > /run/dbre-ends-at`,
+    'EPOCH=$(cat /run/dbre-ends-at 2>/dev/null) || exit 0',
+    `if [ "$(date +%s)" -ge $(( EPOCH + ${grace} )) ]; then /usr/bin/systemctl poweroff; fi`,
+    'SH',
+    'chmod 755 /usr/local/bin/dbre-failsafe',
     'cat > /etc/systemd/system/dbre-failsafe.service <<UNIT',
     '[Unit]',
-    'Description=dbre-platform bastion failsafe: power off (terminates the instance)',
+    'Description=dbre-platform bastion failsafe: power off (terminates the instance) after the grant',
     '[Service]',
     'Type=oneshot',
-    'ExecStart=/usr/bin/systemctl poweroff',
+    'ExecStart=/usr/local/bin/dbre-failsafe',
     'UNIT',
     'cat > /etc/systemd/system/dbre-failsafe.timer <<UNIT',
     '[Unit]',
-    'Description=dbre-platform bastion failsafe timer',
+    'Description=dbre-platform bastion failsafe, every minute',
     '[Timer]',
-    `OnCalendar=${systemdUtc(deadline)}`,
-    'Persistent=true',
+    'OnBootSec=0',
+    'OnUnitActiveSec=60s',
     'AccuracySec=1s',
     '[Install]',
     'WantedBy=timers.target',
     'UNIT',
     'systemctl daemon-reload',
     'systemctl enable --now dbre-failsafe.timer',
-    `MINUTES=$(( ( ${deadlineEpoch} - $(date +%s) + 59 ) / 60 ))`,
-    'if [ "$MINUTES" -lt 1 ]; then MINUTES=1; fi',
-    `shutdown -P "+$MINUTES" "dbre-platform: access for ${input.requestId} has ended"`,
     '',
-    '# 2. Patch the OS at every boot: a bastion is never long-lived, so it is always current.',
-    'dnf -y update --security || echo "dbre-platform: security update failed" >&2',
-    '',
-    '# 3. A MySQL client for work on the instance itself (port forwarding needs none).',
-    `dnf -y install ${input.mysqlClientPackages.join(' ')} || echo "dbre-platform: MySQL client install failed" >&2`,
+    `# 2. The pinned tunnel: 127.0.0.1:${input.proxyPort} -> the granted cluster only.`,
+    `HOST=$(/usr/local/bin/dbre-tag ${USER_DATA_TAGS.targetHost})`,
+    `PORT=$(/usr/local/bin/dbre-tag ${USER_DATA_TAGS.targetPort})`,
+    'if ! [[ "$HOST" =~ ^[A-Za-z0-9.-]{1,253}$ && "$PORT" =~ ^[0-9]{1,5}$ ]]; then echo "dbre-platform: no valid target tags" >&2; exit 1; fi',
+    'cat > /etc/systemd/system/dbre-proxy.socket <<UNIT',
+    '[Socket]',
+    `ListenStream=127.0.0.1:${input.proxyPort}`,
+    '[Install]',
+    'WantedBy=sockets.target',
+    'UNIT',
+    'cat > /etc/systemd/system/dbre-proxy.service <<UNIT',
+    '[Unit]',
+    'Requires=dbre-proxy.socket',
+    '[Service]',
+    'ExecStart=/usr/lib/systemd/systemd-socket-proxyd ${HOST}:${PORT}',
+    'DynamicUser=yes',
+    'UNIT',
+    'systemctl daemon-reload',
+    'systemctl enable --now dbre-proxy.socket',
     '',
   ].join('\n');
 }

@@ -1,16 +1,24 @@
 import {
+  AuthorizeSecurityGroupEgressCommand,
+  CreateSecurityGroupCommand,
+  CreateTagsCommand,
+  DeleteSecurityGroupCommand,
+  DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupEgressCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   type EC2Client,
   type Instance,
+  type IpPermission,
   type RunInstancesCommandInput,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { DescribeInstanceInformationCommand, GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeInstanceInformationCommand, DescribeSessionsCommand, GetParameterCommand, TerminateSessionCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { Bastion, BastionHandle, BastionInfo, BastionOpenInput } from '../ports';
 import { awsErrorName, pollWithBackoff, realClock, type BackoffOptions, type Clock } from './backoff';
-import { bastionUserData } from './bastion-user-data';
+import { bastionUserData, USER_DATA_TAGS } from './bastion-user-data';
 
 /** Tag keys on every bastion (and its volume); IAM conditions in infra/ use the same keys. */
 export const BASTION_TAGS = {
@@ -18,15 +26,25 @@ export const BASTION_TAGS = {
   requestId: 'dbre:request-id',
   requester: 'dbre:requester',
   clusterId: 'dbre:cluster-id',
-  endsAt: 'dbre:ends-at',
+  endsAt: USER_DATA_TAGS.endsAt,
+  targetHost: USER_DATA_TAGS.targetHost,
+  targetPort: USER_DATA_TAGS.targetPort,
 } as const;
 
 export interface Ec2SsmBastionOptions {
   region: string;
   /** One subnet per AZ, tried in order when EC2 has no capacity. */
   subnetIds: readonly string[];
-  /** A group with no inbound rules (egress: 443 for SSM, the database port). */
+  /** The base group: no inbound rules, egress to SSM only. */
   securityGroupId: string;
+  /** VPC of the subnets: each bastion gets a group of its own there, whose only egress is its cluster. */
+  vpcId: string;
+  /** Egress of a bastion whose open input names none (the fleet's database CIDRs). */
+  databaseCidrs?: readonly string[];
+  /** The platform's port-forwarding Session document (infra/modules/bastion). */
+  sessionDocument: string;
+  /** Loopback port of the proxy on the bastion (the document's fixed portNumber). */
+  proxyPort?: number;
   /** Name (or ARN) of the instance profile carrying only AmazonSSMManagedInstanceCore. */
   instanceProfile: string;
   instanceType: string;
@@ -40,17 +58,18 @@ export interface Ec2SsmBastionOptions {
   /** Port the engineer's `aws ssm start-session` listens on locally. */
   localPort: number;
   online: BackoffOptions;
-  mysqlClientPackages?: readonly string[];
 }
 
 export const BASTION_DEFAULTS = {
   instanceType: 't3.micro',
   amiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+  sessionDocument: 'dbre-PortForwardToGrantedCluster',
   managedBy: 'dbre-platform',
   graceMinutes: 15,
   localPort: 13306,
-  online: { initialDelayMs: 2_000, maxDelayMs: 15_000, timeoutMs: 300_000 },
-  mysqlClientPackages: ['mariadb105'],
+  proxyPort: 3306,
+  // SSM readiness is polled every second: a doubling backoff (0, 2, 6, 14, 29, 44 s ...) wastes up to 15 s after the agent is online.
+  online: { initialDelayMs: 1_000, maxDelayMs: 1_000, timeoutMs: 300_000 },
 } as const;
 
 /** EC2 answers meaning "not here, try another AZ". */
@@ -65,6 +84,19 @@ const CAPACITY_ERRORS = new Set([
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const HOSTNAME = /^[A-Za-z0-9.-]{1,253}$/;
+
+/** One live bastion's image, for the "vulnerabilities are patched" rule (report and alert). */
+export interface BastionAmiAge {
+  bastionId: string;
+  requestId: string;
+  imageId: string;
+  /** When the image was published (DescribeImages CreationDate); undefined when the image is gone. */
+  imageCreatedAt?: Date;
+  /** Whole days since the image was published; undefined with imageCreatedAt. */
+  ageDays?: number;
+  /** The instance runs the image the AMI parameter names now. */
+  newest: boolean;
+}
 
 export class BastionError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -110,8 +142,26 @@ export class Ec2SsmBastion implements Bastion {
     return {
       bastionId: instanceId,
       connect: { host: '127.0.0.1', port: this.options.localPort },
-      connectCommand: this.connectCommand(instanceId, input.target.host, input.target.port),
+      connectCommand: this.connectCommand(instanceId),
     };
+  }
+
+  /** Moves the deadline the bastion's failsafe re-reads every minute (the grant was extended). */
+  async extend(bastionId: string, endsAt: Date): Promise<void> {
+    if (!INSTANCE_ID.test(bastionId)) throw new BastionError(`not a bastion instance id: ${JSON.stringify(bastionId)}`);
+    await this.ec2.send(new CreateTagsCommand({ Resources: [bastionId], Tags: [{ Key: BASTION_TAGS.endsAt, Value: endsAt.toISOString() }] }));
+  }
+
+  /** Ends every live Session Manager session on the instance (an open tunnel outlives the instance's API state otherwise). */
+  private async terminateSessions(instanceId: string): Promise<void> {
+    let NextToken: string | undefined;
+    do {
+      const out = await this.ssm.send(new DescribeSessionsCommand({ State: 'Active', Filters: [{ key: 'Target', value: instanceId }], NextToken }));
+      for (const session of out.Sessions ?? []) {
+        if (session.SessionId) await this.ssm.send(new TerminateSessionCommand({ SessionId: session.SessionId }));
+      }
+      NextToken = out.NextToken;
+    } while (NextToken);
   }
 
   async close(bastionId: string): Promise<void> {
@@ -129,12 +179,100 @@ export class Ec2SsmBastion implements Bastion {
     if (tagOf(instance.Tags, BASTION_TAGS.managedBy) !== this.options.managedBy) {
       throw new BastionError(`refusing to terminate ${bastionId}: it is not tagged ${BASTION_TAGS.managedBy}=${this.options.managedBy}`);
     }
+    await this.terminateSessions(bastionId);
     try {
       await this.ec2.send(new TerminateInstancesCommand({ InstanceIds: [bastionId] }));
     } catch (err) {
       if (awsErrorName(err) === 'InvalidInstanceID.NotFound') return;
       throw err;
     }
+    const requestId = tagOf(instance.Tags, BASTION_TAGS.requestId);
+    if (requestId) await this.deleteGroupOf(requestId);
+  }
+
+  /**
+   * Deletes the per-bastion groups whose instance is gone. A group stays attached until its
+   * instance has terminated (DependencyViolation meanwhile), so close() may leave it: the sweep
+   * calls this. Returns the ids deleted.
+   */
+  async deleteOrphanGroups(): Promise<string[]> {
+    const live = new Set((await this.list()).map((b) => b.requestId));
+    const out = await this.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${BASTION_TAGS.managedBy}`, Values: [this.options.managedBy] }, { Name: 'vpc-id', Values: [this.options.vpcId] }] }));
+    const deleted: string[] = [];
+    for (const group of out.SecurityGroups ?? []) {
+      const requestId = tagOf(group.Tags, BASTION_TAGS.requestId);
+      if (!requestId || !group.GroupId || live.has(requestId)) continue;
+      if (await this.deleteGroup(group.GroupId)) deleted.push(group.GroupId);
+    }
+    return deleted;
+  }
+
+  private async deleteGroupOf(requestId: string): Promise<void> {
+    const id = await this.findGroup(requestId);
+    if (id) await this.deleteGroup(id);
+  }
+
+  private async deleteGroup(groupId: string): Promise<boolean> {
+    try {
+      await this.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
+      return true;
+    } catch (err) {
+      const name = awsErrorName(err);
+      if (name === 'DependencyViolation' || name === 'InvalidGroup.NotFound') return false;
+      throw err;
+    }
+  }
+
+  private groupName(requestId: string): string {
+    return `dbre-bastion-${tagValue(requestId).replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 255);
+  }
+
+  private async findGroup(requestId: string): Promise<string | undefined> {
+    const out = await this.ec2.send(
+      new DescribeSecurityGroupsCommand({
+        Filters: [
+          { Name: 'vpc-id', Values: [this.options.vpcId] },
+          { Name: 'group-name', Values: [this.groupName(requestId)] },
+          { Name: `tag:${BASTION_TAGS.managedBy}`, Values: [this.options.managedBy] },
+        ],
+      }),
+    );
+    return out.SecurityGroups?.[0]?.GroupId;
+  }
+
+  /**
+   * The bastion's own group: no inbound rule, and (once the default allow-all egress is revoked)
+   * one egress rule: the cluster's port, to its security groups or CIDRs. Idempotent per request.
+   */
+  private async ensureGroup(input: BastionOpenInput, tags: Tag[]): Promise<string> {
+    const existing = await this.findGroup(input.requestId);
+    if (existing) return existing;
+    const securityGroupIds = input.egress?.securityGroupIds ?? [];
+    const cidrs = input.egress?.cidrs ?? (securityGroupIds.length ? [] : (this.options.databaseCidrs ?? []));
+    if (securityGroupIds.length === 0 && cidrs.length === 0) {
+      throw new BastionError(`no egress for the bastion of request ${input.requestId}: give the cluster's security groups or CIDRs (or BASTION_DATABASE_CIDRS)`);
+    }
+    const created = await this.ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: this.groupName(input.requestId),
+        Description: `dbre-platform bastion of request ${tagValue(input.requestId)}: egress to its cluster only`,
+        VpcId: this.options.vpcId,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: tags }],
+      }),
+    );
+    const GroupId = created.GroupId;
+    if (!GroupId) throw new BastionError(`CreateSecurityGroup for request ${input.requestId} returned no group id`);
+    // A new group allows all outbound traffic: revoke that rule, then allow only the cluster.
+    await this.ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    const permission: IpPermission = {
+      IpProtocol: 'tcp',
+      FromPort: input.target.port,
+      ToPort: input.target.port,
+      ...(securityGroupIds.length ? { UserIdGroupPairs: securityGroupIds.map((id) => ({ GroupId: id, Description: `cluster ${tagValue(input.clusterId)}` })) } : {}),
+      ...(cidrs.length ? { IpRanges: cidrs.map((c) => ({ CidrIp: c, Description: `cluster ${tagValue(input.clusterId)}` })) } : {}),
+    };
+    await this.ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId, IpPermissions: [permission] }));
+    return GroupId;
   }
 
   async list(): Promise<BastionInfo[]> {
@@ -164,14 +302,59 @@ export class Ec2SsmBastion implements Bastion {
     return found;
   }
 
-  /** The command handed to the engineer; the host was validated as a plain hostname. */
-  connectCommand(instanceId: string, host: string, port: number): string {
-    const parameters = JSON.stringify({ host: [host], portNumber: [String(port)], localPortNumber: [String(this.options.localPort)] });
+  /**
+   * The AMI age of every live bastion, oldest first: a bastion not on the newest AL2023 image, or
+   * on one older than the alert threshold, is what the governance rule flags.
+   */
+  async amiAges(): Promise<BastionAmiAge[]> {
+    const latest = await this.latestAmi();
+    const instances: Array<{ id: string; requestId: string; imageId: string }> = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await this.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: `tag:${BASTION_TAGS.managedBy}`, Values: [this.options.managedBy] },
+            { Name: 'instance-state-name', Values: LIVE_STATES },
+          ],
+          MaxResults: 1000,
+          NextToken,
+        }),
+      );
+      for (const i of out.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
+        if (i.InstanceId && i.ImageId) instances.push({ id: i.InstanceId, requestId: tagOf(i.Tags, BASTION_TAGS.requestId) ?? '', imageId: i.ImageId });
+      }
+      NextToken = out.NextToken;
+    } while (NextToken);
+    if (instances.length === 0) return [];
+    const imageIds = [...new Set(instances.map((i) => i.imageId))].sort();
+    const images = await this.ec2.send(new DescribeImagesCommand({ ImageIds: imageIds }));
+    const created = new Map<string, Date>();
+    for (const image of images.Images ?? []) if (image.ImageId && image.CreationDate) created.set(image.ImageId, new Date(image.CreationDate));
+    const ages: BastionAmiAge[] = instances.map((i) => {
+      const at = created.get(i.imageId);
+      return {
+        bastionId: i.id,
+        requestId: i.requestId,
+        imageId: i.imageId,
+        ...(at ? { imageCreatedAt: at, ageDays: Math.floor((this.clock.now() - at.getTime()) / 86_400_000) } : {}),
+        newest: i.imageId === latest,
+      };
+    });
+    return ages.sort((a, b) => (b.ageDays ?? Infinity) - (a.ageDays ?? Infinity) || a.bastionId.localeCompare(b.bastionId));
+  }
+
+  /**
+   * The command handed to the engineer: the platform's document, whose only parameter is the
+   * local port; the host and port of the cluster are fixed on the bastion.
+   */
+  connectCommand(instanceId: string): string {
+    const parameters = JSON.stringify({ localPortNumber: [String(this.options.localPort)] });
     return [
       'aws ssm start-session',
       `--region ${this.options.region}`,
       `--target ${instanceId}`,
-      '--document-name AWS-StartPortForwardingSessionToRemoteHost',
+      `--document-name ${this.options.sessionDocument}`,
       `--parameters '${parameters}'`,
     ].join(' ');
   }
@@ -208,9 +391,10 @@ export class Ec2SsmBastion implements Bastion {
   /** RunInstances in each subnet in turn while EC2 reports no capacity there. */
   private async launch(input: BastionOpenInput): Promise<string> {
     const imageId = await this.latestAmi();
+    const groupId = await this.ensureGroup(input, this.tags(input));
     const failures: string[] = [];
     for (const [index, subnetId] of this.options.subnetIds.entries()) {
-      const run = this.runInput(input, imageId, subnetId, index);
+      const run = this.runInput(input, imageId, subnetId, index, groupId);
       try {
         const out = await this.ec2.send(new RunInstancesCommand(run));
         const id = out.Instances?.[0]?.InstanceId;
@@ -230,20 +414,26 @@ export class Ec2SsmBastion implements Bastion {
     throw new BastionError(`no capacity for a ${this.options.instanceType} bastion in any configured subnet (${failures.join('; ')})`);
   }
 
-  runInput(input: BastionOpenInput, imageId: string, subnetId: string, subnetIndex: number): RunInstancesCommandInput {
-    const tags: Tag[] = [
+  /** Tags of the bastion, its volume and its group; the boot script reads the deadline and the target from them. */
+  private tags(input: BastionOpenInput): Tag[] {
+    return [
       { Key: 'Name', Value: tagValue(`dbre-bastion-${input.requestId}`) },
       { Key: BASTION_TAGS.managedBy, Value: this.options.managedBy },
       { Key: BASTION_TAGS.requestId, Value: tagValue(input.requestId) },
       { Key: BASTION_TAGS.requester, Value: tagValue(input.requester) },
       { Key: BASTION_TAGS.clusterId, Value: tagValue(input.clusterId) },
       { Key: BASTION_TAGS.endsAt, Value: input.endsAt.toISOString() },
+      { Key: BASTION_TAGS.targetHost, Value: input.target.host },
+      { Key: BASTION_TAGS.targetPort, Value: String(input.target.port) },
     ];
+  }
+
+  runInput(input: BastionOpenInput, imageId: string, subnetId: string, subnetIndex: number, groupId: string): RunInstancesCommandInput {
+    const tags = this.tags(input);
     const userData = bastionUserData({
       requestId: input.requestId,
-      endsAt: input.endsAt,
       graceMinutes: this.options.graceMinutes,
-      mysqlClientPackages: this.options.mysqlClientPackages ?? BASTION_DEFAULTS.mysqlClientPackages,
+      proxyPort: this.options.proxyPort ?? BASTION_DEFAULTS.proxyPort,
     });
     const profile = this.options.instanceProfile.startsWith('arn:') ? { Arn: this.options.instanceProfile } : { Name: this.options.instanceProfile };
     return {
@@ -255,10 +445,11 @@ export class Ec2SsmBastion implements Bastion {
       MinCount: 1,
       MaxCount: 1,
       SubnetId: subnetId,
-      SecurityGroupIds: [this.options.securityGroupId],
+      SecurityGroupIds: [this.options.securityGroupId, groupId],
       IamInstanceProfile: profile,
       InstanceInitiatedShutdownBehavior: 'terminate',
-      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
+      // IMDSv2 only; instance tags in IMDS: the failsafe and the proxy read dbre:ends-at and dbre:target-*.
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'enabled' },
       BlockDeviceMappings: [
         {
           DeviceName: '/dev/xvda',

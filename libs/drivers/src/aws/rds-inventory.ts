@@ -30,6 +30,22 @@ export interface RdsInventoryOptions {
   cacheTtlMs: number;
   /** Called for each cluster left out, with the reason (missing tag, unreadable secret...). */
   onSkip?: (clusterIdentifier: string, reason: string) => void;
+  /** PEM CA bundle (the RDS global bundle): every cluster is then reached over verified TLS. */
+  tlsCa?: string;
+  /** Called for each region that did not answer; its clusters are left out of that listing. */
+  onRegionError?: (region: string, error: unknown) => void;
+}
+
+/** The clusters of one or more regions could not be listed. */
+export class InventoryRegionError extends Error {
+  constructor(
+    message: string,
+    readonly regions: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'InventoryRegionError';
+  }
 }
 
 export interface RdsRegionClients {
@@ -58,6 +74,7 @@ function engineOf(engine: string | undefined): ClusterTarget['engine'] | undefin
 /** Inventory on AWS: Aurora MySQL clusters across regions, tagged as part of the fleet. */
 export class RdsInventory implements Inventory {
   private cache?: { at: number; targets: ClusterTarget[] };
+  private failed: string[] = [];
   private loading?: Promise<ClusterTarget[]>;
 
   constructor(
@@ -74,12 +91,45 @@ export class RdsInventory implements Inventory {
     return this.loading;
   }
 
+  /**
+   * A cluster by id. When it is not listed while a region failed, that is not "unknown": it
+   * throws InventoryRegionError naming the regions, so a caller retries instead of refusing.
+   */
   async get(clusterId: string): Promise<ClusterTarget | undefined> {
-    return (await this.list()).find((c) => c.id === clusterId);
+    const found = (await this.list()).find((c) => c.id === clusterId);
+    if (!found && this.failed.length) {
+      throw new InventoryRegionError(`cluster ${clusterId} is not listed and region(s) ${this.failed.join(', ')} did not answer`, [...this.failed]);
+    }
+    return found;
   }
 
+  /** Regions whose listing failed in the last load (empty when every region answered). */
+  failedRegions(): string[] {
+    return [...this.failed];
+  }
+
+  /**
+   * Every region is listed in parallel; one that fails (throttling, an outage) is left out and
+   * reported, and the others are still served. Only when every region fails does the listing
+   * fail. A partial listing is not cached: the next call asks the failed region again.
+   */
   private async load(): Promise<ClusterTarget[]> {
-    const perRegion = await Promise.all(this.options.regions.map((region) => this.loadRegion(region)));
+    const settled = await Promise.allSettled(this.options.regions.map((region) => this.loadRegion(region)));
+    const failed: string[] = [];
+    const perRegion: ClusterTarget[][] = [];
+    settled.forEach((result, i) => {
+      const region = this.options.regions[i] ?? String(i);
+      if (result.status === 'fulfilled') perRegion.push(result.value);
+      else {
+        failed.push(region);
+        this.options.onRegionError?.(region, result.reason);
+      }
+    });
+    this.failed = failed;
+    if (failed.length === this.options.regions.length) {
+      const first = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      throw new InventoryRegionError(`no region answered (${failed.join(', ')})`, failed, { cause: first?.reason });
+    }
     const targets = perRegion.flat().sort((a, b) => a.id.localeCompare(b.id));
     const seen = new Set<string>();
     const unique = targets.filter((t) => {
@@ -90,7 +140,7 @@ export class RdsInventory implements Inventory {
       seen.add(t.id);
       return true;
     });
-    this.cache = { at: this.clock.now(), targets: unique };
+    if (failed.length === 0) this.cache = { at: this.clock.now(), targets: unique };
     return unique;
   }
 
@@ -107,19 +157,22 @@ export class RdsInventory implements Inventory {
     } while (Marker);
     if (clusters.length === 0) return [];
     const instances = await this.instanceEndpoints(rds);
-    const targets = await Promise.all(clusters.map((c) => this.toTarget(c, instances, secrets)));
+    const targets = await Promise.all(clusters.map((c) => this.toTarget(region, c, instances, secrets)));
     return targets.filter((t): t is ClusterTarget => t !== undefined);
   }
 
-  /** Every instance endpoint of the region, by cluster (sessions are killed on each). */
-  private async instanceEndpoints(rds: RDSClient): Promise<Map<string, HostPort[]>> {
-    const byCluster = new Map<string, HostPort[]>();
+  /** Every instance endpoint of the region, by cluster (sessions are killed on each), and each cluster's VPC. */
+  private async instanceEndpoints(rds: RDSClient): Promise<Map<string, HostPort[]> & { vpcs?: Map<string, string> }> {
+    const byCluster: Map<string, HostPort[]> & { vpcs?: Map<string, string> } = new Map<string, HostPort[]>();
+    const vpcs = new Map<string, string>();
+    byCluster.vpcs = vpcs;
     let Marker: string | undefined;
     do {
       const out = await rds.send(new DescribeDBInstancesCommand({ Marker, MaxRecords: 100 }));
       for (const instance of out.DBInstances ?? []) {
         const cluster = instance.DBClusterIdentifier;
         const host = instance.Endpoint?.Address;
+        if (cluster && instance.DBSubnetGroup?.VpcId) vpcs.set(cluster, instance.DBSubnetGroup.VpcId);
         if (!cluster || !host) continue;
         const list = byCluster.get(cluster) ?? [];
         list.push({ host, port: instance.Endpoint?.Port ?? 3306 });
@@ -131,7 +184,12 @@ export class RdsInventory implements Inventory {
     return byCluster;
   }
 
-  private async toTarget(cluster: DBCluster, instances: Map<string, HostPort[]>, secrets: SecretsManagerClient): Promise<ClusterTarget | undefined> {
+  private async toTarget(
+    region: string,
+    cluster: DBCluster,
+    instances: Map<string, HostPort[]> & { vpcs?: Map<string, string> },
+    secrets: SecretsManagerClient,
+  ): Promise<ClusterTarget | undefined> {
     const identifier = cluster.DBClusterIdentifier ?? '(unnamed)';
     const skip = (reason: string) => {
       this.options.onSkip?.(identifier, reason);
@@ -177,6 +235,13 @@ export class RdsInventory implements Inventory {
       instances: instances.get(identifier) ?? [],
       admin,
       ...(reader ? { reader } : {}),
+      ...(this.options.tlsCa ? { tls: { ca: this.options.tlsCa } } : {}),
+      placement: {
+        region,
+        ...(instances.vpcs?.get(identifier) ? { vpcId: instances.vpcs.get(identifier) } : {}),
+        securityGroupIds: (cluster.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [g.VpcSecurityGroupId] : [])).sort(),
+        availabilityZones: [...(cluster.AvailabilityZones ?? [])].sort(),
+      },
     };
   }
 }

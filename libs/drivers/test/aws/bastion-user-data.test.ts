@@ -1,58 +1,43 @@
 import { bastionUserData } from '../../src/aws';
 
 describe('bastion user data', () => {
-  it('is exactly the expected boot script: failsafe first, then patches, then the client', () => {
-    const script = bastionUserData({
-      requestId: '01JREQ',
-      endsAt: new Date('2026-11-25T10:00:00Z'),
-      graceMinutes: 15,
-      mysqlClientPackages: ['mariadb105'],
-    });
-    expect(script).toBe(
-      [
-        '#!/bin/bash',
-        '# dbre-platform bastion for request 01JREQ; access ends 2026-11-25T10:00:00.000Z.',
-        'set -u',
-        '',
-        '# 1. Self-termination failsafe: power off at 2026-11-25T10:15:00.000Z (end + 15 min).',
-        'cat > /etc/systemd/system/dbre-failsafe.service <<UNIT',
-        '[Unit]',
-        'Description=dbre-platform bastion failsafe: power off (terminates the instance)',
-        '[Service]',
-        'Type=oneshot',
-        'ExecStart=/usr/bin/systemctl poweroff',
-        'UNIT',
-        'cat > /etc/systemd/system/dbre-failsafe.timer <<UNIT',
-        '[Unit]',
-        'Description=dbre-platform bastion failsafe timer',
-        '[Timer]',
-        'OnCalendar=2026-11-25 10:15:00 UTC',
-        'Persistent=true',
-        'AccuracySec=1s',
-        '[Install]',
-        'WantedBy=timers.target',
-        'UNIT',
-        'systemctl daemon-reload',
+  const script = bastionUserData({ requestId: '01JREQ', graceMinutes: 15, proxyPort: 3306 });
+  const lines = script.split('\n');
+
+  it('re-reads the deadline from the dbre:ends-at tag every minute, so an extension moves it', () => {
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'ENDS=$(/usr/local/bin/dbre-tag dbre:ends-at) && EPOCH=$(date -d "$ENDS" +%s) && echo "$EPOCH" > /run/dbre-ends-at',
+        'if [ "$(date +%s)" -ge $(( EPOCH + 900 )) ]; then /usr/bin/systemctl poweroff; fi',
+        'OnUnitActiveSec=60s',
         'systemctl enable --now dbre-failsafe.timer',
-        'MINUTES=$(( ( 1795601700 - $(date +%s) + 59 ) / 60 ))',
-        'if [ "$MINUTES" -lt 1 ]; then MINUTES=1; fi',
-        'shutdown -P "+$MINUTES" "dbre-platform: access for 01JREQ has ended"',
-        '',
-        '# 2. Patch the OS at every boot: a bastion is never long-lived, so it is always current.',
-        'dnf -y update --security || echo "dbre-platform: security update failed" >&2',
-        '',
-        '# 3. A MySQL client for work on the instance itself (port forwarding needs none).',
-        'dnf -y install mariadb105 || echo "dbre-platform: MySQL client install failed" >&2',
-        '',
-      ].join('\n'),
+      ]),
     );
-    expect(Date.parse('2026-11-25T10:15:00Z') / 1000).toBe(1795601700);
+    // IMDSv2 token, then the instance tag path.
+    expect(script).toContain('curl -sf -X PUT http://169.254.169.254/latest/api/token');
+    expect(script).toContain('"http://169.254.169.254/latest/meta-data/tags/instance/$1"');
+    // No deadline is baked in at launch.
+    expect(script).not.toMatch(/OnCalendar|shutdown -P/);
+  });
+
+  it('pins the tunnel: a loopback proxy to the target read from the tags, nothing downloaded', () => {
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'HOST=$(/usr/local/bin/dbre-tag dbre:target-host)',
+        'PORT=$(/usr/local/bin/dbre-tag dbre:target-port)',
+        'ListenStream=127.0.0.1:3306',
+        'ExecStart=/usr/lib/systemd/systemd-socket-proxyd ${HOST}:${PORT}',
+      ]),
+    );
+    expect(script).not.toContain('dnf');
+    // The failsafe is armed before the proxy.
+    expect(script.indexOf('dbre-failsafe.timer')).toBeLessThan(script.indexOf('dbre-proxy.socket'));
   });
 
   it('refuses words that could break out of the script', () => {
-    const base = { requestId: 'r1', endsAt: new Date(), graceMinutes: 5, mysqlClientPackages: ['mariadb105'] };
+    const base = { requestId: 'r1', graceMinutes: 5, proxyPort: 3306 };
     expect(() => bastionUserData({ ...base, requestId: 'r1; reboot' })).toThrow('unsafe word');
-    expect(() => bastionUserData({ ...base, mysqlClientPackages: ['$(curl evil)'] })).toThrow('unsafe word');
     expect(() => bastionUserData({ ...base, graceMinutes: -1 })).toThrow('graceMinutes');
+    expect(() => bastionUserData({ ...base, proxyPort: 70000 })).toThrow('proxyPort');
   });
 });

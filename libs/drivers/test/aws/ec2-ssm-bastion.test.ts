@@ -1,5 +1,17 @@
-import { DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { DescribeInstanceInformationCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  AuthorizeSecurityGroupEgressCommand,
+  CreateSecurityGroupCommand,
+  CreateTagsCommand,
+  DeleteSecurityGroupCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupEgressCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { DescribeInstanceInformationCommand, DescribeSessionsCommand, GetParameterCommand, SSMClient, TerminateSessionCommand } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { BASTION_DEFAULTS, Ec2SsmBastion, type Ec2SsmBastionOptions } from '../../src/aws';
@@ -12,6 +24,9 @@ const options: Ec2SsmBastionOptions = {
   region: 'eu-west-1',
   subnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
   securityGroupId: 'sg-0123456789abcdef0',
+  vpcId: 'vpc-0123456789abcdef0',
+  databaseCidrs: ['10.20.0.0/16'],
+  sessionDocument: 'dbre-PortForwardToGrantedCluster',
   instanceProfile: 'dbre-bastion',
   instanceType: 't3.micro',
   amiParameter: BASTION_DEFAULTS.amiParameter,
@@ -40,6 +55,11 @@ beforeEach(() => {
   ssm.reset();
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'ami-0abc1234def567890' } });
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+  ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+  ec2.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-0bbbbbbbbbbbbbbb1' });
+  ec2.on(RevokeSecurityGroupEgressCommand).resolves({});
+  ec2.on(AuthorizeSecurityGroupEgressCommand).resolves({});
+  ssm.on(DescribeSessionsCommand).resolves({ Sessions: [] });
 });
 
 describe('Ec2SsmBastion.open', () => {
@@ -64,10 +84,10 @@ describe('Ec2SsmBastion.open', () => {
       MinCount: 1,
       MaxCount: 1,
       SubnetId: 'subnet-0aaaaaaaaaaaaaaaa',
-      SecurityGroupIds: ['sg-0123456789abcdef0'],
+      SecurityGroupIds: ['sg-0123456789abcdef0', 'sg-0bbbbbbbbbbbbbbb1'],
       IamInstanceProfile: { Name: 'dbre-bastion' },
       InstanceInitiatedShutdownBehavior: 'terminate',
-      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'enabled' },
       BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, DeleteOnTermination: true, VolumeType: 'gp3' } }],
     });
     const tags = run.TagSpecifications?.find((t) => t.ResourceType === 'instance')?.Tags;
@@ -78,24 +98,40 @@ describe('Ec2SsmBastion.open', () => {
         { Key: 'dbre:requester', Value: 'ana.silva@example.com' },
         { Key: 'dbre:cluster-id', Value: 'orders-prod' },
         { Key: 'dbre:ends-at', Value: '2026-11-25T10:00:00.000Z' },
+        { Key: 'dbre:target-host', Value: 'orders-prod.cluster-abc.eu-west-1.rds.amazonaws.com' },
+        { Key: 'dbre:target-port', Value: '3306' },
       ]),
     );
     expect(run.TagSpecifications?.map((t) => t.ResourceType)).toEqual(['instance', 'volume']);
 
+    // The deadline and the target are read from the tags at boot, not baked in.
     const userData = userDataOf(0);
     expect(userData).toMatch(/^#!\/bin\/bash\n/);
-    expect(userData).toContain('OnCalendar=2026-11-25 10:15:00 UTC');
-    expect(userData).toContain('Persistent=true');
-    expect(userData).toContain('systemctl enable --now dbre-failsafe.timer');
-    expect(userData).toContain('shutdown -P "+$MINUTES"');
-    expect(userData).toContain('dnf -y update --security');
-    expect(userData).toContain('dnf -y install mariadb105');
-    // The failsafe is armed before anything that may be slow or fail.
-    expect(userData.indexOf('dbre-failsafe.timer')).toBeLessThan(userData.indexOf('dnf -y update'));
+    expect(userData).toContain('/usr/local/bin/dbre-tag dbre:ends-at');
+    expect(userData).toContain('ListenStream=127.0.0.1:3306');
+    expect(userData).not.toContain('2026-11-25');
 
-    // Nothing ever opens an inbound path.
+    // Its own group: created in the VPC, the default allow-all egress revoked, then only the cluster.
     const sent = ec2.calls().map((c) => c.args[0].constructor.name);
-    expect(sent.filter((n) => /Ingress|SecurityGroup/.test(n))).toEqual([]);
+    expect(sent).toEqual([
+      'DescribeInstancesCommand',
+      'DescribeSecurityGroupsCommand',
+      'CreateSecurityGroupCommand',
+      'RevokeSecurityGroupEgressCommand',
+      'AuthorizeSecurityGroupEgressCommand',
+      'RunInstancesCommand',
+    ]);
+    expect(ec2).toHaveReceivedCommandWith(CreateSecurityGroupCommand, { GroupName: 'dbre-bastion-01JDBREREQUEST0000000000AB', VpcId: 'vpc-0123456789abcdef0' });
+    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupEgressCommand, {
+      GroupId: 'sg-0bbbbbbbbbbbbbbb1',
+      IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    });
+    expect(ec2).toHaveReceivedCommandWith(AuthorizeSecurityGroupEgressCommand, {
+      GroupId: 'sg-0bbbbbbbbbbbbbbb1',
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, IpRanges: [{ CidrIp: '10.20.0.0/16', Description: 'cluster orders-prod' }] }],
+    });
+    // Nothing ever opens an inbound path.
+    expect(sent.filter((n) => /Ingress/.test(n))).toEqual([]);
 
     expect(ssm).toHaveReceivedCommandWith(DescribeInstanceInformationCommand, {
       Filters: [{ Key: 'InstanceIds', Values: ['i-0123456789abcdef0'] }],
@@ -106,7 +142,7 @@ describe('Ec2SsmBastion.open', () => {
       bastionId: 'i-0123456789abcdef0',
       connect: { host: '127.0.0.1', port: 13306 },
       connectCommand:
-        "aws ssm start-session --region eu-west-1 --target i-0123456789abcdef0 --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters '{\"host\":[\"orders-prod.cluster-abc.eu-west-1.rds.amazonaws.com\"],\"portNumber\":[\"3306\"],\"localPortNumber\":[\"13306\"]}'",
+        "aws ssm start-session --region eu-west-1 --target i-0123456789abcdef0 --document-name dbre-PortForwardToGrantedCluster --parameters '{\"localPortNumber\":[\"13306\"]}'",
     });
   });
 
@@ -203,6 +239,24 @@ describe('Ec2SsmBastion.open', () => {
     expect(ec2).not.toHaveReceivedCommand(RunInstancesCommand);
   });
 
+  it("pins the bastion's egress to its cluster's security groups when the cluster names them", async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0123456789abcdef0' }] });
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-0123456789abcdef0', PingStatus: 'Online' }] });
+    const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options, fakeClock(start));
+    await bastion.open({ ...input, egress: { securityGroupIds: ['sg-0ccccccccccccccc9'] } });
+    expect(ec2).toHaveReceivedCommandWith(AuthorizeSecurityGroupEgressCommand, {
+      GroupId: 'sg-0bbbbbbbbbbbbbbb1',
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, UserIdGroupPairs: [{ GroupId: 'sg-0ccccccccccccccc9', Description: 'cluster orders-prod' }] }],
+    });
+  });
+
+  it('refuses to launch a bastion that would have no pinned egress', async () => {
+    const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), { ...options, databaseCidrs: [] }, fakeClock(start));
+    await expect(bastion.open(input)).rejects.toThrow(`no egress for the bastion of request ${input.requestId}`);
+    expect(ec2).not.toHaveReceivedCommand(CreateSecurityGroupCommand);
+    expect(ec2).not.toHaveReceivedCommand(RunInstancesCommand);
+  });
+
   it('uses an instance profile ARN and a KMS key when configured', async () => {
     ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0123456789abcdef0' }] });
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-0123456789abcdef0', PingStatus: 'Online' }] });
@@ -220,11 +274,37 @@ describe('Ec2SsmBastion.open', () => {
 describe('Ec2SsmBastion.close and list', () => {
   const tagged = { InstanceId: 'i-0123456789abcdef0', State: { Name: 'running' as const }, Tags: [{ Key: 'managed-by', Value: 'dbre-platform' }] };
 
-  it('terminates a platform instance', async () => {
-    ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-0123456789abcdef0'] }).resolves({ Reservations: [{ Instances: [tagged] }] });
-    ec2.on(TerminateInstancesCommand).resolves({});
+  it('ends the live sessions first, then terminates the instance, then deletes its group', async () => {
+    const withRequest = { ...tagged, Tags: [...tagged.Tags, { Key: 'dbre:request-id', Value: 'R1' }] };
+    ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-0123456789abcdef0'] }).resolves({ Reservations: [{ Instances: [withRequest] }] });
+    const order: string[] = [];
+    ec2.on(TerminateInstancesCommand).callsFake(() => (order.push('TerminateInstances'), {}));
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: 'sg-0bbbbbbbbbbbbbbb1' }] });
+    // Still attached to the terminating instance: left for the sweep (deleteOrphanGroups).
+    ec2.on(DeleteSecurityGroupCommand).rejects(Object.assign(new Error('has a dependent object'), { name: 'DependencyViolation' }));
+    ssm
+      .on(DescribeSessionsCommand)
+      .resolvesOnce({ Sessions: [{ SessionId: 'ana-0a1b2c3d4e5f' }], NextToken: 'more' })
+      .resolves({ Sessions: [{ SessionId: 'ana-0f9e8d7c6b5a' }] });
+    ssm.on(TerminateSessionCommand).callsFake((i: { SessionId?: string }) => (order.push(`TerminateSession ${i.SessionId}`), {}));
+
     await new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options).close('i-0123456789abcdef0');
+
+    expect(ssm).toHaveReceivedNthSpecificCommandWith(1, DescribeSessionsCommand, { State: 'Active', Filters: [{ key: 'Target', value: 'i-0123456789abcdef0' }], NextToken: undefined });
+    expect(ssm.commandCalls(TerminateSessionCommand).map((c) => c.args[0].input)).toEqual([{ SessionId: 'ana-0a1b2c3d4e5f' }, { SessionId: 'ana-0f9e8d7c6b5a' }]);
     expect(ec2).toHaveReceivedCommandWith(TerminateInstancesCommand, { InstanceIds: ['i-0123456789abcdef0'] });
+    expect(ec2).toHaveReceivedCommandWith(DeleteSecurityGroupCommand, { GroupId: 'sg-0bbbbbbbbbbbbbbb1' });
+    expect(order).toEqual(['TerminateSession ana-0a1b2c3d4e5f', 'TerminateSession ana-0f9e8d7c6b5a', 'TerminateInstances']);
+  });
+
+  it('moves the deadline tag on an extension (the failsafe re-reads it)', async () => {
+    ec2.on(CreateTagsCommand).resolves({});
+    await new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options).extend('i-0123456789abcdef0', new Date('2026-11-25T11:30:00Z'));
+    expect(ec2).toHaveReceivedCommandWith(CreateTagsCommand, {
+      Resources: ['i-0123456789abcdef0'],
+      Tags: [{ Key: 'dbre:ends-at', Value: '2026-11-25T11:30:00.000Z' }],
+    });
+    await expect(new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options).extend('fwd-1', new Date())).rejects.toThrow('not a bastion instance id');
   });
 
   it('treats unknown and already terminated instances as closed', async () => {
@@ -278,5 +358,32 @@ describe('Ec2SsmBastion.close and list', () => {
     };
     expect(ec2).toHaveReceivedNthSpecificCommandWith(1, DescribeInstancesCommand, { ...filters, NextToken: undefined });
     expect(ec2).toHaveReceivedNthSpecificCommandWith(2, DescribeInstancesCommand, { ...filters, NextToken: 'page-2' });
+  });
+});
+
+describe('Ec2SsmBastion.amiAges', () => {
+  it('reports the image age of every live bastion, oldest first, and whether it runs the newest AMI', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            { InstanceId: 'i-0aaaaaaaaaaaaaaa1', ImageId: 'ami-0abc1234def567890', Tags: [{ Key: 'dbre:request-id', Value: 'R1' }] },
+            { InstanceId: 'i-0aaaaaaaaaaaaaaa2', ImageId: 'ami-0old0000000000001', Tags: [{ Key: 'dbre:request-id', Value: 'R2' }] },
+          ],
+        },
+      ],
+    });
+    ec2.on(DescribeImagesCommand).resolves({
+      Images: [
+        { ImageId: 'ami-0abc1234def567890', CreationDate: '2026-11-20T08:00:00.000Z' },
+        { ImageId: 'ami-0old0000000000001', CreationDate: '2026-09-01T08:00:00.000Z' },
+      ],
+    });
+    const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options, fakeClock(start));
+    await expect(bastion.amiAges()).resolves.toEqual([
+      { bastionId: 'i-0aaaaaaaaaaaaaaa2', requestId: 'R2', imageId: 'ami-0old0000000000001', imageCreatedAt: new Date('2026-09-01T08:00:00.000Z'), ageDays: 85, newest: false },
+      { bastionId: 'i-0aaaaaaaaaaaaaaa1', requestId: 'R1', imageId: 'ami-0abc1234def567890', imageCreatedAt: new Date('2026-11-20T08:00:00.000Z'), ageDays: 5, newest: true },
+    ]);
+    expect(ec2).toHaveReceivedCommandWith(DescribeImagesCommand, { ImageIds: ['ami-0abc1234def567890', 'ami-0old0000000000001'] });
   });
 });

@@ -2,7 +2,7 @@ import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { RdsInventory, type RdsInventoryOptions } from '../../src/aws';
+import { InventoryRegionError, RdsInventory, type RdsInventoryOptions } from '../../src/aws';
 import { fakeClock } from './fake-clock';
 
 const rds = mockClient(RDSClient);
@@ -36,11 +36,17 @@ describe('RdsInventory', () => {
   it('pages through DescribeDBClusters, keeps tagged clusters and reads their master secrets', async () => {
     rds
       .on(DescribeDBClustersCommand)
-      .resolvesOnce({ DBClusters: [cluster('orders'), cluster('untagged', { TagList: [] })], Marker: 'm2' })
+      .resolvesOnce({
+        DBClusters: [
+          cluster('orders', { VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0orders000000002' }, { VpcSecurityGroupId: 'sg-0orders000000001' }], AvailabilityZones: ['eu-west-1b', 'eu-west-1a'] }),
+          cluster('untagged', { TagList: [] }),
+        ],
+        Marker: 'm2',
+      })
       .resolvesOnce({ DBClusters: [cluster('billing', {}, [{ Key: 'dbre:description', Value: 'Billing' }])] });
     rds.on(DescribeDBInstancesCommand).resolves({
       DBInstances: [
-        { DBClusterIdentifier: 'orders', Endpoint: { Address: 'orders-2.abc.eu-west-1.rds.amazonaws.com', Port: 3306 } },
+        { DBClusterIdentifier: 'orders', Endpoint: { Address: 'orders-2.abc.eu-west-1.rds.amazonaws.com', Port: 3306 }, DBSubnetGroup: { VpcId: 'vpc-0orders00000000001' } },
         { DBClusterIdentifier: 'orders', Endpoint: { Address: 'orders-1.abc.eu-west-1.rds.amazonaws.com', Port: 3306 } },
         { DBClusterIdentifier: 'other', Endpoint: { Address: 'other-1', Port: 3306 } },
       ],
@@ -58,6 +64,7 @@ describe('RdsInventory', () => {
         endpoint: { host: 'billing.cluster-abc.eu-west-1.rds.amazonaws.com', port: 3306 },
         instances: [],
         admin: { user: 'admin', password: 'pw-of-rds!cluster-billing' },
+        placement: { region: 'eu-west-1', securityGroupIds: [], availabilityZones: [] },
       },
       {
         id: 'orders',
@@ -69,6 +76,12 @@ describe('RdsInventory', () => {
           { host: 'orders-2.abc.eu-west-1.rds.amazonaws.com', port: 3306 },
         ],
         admin: { user: 'admin', password: 'pw-of-rds!cluster-orders' },
+        placement: {
+          region: 'eu-west-1',
+          vpcId: 'vpc-0orders00000000001',
+          securityGroupIds: ['sg-0orders000000001', 'sg-0orders000000002'],
+          availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        },
       },
     ]);
   });
@@ -139,7 +152,44 @@ describe('RdsInventory', () => {
     sm.on(GetSecretValueCommand, { SecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-gone' }).rejects(
       Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
     );
-    await expect(new RdsInventory(clients, options).list()).rejects.toThrow('Rate exceeded');
+    // One region, and it failed: nothing to serve.
+    const error = await new RdsInventory(clients, options).list().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InventoryRegionError);
+    expect((error as InventoryRegionError).message).toBe('no region answered (eu-west-1)');
+    expect(((error as Error).cause as Error).message).toBe('Rate exceeded');
+  });
+
+  it('keeps serving the regions that answer when one fails, and says which failed', async () => {
+    const regionOf = new Map<RDSClient, string>();
+    const inventory = new RdsInventory(
+      (region) => {
+        const client = new RDSClient({ region });
+        regionOf.set(client, region);
+        return { rds: client, secrets: new SecretsManagerClient({ region }) };
+      },
+      { ...options, regions: ['eu-west-1', 'us-east-1'], onRegionError: (region, err) => failures.push(`${region}: ${(err as Error).message}`) },
+    );
+    const failures: string[] = [];
+    rds.on(DescribeDBClustersCommand).callsFake(async (_input: unknown, getClient: () => RDSClient) => {
+      const region = await getClient().config.region();
+      if (region === 'us-east-1') throw Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' });
+      return { DBClusters: [cluster('orders')] };
+    });
+    await expect(inventory.list()).resolves.toEqual([expect.objectContaining({ id: 'orders', placement: expect.objectContaining({ region: 'eu-west-1' }) })]);
+    expect(failures).toEqual(['us-east-1: Service unavailable']);
+    expect(inventory.failedRegions()).toEqual(['us-east-1']);
+    // A cluster that may live in the silent region is not "unknown": the caller must retry.
+    await expect(inventory.get('billing')).rejects.toThrow('cluster billing is not listed and region(s) us-east-1 did not answer');
+    await expect(inventory.get('orders')).resolves.toMatchObject({ id: 'orders' });
+  });
+
+  it('with the RDS CA bundle configured, every cluster is reached over verified TLS', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [cluster('orders')] });
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n';
+    const [target] = await new RdsInventory(clients, { ...options, tlsCa: pem }).list();
+    expect(target?.tls).toEqual({ ca: pem });
+    const [plain] = await new RdsInventory(clients, options).list();
+    expect(plain).not.toHaveProperty('tls');
   });
 
   it('omits credentials when told to, reading no secret at all', async () => {

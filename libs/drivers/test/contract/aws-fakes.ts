@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import {
+  AuthorizeSecurityGroupEgressCommand,
+  CreateSecurityGroupCommand,
+  CreateTagsCommand,
+  DeleteSecurityGroupCommand,
   DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupEgressCommand,
+  type CreateSecurityGroupCommandInput,
+  type DescribeSecurityGroupsCommandInput,
+  type SecurityGroup,
   EC2Client,
   RunInstancesCommand,
   TerminateInstancesCommand,
@@ -8,6 +17,7 @@ import {
   type Instance,
   type RunInstancesCommandInput,
   type TerminateInstancesCommandInput,
+  type Tag,
 } from '@aws-sdk/client-ec2';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient, type DBCluster, type DBInstance } from '@aws-sdk/client-rds';
 import {
@@ -21,7 +31,7 @@ import {
   type GetSecretValueCommandInput,
   type PutSecretValueCommandInput,
 } from '@aws-sdk/client-secrets-manager';
-import { DescribeInstanceInformationCommand, GetParameterCommand, SSMClient, type DescribeInstanceInformationCommandInput } from '@aws-sdk/client-ssm';
+import { DescribeInstanceInformationCommand, DescribeSessionsCommand, GetParameterCommand, SSMClient, type DescribeInstanceInformationCommandInput } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ClusterTarget } from '../../src/ports';
 
@@ -39,7 +49,52 @@ export function installEc2SsmFake() {
   const instances = new Map<string, Instance>();
   const byToken = new Map<string, string>();
 
+  const groups = new Map<string, SecurityGroup>();
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'ami-0abc1234def567890' } });
+  // Security groups: names are unique per VPC (InvalidGroup.Duplicate); a new group allows all egress.
+  ec2.on(CreateSecurityGroupCommand).callsFake((input: CreateSecurityGroupCommandInput) => {
+    if ([...groups.values()].some((g) => g.GroupName === input.GroupName && g.VpcId === input.VpcId)) throw awsError('InvalidGroup.Duplicate');
+    const id = `sg-0${randomBytes(8).toString('hex')}`;
+    groups.set(id, { GroupId: id, GroupName: input.GroupName, VpcId: input.VpcId, Tags: input.TagSpecifications?.[0]?.Tags ?? [], IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] });
+    return { GroupId: id };
+  });
+  ec2.on(DescribeSecurityGroupsCommand).callsFake((input: DescribeSecurityGroupsCommandInput) => {
+    let found = [...groups.values()];
+    for (const f of input.Filters ?? []) {
+      const values = f.Values ?? [];
+      if (f.Name === 'group-name') found = found.filter((g) => values.includes(g.GroupName ?? ''));
+      else if (f.Name === 'vpc-id') found = found.filter((g) => values.includes(g.VpcId ?? ''));
+      else if (f.Name?.startsWith('tag:')) found = found.filter((g) => g.Tags?.some((t) => t.Key === f.Name?.slice(4) && values.includes(t.Value ?? '')));
+      else throw awsError('InvalidParameterValue', `fake does not know filter ${f.Name}`);
+    }
+    return { SecurityGroups: found };
+  });
+  ec2.on(RevokeSecurityGroupEgressCommand).callsFake((input: { GroupId?: string }) => {
+    const g = groups.get(input.GroupId ?? '');
+    if (!g) throw awsError('InvalidGroup.NotFound');
+    g.IpPermissionsEgress = [];
+    return { Return: true };
+  });
+  ec2.on(AuthorizeSecurityGroupEgressCommand).callsFake((input: { GroupId?: string; IpPermissions?: SecurityGroup['IpPermissionsEgress'] }) => {
+    const g = groups.get(input.GroupId ?? '');
+    if (!g) throw awsError('InvalidGroup.NotFound');
+    g.IpPermissionsEgress = [...(g.IpPermissionsEgress ?? []), ...(input.IpPermissions ?? [])];
+    return { Return: true };
+  });
+  ec2.on(DeleteSecurityGroupCommand).callsFake((input: { GroupId?: string }) => {
+    if (!groups.delete(input.GroupId ?? '')) throw awsError('InvalidGroup.NotFound');
+    return {};
+  });
+  ec2.on(CreateTagsCommand).callsFake((input: { Resources?: string[]; Tags?: Tag[] }) => {
+    for (const id of input.Resources ?? []) {
+      const instance = instances.get(id);
+      if (!instance) throw awsError('InvalidInstanceID.NotFound');
+      const keys = new Set((input.Tags ?? []).map((t) => t.Key));
+      instance.Tags = [...(instance.Tags ?? []).filter((t) => !keys.has(t.Key)), ...(input.Tags ?? [])];
+    }
+    return {};
+  });
+  ssm.on(DescribeSessionsCommand).resolves({ Sessions: [] });
   ec2.on(RunInstancesCommand).callsFake((input: RunInstancesCommandInput) => {
     const known = input.ClientToken ? byToken.get(input.ClientToken) : undefined;
     if (known) return { Instances: [instances.get(known)] };
@@ -91,6 +146,7 @@ export function installEc2SsmFake() {
   });
   return {
     instances,
+    groups,
     restore: () => {
       ec2.restore();
       ssm.restore();
@@ -98,11 +154,22 @@ export function installEc2SsmFake() {
   };
 }
 
+/**
+ * Secrets Manager as documented (API reference, DeleteSecret, ForceDeleteWithoutRecovery;
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html):
+ * - "Secrets Manager performs the actual deletion with an asynchronous background process, so
+ *   there might be a short delay before the secret is permanently deleted": a deleted secret stays
+ *   visible, marked for deletion (GetSecretValue/PutSecretValue/CreateSecret of that name answer
+ *   InvalidRequestException), until `purge()`.
+ * - "If you forcibly delete an already deleted or nonexistent secret, the operation does not
+ *   return ResourceNotFoundException".
+ */
 export function installSecretsManagerFake() {
   const sm = mockClient(SecretsManagerClient);
-  const secrets = new Map<string, { value: string; tags: Array<{ Key?: string; Value?: string }> }>();
+  const secrets = new Map<string, { value: string; tags: Array<{ Key?: string; Value?: string }>; deleted?: boolean }>();
   sm.on(CreateSecretCommand).callsFake((input: CreateSecretCommandInput) => {
     const name = input.Name ?? '';
+    if (secrets.get(name)?.deleted) throw awsError('InvalidRequestException', `You can't create this secret because a secret with this name is already scheduled for deletion.`);
     if (secrets.has(name)) throw awsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     secrets.set(name, { value: input.SecretString ?? '', tags: input.Tags ?? [] });
     return { Name: name, ARN: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf` };
@@ -110,20 +177,30 @@ export function installSecretsManagerFake() {
   sm.on(PutSecretValueCommand).callsFake((input: PutSecretValueCommandInput) => {
     const secret = secrets.get(input.SecretId ?? '');
     if (!secret) throw awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (secret.deleted) throw awsError('InvalidRequestException', 'You can\'t perform this operation on the secret because it was marked for deletion.');
     secret.value = input.SecretString ?? '';
     return {};
   });
   sm.on(GetSecretValueCommand).callsFake((input: GetSecretValueCommandInput) => {
     const secret = secrets.get(input.SecretId ?? '');
     if (!secret) throw awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (secret.deleted) throw awsError('InvalidRequestException', 'You can\'t perform this operation on the secret because it was marked for deletion.');
     return { Name: input.SecretId, SecretString: secret.value };
   });
   sm.on(DeleteSecretCommand).callsFake((input: DeleteSecretCommandInput) => {
     if (!input.ForceDeleteWithoutRecovery) throw awsError('InvalidParameterException', 'the fake only models forced deletion');
-    if (!secrets.delete(input.SecretId ?? '')) throw awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-    return {};
+    const secret = secrets.get(input.SecretId ?? '');
+    if (secret) secret.deleted = true;
+    return { Name: input.SecretId, DeletionDate: new Date() };
   });
-  return { secrets, restore: () => sm.restore() };
+  return {
+    secrets,
+    /** The background deletion has run: deleted secrets are gone for good. */
+    purge: () => {
+      for (const [name, s] of secrets) if (s.deleted) secrets.delete(name);
+    },
+    restore: () => sm.restore(),
+  };
 }
 
 /**

@@ -17,6 +17,9 @@ function esc(s: string): string {
   return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
+/** The server the online DDL verdicts are for, as the reader knows it. */
+const SERVER_LABEL: Record<string, string> = { mysql80: 'MySQL 8.0', mysql57: 'MySQL 5.7', mariadb: 'MariaDB' };
+
 function line(f: Finding): string {
   return `• *line ${f.line}* \`${f.ruleId}\` ${esc(f.message)}${f.fix ? `\n   _fix:_ ${esc(f.fix)}` : ''}`;
 }
@@ -26,7 +29,17 @@ function line(f: Finding): string {
  * DDL verdicts, suppressed findings with their reasons, and the AI opinion labelled as AI.
  * Pure: the Slack wiring lives with the Slack app.
  */
-export function renderReviewBlocks(result: ReviewResult, opts: { ai?: AiOpinion; title?: string } = {}): KnownBlock[] {
+export function renderReviewBlocks(
+  result: ReviewResult,
+  opts: {
+    ai?: AiOpinion;
+    title?: string;
+    /** The dialect reviewed against (mysql80, mysql57, mariadb): labels the online DDL verdicts. */
+    dialect?: string;
+    /** The stored review's page (the ops dashboard): "…and N more" links there. */
+    fullReviewUrl?: string;
+  } = {},
+): KnownBlock[] {
   const s = result.summary;
   const verdict = s.errors ? ':x: Changes needed' : s.warnings ? ':warning: Review the warnings' : ':white_check_mark: No problems found';
   const blocks: KnownBlock[] = [
@@ -44,14 +57,17 @@ export function renderReviewBlocks(result: ReviewResult, opts: { ai?: AiOpinion;
     if (!list.length) continue;
     blocks.push({ type: 'divider' });
     const shown = list.slice(0, MAX_PER_SEVERITY).map(line);
-    if (list.length > MAX_PER_SEVERITY) shown.push(`_…and ${list.length - MAX_PER_SEVERITY} more_`);
+    if (list.length > MAX_PER_SEVERITY) {
+      const more = `…and ${list.length - MAX_PER_SEVERITY} more`;
+      shown.push(opts.fullReviewUrl ? `<${opts.fullReviewUrl}|${more}: the full review>` : `_${more} (the REST API or the CLI lists them all)_`);
+    }
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${HEAD[severity]} (${list.length})*\n${shown.join('\n')}`) } });
   }
   const ddl = result.statements.filter((x) => x.onlineDdl);
   if (ddl.length) {
     blocks.push({ type: 'divider' });
     const text = ddl.slice(0, 10).map((x) => `• line ${x.line}${x.table ? ` \`${esc(x.table)}\`` : ''}: *${x.onlineDdl?.algorithm}*, LOCK=${x.onlineDdl?.lock}${x.onlineDdl?.rebuild ? ', rebuilds the table' : ''}${x.onlineDdl?.suggestion ? ` — add \`${x.onlineDdl.suggestion}\`` : ''}`);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*:gear: Online DDL (MySQL 8.0)*\n${text.join('\n')}`) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*:gear: Online DDL (${SERVER_LABEL[opts.dialect ?? 'mysql80'] ?? esc(opts.dialect ?? '')})*\n${text.join('\n')}`) } });
   }
   if (result.suppressed.length) {
     const text = result.suppressed.slice(0, 10).map((f) => `• line ${f.line} \`${f.ruleId}\`: ${esc(f.suppressed?.reason ?? '')}`);

@@ -1,5 +1,5 @@
-import type { ActionsBlock, Button, KnownBlock, ModalView, SectionBlock } from '@slack/types';
-import { ACTIONS, escapeText, formatDuration, slackDate, VIEWS, who, type RequestSummary } from './model';
+import type { ActionsBlock, Button, ConfirmationDialog, KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import { ACTIONS, escapeText, formatDuration, requestLink, slackAgo, slackDate, VIEWS, who, type MessageLinks, type Person, type RequestSummary } from './model';
 
 /** A message: fallback text (notifications, screen readers) plus blocks. */
 export interface SlackMessage {
@@ -11,8 +11,40 @@ const mrkdwn = (t: string) => ({ type: 'mrkdwn' as const, text: t });
 const plain = (t: string) => ({ type: 'plain_text' as const, text: t.slice(0, 75), emoji: true });
 const ENV: Record<string, string> = { dev: 'dev', stg: 'stg', prod: ':rotating_light: prod' };
 
-function button(actionId: string, label: string, requestId: string, style?: 'primary' | 'danger'): Button {
-  return { type: 'button', action_id: actionId, text: plain(label), value: requestId, ...(style ? { style } : {}) };
+function button(actionId: string, label: string, requestId: string, style?: 'primary' | 'danger', confirm?: ConfirmationDialog): Button {
+  return { type: 'button', action_id: actionId, text: plain(label), value: requestId, ...(style ? { style } : {}), ...(confirm ? { confirm } : {}) };
+}
+
+/** Block Kit's confirm dialog: a destructive click asks first. */
+function confirmDialog(title: string, text: string, confirm: string, deny: string, style: 'primary' | 'danger'): ConfirmationDialog {
+  return { title: plain(title.slice(0, 100)), text: plain(text), confirm: plain(confirm.slice(0, 30)), deny: plain(deny.slice(0, 30)), style };
+}
+
+/** End now kills the open sessions and drops the user: it cannot be undone. */
+export function endNowConfirm(r: { clusterId: string; database: string }): ConfirmationDialog {
+  return confirmDialog(
+    'End access now?',
+    `Your access to ${r.clusterId} / ${r.database} ends at once: open sessions are killed and the database user is dropped. This cannot be undone.`,
+    'End now',
+    'Keep access',
+    'danger',
+  );
+}
+
+/** Approving in production grants access to production data. */
+function prodApproveConfirm(r: RequestSummary, what: 'request' | 'extension'): ConfirmationDialog {
+  const target = `${r.profile} on ${r.clusterId} / ${r.database}`;
+  return confirmDialog(
+    what === 'request' ? 'Approve production access?' : 'Approve the extension?',
+    what === 'request' ? `Grant ${target} (production) for ${formatDuration(r.durationMinutes)}?` : `Extend ${target} (production)?`,
+    'Approve',
+    'Cancel',
+    'primary',
+  );
+}
+
+function endNowButton(r: { id: string; clusterId: string; database: string }): Button {
+  return button(ACTIONS.end, 'End now', r.id, 'danger', endNowConfirm(r));
 }
 
 function summaryFields(r: RequestSummary): SectionBlock {
@@ -37,16 +69,29 @@ function approvalProgress(r: RequestSummary): KnownBlock[] {
   const required = r.approvalsRequired ?? 1;
   if (required < 2) return [];
   const done = r.approvals ?? [];
-  const by = done.map((a) => `<@${a.by}>`).join(', ');
+  const by = done.map((a) => who(a.by)).join(', ');
   return [{ type: 'context', elements: [mrkdwn(`Needs ${required} approvals from different people: ${done.length}/${required}${by ? ` (${by})` : ''}`)] }];
 }
 
+/** When the request was made (Slack keeps "5 minutes ago" current), when it expires, the dashboard link. */
+function waitingContext(r: RequestSummary, links?: MessageLinks): KnownBlock[] {
+  const parts: string[] = [];
+  if (r.requestedAt) parts.push(`Requested ${slackAgo(r.requestedAt)}`);
+  if (r.reviewExpiresAt) parts.push(`expires ${slackDate(r.reviewExpiresAt)} if nobody decides`);
+  const link = requestLink(links, r.id);
+  if (link) parts.push(`<${link}|Open in the dashboard>`);
+  return parts.length ? [{ type: 'context', elements: [mrkdwn(parts.join(' · '))] }] : [];
+}
+
 /** Posted in the private approvers' channel: who, what, why, with Approve / Deny. */
-export function approverMessage(r: RequestSummary): SlackMessage {
+export function approverMessage(r: RequestSummary, links?: MessageLinks): SlackMessage {
   const actions: ActionsBlock = {
     type: 'actions',
     block_id: `decide:${r.id}`.slice(0, 255),
-    elements: [button(ACTIONS.approve, 'Approve', r.id, 'primary'), button(ACTIONS.deny, 'Deny', r.id, 'danger')],
+    elements: [
+      button(ACTIONS.approve, 'Approve', r.id, 'primary', r.environment === 'prod' ? prodApproveConfirm(r, 'request') : undefined),
+      button(ACTIONS.deny, 'Deny', r.id, 'danger'),
+    ],
   };
   return {
     text: `Access request from ${who(r.requester)}: ${r.profile} on ${r.clusterId}/${r.database} (${r.environment}) for ${formatDuration(r.durationMinutes)}`,
@@ -55,6 +100,7 @@ export function approverMessage(r: RequestSummary): SlackMessage {
       summaryFields(r),
       reasonBlock(r),
       ...approvalProgress(r),
+      ...waitingContext(r, links),
       actions,
     ],
   };
@@ -75,12 +121,19 @@ export function extensionMessage(r: RequestSummary, minutes: number, reason?: st
     blocks: [
       { type: 'section', text: mrkdwn(`:arrows_counterclockwise: ${who(r.requester)} asks to extend access to \`${escapeText(r.clusterId)}\` / \`${escapeText(r.database)}\` by *${formatDuration(minutes)}*${reason ? `:\n>${escapeText(reason)}` : '.'}`) },
       ...approvalProgress(r),
-      { type: 'actions', block_id: `extend:${r.id}`.slice(0, 255), elements: [button(ACTIONS.approve, 'Approve extension', r.id, 'primary'), button(ACTIONS.deny, 'Deny extension', r.id, 'danger')] },
+      {
+        type: 'actions',
+        block_id: `extend:${r.id}`.slice(0, 255),
+        elements: [
+          button(ACTIONS.approve, 'Approve extension', r.id, 'primary', r.environment === 'prod' ? prodApproveConfirm(r, 'extension') : undefined),
+          button(ACTIONS.deny, 'Deny extension', r.id, 'danger'),
+        ],
+      },
     ],
   };
 }
 
-export type Decision = { outcome: 'approved' | 'denied' | 'cancelled' | 'expired'; by?: string; at: string; reason?: string };
+export type Decision = { outcome: 'approved' | 'denied' | 'cancelled' | 'expired'; by?: Person; at: string; reason?: string };
 
 const OUTCOME: Record<Decision['outcome'], string> = {
   approved: ':white_check_mark: *Approved*',
@@ -90,15 +143,17 @@ const OUTCOME: Record<Decision['outcome'], string> = {
 };
 
 /** The approver message after the decision (chat.update): outcome, who, when; no buttons. */
-export function decidedMessage(r: RequestSummary, d: Decision): SlackMessage {
-  const line = `${OUTCOME[d.outcome]}${d.by && d.outcome !== 'cancelled' ? ` by <@${d.by}>` : ''} ${slackDate(d.at)}`;
+export function decidedMessage(r: RequestSummary, d: Decision, links?: MessageLinks): SlackMessage {
+  const line = `${OUTCOME[d.outcome]}${d.by && d.outcome !== 'cancelled' ? ` by ${who(d.by)}` : ''} ${slackDate(d.at)}`;
+  const link = requestLink(links, r.id);
   return {
-    text: `Access request ${r.id} ${d.outcome}${d.by ? ` by ${d.by}` : ''}`,
+    text: `Access request ${r.id} ${d.outcome}${d.by ? ` by ${d.by.name ?? d.by.email ?? d.by.slackUserId}` : ''}`,
     blocks: [
       { type: 'header', text: plain('Database access request') },
       summaryFields(r),
       reasonBlock(r),
       { type: 'section', text: mrkdwn(line + (d.reason ? `\n>${escapeText(d.reason).slice(0, 1000)}` : '')) },
+      ...(link ? [{ type: 'context' as const, elements: [mrkdwn(`<${link}|Open in the dashboard>`)] }] : []),
     ],
   };
 }
@@ -136,21 +191,33 @@ export function requestedDm(r: RequestSummary): SlackMessage {
   };
 }
 
-export interface CredentialsView {
+/** What the credentials DM shows: how to connect, never the password. */
+export interface ConnectionView {
   user: string;
-  password: string;
   host: string;
   port: number;
-  connectCommand?: string;
-  /** Where the password is also kept (e.g. a secret id), when it is. */
-  secretRef?: string;
+  /** The bastion's tunnel command (SSM port forwarding on AWS), when one is needed first. */
+  tunnelCommand?: string;
   /** Unknown until the grant is active; the duration is shown instead. */
   endsAt?: string;
 }
 
-/** DM with the credentials once the grant is active: user, password, endpoint, exact command. */
-export function credentialsDm(r: RequestSummary, c: CredentialsView): SlackMessage {
-  const command = c.connectCommand || `mysql -h ${c.host} -P ${c.port} -u ${c.user} -p${r.database !== '*' ? ` ${r.database}` : ''}`;
+function mysqlCommand(r: { database: string }, c: { host: string; port: number; user: string }, password?: string): string {
+  const pass = password === undefined ? '-p' : `-p'${password.replaceAll("'", "'\\''")}'`;
+  return `mysql -h ${c.host} -P ${c.port} -u ${c.user} ${pass}${r.database !== '*' ? ` ${r.database}` : ''}`;
+}
+
+/**
+ * DM once the grant is active: the connection steps and a "Show credentials" button. The
+ * password is never in the message (Slack history is searchable and exported): the button opens
+ * a modal that reads it at that moment, and each opening is audited.
+ */
+export function credentialsDm(r: RequestSummary, c: ConnectionView): SlackMessage {
+  const steps = [
+    ...(c.tunnelCommand ? [`1. Open the tunnel:\n\`\`\`${escapeText(c.tunnelCommand)}\`\`\``] : []),
+    `${c.tunnelCommand ? '2' : '1'}. Connect (the client asks for the password):\n\`\`\`${escapeText(mysqlCommand(r, c))}\`\`\``,
+    `${c.tunnelCommand ? '3' : '2'}. Click *Show credentials* to see the password; it is not kept in this conversation.`,
+  ];
   return {
     text: `Your access to ${r.clusterId}/${r.database} is ready${c.endsAt ? ` until ${c.endsAt}` : ` for ${formatDuration(r.durationMinutes)}`}.`,
     blocks: [
@@ -160,19 +227,74 @@ export function credentialsDm(r: RequestSummary, c: CredentialsView): SlackMessa
         type: 'section',
         fields: [
           mrkdwn(`*User*\n\`${escapeText(c.user)}\``),
-          mrkdwn(`*Password*\n\`${escapeText(c.password)}\``),
           mrkdwn(`*Host / port*\n\`${escapeText(c.host)}:${c.port}\``),
           mrkdwn(c.endsAt ? `*Ends*\n${slackDate(c.endsAt)}` : `*For*\n${formatDuration(r.durationMinutes)}`),
         ],
       },
-      { type: 'section', text: mrkdwn(`*Connect*\n\`\`\`${escapeText(command)}\`\`\``) },
+      { type: 'section', text: mrkdwn(steps.join('\n')) },
       {
-        type: 'context',
-        elements: [
-          mrkdwn(c.secretRef ? `The password is also kept in the secret store as \`${escapeText(c.secretRef)}\` until the end.` : 'The password is not kept anywhere else: copy it now.'),
-        ],
+        type: 'actions',
+        block_id: `credentials:${r.id}`.slice(0, 255),
+        elements: [button(ACTIONS.showCredentials, 'Show credentials', r.id, 'primary'), button(ACTIONS.extend, 'Extend', r.id), endNowButton(r)],
       },
-      { type: 'actions', elements: [button(ACTIONS.extend, 'Extend', r.id), button(ACTIONS.end, 'End now', r.id, 'danger')] },
+    ],
+  };
+}
+
+/** What the credentials modal shows, read from the secret store when the button is clicked. */
+export interface CredentialsView {
+  user: string;
+  password: string;
+  host: string;
+  port: number;
+  endsAt?: string;
+}
+
+/**
+ * The modal "Show credentials" opens (views.open): a modal is not part of the conversation's
+ * history, so the password leaves no trace in Slack once closed.
+ */
+export function credentialsModal(r: RequestSummary, c: CredentialsView): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEWS.credentials,
+    title: plain('Database credentials'),
+    close: plain('Done'),
+    private_metadata: JSON.stringify({ requestId: r.id }),
+    blocks: [
+      { type: 'section', text: mrkdwn(`\`${escapeText(r.clusterId)}\` / \`${escapeText(r.database)}\` (${escapeText(r.profile)})${c.endsAt ? `, until ${slackDate(c.endsAt)}` : ''}`) },
+      {
+        type: 'section',
+        fields: [mrkdwn(`*User*\n\`${escapeText(c.user)}\``), mrkdwn(`*Password*\n\`${escapeText(c.password)}\``), mrkdwn(`*Host / port*\n\`${escapeText(c.host)}:${c.port}\``)],
+      },
+      { type: 'section', text: mrkdwn(`*Connect*\n\`\`\`${escapeText(mysqlCommand(r, c, c.password))}\`\`\``) },
+      { type: 'context', elements: [mrkdwn('This window is not kept in Slack. Each opening is recorded in the request\'s audit trail.')] },
+    ],
+  };
+}
+
+/** A short modal when the credentials cannot be shown (ended, not yours, not ready). */
+export function credentialsUnavailableModal(reason: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEWS.credentials,
+    title: plain('Database credentials'),
+    close: plain('Close'),
+    blocks: [{ type: 'section', text: mrkdwn(escapeText(reason)) }],
+  };
+}
+
+/**
+ * The credentials and warning DMs once access is over (chat.update): what ended, when and why,
+ * with no buttons left that look live.
+ */
+export function accessEndedUpdate(r: RequestSummary, at: string, why?: string): SlackMessage {
+  return {
+    text: `Your access to ${r.clusterId}/${r.database} has ended.`,
+    blocks: [
+      { type: 'header', text: plain('Database access ended') },
+      summaryFields(r),
+      { type: 'section', text: mrkdwn(`:lock: Ended ${slackDate(at)}${why ? ` (${escapeText(why)})` : ''}. The database user was dropped and its sessions closed; the credentials no longer work.`) },
     ],
   };
 }
@@ -183,7 +305,7 @@ export function warningDm(r: RequestSummary, endsAt: string, minutesLeft: number
     text: `Your access to ${r.clusterId}/${r.database} ends in ${minutesLeft} minutes.`,
     blocks: [
       { type: 'section', text: mrkdwn(`:alarm_clock: Your access to \`${escapeText(r.clusterId)}\` / \`${escapeText(r.database)}\` ends ${slackDate(endsAt)} (in ${minutesLeft} min). Open sessions are killed then.`) },
-      { type: 'actions', elements: [button(ACTIONS.extend, 'Extend', r.id, 'primary'), button(ACTIONS.end, 'End now', r.id, 'danger')] },
+      { type: 'actions', elements: [button(ACTIONS.extend, 'Extend', r.id, 'primary'), endNowButton(r)] },
     ],
   };
 }
@@ -237,7 +359,7 @@ export function grantsList(grants: RequestSummary[]): SlackMessage {
       {
         type: 'section',
         text: mrkdwn(`\`${escapeText(g.clusterId)}\` / \`${escapeText(g.database)}\` — ${escapeText(g.profile)}${g.endsAt ? `, ends ${slackDate(g.endsAt)}` : ''} (${escapeText(g.state ?? 'active')})`),
-        accessory: button(ACTIONS.end, 'End now', g.id, 'danger'),
+        accessory: endNowButton(g),
       },
     ]),
   };

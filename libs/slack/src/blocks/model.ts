@@ -4,9 +4,16 @@
  */
 export type Environment = 'dev' | 'stg' | 'prod';
 
+/** Someone named in a message: a Slack mention when the id is known, else the name or e-mail. */
+export interface Person {
+  slackUserId?: string;
+  email?: string;
+  name?: string;
+}
+
 export interface RequestSummary {
   id: string;
-  requester: { slackUserId?: string; email?: string; name?: string };
+  requester: Person;
   clusterId: string;
   environment: Environment;
   database: string;
@@ -16,8 +23,22 @@ export interface RequestSummary {
   state?: string;
   /** Approvals needed for this environment (prod may need 2). */
   approvalsRequired?: number;
-  approvals?: Array<{ by: string; at: string }>;
+  approvals?: Array<{ by: Person; at: string }>;
   endsAt?: string;
+  requestedAt?: string;
+  /** Unreviewed past this instant, the request expires. */
+  reviewExpiresAt?: string;
+}
+
+/** Where messages link to (the ops dashboard's public URL), when configured. */
+export interface MessageLinks {
+  dashboardUrl?: string;
+}
+
+/** The dashboard page of a request, or undefined without a dashboard URL. */
+export function requestLink(links: MessageLinks | undefined, requestId: string): string | undefined {
+  if (!links?.dashboardUrl) return undefined;
+  return `${links.dashboardUrl.replace(/\/$/, '')}/requests/${encodeURIComponent(requestId)}`;
 }
 
 export interface ClusterChoice {
@@ -26,10 +47,23 @@ export interface ClusterChoice {
   description?: string;
 }
 
-/** Who is mentioned: a Slack mention when we have the id, else the e-mail or name. */
-export function who(person: { slackUserId?: string; email?: string; name?: string }): string {
-  if (person.slackUserId && /^[UW][A-Z0-9]{2,}$/.test(person.slackUserId)) return `<@${person.slackUserId}>`;
+/**
+ * Who is mentioned: a Slack mention when we have the id, else the name or e-mail as text.
+ * Decisions made through REST or the dashboard carry no Slack id; `<@alice@example.com>` would
+ * render as a broken mention.
+ */
+export function who(person: Person): string {
+  if (person.slackUserId && isSlackUserId(person.slackUserId)) return `<@${person.slackUserId}>`;
   return escapeText(person.name ?? person.email ?? 'someone');
+}
+
+export function isSlackUserId(id: string): boolean {
+  return /^[UW][A-Z0-9]{2,}$/.test(id);
+}
+
+/** A person given as one string (a Slack id or an e-mail), as older producers send it. */
+export function personOf(idOrEmail: string): Person {
+  return isSlackUserId(idOrEmail) ? { slackUserId: idOrEmail } : { email: idOrEmail };
 }
 
 /** Slack mrkdwn needs &, < and > escaped in user-provided text. */
@@ -42,6 +76,13 @@ export function formatDuration(minutes: number): string {
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
   return m ? `${h} h ${m} min` : `${h} h`;
+}
+
+/** "5 minutes ago", rendered (and kept current) by Slack in the reader's client. */
+export function slackAgo(iso: string): string {
+  const seconds = Math.floor(new Date(iso).getTime() / 1000);
+  if (!Number.isFinite(seconds)) return escapeText(iso);
+  return `<!date^${seconds}^{ago}|${iso}>`;
 }
 
 /** A date Slack renders in the reader's time zone, with the ISO text as fallback. */
@@ -59,6 +100,8 @@ export const ACTIONS = {
   end: 'access_end',
   extend: 'access_extend',
   clusterSelect: 'access_cluster',
+  /** Opens the credentials modal: the password is read when clicked and never posted. */
+  showCredentials: 'access_show_credentials',
 } as const;
 
 /** View callback ids. */
@@ -66,6 +109,8 @@ export const VIEWS = {
   request: 'access_request',
   denyReason: 'access_deny_reason',
   extend: 'access_extend',
+  /** The credentials modal (read-only; nothing is submitted). */
+  credentials: 'access_credentials',
   /** The /schema-review modal: its submission is forwarded to schema-review. */
   schemaReview: 'schema_review',
 } as const;

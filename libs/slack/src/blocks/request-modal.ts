@@ -15,10 +15,14 @@ export interface RequestModalInput {
   profiles: Array<{ name: string; description?: string }>;
   /** Durations (minutes) the policy allows, per environment. */
   durations: Record<Environment, number[]>;
+  /** The environment's default duration, pre-selected once a cluster is picked. */
+  defaults?: Partial<Record<Environment, number>>;
   /** Set after the engineer picks a cluster: only that environment's durations are offered. */
   selected?: { clusterId: string; environment: Environment };
   /** Round-tripped to the submission (e.g. the channel the command came from). */
   privateMetadata?: string;
+  /** The database is picked from the cluster's documented databases (external select) instead of typed. */
+  databaseMenu?: boolean;
 }
 
 const ENV_LABEL: Record<Environment, string> = { dev: 'Development', stg: 'Staging', prod: 'Production' };
@@ -33,40 +37,86 @@ function durationOptions(input: RequestModalInput): PlainTextOption[] {
   return minutes.map((m) => ({ text: text(formatDuration(m)), value: String(m) }));
 }
 
-/** The `/db-access` modal: clusters grouped by environment, profile, duration, database, reason. */
-export function requestModal(input: RequestModalInput): ModalView {
-  const groups: Array<{ label: PlainTextElement; options: PlainTextOption[] }> = ENV_ORDER.map((env) => ({
-    label: text(ENV_LABEL[env]),
-    options: input.clusters
-      .filter((c) => c.environment === env)
-      .sort((a, b) => a.id.localeCompare(b.id))
-      .slice(0, 100)
-      .map((c) => ({ text: text(c.id), value: c.id, ...(c.description ? { description: text(c.description) } : {}) })),
-  })).filter((g) => g.options.length > 0);
+/** Slack shows at most 100 options in a menu: the search narrows past that. */
+const MENU_LIMIT = 100;
 
+/**
+ * The cluster menu's options for what the person typed (`block_suggestion`): grouped by
+ * environment, names containing the text (case-insensitive), at most 100 in all. A fleet of
+ * hundreds of clusters is reachable by typing, none is silently dropped.
+ */
+export function clusterOptions(clusters: ClusterChoice[], typed: string): { option_groups: Array<{ label: PlainTextElement; options: PlainTextOption[] }> } {
+  const q = typed.trim().toLowerCase();
+  let room = MENU_LIMIT;
+  const option_groups = ENV_ORDER.map((env) => {
+    const matches = clusters
+      .filter((c) => c.environment === env && (!q || c.id.toLowerCase().includes(q) || (c.description ?? '').toLowerCase().includes(q)))
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .slice(0, room);
+    room -= matches.length;
+    return { label: text(ENV_LABEL[env]), options: matches.map((c) => ({ text: text(c.id), value: c.id, ...(c.description ? { description: text(c.description) } : {}) })) };
+  }).filter((g) => g.options.length > 0);
+  return { option_groups };
+}
+
+/** A database name as the platform accepts it (domain's databaseName). */
+const DATABASE = /^(\*|[A-Za-z0-9_][A-Za-z0-9_$-]{0,63})$/;
+
+/**
+ * The database menu's options: the cluster's databases from the latest docs snapshot containing
+ * what was typed, `*` for every database, and — when the snapshot does not know the name typed
+ * (a database created since the last crawl, or no snapshot yet) — that name, marked as unchecked.
+ */
+export function databaseOptions(known: string[] | undefined, typed: string): { options: PlainTextOption[] } {
+  const q = typed.trim();
+  const matches = (known ?? []).filter((d) => d.toLowerCase().includes(q.toLowerCase())).slice(0, MENU_LIMIT - 2);
+  const options: PlainTextOption[] = matches.map((d) => ({ text: text(d), value: d }));
+  if (q && DATABASE.test(q) && q !== '*' && !matches.includes(q)) {
+    options.unshift({ text: text(`${q} (${known ? 'not in the latest docs' : 'no docs snapshot to check'})`), value: q });
+  }
+  if (!q || '*'.includes(q) || 'every database'.includes(q.toLowerCase())) options.push({ text: text('* (every database of the cluster)'), value: '*' });
+  return { options };
+}
+
+/** The `/db-access` modal: a searchable cluster menu, profile, duration (the default pre-selected), database, reason. */
+export function requestModal(input: RequestModalInput): ModalView {
   const selectedCluster = input.selected ? input.clusters.find((c) => c.id === input.selected?.clusterId) : undefined;
   const cluster: InputBlock = {
     type: 'input',
     block_id: REQUEST_FIELDS.cluster,
     dispatch_action: true,
     label: text('Cluster'),
+    hint: text('Type part of a name to search every cluster'),
     element: {
-      type: 'static_select',
+      // Options come from request-api as the person types (block_suggestion), grouped by environment.
+      type: 'external_select',
       action_id: ACTIONS.clusterSelect,
-      placeholder: text('Choose a cluster'),
-      option_groups: groups,
+      placeholder: text('Choose or search a cluster'),
+      min_query_length: 0,
       ...(selectedCluster ? { initial_option: { text: text(selectedCluster.id), value: selectedCluster.id } } : {}),
     },
   };
+  const defaultMinutes = input.selected ? input.defaults?.[input.selected.environment] : undefined;
+  const durationChoices = durationOptions(input);
+  const initialDuration = defaultMinutes !== undefined ? durationChoices.find((o) => o.value === String(defaultMinutes)) : undefined;
   const blocks: KnownBlock[] = [
     cluster,
-    {
-      type: 'input',
-      block_id: REQUEST_FIELDS.database,
-      label: text('Database'),
-      hint: text('A database (schema) name, or * for every database of the cluster'),
-      element: { type: 'plain_text_input', action_id: REQUEST_FIELDS.database, max_length: 64, placeholder: text('e.g. orders') },
-    },
+    input.databaseMenu
+      ? {
+          type: 'input',
+          block_id: REQUEST_FIELDS.database,
+          label: text('Database'),
+          hint: text("The cluster's databases from the latest docs; * for every database"),
+          // Options come from request-api (block_suggestion), for the cluster chosen above.
+          element: { type: 'external_select', action_id: REQUEST_FIELDS.database, placeholder: text('Choose or search a database'), min_query_length: 0 },
+        }
+      : {
+          type: 'input',
+          block_id: REQUEST_FIELDS.database,
+          label: text('Database'),
+          hint: text('A database (schema) name, or * for every database of the cluster'),
+          element: { type: 'plain_text_input', action_id: REQUEST_FIELDS.database, max_length: 64, placeholder: text('e.g. orders') },
+        },
     {
       type: 'input',
       block_id: REQUEST_FIELDS.profile,
@@ -83,7 +133,7 @@ export function requestModal(input: RequestModalInput): ModalView {
       block_id: REQUEST_FIELDS.duration,
       label: text('Duration'),
       hint: text(input.selected ? `What policy allows in ${ENV_LABEL[input.selected.environment].toLowerCase()}` : 'Pick a cluster first to see what its environment allows'),
-      element: { type: 'static_select', action_id: REQUEST_FIELDS.duration, placeholder: text('How long'), options: durationOptions(input) },
+      element: { type: 'static_select', action_id: REQUEST_FIELDS.duration, placeholder: text('How long'), options: durationChoices, ...(initialDuration ? { initial_option: initialDuration } : {}) },
     },
     {
       type: 'input',

@@ -1,0 +1,104 @@
+# The whole stack, planned against a mocked AWS provider (no account, no network).
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  # Mocked values are random strings: give the data sources whose output is parsed a valid one.
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_data "aws_secretsmanager_random_password" {
+    defaults = { random_password = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZab" }
+  }
+}
+
+variables {
+  region                  = "eu-west-1"
+  vpc_id                  = "vpc-0123456789abcdef0"
+  private_subnet_ids      = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+  public_subnet_ids       = ["subnet-0dddddddddddddddd", "subnet-0eeeeeeeeeeeeeeee"]
+  private_route_table_ids = ["rtb-0aaaaaaaaaaaaaaaa"]
+  create_vpc_endpoints    = true
+  certificate_arn         = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+  database_cidr_blocks    = ["10.20.0.0/16"]
+  oidc = {
+    issuer                 = "https://login.example.com"
+    authorization_endpoint = "https://login.example.com/oauth2/authorize"
+    token_endpoint         = "https://login.example.com/oauth2/token"
+    user_info_endpoint     = "https://login.example.com/oauth2/userinfo"
+    client_id              = "dbre-dashboard"
+  }
+  oidc_client_secret = "test-secret"
+  image_tag          = "test"
+  slack              = { approvers_channel = "C0APPROVERS" }
+  public_url         = "https://dbre.example.com"
+}
+
+# ARNs are known only after apply; give the token secrets theirs at plan.
+override_resource {
+  target          = module.app_secrets.aws_secretsmanager_secret.api_tokens["request-api"]
+  override_during = plan
+  values          = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dbre/api-tokens/request-api-AAAAAA" }
+}
+override_resource {
+  target          = module.app_secrets.aws_secretsmanager_secret.api_tokens["approval-api"]
+  override_during = plan
+  values          = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dbre/api-tokens/approval-api-BBBBBB" }
+}
+override_resource {
+  target          = module.app_secrets.aws_secretsmanager_secret.api_tokens["schema-review"]
+  override_during = plan
+  values          = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dbre/api-tokens/schema-review-CCCCCC" }
+}
+override_resource {
+  target          = module.app_secrets.aws_secretsmanager_secret.api_tokens["doc-crawler"]
+  override_during = plan
+  values          = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dbre/api-tokens/doc-crawler-DDDDDD" }
+}
+
+run "every_service_is_planned_with_explicit_aws_drivers" {
+  command = plan
+
+  assert {
+    condition     = toset(keys(module.service)) == toset(["request-api", "approval-api", "schema-review", "ops-dashboard", "doc-crawler", "provisioner", "reaper"])
+    error_message = "the seven services are planned"
+  }
+  assert {
+    condition     = alltrue([for app, env in local.app_env : merge(local.common_env, env)["DRIVERS"] == "aws"])
+    error_message = "every service runs with DRIVERS=aws set explicitly"
+  }
+  assert {
+    condition     = local.app_env["ops-dashboard"]["REQUEST_API_URL"] == "https://dbre.example.com"
+    error_message = "ops-dashboard knows request-api's URL (End now)"
+  }
+  assert {
+    condition     = local.app_secrets["ops-dashboard"]["REQUEST_API_TOKEN"] == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dbre/api-tokens/request-api-AAAAAA:ops-dashboard::"
+    error_message = "ops-dashboard gets its own request-api token"
+  }
+}
+
+run "one_token_list_per_service" {
+  command = plan
+
+  assert {
+    condition     = local.app_secrets["request-api"]["API_TOKENS"] != local.app_secrets["approval-api"]["API_TOKENS"]
+    error_message = "request-api and approval-api read different token lists"
+  }
+  assert {
+    condition     = local.app_secrets["approval-api"]["API_TOKENS"] == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dbre/api-tokens/approval-api-BBBBBB:API_TOKENS::"
+    error_message = "approval-api reads its own secret's list"
+  }
+  assert {
+    condition     = !contains(keys(local.app_secrets["provisioner"]), "API_TOKENS") && !contains(keys(local.app_secrets["reaper"]), "API_TOKENS")
+    error_message = "workers accept no bearer tokens"
+  }
+}
+
+run "ai_off_means_no_ai_settings" {
+  command = plan
+
+  assert {
+    condition     = !contains(keys(local.app_env["schema-review"]), "AI_PROVIDER")
+    error_message = "without bedrock_model_id, schema-review runs rules only"
+  }
+}
