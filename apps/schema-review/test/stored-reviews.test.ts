@@ -35,14 +35,17 @@ describe('reviews are stored for the dashboard', () => {
   it('stores each REST review once: ULID id, time, source, dialect, summary, findings, a short excerpt only', async () => {
     const secretish = `-- ${'x'.repeat(400)} end-of-text-marker\n`;
     const sql = `CREATE TABLE orders (a int);\n${secretish}TRUNCATE TABLE orders;`;
+    const before = new Date().toISOString();
     const res = await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql, dialect: 'mysql57' } });
+    const after = new Date().toISOString();
     expect(res.statusCode).toBe(200);
     const items = await scan(db.dynamo);
     expect(items).toHaveLength(1);
     const item = items[0]!;
     expect(item).toMatchObject({ source: 'rest', dialect: 'mysql57', verdict: 'fail', title: expect.stringContaining('CREATE TABLE orders'), summary: { statements: 2, errors: expect.any(Number) } });
     expect(item['id']).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
-    expect(Date.parse(String(item['createdAt']))).toBeGreaterThan(Date.now() - 60_000);
+    // Stamped while the request was handled (ISO strings sort like the instants they name).
+    expect([before, String(item['createdAt']), after].sort()).toEqual([before, String(item['createdAt']), after]);
     expect(item['findings']).toContainEqual(expect.objectContaining({ ruleId: 'safety-truncate', severity: 'error', line: 3 }));
     expect(String(item['excerpt']).length).toBeLessThanOrEqual(STORE_LIMITS.excerpt);
     expect(JSON.stringify(item)).not.toContain('end-of-text-marker');
