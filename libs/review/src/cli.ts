@@ -163,7 +163,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const full = path.resolve(io.cwd, file);
     const size = (await stat(full)).size;
     if (size > args.maxBytes) {
-      results.push(tooLarge(file, size, args.maxBytes, context));
+      results.push(tooLarge(file, size, args.maxBytes, context, config));
       continue;
     }
     const sql = await readFile(full, 'utf8');
@@ -198,10 +198,11 @@ function totals(results: readonly ReviewResult[]): Record<string, number> {
   return t;
 }
 
-function tooLarge(file: string, size: number, max: number, context: ContextStatus): ReviewResult {
+function tooLarge(file: string, size: number, max: number, context: ContextStatus, config: ReviewConfig): ReviewResult {
   return {
     file,
     context,
+    server: { dialect: config.dialect, version: config.dialect === 'mysql80' ? `8.0.${config.mysqlMinor}` : config.dialect, source: 'config' },
     statements: [],
     suppressed: [],
     findings: [{ ruleId: 'syntax-error', category: 'syntax', severity: 'error', message: `The file is ${size} bytes, over the ${max} the reviewer reads (--max-bytes); it was not reviewed.`, line: 1, column: 1, statement: -1, file }],

@@ -59,6 +59,8 @@ export interface IndexDef {
   kind: IndexKind;
   columns: IndexColumn[];
   pos: Pos;
+  /** `USING BTREE|HASH`, upper-case, when written. */
+  type?: string;
 }
 
 export interface ForeignKeyDef {

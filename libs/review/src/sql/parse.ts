@@ -66,6 +66,53 @@ export function parseTree(text: string): { tree: ProgramContext; errors: ParseEr
   return { tree, errors };
 }
 
+interface Fallback {
+  text: string;
+  /** `ALTER TABLE ... PARTITION BY ...`, blanked out of `text` and added to the model as a clause. */
+  partitionBy?: { offset: number; text: string };
+}
+
+function safeParse(text: string): { tree: ProgramContext; errors: ParseError[] } | undefined {
+  try {
+    return parseTree(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Blanks `text[from, to)` with spaces, keeping newlines so line numbers stay. */
+function blank(text: string, from: number, to: number): string {
+  return text.slice(0, from) + text.slice(from, to).replace(/[^\n]/g, ' ') + text.slice(to);
+}
+
+/**
+ * Rewrites for valid MySQL that dt-sql-parser's grammar refuses, each keeping every other
+ * character in place: `PRIMARY KEY pk_name (a)` (MySQL accepts and ignores the name) and
+ * `ALTER TABLE t [..., ] PARTITION BY ...` (adding partitioning by ALTER).
+ */
+export function fallback(text: string): Fallback | undefined {
+  let out = text;
+  let changed = false;
+  for (const m of text.matchAll(/\bPRIMARY\s+KEY\s+(`(?:[^`]|``)+`|(?!USING\b)[A-Za-z_][A-Za-z0-9_$]*)\s*\(/gi)) {
+    const name = m[1] ?? '';
+    const from = (m.index ?? 0) + m[0].indexOf(name, 'PRIMARY KEY'.length);
+    out = blank(out, from, from + name.length);
+    changed = true;
+  }
+  let partitionBy: Fallback['partitionBy'];
+  if (/^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)?TABLE\b/i.test(text)) {
+    const m = /(,\s*)?\bPARTITION\s+BY\b/i.exec(out);
+    if (m) {
+      const clause = (m.index ?? 0) + (m[1]?.length ?? 0);
+      partitionBy = { offset: clause, text: text.slice(clause).trim() };
+      out = blank(out, m.index ?? 0, out.length);
+      changed = true;
+    }
+  }
+  if (!changed) return undefined;
+  return partitionBy ? { text: out, partitionBy } : { text: out };
+}
+
 export function parseSql(sql: string, options: ParseOptions = {}): ParsedFile {
   const max = options.maxStatementChars ?? DEFAULT_MAX_STATEMENT;
   // A byte-order mark is not SQL: drop it (same length, so columns stay right on line 1 after the mark).
@@ -99,13 +146,27 @@ export function parseSql(sql: string, options: ParseOptions = {}): ParsedFile {
       return out;
     }
     const first = parsed.errors[0];
+    let patch: Fallback | undefined;
     if (first) {
-      out.error = { message: first.message, pos: positionIn(s, first.startLine, first.startColumn - 1) };
-      return out;
+      // Valid MySQL the grammar misses: retry once with a same-length rewrite (positions stay right).
+      patch = fallback(s.text);
+      const retried = patch ? safeParse(patch.text) : undefined;
+      if (!patch || !retried || retried.errors.length) {
+        out.error = { message: first.message, pos: positionIn(s, first.startLine, first.startColumn - 1) };
+        return out;
+      }
+      parsed = retried;
     }
     const pos = (token: Token | null | undefined): Pos => (token ? positionIn(s, token.line, token.column) : start);
     try {
-      out.model = buildModel(parsed.tree, s.text, pos);
+      out.model = buildModel(parsed.tree, patch?.text ?? s.text, pos);
+      if (patch?.partitionBy && out.model.kind === 'alter_table') {
+        const at = patch.partitionBy.offset;
+        const before = s.text.slice(0, at);
+        const line = before.split('\n').length;
+        const column0 = at - (before.lastIndexOf('\n') + 1);
+        out.model.actions.push({ op: 'partition', what: 'PARTITION BY', text: patch.partitionBy.text, pos: positionIn(s, line, column0) });
+      }
     } catch (err) {
       out.error = { message: `The statement parsed but could not be modelled: ${(err as Error).message}`, pos: start };
     }
