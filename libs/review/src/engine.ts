@@ -102,6 +102,11 @@ export function reviewSql(sql: string, options: ReviewOptions = {}): ReviewResul
   return reviewParsed(parsed, config, options);
 }
 
+/** Runs the rules on a file parsed elsewhere (e.g. by the worker pool). */
+export function reviewParsedFile(parsed: ParsedFile, options: ReviewOptions = {}): ReviewResult {
+  return reviewParsed(parsed, options.config ?? DEFAULT_CONFIG, options);
+}
+
 function reviewParsed(parsed: ParsedFile, config: ReviewConfig, options: ReviewOptions): ReviewResult {
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
@@ -149,6 +154,11 @@ function reviewParsed(parsed: ParsedFile, config: ReviewConfig, options: ReviewO
     const local = suppressionsIn(stmt.comments).filter((s) => s.scope === 'statement');
     if (!stmt.model) {
       const hint = config.dialect === 'mariadb' ? ' (MariaDB-only syntax is not understood by the MySQL grammar; review it by hand)' : '';
+      if (stmt.error?.code === 'budget') {
+        emit('parse-time-budget', { pos: stmt.error.pos, message: `Statement ${stmt.index + 1}: ${stmt.error.message}` }, stmt.index, local);
+        statements.push({ index: stmt.index, line: stmt.line, kind: 'unparsed' });
+        continue;
+      }
       emit('syntax-error', { pos: stmt.error?.pos ?? stmt, message: `Statement ${stmt.index + 1} could not be read: ${stmt.error?.message ?? 'unknown error'}${hint}`, severity: config.dialect === 'mariadb' ? 'warning' : 'error' }, stmt.index, local);
       statements.push({ index: stmt.index, line: stmt.line, kind: 'unparsed' });
       continue;

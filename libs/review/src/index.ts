@@ -1,4 +1,4 @@
-export { reviewSql, meetsThreshold, type ContextStatus, type ReviewOptions, type ReviewResult, type ReviewSummary, type StatementSummary } from './engine';
+export { reviewSql, reviewParsedFile, serverTarget, meetsThreshold, type ContextStatus, type ReviewOptions, type ReviewResult, type ReviewSummary, type StatementSummary } from './engine';
 export { loadConfigFile, parseConfigYaml, resolveConfig, ReviewConfigError, reviewConfigFile, type ReviewConfig } from './config';
 export { ALL_RULES, RULES_BY_ID } from './rules';
 export { SEVERITIES, severityRank, type Category, type Dialect, type Finding, type Rule, type Severity } from './rules/types';
@@ -17,3 +17,5 @@ export { BedrockRuntimeClient, createBedrockProvider, type BedrockOptions } from
 export { secondOpinion, extractJson, type SecondOpinionOptions } from './ai/second-opinion';
 export { DEFAULT_GUIDELINE } from './ai/prompt';
 export { runCli, type CliIo } from './cli';
+export { createReviewPool, SOURCE_WORKER, type ReviewPool, type ReviewPoolOptions } from './pool/review-pool';
+export { parseTask, type ParseTask } from './pool/parse-task';
