@@ -5,6 +5,7 @@ import { loadConfigFile, resolveConfig, ReviewConfigError, type ReviewConfig } f
 import { loadLiveSchema, type LiveSchema } from './context/snapshot';
 import { reviewSql, meetsThreshold, type ContextStatus, type ReviewResult } from './engine';
 import { formatGithub } from './format/github';
+import { formatGitlab } from './format/gitlab';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
 import { ALL_RULES } from './rules';
@@ -17,7 +18,7 @@ export interface CliIo {
 }
 
 const USAGE = `usage: review [options] <file|glob>...
-  --format text|json|sarif|github   output format (default text)
+  --format text|json|sarif|github|gitlab  output format (default text; gitlab = Code Quality JSON)
   --fail-on error|warning|info|never exit 1 when a finding reaches this severity (default error)
   --config <file.yaml>              rule configuration (default: .schema-review.yaml if present)
   --dialect mysql80|mysql57|mariadb target server (overrides the config)
@@ -30,7 +31,7 @@ exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error`;
 
 interface Args {
   files: string[];
-  format: 'text' | 'json' | 'sarif' | 'github';
+  format: 'text' | 'json' | 'sarif' | 'github' | 'gitlab';
   failOn: Severity | 'never';
   config?: string;
   dialect?: 'mysql80' | 'mysql57' | 'mariadb';
@@ -56,7 +57,7 @@ function parseArgs(argv: readonly string[]): Args | string {
       switch (flag) {
         case '--format': {
           const v = value();
-          if (v !== 'text' && v !== 'json' && v !== 'sarif' && v !== 'github') return `--format must be text, json, sarif or github, not ${v}`;
+          if (v !== 'text' && v !== 'json' && v !== 'sarif' && v !== 'github' && v !== 'gitlab') return `--format must be text, json, sarif, github or gitlab, not ${v}`;
           a.format = v;
           break;
         }
@@ -177,7 +178,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         ? `${JSON.stringify(formatSarif(results, ALL_RULES), null, 2)}\n`
         : args.format === 'github'
           ? formatGithub(results)
-          : formatText(results);
+          : args.format === 'gitlab'
+            ? `${JSON.stringify(formatGitlab(results), null, 2)}\n`
+            : formatText(results);
   if (args.output) {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(path.resolve(io.cwd, args.output), out);

@@ -1,6 +1,6 @@
 import { SchemaState } from './context/schema-state';
 import type { LiveSchema } from './context/snapshot';
-import { resolveConfig, type ReviewConfig } from './config';
+import { DEFAULT_REBUILD_RATE, resolveConfig, type ReviewConfig } from './config';
 import { classifyAlter, classifyCreateIndex, type OnlineDdlVerdict } from './online-ddl';
 import { ENGINE_RULE_IDS } from './rules/meta';
 import { RULES_BY_ID } from './rules';
@@ -167,6 +167,12 @@ function reviewParsed(parsed: ParsedFile, config: ReviewConfig, options: ReviewO
     const table = targetTable(model);
     const ddlOpts = { dialect: target.dialect, mysqlMinor, ...(table && state.get(table) ? { table: state.get(table) } : {}) };
     const onlineDdl = model.kind === 'alter_table' ? classifyAlter(model, ddlOpts) : model.kind === 'create_index' ? classifyCreateIndex(model, ddlOpts) : undefined;
+    const known = ddlOpts.table;
+    if (onlineDdl && known?.bytes !== undefined && known.source === 'snapshot') {
+      const rate = config.rebuildRate ?? DEFAULT_REBUILD_RATE;
+      onlineDdl.table = { name: known.name, bytes: known.bytes, ...(known.rows !== undefined ? { rows: known.rows } : {}) };
+      if (onlineDdl.algorithm === 'COPY' || onlineDdl.rebuild) onlineDdl.table.estimatedSeconds = Math.ceil(known.bytes / (onlineDdl.algorithm === 'COPY' ? rate.copyBytesPerSecond : rate.inplaceBytesPerSecond));
+    }
     const summary: StatementSummary = { index: stmt.index, line: stmt.line, kind: model.kind };
     if (table) summary.table = table.name;
     if (onlineDdl) summary.onlineDdl = onlineDdl;

@@ -9,6 +9,7 @@ export { splitStatements } from './sql/split';
 export { parseSuppression } from './suppress';
 export { formatText } from './format/text';
 export { formatGithub } from './format/github';
+export { formatGitlab } from './format/gitlab';
 export { formatSarif } from './format/sarif';
 export { renderReviewBlocks } from './format/slack-blocks';
 export { aiAnswer, createMemoryAiCache, type AiAnswer, type AiCache, type AiOpinion, type AiProvider } from './ai/types';

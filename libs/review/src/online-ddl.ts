@@ -25,6 +25,8 @@ export interface OnlineDdlVerdict {
   clauses: ClauseVerdict[];
   /** `ALGORITHM=..., LOCK=...` to add, or undefined for COPY. */
   suggestion?: string;
+  /** With a snapshot: the table's size and, for a rebuild or copy, an estimated duration. */
+  table?: { name: string; rows?: number; bytes: number; estimatedSeconds?: number };
 }
 
 export interface OnlineDdlOptions {

@@ -1,4 +1,4 @@
-import { ALL_RULES, reviewSql } from '../src';
+import { ALL_RULES, RULES_BY_ID, resolveConfig, reviewSql } from '../src';
 import { shopLive } from './helpers';
 
 const live = shopLive();
@@ -24,7 +24,9 @@ describe('the rule catalog', () => {
 });
 
 describe.each(ALL_RULES.flatMap((r) => r.examples.map((e, n) => [r.id, n, e] as const)))('%s (example %i)', (id, _n, example) => {
-  const options = example.live ? { live } : {};
+  // Rules that are off by default (policy options) are switched on to run their examples.
+  const config = RULES_BY_ID.get(id)?.disabledByDefault ? { config: resolveConfig({ rules: { [id]: 'on' } }) } : {};
+  const options = { ...config, ...(example.live ? { live } : {}) };
   it('fires on the bad example', () => {
     const result = reviewSql(example.bad, options);
     expect(result.findings.filter((f) => f.ruleId === id)).not.toHaveLength(0);

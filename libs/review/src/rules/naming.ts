@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RESERVED_WORDS } from './reserved-words';
+import { NON_RESERVED_KEYWORDS, RESERVED_WORDS } from './reserved-words';
 import { newColumnNames, newIndexes, newTableNames, renamedIndexes } from './helpers';
 import { defineRule } from './types';
 
@@ -136,6 +136,20 @@ export const namingRules = [
       for (const c of newColumnNames(stmt)) {
         if (RESERVED_WORDS.has(c.name.toLowerCase())) ctx.report({ pos: c.pos, message: `Column name \`${c.name}\` is a MySQL reserved word.` });
       }
+    },
+  }),
+  defineRule({
+    id: 'naming-keyword',
+    category: 'naming',
+    severity: 'warning',
+    title: 'No MySQL keywords (even non-reserved ones) as table or column names (option, off by default)',
+    rationale: 'Non-reserved keywords (`status`, `type`, `date`, `comment`) are legal names but read like SQL, may become reserved in a later version and confuse tools that quote only reserved words.',
+    fix: 'Qualify the name: `order_status`, `event_type`, `birth_date`.',
+    disabledByDefault: true,
+    examples: [{ bad: 'ALTER TABLE t ADD COLUMN status tinyint NOT NULL DEFAULT 0', good: 'ALTER TABLE t ADD COLUMN order_status tinyint NOT NULL DEFAULT 0' }],
+    check(stmt, ctx) {
+      for (const t of newTableNames(stmt)) if (NON_RESERVED_KEYWORDS.has(t.name.name.toLowerCase())) ctx.report({ pos: t.pos ?? ctx.statement, message: `Table name \`${t.name.name}\` is a MySQL keyword.` });
+      for (const c of newColumnNames(stmt)) if (NON_RESERVED_KEYWORDS.has(c.name.toLowerCase())) ctx.report({ pos: c.pos, message: `Column name \`${c.name}\` is a MySQL keyword.` });
     },
   }),
   defineRule({

@@ -342,7 +342,11 @@ function tableOptions(options: TableOptionContext[], c: Ctx): TableOptions {
       const lit = kids(o).find((k) => isTerminal(k) && /^['"]/.test(k.getText()));
       out.comment = lit ? unquoteString(lit.getText()) : '';
     } else if (o instanceof TableOptionRowFormatContext) out.rowFormat = (kids(o).at(-1)?.getText() ?? '').toUpperCase();
-    else if (o instanceof TableOptionAutoIncrementContext) out.autoIncrement = true;
+    else if (o instanceof TableOptionAutoIncrementContext) {
+      out.autoIncrement = true;
+      const n = /(\d+)\s*$/.exec(o.getText())?.[1];
+      if (n) out.autoIncrementValue = Number(n);
+    }
     else if (o instanceof TableOptionKeyBlockSizeContext) out.keyBlockSize = true;
     else out.other.push(sourceText(o, c.input));
   }

@@ -78,6 +78,8 @@ export interface TableOptions {
   comment?: string;
   rowFormat?: string;
   autoIncrement?: boolean;
+  /** The `AUTO_INCREMENT = n` value. */
+  autoIncrementValue?: number;
   keyBlockSize?: boolean;
   other: string[];
 }
