@@ -8,6 +8,7 @@ import { formatGithub } from './format/github';
 import { formatGitlab } from './format/gitlab';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
+import { createReviewPool } from './pool/review-pool';
 import { ALL_RULES } from './rules';
 import type { Severity } from './rules/types';
 
@@ -26,6 +27,7 @@ const USAGE = `usage: review [options] <file|glob>...
   --snapshots <dir>                 snapshot directory (default var/docs)
   --output <file>                   write the report to a file instead of stdout
   --max-bytes <n>                   largest file reviewed (default 5000000)
+  --jobs <n>                        review files in parallel in n worker threads (default 1: in-process)
   --list-rules                      print the rules and exit
 exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error`;
 
@@ -41,10 +43,11 @@ interface Args {
   output?: string;
   maxBytes: number;
   listRules: boolean;
+  jobs: number;
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
-  const a: Args = { files: [], format: 'text', failOn: 'error', snapshots: 'var/docs', maxBytes: 5_000_000, listRules: false };
+  const a: Args = { files: [], format: 'text', failOn: 'error', snapshots: 'var/docs', maxBytes: 5_000_000, listRules: false, jobs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -92,6 +95,12 @@ function parseArgs(argv: readonly string[]): Args | string {
           const n = Number(value());
           if (!Number.isInteger(n) || n <= 0) return '--max-bytes must be a positive integer';
           a.maxBytes = n;
+          break;
+        }
+        case '--jobs': {
+          const n = Number(value());
+          if (!Number.isInteger(n) || n <= 0 || n > 64) return '--jobs must be an integer from 1 to 64';
+          a.jobs = n;
           break;
         }
         case '--list-rules':
@@ -159,16 +168,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     } else context = { status: 'missing', cluster: args.cluster, schema: args.schema, reason: found.reason };
   }
 
-  const results: ReviewResult[] = [];
-  for (const file of files) {
-    const full = path.resolve(io.cwd, file);
-    const size = (await stat(full)).size;
-    if (size > args.maxBytes) {
-      results.push(tooLarge(file, size, args.maxBytes, context, config));
-      continue;
-    }
-    const sql = await readFile(full, 'utf8');
-    results.push(reviewSql(sql, { config, file, context, ...(live ? { live } : {}) }));
+  // With --jobs > 1 files are parsed in parallel in worker threads (each statement with a time budget).
+  const pool = args.jobs > 1 ? createReviewPool({ threads: args.jobs }) : undefined;
+  let results: ReviewResult[];
+  try {
+    results = await Promise.all(
+      files.map(async (file): Promise<ReviewResult> => {
+        const full = path.resolve(io.cwd, file);
+        const size = (await stat(full)).size;
+        if (size > args.maxBytes) return tooLarge(file, size, args.maxBytes, context, config);
+        const sql = await readFile(full, 'utf8');
+        const options = { config, file, context, ...(live ? { live } : {}) };
+        return pool ? pool.review(sql, options) : reviewSql(sql, options);
+      }),
+    );
+  } finally {
+    await pool?.close();
   }
 
   const out =
