@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type ApiClients, createHttpApp, type HttpApp, type HttpPolicy, type Lifecycle, type Logger, type ReadinessCheck, redisCheck } from '@dbre/service-kit';
 import { dynamoCheck, type Dynamo } from '@dbre/store';
-import type { AiCache, AiProvider, ReviewConfig, SnapshotReader } from '@dbre/review';
+import type { AiCache, AiProvider, ReviewConfig, ReviewPool, SnapshotReader } from '@dbre/review';
 import { createReviewStore } from './review-store';
 import { registerRoutes } from './routes';
 import { registerReviewSlackRoutes, type ReviewSlack } from './slack/routes';
@@ -19,6 +19,8 @@ export interface SchemaReviewDeps {
     snapshotDir?: string;
     maxSqlBytes: number;
     ai?: { provider: AiProvider; cache: AiCache; timeoutMs: number };
+    /** Parses in worker threads with a per-statement time budget (main.ts always sets it); without it reviews run in-process. */
+    pool?: ReviewPool;
   };
   /** Set when Slack is configured: /slack/reviews/commands and /slack/reviews/interactions are served. */
   slack?: ReviewSlack;

@@ -18,6 +18,8 @@ export const schemaReviewConfig = z.object({
   REVIEW_CONFIG: z.string().min(1).optional().describe('path to the rule configuration YAML (default: built-in rules and defaults)'),
   REVIEW_SNAPSHOT_DIR: z.string().min(1).default('var/docs').describe('folder the local doc sink reads snapshots from (DRIVER_DOCS=local), <dir>/<cluster>/schema.json'),
   REVIEW_MAX_SQL_BYTES: env.int(1_000_000, 1).describe('largest DDL text accepted by POST /v1/reviews, bytes'),
+  REVIEW_WORKERS: env.int(2, 1).describe('worker threads that parse SQL (the HTTP event loop never parses)'),
+  REVIEW_STATEMENT_BUDGET_MS: env.int(5_000, 100).describe('time one statement may take to parse before it becomes a parse-time-budget finding, ms'),
   AI_PROVIDER: z.enum(['none', 'openai', 'bedrock']).default('none').describe('none, openai (any OpenAI-compatible endpoint) or bedrock'),
   AI_BASE_URL: z.url().optional().describe('OpenAI-compatible base URL, e.g. https://api.openai.com/v1'),
   AI_MODEL: z.string().min(1).optional().describe('model name (openai) or model id / inference profile (bedrock)'),

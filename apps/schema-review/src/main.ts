@@ -1,6 +1,7 @@
 import { createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
-import { BedrockRuntimeClient, createBedrockProvider, createMemoryAiCache, createOpenAiCompatibleProvider, loadConfigFile, resolveConfig, type AiProvider } from '@dbre/review';
+import path from 'node:path';
+import { BedrockRuntimeClient, createBedrockProvider, createMemoryAiCache, createOpenAiCompatibleProvider, createReviewPool, loadConfigFile, resolveConfig, type AiProvider } from '@dbre/review';
 import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createModalClient, createRedisReplayCache, createSlackClient, slackSettings } from '@dbre/slack';
 import { createDynamo, ensureTables } from '@dbre/store';
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   } else if (config.AI_PROVIDER === 'bedrock' && config.AI_MODEL) {
     provider = createBedrockProvider({ client: new BedrockRuntimeClient({ region: config.AWS_REGION }), modelId: config.AI_MODEL });
   }
+  // parse-worker.js is bundled beside main.js (project.json additionalEntryPoints).
+  const pool = createReviewPool({ filename: path.join(__dirname, 'parse-worker.js'), threads: config.REVIEW_WORKERS, statementBudgetMs: config.REVIEW_STATEMENT_BUDGET_MS });
   const settings = slackSettings(config);
   if (!settings) logger.info('Slack is not configured (SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET unset): /schema-review is not served');
   const api = settings?.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
       config: rules,
       readSnapshot: (clusterId) => docs.read(`${clusterId}/schema.json`),
       maxSqlBytes: config.REVIEW_MAX_SQL_BYTES,
+      pool,
       ...(provider ? { ai: { provider, cache: createMemoryAiCache(), timeoutMs: config.AI_TIMEOUT_MS } } : {}),
     },
   });
@@ -61,6 +65,7 @@ async function main(): Promise<void> {
     close: [
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'dynamodb', run: async () => dynamo.close() },
+      { name: 'review-pool', run: () => pool.close() },
     ],
   });
 }

@@ -31,6 +31,7 @@ const reviewResponse = z.object({
   suppressed: z.array(finding),
   statements: z.array(z.object({ index: z.number(), line: z.number(), kind: z.string(), table: z.string().optional(), onlineDdl: z.unknown().optional().describe('INSTANT/INPLACE/COPY verdict with each clause') })),
   context: z.object({ status: z.enum(['not-requested', 'found', 'missing']), cluster: z.string().optional(), schema: z.string().optional(), reason: z.string().optional(), generatedAt: z.string().optional() }),
+  server: z.object({ dialect: z.string(), version: z.string(), source: z.enum(['snapshot', 'config']) }).describe('the server the online DDL verdicts are for (the snapshot version beats the configured one)'),
   ai: z.unknown().optional().describe('the AI second opinion, labelled "AI"; status ok or unavailable'),
 });
 
