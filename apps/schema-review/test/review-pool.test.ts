@@ -1,10 +1,13 @@
 import { captureLogger } from '@dbre/testing';
-import { createLifecycle, type HttpApp } from '@dbre/service-kit';
+import { apiClientsOf, createLifecycle, type HttpApp } from '@dbre/service-kit';
 import { createReviewPool, resolveConfig, type ReviewPool } from '@dbre/review';
 import { buildApp } from '../src/app';
 
 // Pool workers load the parser from TypeScript sources through tsx: slow on a busy machine.
 jest.setTimeout(300_000);
+
+const TOKEN = 'pool-test-token-0123456789abcdef';
+const clients = apiClientsOf({ tests: { token: TOKEN, scopes: ['reviews'] } });
 
 /** 400 nested CASE expressions (12 KB): ANTLR needs tens of seconds for it. */
 const nestedCase = `SELECT ${'CASE WHEN a = 1 THEN '.repeat(400)}1${' END'.repeat(400)} FROM t`;
@@ -15,7 +18,7 @@ describe('POST /v1/reviews through the worker pool', () => {
 
   beforeAll(async () => {
     pool = createReviewPool({ threads: 1, statementBudgetMs: 3_000 });
-    app = await buildApp({ logger: captureLogger().logger, lifecycle: createLifecycle(), review: { config: resolveConfig({}), maxSqlBytes: 100_000, pool } });
+    app = await buildApp({ logger: captureLogger().logger, lifecycle: createLifecycle(), clients, review: { config: resolveConfig({}), maxSqlBytes: 100_000, pool } });
   });
   afterAll(async () => {
     await app.close();
@@ -23,7 +26,7 @@ describe('POST /v1/reviews through the worker pool', () => {
   });
 
   it('answers /healthz while a slow statement is reviewed, and reports that statement as over budget', async () => {
-    const review = app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql: `${nestedCase};\nDROP TABLE users;` } });
+    const review = app.inject({ method: 'POST', url: '/v1/reviews', headers: { authorization: `Bearer ${TOKEN}` }, payload: { sql: `${nestedCase};\nDROP TABLE users;` } });
     const health = app.inject({ method: 'GET', url: '/healthz' });
     const first = await Promise.race([health.then(() => 'healthz'), review.then(() => 'review')]);
     expect(first).toBe('healthz');
