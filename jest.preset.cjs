@@ -15,7 +15,7 @@ module.exports = {
     ],
   },
   // ESM-only packages (directly or through a dependency) that Jest must transform.
-  transformIgnorePatterns: ['/node_modules/(?!(typebox|cookie|@hpcc-js|dt-sql-parser|antlr4-c3|content-disposition)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(typebox|cookie|@hpcc-js|dt-sql-parser|antlr4-c3|content-disposition|marked)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper: {
     '^@dbre/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),

@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { accessPolicySchema, forDeployment, type AccessPolicyInput, type AccessRequest } from '@dbre/domain';
 import { createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, createStaticInventory, type ClusterTarget, type ForwarderHost, type HostPort } from '@dbre/drivers';
 import { closeWorker, createQueue } from '@dbre/queue';
-import { createLifecycle, type HttpApp, type Logger } from '@dbre/service-kit';
+import { apiClientsOf, createLifecycle, type HttpApp, type Logger } from '@dbre/service-kit';
 import { createAuditLog, createRequestRepository } from '@dbre/store';
 import { captureLogger, startTestDynamo, testServices, uniqueName, waitFor } from '@dbre/testing';
 import { buildApp as buildRequestApi } from '../../apps/request-api/src/app';
@@ -24,6 +24,8 @@ import { createAccessDecisions, createAccessWorkers, workerTimings, type WorkerD
 import { createGrantAdmin } from '@dbre/mysql';
 
 export const TOKEN = `e2e-${randomBytes(16).toString('hex')}`;
+/** What the e2e tool may do: everything request-api and approval-api offer. */
+export const E2E_SCOPES = ['requests:create', 'requests:read', 'grants:end', 'outbox:read', 'outbox:open', 'approve'] as const;
 export const ALICE = 'alice@example.com';
 export const BOB = 'bob@example.com';
 export const CAROL = 'carol@example.com'; // approver, also a requester
@@ -127,13 +129,13 @@ export async function startAccessStack(options: StackOptions = {}) {
   const audit = createAuditLog({ dynamo });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
   const secrets = createLocalSecretStore({ dynamo, key });
-  const tokens = new Map([['e2e', TOKEN]]);
+  const clients = apiClientsOf({ e2e: { token: TOKEN, scopes: E2E_SCOPES, actFor: ['*'] } });
 
   const databases = createGrantAdmin({ userPrefix, logger });
   const accessQueues = { provision: queues.provision, warn: queues.warn, revoke: queues.revoke };
   const access = createAccessDecisions({ requests, audit, policy, inventory, databases, notifier: outbox, queues: accessQueues, minuteMs });
-  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, access, requests, audit, policy, inventory, outbox, tokens });
-  const approvalApi = await buildApprovalApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, access, audit, tokens });
+  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, access, requests, audit, policy, inventory, outbox, clients });
+  const approvalApi = await buildApprovalApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, access, audit, clients });
   // The same scaling as the services: the lock and the stuck threshold follow the policy minute.
   const timings = workerTimings({ ACCESS_MINUTE_MS: minuteMs, WORKER_LOCK_MS: undefined, STUCK_AFTER_MS: options.stuckAfterMs });
 
@@ -275,6 +277,7 @@ export async function startAccessStack(options: StackOptions = {}) {
     queues,
     requestApi,
     approvalApi,
+    clients,
     call,
     ask,
     approve,

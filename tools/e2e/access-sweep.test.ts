@@ -46,7 +46,7 @@ describe('the reaper when things break', () => {
       await redis.close();
     });
 
-    it('still revokes every grant on time, from DynamoDB alone', async () => {
+    it('still revokes every grant once it ends, from DynamoDB alone', async () => {
       const asked = await Promise.all([1, 2, 3].map(() => stack.ask(ALICE, { durationMinutes: 2 })));
       for (const r of asked) await stack.approve(r.id, BOB);
       const active = await Promise.all(asked.map((r) => stack.waitState(r.id, 'active', 60_000)));

@@ -3,7 +3,7 @@ import { createCrawlRunsRepo } from '@dbre/docs';
 import { createStaticInventory } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { resolveConfig } from '@dbre/review';
-import { createLifecycle, type HttpApp } from '@dbre/service-kit';
+import { apiClientsOf, createLifecycle, type HttpApp } from '@dbre/service-kit';
 import { captureLogger, startTestDynamo, testServices, uniqueName } from '@dbre/testing';
 import { startAccessStack } from './access-stack';
 import { buildWorkerApp } from '@dbre/access';
@@ -56,7 +56,7 @@ describe("every app's buildApp", () => {
   });
 
   it('schema-review', async () => {
-    const app = await buildSchemaReview({ logger, lifecycle: createLifecycle(), redis, dynamo: store.dynamo, review: { config: resolveConfig({}), snapshotDir: '/nonexistent', maxSqlBytes: 1024 } });
+    const app = await buildSchemaReview({ logger, lifecycle: createLifecycle(), redis, dynamo: store.dynamo, review: { config: resolveConfig({}), snapshotDir: '/nonexistent', maxSqlBytes: 1024 }, clients: apiClientsOf({}) });
     try {
       expect(await probes(app)).toEqual({ healthz: 200, readyz: 200, checks: ['dynamodb', 'redis'] });
     } finally {
@@ -68,7 +68,7 @@ describe("every app's buildApp", () => {
     const inventory = createStaticInventory([]);
     const runs = createCrawlRunsRepo({ dynamo: store.dynamo });
     const flow = createCrawlFlow({ connection: redis, prefix: uniqueName('every'), inventory, runs });
-    const app = await buildDocCrawler({ logger, lifecycle: createLifecycle(), redis, dynamo: store.dynamo, inventory, runs, flow });
+    const app = await buildDocCrawler({ logger, lifecycle: createLifecycle(), redis, dynamo: store.dynamo, inventory, runs, flow, clients: apiClientsOf({}) });
     try {
       expect(await probes(app)).toEqual({ healthz: 200, readyz: 200, checks: ['dynamodb', 'redis'] });
     } finally {

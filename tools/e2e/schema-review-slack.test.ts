@@ -11,7 +11,7 @@ import type { AccessPolicy } from '@dbre/domain';
 import type { Inventory, SecretStore } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { resolveConfig } from '@dbre/review';
-import { createHttpApp, createLifecycle, type HttpApp } from '@dbre/service-kit';
+import { apiClientsOf, createHttpApp, createLifecycle, type HttpApp } from '@dbre/service-kit';
 import { createMemoryReplayCache, createModalClient, createSlackClient, createSlackKit, type SlackKit } from '@dbre/slack';
 import { tableName, type AuditLog } from '@dbre/store';
 import { captureLogger, startTestDynamo, uniqueName, waitFor } from '@dbre/testing';
@@ -53,6 +53,7 @@ describe('/schema-review in Slack', () => {
     redis = createRedis('redis://127.0.0.1:6379', 'producer');
     await waitFor(() => redis.status === 'ready');
     schemaReview = await buildApp({
+      clients: apiClientsOf({}),
       logger: log.logger,
       lifecycle: createLifecycle(),
       dynamo: db.dynamo,

@@ -135,6 +135,7 @@ async function main(): Promise<void> {
     REVIEW_SNAPSHOT_DIR: path.join(varDir, 'docs'),
     VAR_DIR: varDir,
     REQUEST_API_URL: `http://127.0.0.1:${3001 + portOffset}`,
+    APPROVAL_API_URL: `http://127.0.0.1:${3002 + portOffset}`,
   };
   const dynamo = createDynamo({ endpoint: dynalite.endpoint, region: env['AWS_REGION'] ?? 'us-east-1', tablePrefix: env['TABLE_PREFIX'] ?? 'dbre-' });
   await ensureTables(dynamo);

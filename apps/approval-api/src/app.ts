@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AccessDecisions } from '@dbre/access';
-import { createHttpApp, redisCheck, requireBearer, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { type ApiClients, createHttpApp, type HttpApp, type HttpPolicy, type Lifecycle, type Logger, redisCheck } from '@dbre/service-kit';
 import { slackBridgeToken, type SlackKit } from '@dbre/slack';
 import { dynamoCheck, type AuditLog, type Dynamo } from '@dbre/store';
 import { registerRoutes } from './routes';
@@ -15,8 +15,10 @@ export interface ApprovalApiDeps {
   access: AccessDecisions;
   /** Records Slack approver-group refusals. */
   audit: AuditLog;
-  /** Tool name -> bearer token. */
-  tokens: ReadonlyMap<string, string>;
+  /** The calling tools: bearer tokens, scopes, whom each may act for. */
+  clients: ApiClients;
+  /** Who may read /metrics and /docs (default: anyone; main.ts passes httpAccess(config)). */
+  httpAccess?: HttpPolicy;
   /** Set when Slack is configured: /slack/interactions (Approve / Deny) is served. */
   slack?: SlackKit;
 }
@@ -27,13 +29,15 @@ export async function buildApp(deps: ApprovalApiDeps): Promise<HttpApp> {
     logger: deps.logger,
     lifecycle: deps.lifecycle,
     readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)],
+    auth: { clients: deps.clients, metrics: deps.httpAccess?.metrics, apiDocs: deps.httpAccess?.apiDocs },
+    rateLimit: { ...deps.httpAccess?.writeLimit, redis: deps.redis },
+    idempotency: { redis: deps.redis },
     openapi: {
       title: 'dbre approval-api',
       description: 'Approve or deny access requests and extensions. Bearer token per tool; the acting approver in X-Acting-User.',
     },
   });
-  requireBearer(app, deps.tokens);
   registerRoutes(app, deps);
-  if (deps.slack) await registerApprovalSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), audit: deps.audit, logger: deps.logger });
+  if (deps.slack) await registerApprovalSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.clients), audit: deps.audit, logger: deps.logger });
   return app;
 }

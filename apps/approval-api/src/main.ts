@@ -3,7 +3,7 @@ import { parseSection, readPlatformFile } from '@dbre/config';
 import { accessPolicySchema } from '@dbre/domain';
 import { createOutboxNotifier, parseSecretKey } from '@dbre/drivers';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
-import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
 import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const inventory = { list: async () => [], get: async () => undefined };
   const notifier = slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox;
   const access = createAccessDecisions({ requests: createRequestRepository({ dynamo, logger }), audit, policy, inventory, notifier, queues, minuteMs: config.ACCESS_MINUTE_MS });
-  const app = await buildApp({ logger, lifecycle, redis, dynamo, access, audit, ...(slack ? { slack } : {}), tokens: config.API_TOKENS });
+  const app = await buildApp({ logger, lifecycle, redis, dynamo, access, audit, ...(slack ? { slack } : {}), clients: createApiClients(config, { groups: policy.groups }), httpAccess: httpAccess(config) });
   await startService({
     app,
     host: config.HOST,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
 import { checkDrivers, driversEnv } from '@dbre/drivers';
 import { slackEnv } from '@dbre/slack';
-import { env, serviceEnv } from '@dbre/service-kit';
+import { apiClientsEnv, checkApiClients, env, serviceEnv } from '@dbre/service-kit';
 
 export const docCrawlerConfig = z
   .object({
@@ -73,8 +73,10 @@ export const docCrawlerConfig = z
       .optional()
       .describe('the local secret-store key: 32 random bytes, base64'),
     ...slackEnv,
+    ...apiClientsEnv,
   })
   .superRefine(checkDrivers(['inventory', 'docs']))
+  .superRefine(checkApiClients)
   .superRefine((c, ctx) => {
     if (c.DOCS_NOTIFY_TO && !c.SECRET_STORE_KEY)
       ctx.addIssue({

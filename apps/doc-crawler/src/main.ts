@@ -2,7 +2,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { BUILTIN_BASELINES, createCrawlRunsRepo, loadRdsEngineDefaults } from '@dbre/docs';
 import { createConfigInventory, createFolderSink, createOutboxNotifier, parseSecretKey, selectDrivers, type Notifier } from '@dbre/drivers';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
-import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { alsoToSlack, slackKitFromConfig, type SlackKit } from '@dbre/slack';
 import { createDynamo, ensureTables } from '@dbre/store';
 import { buildApp } from './app';
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const fleetQueue = createQueue('docsFleet', workerRedis, { prefix: config.QUEUE_PREFIX });
   await applySchedule(fleetQueue, { enabled: config.DOCS_SCHEDULE_ENABLED, pattern: config.DOCS_CRON, tz: config.DOCS_TZ });
   logger.info({ enabled: config.DOCS_SCHEDULE_ENABLED, cron: config.DOCS_CRON, tz: config.DOCS_TZ }, 'crawl schedule applied');
-  const app = await buildApp({ logger, lifecycle, redis, dynamo, inventory, runs, flow });
+  const app = await buildApp({ logger, lifecycle, redis, dynamo, inventory, runs, flow, clients: createApiClients(config), httpAccess: httpAccess(config) });
   await startService({
     app,
     host: config.HOST,

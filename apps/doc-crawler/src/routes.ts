@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError, type HttpApp } from '@dbre/service-kit';
+import { AppError, guards, type HttpApp } from '@dbre/service-kit';
 import type { DocCrawlerDeps } from './app';
 
 const clusterId = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/);
@@ -38,6 +38,7 @@ export function registerRoutes(app: HttpApp, deps: DocCrawlerDeps): void {
   app.post(
     '/v1/docs/crawls',
     {
+      config: { guard: guards.scope('docs:crawl'), idempotent: true },
       schema: {
         summary: 'Start a crawl of the fleet, or of one cluster',
         body: z.object({ clusterId: clusterId.optional() }).strict().default({}),
@@ -54,6 +55,7 @@ export function registerRoutes(app: HttpApp, deps: DocCrawlerDeps): void {
   app.get(
     '/v1/docs/crawls',
     {
+      config: { guard: guards.scope('docs:read') },
       schema: {
         summary: 'Recent fleet runs, newest first',
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
@@ -66,6 +68,7 @@ export function registerRoutes(app: HttpApp, deps: DocCrawlerDeps): void {
   app.get(
     '/v1/docs/crawls/:runId',
     {
+      config: { guard: guards.scope('docs:read') },
       schema: {
         summary: 'Status of one run and of each of its clusters',
         params: z.object({ runId }),
@@ -82,6 +85,7 @@ export function registerRoutes(app: HttpApp, deps: DocCrawlerDeps): void {
   app.get(
     '/v1/docs/clusters/:clusterId/crawls',
     {
+      config: { guard: guards.scope('docs:read') },
       schema: {
         summary: "One cluster's crawl history, newest first",
         params: z.object({ clusterId }),

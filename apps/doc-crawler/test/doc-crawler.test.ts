@@ -8,12 +8,17 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { createCrawlRunsRepo, paths, type CrawlRunsRepo } from '@dbre/docs';
 import { createFolderSink, type ClusterTarget } from '@dbre/drivers';
 import { closeRedis, closeWorker, createQueue, createRedis, enqueue, type TypedQueue } from '@dbre/queue';
-import { createLifecycle, type HttpApp } from '@dbre/service-kit';
+import { apiClientsOf, createLifecycle, type HttpApp } from '@dbre/service-kit';
 import { captureLogger, startTestDynamo, testServices, uniqueName, waitFor } from '@dbre/testing';
 import { buildApp } from '../src/app';
 import { createCrawlFlow, type CrawlFlow } from '../src/flow';
 import { applySchedule, SCHEDULER_ID } from '../src/schedule';
 import { createDocsWorkers } from '../src/workers';
+
+const TOKEN = 'test-tool-token-000000000000000000';
+const clients = apiClientsOf({ tests: { token: TOKEN, scopes: ['docs:crawl', 'docs:read'] } });
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
 
 /** The doc-crawler service: BullMQ flow on real Redis, crawl history in dynalite, real MariaDB. */
 describe('doc-crawler service', () => {
@@ -77,7 +82,7 @@ describe('doc-crawler service', () => {
       settings: { concurrency: 2, clusterTimeoutMs: 30_000, attempts: 1, connectTimeoutMs: 3_000, includeSchema: (n) => n === db },
     });
     fleetQueue = createQueue('docsFleet', workerRedis, { prefix });
-    app = await buildApp({ logger, lifecycle: createLifecycle(), redis, dynamo: dynamoHandle.dynamo, inventory, runs, flow });
+    app = await buildApp({ logger, lifecycle: createLifecycle(), redis, dynamo: dynamoHandle.dynamo, inventory, runs, flow, clients });
     await app.ready();
   });
 
@@ -117,7 +122,7 @@ describe('doc-crawler service', () => {
   const runDone = (runId: string) =>
     waitFor(
       async () => {
-        const res = await app.inject({ method: 'GET', url: `/v1/docs/crawls/${runId}` });
+        const res = await app.inject({ headers: AUTH, method: 'GET', url: `/v1/docs/crawls/${runId}` });
         const body = res.json();
         return body.status === 'done' ? body : undefined;
       },
@@ -125,7 +130,7 @@ describe('doc-crawler service', () => {
     );
 
   it('crawls the fleet as a flow: a wrong password and an unreachable cluster fail alone, the others publish', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: {} });
+    const res = await app.inject({ headers: AUTH, method: 'POST', url: '/v1/docs/crawls', payload: {} });
     expect(res.statusCode).toBe(202);
     const { runId, clusterIds } = res.json();
     expect(clusterIds).toEqual(['stg-down', 'stg-good', 'stg-twin', 'stg-wrong']);
@@ -153,7 +158,7 @@ describe('doc-crawler service', () => {
   });
 
   it('crawls one cluster on request, keeps its history, and writes nothing when it did not change', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: { clusterId: 'stg-good' } });
+    const res = await app.inject({ headers: AUTH, method: 'POST', url: '/v1/docs/crawls', payload: { clusterId: 'stg-good' } });
     expect(res.statusCode).toBe(202);
     expect(res.json().clusterIds).toEqual(['stg-good']);
     const run = await runDone(res.json().runId);
@@ -161,11 +166,11 @@ describe('doc-crawler service', () => {
     expect(run.filesWritten).toBe(0);
     expect(run.clusters[0]).toMatchObject({ clusterId: 'stg-good', status: 'ok', changed: false, filesWritten: 0 });
 
-    const history = await app.inject({ method: 'GET', url: '/v1/docs/clusters/stg-good/crawls' });
+    const history = await app.inject({ headers: AUTH, method: 'GET', url: '/v1/docs/clusters/stg-good/crawls' });
     expect(history.statusCode).toBe(200);
     expect(history.json().crawls.map((c: { status: string }) => c.status)).toEqual(['ok', 'ok']);
     expect(history.json().crawls[0].runId).toBe(res.json().runId); // newest first
-    const list = await app.inject({ method: 'GET', url: '/v1/docs/crawls?limit=5' });
+    const list = await app.inject({ headers: AUTH, method: 'GET', url: '/v1/docs/crawls?limit=5' });
     expect(list.json().runs).toHaveLength(2);
     expect(list.json().runs[0].runId).toBe(res.json().runId);
   });
@@ -196,12 +201,12 @@ describe('doc-crawler service', () => {
   });
 
   it('answers 404 for an unknown cluster or run and 400 for a malformed request', async () => {
-    const unknown = await app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: { clusterId: 'prod-nowhere' } });
+    const unknown = await app.inject({ headers: AUTH, method: 'POST', url: '/v1/docs/crawls', payload: { clusterId: 'prod-nowhere' } });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().code).toBe('CLUSTER_NOT_FOUND');
-    expect((await app.inject({ method: 'GET', url: '/v1/docs/crawls/20260101T000000000Z-abc123' })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: { clusterId: '../etc' } })).statusCode).toBe(400);
-    expect((await app.inject({ method: 'GET', url: '/v1/docs/clusters/nope-x/crawls' })).statusCode).toBe(404);
+    expect((await app.inject({ headers: AUTH, method: 'GET', url: '/v1/docs/crawls/20260101T000000000Z-abc123' })).statusCode).toBe(404);
+    expect((await app.inject({ headers: AUTH, method: 'POST', url: '/v1/docs/crawls', payload: { clusterId: '../etc' } })).statusCode).toBe(400);
+    expect((await app.inject({ headers: AUTH, method: 'GET', url: '/v1/docs/clusters/nope-x/crawls' })).statusCode).toBe(404);
   });
 
   it('schedules the fleet crawl with a cron pattern and time zone (idempotently), and a tick starts a run', async () => {

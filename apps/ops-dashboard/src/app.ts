@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { createCrawlRunsRepo } from '@dbre/docs';
 import { approversOf, type AccessPolicy } from '@dbre/domain';
 import type { DocSink } from '@dbre/drivers';
-import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { type ApiClients, createHttpApp, guardOf, guards, type HttpApp, type HttpPolicy, type Lifecycle, type Logger, markAuthenticated, redisCheck } from '@dbre/service-kit';
 import { createAuditLog, createRequestRepository, dynamoCheck, type Dynamo } from '@dbre/store';
 import { createAdminAudit } from './actions/admin-audit';
 import type { DecisionActions } from './actions/approval-api-decisions';
@@ -45,6 +45,8 @@ export interface OpsDashboardDeps {
   docSink?: DocSink | undefined;
   /** Published docs: base URL for links (`<base>/<clusterId>/README.md`); default /published-docs with a sink. */
   docsBaseUrl?: string | undefined;
+  /** Proxies whose X-Forwarded-* headers are believed (the ALB); none by default. */
+  trustedProxies?: readonly string[];
   /** Histogram poll interval; 0 = only when `metrics.pollOnce()` is called (tests). */
   metricsPollMs?: number;
   /** Approve / deny through approval-api; without it the request page offers no decision. */
@@ -56,10 +58,11 @@ export interface OpsDashboardDeps {
   /** Queue-depth sample interval for the overview chart; 0 = only `overviewSampler.sampleOnce()` (tests). */
   queueSampleMs?: number;
   clock?: () => Date;
+  /** The calling tools (only needed when /metrics is protected). */
+  clients?: ApiClients;
+  /** Who may read /metrics (default: anyone; main.ts passes httpAccess(config)). */
+  httpAccess?: HttpPolicy;
 }
-
-/** Paths served without signing in: probes, the scrape endpoint and the page assets. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/assets/dashboard.css', '/assets/dashboard.js', '/favicon.ico']);
 
 export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
   const app = await createHttpApp({
@@ -67,6 +70,11 @@ export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
     logger: deps.logger,
     lifecycle: deps.lifecycle,
     readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)],
+    // Every page, fragment, form post and queue board is behind the dashboard's sign-in unless it says otherwise.
+    auth: { clients: deps.clients, metrics: deps.httpAccess?.metrics, apiDocs: deps.httpAccess?.apiDocs, defaultGuard: guards.dashboard },
+    rateLimit: { ...deps.httpAccess?.writeLimit, redis: deps.redis },
+    idempotency: { redis: deps.redis },
+    trustProxy: deps.trustedProxies,
   });
   await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
 
@@ -80,11 +88,12 @@ export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
   app.decorateRequest('identity', undefined);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin').header('x-frame-options', 'DENY');
-    const path = request.url.split('?')[0] ?? '';
-    if (PUBLIC_PATHS.has(path)) return undefined;
+    // Decided by the route's declared guard (service-kit), never by the raw URL.
+    if (request.is404 || guardOf(request)?.kind !== 'dashboard') return undefined;
     reply.header('cache-control', 'no-store');
     try {
       request.identity = await deps.authenticator.authenticate(request.headers);
+      markAuthenticated(request, 'dashboard', request.identity.id);
     } catch (err) {
       if (deps.authenticator.mode === 'basic') reply.header('www-authenticate', BASIC_CHALLENGE);
       return replyProblem(request, reply, err);

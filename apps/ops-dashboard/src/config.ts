@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
 import { checkDrivers, driversEnv } from '@dbre/drivers';
-import { env, serviceEnv } from '@dbre/service-kit';
+import { checkApiClients, env, optionalApiClientsEnv, serviceEnv } from '@dbre/service-kit';
 
 export const opsDashboardConfig = z
   .object({
@@ -60,9 +60,17 @@ export const opsDashboardConfig = z
       .describe("this dashboard's bearer token in approval-api's API_TOKENS (tool ops-dashboard), 24+ characters"),
     SIGN_OUT_URL: z.url().optional().describe("with alb-oidc: the IdP's logout URL that Sign out sends the browser to after dropping the ALB session cookies"),
     QUEUE_SAMPLE_MS: env.ms(60_000).describe('how often the overview samples queue depth for its chart, ms'),
+    ...optionalApiClientsEnv,
+    TRUSTED_PROXIES: z
+      .string()
+      .regex(/^[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*$/, 'comma-separated addresses or CIDRs')
+      .optional()
+      .transform((v) => (v ? v.split(',') : []))
+      .describe('addresses/CIDRs of the proxies (the ALB subnets) whose X-Forwarded-* headers are believed; unset: none'),
     METRICS_POLL_MS: env.ms(15_000).describe('how often finished jobs and grants are read for the histograms, ms'),
   })
   .superRefine(checkDrivers(['docs']))
+  .superRefine(checkApiClients)
   .refine((c) => c.DASHBOARD_AUTH !== 'alb-oidc' || c.ALB_ARN !== undefined, { message: 'ALB_ARN is required when DASHBOARD_AUTH=alb-oidc', path: ['ALB_ARN'] });
 
 export type OpsDashboardConfig = z.output<typeof opsDashboardConfig>;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseSection, readPlatformFile } from '@dbre/config';
 import { createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
-import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createDynamo, ensureTables } from '@dbre/store';
 import { accessPolicySchema } from '@dbre/domain';
 import { createApprovalApiDecisions } from './actions/approval-api-decisions';
@@ -49,6 +49,9 @@ async function main(): Promise<void> {
     policy,
     queueSampleMs: config.QUEUE_SAMPLE_MS,
     signOutUrl: config.SIGN_OUT_URL,
+    trustedProxies: config.TRUSTED_PROXIES,
+    clients: createApiClients(config),
+    httpAccess: httpAccess(config),
   });
   await startService({
     app,

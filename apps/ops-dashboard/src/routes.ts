@@ -1,13 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { REQUEST_STATES, verifyAuditEvents, type Actor, type Environment } from '@dbre/domain';
-import { AppError, isCodedError, statusByKind, type HttpApp } from '@dbre/service-kit';
+import { AppError, guards, isCodedError, statusByKind, type HttpApp } from '@dbre/service-kit';
 import type { DocSink } from '@dbre/drivers';
 import type { AuditLog } from '@dbre/store';
 import { adminChainId, type AdminAudit } from './actions/admin-audit';
 import type { DecisionActions } from './actions/approval-api-decisions';
 import type { GrantActions } from './actions/grant-actions';
-import type { Csrf } from './auth/csrf';
+import { originHeaders, type Csrf } from './auth/csrf';
 import type { Identity } from './auth/identity';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './html/assets';
 import { CHARTS_JS, MERMAID_INIT_JS } from './html/chart-assets';
@@ -106,10 +106,10 @@ function actorOf(identity: Identity): Actor {
 export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
   const canEnd = (identity: Identity) => identity.role === 'admin' && deps.grantActions !== undefined;
 
-  app.get('/assets/dashboard.css', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/assets/dashboard.css', { schema: { hide: true }, config: { guard: guards.public } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(DASHBOARD_CSS),
   );
-  app.get('/assets/dashboard.js', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/assets/dashboard.js', { schema: { hide: true }, config: { guard: guards.public } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(DASHBOARD_JS),
   );
   app.get('/assets/uplot.js', { schema: { hide: true } }, async (_request, reply) =>
@@ -208,7 +208,7 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
         await deps.adminAudit.record(identity, 'end-now-refused', { requestId: id, why: 'not an admin' });
         throw new AppError('ADMIN_ONLY', 'forbidden', 'Only dashboard admins can end a grant.');
       }
-      deps.csrf.check(identity.id, request.body?.csrf, request.headers);
+      deps.csrf.check(identity.id, request.body?.csrf, originHeaders(request));
       if (!deps.grantActions) throw new AppError('END_NOT_AVAILABLE', 'unavailable', 'This dashboard is not connected to the access lifecycle; end the grant through request-api.');
       try {
         await deps.grantActions.endNow(id, actorOf(identity));

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { AccessDecisions } from '@dbre/access';
 import type { AccessPolicy } from '@dbre/domain';
 import type { Inventory, LocalOutbox, SecretStore } from '@dbre/drivers';
-import { createHttpApp, redisCheck, requireBearer, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { type ApiClients, createHttpApp, type HttpApp, type HttpPolicy, type Lifecycle, type Logger, redisCheck } from '@dbre/service-kit';
 import { slackBridgeToken, type SlackKit } from '@dbre/slack';
 import { dynamoCheck, type AuditLog, type Dynamo, type RequestRepository } from '@dbre/store';
 import { registerRoutes } from './routes';
@@ -23,8 +23,10 @@ export interface RequestApiDeps {
   policy: AccessPolicy;
   inventory: Inventory;
   outbox: LocalOutbox;
-  /** Tool name -> bearer token. */
-  tokens: ReadonlyMap<string, string>;
+  /** The calling tools: bearer tokens, scopes, whom each may act for. */
+  clients: ApiClients;
+  /** Who may read /metrics and /docs (default: anyone; main.ts passes httpAccess(config)). */
+  httpAccess?: HttpPolicy;
   /** Set when Slack is configured: /slack/commands and /slack/interactions are served. */
   slack?: SlackKit;
   /** Required with Slack: "Show credentials" reads the password from it when clicked. */
@@ -39,16 +41,18 @@ export async function buildApp(deps: RequestApiDeps): Promise<HttpApp> {
     logger: deps.logger,
     lifecycle: deps.lifecycle,
     readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)],
+    auth: { clients: deps.clients, metrics: deps.httpAccess?.metrics, apiDocs: deps.httpAccess?.apiDocs },
+    rateLimit: { ...deps.httpAccess?.writeLimit, redis: deps.redis },
+    idempotency: { redis: deps.redis },
     openapi: {
       title: 'dbre request-api',
       description: 'Ask for just-in-time database access, follow it, extend or end it, read your outbox. Bearer token per tool; the acting person in X-Acting-User.',
     },
   });
-  requireBearer(app, deps.tokens);
   registerRoutes(app, deps);
   if (deps.slack) {
     if (!deps.secrets) throw new Error('Slack is configured but request-api has no secret store: "Show credentials" reads the password from it.');
-    await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.tokens), policy: deps.policy, inventory: deps.inventory, secrets: deps.secrets, audit: deps.audit, databases: deps.databaseDirectory, logger: deps.logger });
+    await registerRequestSlackRoutes(app, { kit: deps.slack, bridgeToken: slackBridgeToken(deps.clients), policy: deps.policy, inventory: deps.inventory, secrets: deps.secrets, audit: deps.audit, databases: deps.databaseDirectory, logger: deps.logger });
   }
   return app;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dynamoEnv, platformFileEnv, redisEnv } from '@dbre/config';
 import { checkDrivers, driversEnv } from '@dbre/drivers';
-import { apiTokensEnv, env, serviceEnv } from '@dbre/service-kit';
+import { apiClientsEnv, checkApiClients, env, serviceEnv } from '@dbre/service-kit';
 import { slackEnv } from '@dbre/slack';
 
 export const requestApiConfig = z
@@ -13,7 +13,7 @@ export const requestApiConfig = z
     ...platformFileEnv,
     ...slackEnv,
     ...driversEnv,
-    API_TOKENS: apiTokensEnv,
+    ...apiClientsEnv,
     SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key (also seals credentials in the outbox): 32 random bytes, base64'),
     DOCS_OUT_DIR: z
       .string()
@@ -22,6 +22,7 @@ export const requestApiConfig = z
       .describe("the doc-crawler's local folder (DRIVER_DOCS=local): the request modal offers each cluster's databases from its latest snapshot"),
     ACCESS_MINUTE_MS: env.int(60_000, 100).describe('length of one policy minute in ms; 60000 except in tests and benchmarks'),
   })
-  .superRefine(checkDrivers(['inventory', 'secrets']));
+  .superRefine(checkDrivers(['inventory', 'secrets']))
+  .superRefine(checkApiClients);
 
 export type RequestApiConfig = z.output<typeof requestApiConfig>;

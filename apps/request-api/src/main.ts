@@ -4,7 +4,7 @@ import { accessPolicySchema } from '@dbre/domain';
 import { createConfigInventory, createFolderSink, createLocalSecretStore, createOutboxNotifier, driverChoice, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, createQueue, createRedis } from '@dbre/queue';
-import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createAuditLog, createDynamo, createRequestRepository, ensureTables } from '@dbre/store';
 import { alsoToSlack, slackKitFromConfig } from '@dbre/slack';
 import { buildApp } from './app';
@@ -35,8 +35,8 @@ async function main(): Promise<void> {
   const requests = createRequestRepository({ dynamo, logger });
   // Checks that a requested database exists on the cluster before the request is stored.
   const databases = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
-  const access = createAccessDecisions({ requests, audit: createAuditLog({ dynamo }), policy, inventory, databases, notifier: outbox, queues, minuteMs: config.ACCESS_MINUTE_MS });
   const audit = createAuditLog({ dynamo });
+  const access = createAccessDecisions({ requests, audit, policy, inventory, databases, notifier: outbox, queues, minuteMs: config.ACCESS_MINUTE_MS });
   // The docs snapshots (doc-crawler) let the Slack modal offer real database names; optional on AWS (DOCS_BUCKET).
   const docsAvailable = driverChoice(config, 'docs') === 'local' || config.DOCS_BUCKET !== undefined;
   const docs = docsAvailable ? (await selectDrivers(config, ['docs'], { docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }) })).docs : undefined;
@@ -52,7 +52,8 @@ async function main(): Promise<void> {
     inventory,
     outbox,
     ...(slack ? { slack, secrets, ...(docs ? { databaseDirectory: createDatabaseDirectory({ sink: docs }) } : {}) } : {}),
-    tokens: config.API_TOKENS,
+    clients: createApiClients(config, { groups: policy.groups }),
+    httpAccess: httpAccess(config),
   });
   await startService({
     app,

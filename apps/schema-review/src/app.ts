@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { createHttpApp, redisCheck, type HttpApp, type Lifecycle, type Logger, type ReadinessCheck } from '@dbre/service-kit';
+import { type ApiClients, createHttpApp, type HttpApp, type HttpPolicy, type Lifecycle, type Logger, type ReadinessCheck, redisCheck } from '@dbre/service-kit';
 import { dynamoCheck, type Dynamo } from '@dbre/store';
-import type { AiCache, AiProvider, ReviewConfig, SnapshotReader } from '@dbre/review';
+import type { AiCache, AiProvider, ReviewConfig, ReviewPool, SnapshotReader } from '@dbre/review';
 import { createReviewStore } from './review-store';
 import { registerRoutes } from './routes';
 import { registerReviewSlackRoutes, type ReviewSlack } from './slack/routes';
@@ -19,9 +19,15 @@ export interface SchemaReviewDeps {
     snapshotDir?: string;
     maxSqlBytes: number;
     ai?: { provider: AiProvider; cache: AiCache; timeoutMs: number };
+    /** Parses in worker threads with a per-statement time budget (main.ts always sets it); without it reviews run in-process. */
+    pool?: ReviewPool;
   };
   /** Set when Slack is configured: /slack/reviews/commands and /slack/reviews/interactions are served. */
   slack?: ReviewSlack;
+  /** The calling tools: bearer tokens, scopes, whom each may act for. */
+  clients: ApiClients;
+  /** Who may read /metrics and /docs (default: anyone; main.ts passes httpAccess(config)). */
+  httpAccess?: HttpPolicy;
 }
 
 export async function buildApp(deps: SchemaReviewDeps): Promise<HttpApp> {
@@ -33,6 +39,9 @@ export async function buildApp(deps: SchemaReviewDeps): Promise<HttpApp> {
     logger: deps.logger,
     lifecycle: deps.lifecycle,
     readiness,
+    auth: { clients: deps.clients, metrics: deps.httpAccess?.metrics, apiDocs: deps.httpAccess?.apiDocs },
+    rateLimit: { ...deps.httpAccess?.writeLimit, redis: deps.redis },
+    idempotency: { redis: deps.redis },
     // JSON escaping can grow the text (\n, \", \u....): leave room above the SQL limit so an
     // over-long DDL gets the route's own clear 413 rather than the generic body-limit one.
     bodyLimit: deps.review.maxSqlBytes * 2 + 64 * 1024,

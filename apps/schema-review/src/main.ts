@@ -1,7 +1,8 @@
 import { createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
-import { BedrockRuntimeClient, createBedrockProvider, createMemoryAiCache, createOpenAiCompatibleProvider, loadConfigFile, resolveConfig, type AiProvider } from '@dbre/review';
-import { createLifecycle, createLogger, loadConfigOrExit, startService } from '@dbre/service-kit';
+import path from 'node:path';
+import { BedrockRuntimeClient, createBedrockProvider, createMemoryAiCache, createOpenAiCompatibleProvider, createReviewPool, loadConfigFile, resolveConfig, type AiProvider } from '@dbre/review';
+import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createModalClient, createRedisReplayCache, createSlackClient, slackSettings } from '@dbre/slack';
 import { createDynamo, ensureTables } from '@dbre/store';
 import { buildApp } from './app';
@@ -23,14 +24,16 @@ async function main(): Promise<void> {
   } else if (config.AI_PROVIDER === 'bedrock' && config.AI_MODEL) {
     provider = createBedrockProvider({ client: new BedrockRuntimeClient({ region: config.AWS_REGION }), modelId: config.AI_MODEL });
   }
+  // parse-worker.js is bundled beside main.js (project.json additionalEntryPoints).
+  const pool = createReviewPool({ filename: path.join(__dirname, 'parse-worker.js'), threads: config.REVIEW_WORKERS, statementBudgetMs: config.REVIEW_STATEMENT_BUDGET_MS });
   const settings = slackSettings(config);
   if (!settings) logger.info('Slack is not configured (SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET unset): /schema-review is not served');
   const api = settings?.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
   const slack = settings
     ? {
         signingSecret: settings.signingSecret,
-        // Its own replay cache: a submission forwarded by request-api is not taken for a replay.
-        replayCache: createRedisReplayCache(redis, { prefix: `${config.QUEUE_PREFIX}:schema-review` }),
+        // The replay cache every service shares: a submission forwarded by request-api was handed off to us.
+        replayCache: createRedisReplayCache(redis, { prefix: config.QUEUE_PREFIX, service: 'schema-review' }),
         ui: createModalClient({ botToken: settings.botToken, ...api, logger }),
         client: createSlackClient({ botToken: settings.botToken, ...api, logger }),
         dashboardUrl: settings.dashboardUrl,
@@ -39,6 +42,8 @@ async function main(): Promise<void> {
   const app = await buildApp({
     logger,
     lifecycle,
+    clients: createApiClients(config),
+    httpAccess: httpAccess(config),
     redis,
     dynamo,
     ...(slack ? { slack } : {}),
@@ -46,6 +51,7 @@ async function main(): Promise<void> {
       config: rules,
       readSnapshot: (clusterId) => docs.read(`${clusterId}/schema.json`),
       maxSqlBytes: config.REVIEW_MAX_SQL_BYTES,
+      pool,
       ...(provider ? { ai: { provider, cache: createMemoryAiCache(), timeoutMs: config.AI_TIMEOUT_MS } } : {}),
     },
   });
@@ -59,6 +65,7 @@ async function main(): Promise<void> {
     close: [
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'dynamodb', run: async () => dynamo.close() },
+      { name: 'review-pool', run: () => pool.close() },
     ],
   });
 }

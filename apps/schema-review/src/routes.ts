@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sendProblem, type HttpApp } from '@dbre/service-kit';
+import { guards, sendProblem, type HttpApp } from '@dbre/service-kit';
 import { ALL_RULES } from '@dbre/review';
 import type { SchemaReviewDeps } from './app';
 import type { ReviewStore } from './review-store';
@@ -31,6 +31,7 @@ const reviewResponse = z.object({
   suppressed: z.array(finding),
   statements: z.array(z.object({ index: z.number(), line: z.number(), kind: z.string(), table: z.string().optional(), onlineDdl: z.unknown().optional().describe('INSTANT/INPLACE/COPY verdict with each clause') })),
   context: z.object({ status: z.enum(['not-requested', 'found', 'missing']), cluster: z.string().optional(), schema: z.string().optional(), reason: z.string().optional(), generatedAt: z.string().optional() }),
+  server: z.object({ dialect: z.string(), version: z.string(), source: z.enum(['snapshot', 'config']) }).describe('the server the online DDL verdicts are for (the snapshot version beats the configured one)'),
   ai: z.unknown().optional().describe('the AI second opinion, labelled "AI"; status ok or unavailable'),
 });
 
@@ -42,7 +43,7 @@ const ruleList = z.object({
 export function registerRoutes(app: HttpApp, deps: SchemaReviewDeps & { store?: ReviewStore | undefined }): void {
   const { review } = deps;
 
-  app.post('/v1/reviews', { schema: { body: reviewBody, response: { 200: reviewResponse } } }, async (request, reply) => {
+  app.post('/v1/reviews', { config: { guard: guards.scope('reviews'), idempotent: true }, schema: { body: reviewBody, response: { 200: reviewResponse } } }, async (request, reply) => {
     const body = request.body;
     const outcome = await runReview(review, body);
     if (!outcome.ok) return sendProblem(reply, { type: 'about:blank', ...outcome.refusal, instance: request.id });
@@ -53,7 +54,7 @@ export function registerRoutes(app: HttpApp, deps: SchemaReviewDeps & { store?: 
     return { ...result, ...(ai ? { ai } : {}) };
   });
 
-  app.get('/v1/rules', { schema: { response: { 200: ruleList } } }, async () => ({
+  app.get('/v1/rules', { config: { guard: guards.scope('reviews') }, schema: { response: { 200: ruleList } } }, async () => ({
     rules: ALL_RULES.map((r) => ({ id: r.id, category: r.category, severity: r.severity, title: r.title, rationale: r.rationale, fix: r.fix })),
   }));
 }

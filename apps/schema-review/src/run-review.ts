@@ -49,7 +49,8 @@ export async function runReview(review: SchemaReviewDeps['review'], input: Revie
     } else context = { status: 'missing', cluster: input.cluster, schema: input.schema, reason: found.reason };
   }
   const config = input.dialect ? { ...review.config, dialect: input.dialect } : review.config;
-  const result = reviewSql(input.sql, { config, context, ...(live ? { live } : {}) });
+  const options = { config, context, ...(live ? { live } : {}) };
+  const result = review.pool ? await review.pool.review(input.sql, options) : reviewSql(input.sql, options);
   if (result.summary.statements === 0) {
     return { ok: false, refusal: { status: 422, code: 'REVIEW_NO_STATEMENTS', title: 'Nothing to review', detail: 'The text holds no SQL statement (only comments or whitespace).' } };
   }

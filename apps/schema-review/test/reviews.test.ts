@@ -1,9 +1,14 @@
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { captureLogger } from '@dbre/testing';
-import { createLifecycle, type HttpApp } from '@dbre/service-kit';
+import { apiClientsOf, createLifecycle, type HttpApp } from '@dbre/service-kit';
 import { createMemoryAiCache, createOpenAiCompatibleProvider, resolveConfig } from '@dbre/review';
 import { buildApp } from '../src/app';
+
+const TOKEN = 'test-tool-token-000000000000000000';
+const clients = apiClientsOf({ tests: { token: TOKEN, scopes: ['reviews'] } });
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
 
 const SNAPSHOTS = path.join(__dirname, '../../../libs/review/test/fixtures/snapshots');
 
@@ -31,6 +36,7 @@ describe('POST /v1/reviews', () => {
   beforeAll(async () => {
     model = await startModelStandIn();
     app = await buildApp({
+      clients,
       logger: captureLogger().logger,
       lifecycle: createLifecycle(),
       review: {
@@ -47,7 +53,7 @@ describe('POST /v1/reviews', () => {
   });
 
   it('returns findings with rule id, severity, line, column and fix, and a summary', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql: 'CREATE TABLE t (a int);\nTRUNCATE TABLE t;' } });
+    const res = await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql: 'CREATE TABLE t (a int);\nTRUNCATE TABLE t;' } });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.summary).toMatchObject({ statements: 2, highest: 'error' });
@@ -56,7 +62,7 @@ describe('POST /v1/reviews', () => {
   });
 
   it('reviews against the live snapshot when cluster and schema are named', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql: 'ALTER TABLE orders CONVERT TO CHARACTER SET utf8mb4;\nALTER TABLE users ADD COLUMN email varchar(10) NULL;', cluster: 'shop-prod', schema: 'shop' } });
+    const res = await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql: 'ALTER TABLE orders CONVERT TO CHARACTER SET utf8mb4;\nALTER TABLE users ADD COLUMN email varchar(10) NULL;', cluster: 'shop-prod', schema: 'shop' } });
     const body = res.json();
     expect(body.context).toMatchObject({ status: 'found', cluster: 'shop-prod', schema: 'shop' });
     expect(body.findings.find((f: { ruleId: string }) => f.ruleId === 'context-large-table-rebuild').message).toContain('12 GB');
@@ -64,33 +70,33 @@ describe('POST /v1/reviews', () => {
   });
 
   it('says so when the snapshot is missing and still reviews the DDL', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql: 'TRUNCATE TABLE t', cluster: 'nowhere', schema: 'shop' } });
+    const res = await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql: 'TRUNCATE TABLE t', cluster: 'nowhere', schema: 'shop' } });
     const body = res.json();
     expect(body.context).toMatchObject({ status: 'missing', reason: expect.stringContaining('no doc-crawler snapshot') });
     expect(body.findings.map((f: { ruleId: string }) => f.ruleId)).toEqual(expect.arrayContaining(['context-no-snapshot', 'safety-truncate']));
   });
 
   it('refuses DDL over the size limit with a 413 that says what to do', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql: `SELECT '${'x'.repeat(25_000)}'` } });
+    const res = await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql: `SELECT '${'x'.repeat(25_000)}'` } });
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ code: 'REVIEW_SQL_TOO_LARGE', detail: expect.stringContaining('at most 20000 bytes') });
-    const huge = await app.inject({ method: 'POST', url: '/v1/reviews', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ sql: 'x'.repeat(200_000) }) });
+    const huge = await app.inject({ method: 'POST', url: '/v1/reviews', headers: { ...AUTH, 'content-type': 'application/json' }, payload: JSON.stringify({ sql: 'x'.repeat(200_000) }) });
     expect(huge.statusCode).toBe(413);
   });
 
   it('answers 422 for text without statements and 400 for a missing sql field', async () => {
-    expect((await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql: '-- only a comment\n' } })).statusCode).toBe(422);
-    expect((await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql: 'SELECT 1', cluster: 'shop-prod' } })).json().code).toBe('REVIEW_CONTEXT_INCOMPLETE');
-    expect((await app.inject({ method: 'POST', url: '/v1/reviews', payload: { dialect: 'mysql80' } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql: '-- only a comment\n' } })).statusCode).toBe(422);
+    expect((await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql: 'SELECT 1', cluster: 'shop-prod' } })).json().code).toBe('REVIEW_CONTEXT_INCOMPLETE');
+    expect((await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { dialect: 'mysql80' } })).statusCode).toBe(400);
   });
 
   it('adds an AI second opinion labelled as AI, cached on the second call', async () => {
     model.mode.value = 'good';
     const before = model.calls();
     const sql = "ALTER TABLE t ADD COLUMN ai_note varchar(10) NOT NULL DEFAULT '' COMMENT 'x'";
-    const first = (await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql, ai: true } })).json();
+    const first = (await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql, ai: true } })).json();
     expect(first.ai).toMatchObject({ status: 'ok', label: 'AI', model: 'stand-in-1', cached: false, summary: 'Adds a column; safe online.' });
-    const second = (await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql, ai: true } })).json();
+    const second = (await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql, ai: true } })).json();
     expect(second.ai).toMatchObject({ status: 'ok', cached: true });
     expect(model.calls() - before).toBe(1);
   });
@@ -98,7 +104,7 @@ describe('POST /v1/reviews', () => {
   it('retries a malformed answer once, then reports AI unavailable while the rules still answer', async () => {
     model.mode.value = 'malformed';
     const before = model.calls();
-    const body = (await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql: 'TRUNCATE TABLE malformed_case', ai: true } })).json();
+    const body = (await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql: 'TRUNCATE TABLE malformed_case', ai: true } })).json();
     expect(model.calls() - before).toBe(2);
     expect(body.ai).toMatchObject({ status: 'unavailable', label: 'AI', reason: expect.stringContaining('after one retry') });
     expect(body.findings.map((f: { ruleId: string }) => f.ruleId)).toContain('safety-truncate');
@@ -106,18 +112,18 @@ describe('POST /v1/reviews', () => {
 
   it('gives up on a slow model after the timeout', async () => {
     model.mode.value = 'slow';
-    const body = (await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql: 'TRUNCATE TABLE slow_case', ai: true } })).json();
+    const body = (await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql: 'TRUNCATE TABLE slow_case', ai: true } })).json();
     expect(body.ai).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('within 500 ms') });
   });
 
   it('accepts an answer wrapped in a ```json fence', async () => {
     model.mode.value = 'fence';
-    const body = (await app.inject({ method: 'POST', url: '/v1/reviews', payload: { sql: 'TRUNCATE TABLE fence_case', ai: true } })).json();
+    const body = (await app.inject({ method: 'POST', url: '/v1/reviews', headers: AUTH, payload: { sql: 'TRUNCATE TABLE fence_case', ai: true } })).json();
     expect(body.ai).toMatchObject({ status: 'ok', label: 'AI' });
   });
 
   it('lists the rules', async () => {
-    const res = await app.inject('/v1/rules');
+    const res = await app.inject({ url: '/v1/rules', headers: AUTH });
     expect(res.json().rules.length).toBeGreaterThanOrEqual(40);
   });
 });

@@ -5,7 +5,7 @@ import { accessPolicySchema, forDeployment } from '@dbre/domain';
 import { checkDrivers, createConfigInventory, createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, driverChoice, driversEnv, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
-import { createHttpApp, createLifecycle, createLogger, env, redisCheck, serviceEnv, startService, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { type ApiClients, checkApiClients, createApiClients, createHttpApp, createLifecycle, createLogger, env, httpAccess, type HttpPolicy, optionalApiClientsEnv, redisCheck, serviceEnv, startService, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
 import { alsoToSlack, slackEnv, slackKitFromConfig, slackNotifyWorker } from '@dbre/slack';
 import { createDynamo, createRequestRepository, createAuditLog, dynamoCheck, ensureTables, type Dynamo } from '@dbre/store';
 import { PROVISION_STEPS, REVOKE_STEPS, type AccessStep } from './deps';
@@ -30,6 +30,7 @@ export function accessWorkerConfig(defaultPort: number) {
       ...platformFileEnv,
       ...slackEnv,
       ...driversEnv,
+      ...optionalApiClientsEnv,
       SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key: 32 random bytes, base64 (openssl rand -base64 32)'),
       FORWARDER_RECONCILE_MS: env.ms(5000).describe('provisioner: how often the forwarder host re-reads every bastion record (the backstop behind Redis pub/sub and the per-connection check), ms'),
       SWEEP_EVERY_MS: env.ms(60_000).describe('reaper: how often the sweep runs, ms'),
@@ -38,7 +39,8 @@ export function accessWorkerConfig(defaultPort: number) {
       /** Test-only fault injection: exit the process right after this step boundary. */
       FAULT_EXIT_AFTER_STEP: z.enum([...PROVISION_STEPS, ...REVOKE_STEPS]).optional().describe(`${[...PROVISION_STEPS, ...REVOKE_STEPS].join('|')} (tests only)`),
     })
-    .superRefine(checkDrivers(['inventory', 'bastion', 'secrets']));
+    .superRefine(checkDrivers(['inventory', 'bastion', 'secrets']))
+    .superRefine(checkApiClients);
 }
 export type AccessWorkerConfig = z.output<ReturnType<typeof accessWorkerConfig>>;
 
@@ -51,8 +53,24 @@ export function workerTimings(config: Pick<AccessWorkerConfig, 'WORKER_LOCK_MS' 
 }
 
 /** A worker's small HTTP side: /healthz, /readyz, /metrics. */
-export async function buildWorkerApp(deps: { name: WorkerRole; logger: Logger; lifecycle: Lifecycle; redis: Redis; dynamo: Dynamo }): Promise<HttpApp> {
-  return createHttpApp({ name: deps.name, logger: deps.logger, lifecycle: deps.lifecycle, readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)] });
+export async function buildWorkerApp(deps: {
+  name: WorkerRole;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  redis: Redis;
+  dynamo: Dynamo;
+  /** The calling tools (only needed when /metrics is protected). */
+  clients?: ApiClients;
+  /** Who may read /metrics (default: anyone; runAccessWorker passes httpAccess(config)). */
+  httpAccess?: HttpPolicy;
+}): Promise<HttpApp> {
+  return createHttpApp({
+    name: deps.name,
+    logger: deps.logger,
+    lifecycle: deps.lifecycle,
+    readiness: [redisCheck(deps.redis), dynamoCheck(deps.dynamo)],
+    auth: { clients: deps.clients, metrics: deps.httpAccess?.metrics, apiDocs: deps.httpAccess?.apiDocs },
+  });
 }
 
 /** The main of the provisioner and of the reaper: builds every dependency, starts the workers and the HTTP side. */
@@ -119,7 +137,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
         : {}),
     },
   });
-  const app = await buildWorkerApp({ name: role, logger, lifecycle, redis, dynamo });
+  const app = await buildWorkerApp({ name: role, logger, lifecycle, redis, dynamo, clients: createApiClients(config), httpAccess: httpAccess(config) });
   await startService({
     app,
     host: config.HOST,

@@ -5,8 +5,10 @@ import { loadConfigFile, resolveConfig, ReviewConfigError, type ReviewConfig } f
 import { loadLiveSchema, type LiveSchema } from './context/snapshot';
 import { reviewSql, meetsThreshold, type ContextStatus, type ReviewResult } from './engine';
 import { formatGithub } from './format/github';
+import { formatGitlab } from './format/gitlab';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
+import { createReviewPool } from './pool/review-pool';
 import { ALL_RULES } from './rules';
 import type { Severity } from './rules/types';
 
@@ -17,7 +19,7 @@ export interface CliIo {
 }
 
 const USAGE = `usage: review [options] <file|glob>...
-  --format text|json|sarif|github   output format (default text)
+  --format text|json|sarif|github|gitlab  output format (default text; gitlab = Code Quality JSON)
   --fail-on error|warning|info|never exit 1 when a finding reaches this severity (default error)
   --config <file.yaml>              rule configuration (default: .schema-review.yaml if present)
   --dialect mysql80|mysql57|mariadb target server (overrides the config)
@@ -25,12 +27,13 @@ const USAGE = `usage: review [options] <file|glob>...
   --snapshots <dir>                 snapshot directory (default var/docs)
   --output <file>                   write the report to a file instead of stdout
   --max-bytes <n>                   largest file reviewed (default 5000000)
+  --jobs <n>                        review files in parallel in n worker threads (default 1: in-process)
   --list-rules                      print the rules and exit
 exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or config error`;
 
 interface Args {
   files: string[];
-  format: 'text' | 'json' | 'sarif' | 'github';
+  format: 'text' | 'json' | 'sarif' | 'github' | 'gitlab';
   failOn: Severity | 'never';
   config?: string;
   dialect?: 'mysql80' | 'mysql57' | 'mariadb';
@@ -40,10 +43,11 @@ interface Args {
   output?: string;
   maxBytes: number;
   listRules: boolean;
+  jobs: number;
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
-  const a: Args = { files: [], format: 'text', failOn: 'error', snapshots: 'var/docs', maxBytes: 5_000_000, listRules: false };
+  const a: Args = { files: [], format: 'text', failOn: 'error', snapshots: 'var/docs', maxBytes: 5_000_000, listRules: false, jobs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -56,7 +60,7 @@ function parseArgs(argv: readonly string[]): Args | string {
       switch (flag) {
         case '--format': {
           const v = value();
-          if (v !== 'text' && v !== 'json' && v !== 'sarif' && v !== 'github') return `--format must be text, json, sarif or github, not ${v}`;
+          if (v !== 'text' && v !== 'json' && v !== 'sarif' && v !== 'github' && v !== 'gitlab') return `--format must be text, json, sarif, github or gitlab, not ${v}`;
           a.format = v;
           break;
         }
@@ -91,6 +95,12 @@ function parseArgs(argv: readonly string[]): Args | string {
           const n = Number(value());
           if (!Number.isInteger(n) || n <= 0) return '--max-bytes must be a positive integer';
           a.maxBytes = n;
+          break;
+        }
+        case '--jobs': {
+          const n = Number(value());
+          if (!Number.isInteger(n) || n <= 0 || n > 64) return '--jobs must be an integer from 1 to 64';
+          a.jobs = n;
           break;
         }
         case '--list-rules':
@@ -158,16 +168,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     } else context = { status: 'missing', cluster: args.cluster, schema: args.schema, reason: found.reason };
   }
 
-  const results: ReviewResult[] = [];
-  for (const file of files) {
-    const full = path.resolve(io.cwd, file);
-    const size = (await stat(full)).size;
-    if (size > args.maxBytes) {
-      results.push(tooLarge(file, size, args.maxBytes, context));
-      continue;
-    }
-    const sql = await readFile(full, 'utf8');
-    results.push(reviewSql(sql, { config, file, context, ...(live ? { live } : {}) }));
+  // With --jobs > 1 files are parsed in parallel in worker threads (each statement with a time budget).
+  const pool = args.jobs > 1 ? createReviewPool({ threads: args.jobs }) : undefined;
+  let results: ReviewResult[];
+  try {
+    results = await Promise.all(
+      files.map(async (file): Promise<ReviewResult> => {
+        const full = path.resolve(io.cwd, file);
+        const size = (await stat(full)).size;
+        if (size > args.maxBytes) return tooLarge(file, size, args.maxBytes, context, config);
+        const sql = await readFile(full, 'utf8');
+        const options = { config, file, context, ...(live ? { live } : {}) };
+        return pool ? pool.review(sql, options) : reviewSql(sql, options);
+      }),
+    );
+  } finally {
+    await pool?.close();
   }
 
   const out =
@@ -177,7 +193,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         ? `${JSON.stringify(formatSarif(results, ALL_RULES), null, 2)}\n`
         : args.format === 'github'
           ? formatGithub(results)
-          : formatText(results);
+          : args.format === 'gitlab'
+            ? `${JSON.stringify(formatGitlab(results), null, 2)}\n`
+            : formatText(results);
   if (args.output) {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(path.resolve(io.cwd, args.output), out);
@@ -198,10 +216,11 @@ function totals(results: readonly ReviewResult[]): Record<string, number> {
   return t;
 }
 
-function tooLarge(file: string, size: number, max: number, context: ContextStatus): ReviewResult {
+function tooLarge(file: string, size: number, max: number, context: ContextStatus, config: ReviewConfig): ReviewResult {
   return {
     file,
     context,
+    server: { dialect: config.dialect, version: config.dialect === 'mysql80' ? `8.0.${config.mysqlMinor}` : config.dialect, source: 'config' },
     statements: [],
     suppressed: [],
     findings: [{ ruleId: 'syntax-error', category: 'syntax', severity: 'error', message: `The file is ${size} bytes, over the ${max} the reviewer reads (--max-bytes); it was not reviewed.`, line: 1, column: 1, statement: -1, file }],

@@ -1,4 +1,4 @@
-export { reviewSql, meetsThreshold, type ContextStatus, type ReviewOptions, type ReviewResult, type ReviewSummary, type StatementSummary } from './engine';
+export { reviewSql, reviewParsedFile, serverTarget, meetsThreshold, type ContextStatus, type ReviewOptions, type ReviewResult, type ReviewSummary, type StatementSummary } from './engine';
 export { loadConfigFile, parseConfigYaml, resolveConfig, ReviewConfigError, reviewConfigFile, type ReviewConfig } from './config';
 export { ALL_RULES, RULES_BY_ID } from './rules';
 export { SEVERITIES, severityRank, type Category, type Dialect, type Finding, type Rule, type Severity } from './rules/types';
@@ -9,6 +9,7 @@ export { splitStatements } from './sql/split';
 export { parseSuppression } from './suppress';
 export { formatText } from './format/text';
 export { formatGithub } from './format/github';
+export { formatGitlab } from './format/gitlab';
 export { formatSarif } from './format/sarif';
 export { renderReviewBlocks } from './format/slack-blocks';
 export { aiAnswer, createMemoryAiCache, type AiAnswer, type AiCache, type AiOpinion, type AiProvider } from './ai/types';
@@ -17,3 +18,5 @@ export { BedrockRuntimeClient, createBedrockProvider, type BedrockOptions } from
 export { secondOpinion, extractJson, type SecondOpinionOptions } from './ai/second-opinion';
 export { DEFAULT_GUIDELINE } from './ai/prompt';
 export { runCli, type CliIo } from './cli';
+export { createReviewPool, SOURCE_WORKER, type ReviewPool, type ReviewPoolOptions } from './pool/review-pool';
+export { parseTask, type ParseTask } from './pool/parse-task';

@@ -25,6 +25,8 @@ export interface OnlineDdlVerdict {
   clauses: ClauseVerdict[];
   /** `ALGORITHM=..., LOCK=...` to add, or undefined for COPY. */
   suggestion?: string;
+  /** With a snapshot: the table's size and, for a rebuild or copy, an estimated duration. */
+  table?: { name: string; rows?: number; bytes: number; estimatedSeconds?: number };
 }
 
 export interface OnlineDdlOptions {
@@ -57,6 +59,7 @@ function instantOk(opts: OnlineDdlOptions): string | undefined {
   const t = opts.table;
   if (t?.rowFormat && /compressed/i.test(t.rowFormat)) return 'INSTANT is not available on ROW_FORMAT=COMPRESSED tables';
   if (t?.indexes.some((i) => i.kind === 'fulltext')) return 'INSTANT is not available on tables with a FULLTEXT index';
+  if (t?.temporary) return 'INSTANT is not available on temporary tables';
   return undefined;
 }
 
@@ -67,10 +70,20 @@ function instantOr(clause: string, opts: OnlineDdlOptions, minMinor: number, why
   return v(clause, 'INPLACE', 'NONE', fallbackRebuild, `${blocked}; INPLACE${fallbackRebuild ? ' with a table rebuild' : ''}`);
 }
 
-function addIndexVerdict(clause: string, index: IndexDef, opts: OnlineDdlOptions): ClauseVerdict {
+function addIndexVerdict(clause: string, index: IndexDef, opts: OnlineDdlOptions, stmt?: AlterTableStmt): ClauseVerdict {
   switch (index.kind) {
-    case 'primary':
+    case 'primary': {
+      // Columns defined in the same ALTER count as they will be; otherwise as the table has them.
+      const inStmt = new Map((stmt?.actions ?? []).flatMap((a) => (a.op === 'add_column' || a.op === 'modify_column' || a.op === 'change_column' ? [[a.column.name.toLowerCase(), a.column] as const] : [])));
+      const nullable = index.columns.filter((c) => {
+        const here = inStmt.get(c.name.toLowerCase());
+        if (here) return !here.notNull && !here.inlinePrimaryKey;
+        const known = opts.table?.columns.get(c.name.toLowerCase());
+        return known !== undefined && !known.notNull;
+      });
+      if (nullable.length) return v(clause, 'COPY', 'SHARED', true, `ADD PRIMARY KEY on nullable ${nullable.map((c) => c.name).join(', ')} must make ${nullable.length > 1 ? 'them' : 'it'} NOT NULL, which copies the table`);
       return v(clause, 'INPLACE', 'NONE', true, 'ADD PRIMARY KEY rebuilds the table in place (COPY if its columns must become NOT NULL)');
+    }
     case 'fulltext': {
       const first = !opts.table?.indexes.some((i) => i.kind === 'fulltext');
       return v(clause, 'INPLACE', 'SHARED', first, `a FULLTEXT index blocks writes (LOCK=SHARED)${first ? '; the first one rebuilds the table' : ''}`);
@@ -92,11 +105,12 @@ function columnChange(clause: string, old: KnownColumn | undefined, next: Column
       if ((old.notNull ?? false) !== (n.notNull ?? false)) return v(clause, 'INPLACE', 'NONE', true, 'changing NULL/NOT NULL rebuilds the table in place');
       if (moved) return v(clause, 'INPLACE', 'NONE', true, 'reordering columns rebuilds the table in place');
       if (renamed) return instantOr(clause, opts, 28, 'renaming a column is metadata only', false);
-      return v(clause, 'INSTANT', 'NONE', false, 'no change to the stored data');
+      return instantOr(clause, opts, 0, 'no change to the stored data', false);
     }
     if (n.type === 'varchar' && old.length !== undefined && n.length !== undefined) {
       if (n.length < old.length) return v(clause, 'COPY', 'SHARED', true, 'shrinking a VARCHAR copies the table');
-      const b = charBytes(n.charset ?? old.charset);
+      // The column's own charset, else the table's default (a latin1 table's VARCHAR is 1 byte a character).
+      const b = charBytes(n.charset ?? old.charset ?? opts.table?.charset);
       const prefixOld = old.length * b > 255 ? 2 : 1;
       const prefixNew = n.length * b > 255 ? 2 : 1;
       if (prefixOld === prefixNew) return v(clause, 'INPLACE', 'NONE', false, 'extending a VARCHAR within the same length-prefix size is metadata only');
@@ -106,7 +120,7 @@ function columnChange(clause: string, old: KnownColumn | undefined, next: Column
   if ((n.type === 'enum' || n.type === 'set') && old.type === n.type && old.values && n.values) {
     const appended = old.values.every((x, i) => n.values?.[i] === x) && n.values.length >= old.values.length;
     const size = (k: number): number => (n.type === 'enum' ? (k > 255 ? 2 : 1) : Math.ceil(k / 8));
-    if (appended && size(old.values.length) === size(n.values.length)) return v(clause, 'INSTANT', 'NONE', false, 'appending ENUM/SET members is metadata only');
+    if (appended && size(old.values.length) === size(n.values.length)) return instantOr(clause, opts, 0, 'appending ENUM/SET members is metadata only', false);
     return v(clause, 'COPY', 'SHARED', true, 'reordering, removing or growing ENUM/SET members copies the table');
   }
   return v(clause, 'COPY', 'SHARED', true, `changing the data type (${old.type} -> ${n.type}) copies the table and blocks writes`);
@@ -120,7 +134,10 @@ function actionVerdict(a: AlterAction, stmt: AlterTableStmt, opts: OnlineDdlOpti
       if (c.autoIncrement) return v(clause, 'INPLACE', 'SHARED', true, 'adding an AUTO_INCREMENT column rebuilds the table and blocks writes');
       if (c.generated === 'stored') return v(clause, 'COPY', 'SHARED', true, 'adding a STORED generated column copies the table');
       if (c.inlinePrimaryKey || c.inlineUnique) return v(clause, 'INPLACE', 'NONE', true, 'the column comes with an index, built in place');
-      if (c.generated === 'virtual') return instantOr(clause, opts, 12, 'a VIRTUAL generated column is metadata only');
+      if (c.generated === 'virtual') {
+        if (opts.table?.partitioned) return v(clause, 'COPY', 'SHARED', true, 'adding a VIRTUAL column to a partitioned table is neither INSTANT nor in place: it copies the table');
+        return instantOr(clause, opts, 12, 'a VIRTUAL generated column is metadata only', false);
+      }
       if (a.position) return instantOr(clause, opts, 29, 'ADD COLUMN ... FIRST/AFTER is INSTANT from MySQL 8.0.29');
       return instantOr(clause, opts, 12, 'adding a column as the last column is INSTANT');
     }
@@ -135,7 +152,7 @@ function actionVerdict(a: AlterAction, stmt: AlterTableStmt, opts: OnlineDdlOpti
     case 'change_column':
       return columnChange(clause, opts.table?.columns.get(a.from.toLowerCase()), a.column, a.from.toLowerCase() !== a.column.name.toLowerCase(), !!a.position, opts);
     case 'add_index':
-      return addIndexVerdict(clause, a.index, opts);
+      return addIndexVerdict(clause, a.index, opts, stmt);
     case 'drop_index':
     case 'rename_index':
       return v(clause, 'INPLACE', 'NONE', false, 'dropping or renaming an index is metadata only');
@@ -168,6 +185,7 @@ function actionVerdict(a: AlterAction, stmt: AlterTableStmt, opts: OnlineDdlOpti
       return undefined;
     case 'partition':
       if (/REMOVE/.test(a.what)) return v(clause, 'COPY', 'SHARED', true, 'removing partitioning copies the table');
+      if (/^PARTITION BY/.test(a.what)) return v(clause, 'COPY', 'SHARED', true, 'adding or changing partitioning copies the table');
       return v(clause, 'INPLACE', 'SHARED', false, 'partition maintenance works on the named partitions; check the manual for the exact lock');
     case 'check_constraint':
       return /^\s*add/i.test(clause)

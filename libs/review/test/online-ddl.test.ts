@@ -49,7 +49,9 @@ describe('online DDL classification (MySQL 8.0 manual tables)', () => {
   });
 
   it('follows the server version: no INSTANT on 5.7, ADD COLUMN ... AFTER only from 8.0.29', () => {
-    expect(verdict('ALTER TABLE users ADD COLUMN a int NULL', { live, config: resolveConfig({ dialect: 'mysql57' }) })).toMatchObject({ algorithm: 'INPLACE', rebuild: true });
+    expect(verdict('ALTER TABLE users ADD COLUMN a int NULL', { config: resolveConfig({ dialect: 'mysql57' }) })).toMatchObject({ algorithm: 'INPLACE', rebuild: true });
+    // The crawled server's version decides: a 5.7 snapshot gets no INSTANT whatever the config says.
+    expect(verdict('ALTER TABLE users ADD COLUMN a int NULL', { live: { ...live, serverVersion: '5.7.44' } })).toMatchObject({ algorithm: 'INPLACE', rebuild: true });
     expect(verdict('ALTER TABLE users ADD COLUMN a int NULL AFTER id', { config: resolveConfig({ mysqlVersion: '8.0.28' }) })).toMatchObject({ algorithm: 'INPLACE' });
     expect(verdict('ALTER TABLE users ADD COLUMN a int NULL', { config: resolveConfig({ mysqlVersion: '8.0.28' }) })).toMatchObject({ algorithm: 'INSTANT' });
     // The crawled server says 8.0.32: that beats the configured version.

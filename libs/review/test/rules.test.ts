@@ -1,4 +1,4 @@
-import { ALL_RULES, reviewSql } from '../src';
+import { ALL_RULES, RULES_BY_ID, resolveConfig, reviewSql } from '../src';
 import { shopLive } from './helpers';
 
 const live = shopLive();
@@ -17,14 +17,16 @@ describe('the rule catalog', () => {
     }
   });
 
-  it('gives every rule except the engine-level snapshot notice an example that fires and one that does not', () => {
+  it('gives every rule except the engine-level budget and snapshot notices an example that fires and one that does not', () => {
     const without = ALL_RULES.filter((r) => r.examples.length === 0).map((r) => r.id);
-    expect(without).toEqual(['context-no-snapshot']);
+    expect(without).toEqual(['parse-time-budget', 'context-no-snapshot']);
   });
 });
 
 describe.each(ALL_RULES.flatMap((r) => r.examples.map((e, n) => [r.id, n, e] as const)))('%s (example %i)', (id, _n, example) => {
-  const options = example.live ? { live } : {};
+  // Rules that are off by default (policy options) are switched on to run their examples.
+  const config = RULES_BY_ID.get(id)?.disabledByDefault ? { config: resolveConfig({ rules: { [id]: 'on' } }) } : {};
+  const options = { ...config, ...(example.live ? { live } : {}) };
   it('fires on the bad example', () => {
     const result = reviewSql(example.bad, options);
     expect(result.findings.filter((f) => f.ruleId === id)).not.toHaveLength(0);

@@ -74,4 +74,33 @@ export const serviceEnv = {
     .describe('auto (pretty on a TTY outside production), true or false'),
   HOST: env.host(),
   SHUTDOWN_TIMEOUT_MS: env.ms(10_000),
+  METRICS_ACCESS: z.enum(['public', 'token']).optional().describe('public or token (scope metrics); default public when HOST is a loopback address, token otherwise'),
+  API_DOCS_ACCESS: z.enum(['public', 'token']).optional().describe('public or token (scope api-docs) for /docs and /openapi.json; default as METRICS_ACCESS'),
+  RATE_LIMIT_WRITES: env.int(60, 1).describe('write requests (POST…) one caller may make per RATE_LIMIT_WINDOW_MS, an integer >= 1'),
+  RATE_LIMIT_WINDOW_MS: env.int(60_000, 1000).describe('the rate-limit window, ms'),
 };
+
+/** What main.ts hands buildApp about its HTTP side: who reads /metrics and /docs, the write limit. */
+export interface HttpPolicy {
+  metrics: 'public' | 'token';
+  apiDocs: 'public' | 'token';
+  writeLimit?: { max: number; timeWindowMs: number };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** Who may read /metrics and /docs: open on a loopback-only service (local), protected otherwise (AWS). */
+export function httpAccess(config: {
+  HOST: string;
+  METRICS_ACCESS?: 'public' | 'token' | undefined;
+  API_DOCS_ACCESS?: 'public' | 'token' | undefined;
+  RATE_LIMIT_WRITES?: number | undefined;
+  RATE_LIMIT_WINDOW_MS?: number | undefined;
+}): HttpPolicy {
+  const fallback = LOOPBACK.test(config.HOST) ? 'public' : 'token';
+  return {
+    metrics: config.METRICS_ACCESS ?? fallback,
+    apiDocs: config.API_DOCS_ACCESS ?? fallback,
+    ...(config.RATE_LIMIT_WRITES ? { writeLimit: { max: config.RATE_LIMIT_WRITES, timeWindowMs: config.RATE_LIMIT_WINDOW_MS ?? 60_000 } } : {}),
+  };
+}

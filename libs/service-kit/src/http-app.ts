@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyMetrics from 'fastify-metrics';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
@@ -10,9 +11,12 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { isCodedError, statusByKind } from './errors';
+import { AppError, isCodedError, statusByKind } from './errors';
 import { createLifecycle, type Lifecycle } from './lifecycle';
+import { createMemoryIdempotencyStore, createRedisIdempotencyStore, installIdempotency } from './idempotency';
+import { guards, installRouteGuards, principalOf, type RouteGuardOptions } from './route-guard';
 import { runReadinessChecks, type ReadinessCheck } from './readiness';
 
 export type HttpApp = FastifyInstance<
@@ -33,7 +37,23 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Serve the OpenAPI document at /openapi.json. */
   openapi?: { title: string; description?: string };
+  /** Who may call which route (see route-guard.ts); every route is refused unless its guard is met. */
+  auth?: RouteGuardOptions;
+  /**
+   * Per-caller limit on every write route (any method but GET/HEAD/OPTIONS), in Redis when given so
+   * that it holds across replicas. Default 60 per minute, in memory.
+   */
+  rateLimit?: { max?: number | undefined; timeWindowMs?: number | undefined; redis?: Redis | undefined };
+  /** Where Idempotency-Key answers are kept (routes with `config.idempotent`); memory without Redis. */
+  idempotency?: { redis?: Redis | undefined; ttlSeconds?: number };
+  /**
+   * Addresses of the proxies whose X-Forwarded-* headers are believed (Fastify `trustProxy`);
+   * none by default, so a client cannot claim another host or address.
+   */
+  trustProxy?: readonly string[] | undefined;
 }
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -111,8 +131,32 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    trustProxy: options.trustProxy?.length ? [...options.trustProxy] : false,
   }).withTypeProvider<ZodTypeProvider>() as unknown as HttpApp;
 
+  // First, so that every route registered after it (the kit's, plugins', the app's) is guarded.
+  installRouteGuards(app, options.auth ?? {});
+  const limit = { max: options.rateLimit?.max ?? 60, timeWindow: options.rateLimit?.timeWindowMs ?? 60_000 };
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (methods.some((m) => !READ_METHODS.has(m)) && route.config?.rateLimit === undefined) route.config = { ...(route.config ?? {}), rateLimit: limit };
+  });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    // After authentication (onRequest) and the body: the key is the authenticated caller.
+    hook: 'preHandler',
+    keyGenerator: (request) => principalOf(request),
+    ...(options.rateLimit?.redis ? { redis: options.rateLimit.redis, nameSpace: `dbre-rate:${options.name}:` } : {}),
+    // A Redis outage must not stop every write: the limit is skipped (and the error logged by the plugin).
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', 'rate_limited', `Too many changes from this caller: at most ${context.max} per ${Math.round(limit.timeWindow / 1000)} s; retry in ${context.after}.`),
+  });
+  installIdempotency(app, {
+    store: options.idempotency?.redis ? createRedisIdempotencyStore(options.idempotency.redis, `dbre:${options.name}`) : createMemoryIdempotencyStore(),
+    service: options.name,
+    ...(options.idempotency?.ttlSeconds ? { ttlSeconds: options.idempotency.ttlSeconds } : {}),
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {
@@ -155,8 +199,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   }
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }));
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { hide: true }, config: { guard: guards.public } }, async () => ({ status: 'ok', service: options.name }));
+  app.get('/readyz', { schema: { hide: true }, config: { guard: guards.public } }, async (_request, reply) => {
     if (lifecycle.draining) {
       return reply.status(503).send({ status: 'draining', service: options.name, checks: {} });
     }

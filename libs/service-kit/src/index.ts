@@ -1,4 +1,5 @@
-export { ConfigError, env, loadConfigOrExit, parseConfig, serviceEnv, type Env } from './config';
+export { ConfigError, env, httpAccess, loadConfigOrExit, parseConfig, serviceEnv, type Env, type HttpPolicy } from './config';
+export { createMemoryIdempotencyStore, createRedisIdempotencyStore, installIdempotency, type IdempotencyStore } from './idempotency';
 export { AppError, isCodedError, statusByKind, type CodedError, type ErrorKind } from './errors';
 export { createHttpApp, sendProblem, type HttpApp, type HttpAppOptions, type Problem } from './http-app';
 export { createLifecycle, type Lifecycle } from './lifecycle';
@@ -7,4 +8,21 @@ export { redisCheck, runReadinessChecks, type ReadinessCheck, type ReadinessResu
 export { installShutdown, runShutdownSteps, type ShutdownStep } from './shutdown';
 export { listen } from './listen';
 export { startService } from './start-service';
-export { actingHeaders, actorFrom, apiTokensEnv, callerOf, requireBearer, type ActingPerson } from './bearer-auth';
+export { actingHeaders, actorFrom, type ActingPerson } from './bearer-auth';
+export { freeText } from './free-text';
+export {
+  API_SCOPES,
+  apiActForEnv,
+  apiClientsOf,
+  apiClientsEnv,
+  apiScopesEnv,
+  apiTokensEnv,
+  checkApiClients,
+  createApiClients,
+  optionalApiClientsEnv,
+  type ApiClient,
+  type ApiClients,
+  type ApiClientsConfig,
+  type ApiScope,
+} from './api-clients';
+export { authenticatedBy, principalOf, guardOf, guards, installRouteGuards, markAuthenticated, type RegisteredRoute, type RouteGuard, type RouteGuardOptions } from './route-guard';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { AppError, createHttpApp, createLifecycle, redisCheck } from '../src';
+import { AppError, createHttpApp, createLifecycle, guards, redisCheck } from '../src';
 import { captureLogger, testServices } from '@dbre/testing';
 
 function producer(url: string) {
@@ -44,11 +44,11 @@ describe('the shared HTTP app', () => {
   it('maps coded errors and validation failures to problem+json, hides 5xx internals, tags every log line with the request id', async () => {
     const { logger, lines } = captureLogger();
     const app = await createHttpApp({ name: 't', logger });
-    app.post('/things', { schema: { body: z.object({ name: z.string().min(3) }) } }, async () => ({ ok: true }));
-    app.get('/forbidden', async () => {
+    app.post('/things', { config: { guard: guards.public }, schema: { body: z.object({ name: z.string().min(3) }) } }, async () => ({ ok: true }));
+    app.get('/forbidden', { config: { guard: guards.public } }, async () => {
       throw new AppError('POLICY_SELF_APPROVAL', 'forbidden', 'You cannot approve your own request.');
     });
-    app.get('/boom', async () => {
+    app.get('/boom', { config: { guard: guards.public } }, async () => {
       throw new Error('connect ECONNREFUSED 10.0.0.1:3306 password=hunter2');
     });
     const invalid = await app.inject({ method: 'POST', url: '/things', payload: { name: 'x' } });
@@ -74,7 +74,7 @@ describe('the shared HTTP app', () => {
 
   it('refuses oversized bodies with 413 and serves Prometheus metrics', async () => {
     const app = await createHttpApp({ name: 't', logger: captureLogger().logger, bodyLimit: 1024 });
-    app.post('/echo', async (req) => req.body);
+    app.post('/echo', { config: { guard: guards.public } }, async (req) => req.body);
     const big = await app.inject({ method: 'POST', url: '/echo', payload: { blob: 'x'.repeat(5000) } });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });

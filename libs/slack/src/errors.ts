@@ -12,9 +12,10 @@ export type SlackErrorCode =
   | 'SLACK_PAYLOAD_INVALID'
   | 'SLACK_RATE_LIMITED'
   | 'SLACK_UNAVAILABLE'
-  | 'SLACK_CALL_FAILED';
+  | 'SLACK_CALL_FAILED'
+  | 'SLACK_USER_UNKNOWN';
 
-export type SlackErrorKind = 'unauthorized' | 'too_large' | 'invalid' | 'rate_limited' | 'unavailable' | 'internal';
+export type SlackErrorKind = 'unauthorized' | 'forbidden' | 'too_large' | 'invalid' | 'rate_limited' | 'unavailable' | 'internal';
 
 export class SlackAdapterError extends Error {
   constructor(
@@ -37,6 +38,7 @@ export class SlackAdapterError extends Error {
 
 const STATUS: Record<SlackErrorKind, number> = {
   unauthorized: 401,
+  forbidden: 403,
   too_large: 413,
   invalid: 400,
   rate_limited: 429,

@@ -36,7 +36,7 @@ export {
   type Decision,
   type SlackMessage,
 } from './blocks/messages';
-export { isApproverInteraction, isSchemaReviewInteraction, slashCommandSchema, interactionSchema, parseInteraction, type SlashCommand, type Interaction, type BlockAction, type BlockSuggestion, type ViewSubmission } from './payloads';
+export { type BlockAction, type BlockSuggestion, type Interaction, interactionSchema, isApproverInteraction, isSchemaReviewInteraction, parseInteraction, privateMetadata, type SlashCommand, slashCommandSchema, type ViewSubmission } from './payloads';
 export { createRestBridge, type ActingPerson, type BridgeAnswer, type RestBridge } from './rest-bridge';
 export { alsoToSlack, createSlackKit, slackBridgeToken, slackKitFromConfig, slackNotifyWorker, type SlackKit } from './kit';
 export { forwardSlackRequest, SLACK_APPROVALS_PREFIX, SLACK_REVIEWS_PREFIX, type ForwardedAnswer } from './forward';

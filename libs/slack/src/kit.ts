@@ -35,7 +35,7 @@ export function createSlackKit(deps: {
   prefix: string;
   sealKey: Buffer;
   logger: Logger;
-  /** Which service verifies requests: each keeps its own replay cache, so a request forwarded from request-api to approval-api is not taken for a replay. */
+  /** Which service verifies requests: the replay cache is shared by all; a forward hands a signature to the service it is for. */
   service: string;
 }): SlackKit {
   const { settings } = deps;
@@ -55,7 +55,7 @@ export function createSlackKit(deps: {
       client,
       source: { ...(settings.approverUsergroup ? { usergroupId: settings.approverUsergroup } : {}), userIds: settings.approverUsers },
     }),
-    replayCache: createRedisReplayCache(deps.redis, { prefix: `${deps.prefix}:${deps.service}` }),
+    replayCache: createRedisReplayCache(deps.redis, { prefix: deps.prefix, service: deps.service }),
     close: () => queue.close(),
   };
 }
@@ -92,8 +92,8 @@ export function slackNotifyWorker(
 }
 
 /** The `slack` tool's bearer token: Slack routes act through the service's REST routes with it. */
-export function slackBridgeToken(tokens: ReadonlyMap<string, string>): string {
-  const token = tokens.get('slack');
+export function slackBridgeToken(clients: { tokenOf(tool: string): string | undefined }): string {
+  const token = clients.tokenOf('slack');
   if (!token) throw new Error('Slack is configured but API_TOKENS has no slack=<token> entry: the Slack routes act through the REST API as the "slack" tool.');
   return token;
 }

@@ -66,6 +66,20 @@ export type BlockAction = z.output<typeof blockActions>;
 export type ViewSubmission = z.output<typeof viewSubmission>;
 export type BlockSuggestion = z.output<typeof blockSuggestion>;
 
+/**
+ * A view's private metadata (JSON this app wrote into the modal), read defensively: anything that is
+ * not a JSON object of strings — a forged submission — reads as empty, and the caller refuses it.
+ */
+export function privateMetadata(view: { private_metadata?: string }): Record<string, string | undefined> {
+  try {
+    const value: unknown = JSON.parse(view.private_metadata || '{}');
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+    return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
+}
+
 /** Reads the `payload` field of an interaction POST; a malformed one is a 400 with a reason. */
 export function parseInteraction(body: unknown): Interaction {
   const payload = (body as { payload?: unknown } | undefined)?.payload;

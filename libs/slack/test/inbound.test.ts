@@ -1,5 +1,5 @@
 import { closeRedis, createRedis } from '@dbre/queue';
-import { createHttpApp, createLifecycle, type HttpApp } from '@dbre/service-kit';
+import { createHttpApp, createLifecycle, guards, type HttpApp } from '@dbre/service-kit';
 import { captureLogger, testServices, uniqueName, waitFor } from '@dbre/testing';
 import type { Redis } from 'ioredis';
 // Tests compose the stand-in (a tools/ project) by path; it has no @dbre alias of its own.
@@ -46,7 +46,7 @@ describe('registerSlackInbound', () => {
     redis = createRedis(testServices.redisUrl, 'producer');
     await waitFor(() => redis.status === 'ready', { what: 'redis' });
     app = await createHttpApp({ name: 'test', logger: captureLogger().logger, lifecycle: createLifecycle() });
-    await registerSlackInbound(app, { signingSecret: SECRET, replayCache: createRedisReplayCache(redis, { prefix: uniqueName('replay') }), bodyLimit: 4096 }, (scope) => {
+    await registerSlackInbound(app, { signingSecret: SECRET, replayCache: createRedisReplayCache(redis, { prefix: uniqueName('replay'), service: 'test' }), bodyLimit: 4096 }, (scope) => {
       scope.post('/commands', async (request) => {
         handled.push({ path: 'commands', body: request.body, raw: rawBodyOf(request) });
         return { response_type: 'ephemeral', text: 'ok' };
@@ -56,7 +56,7 @@ describe('registerSlackInbound', () => {
         return '';
       });
     });
-    app.post('/v1/echo', async (request) => request.body);
+    app.post('/v1/echo', { config: { guard: guards.public } }, async (request) => request.body);
     await app.ready();
   });
   afterAll(async () => {
@@ -99,12 +99,35 @@ describe('registerSlackInbound', () => {
     expect(unsigned.statusCode).toBe(401);
     expect(unsigned.json().code).toBe('SLACK_SIGNATURE_MISSING');
     const big = slashCommand(SECRET, { user_id: 'U0ALICE', text: 'x'.repeat(5000) });
-    expect((await send('/slack/commands', big)).statusCode).toBe(413);
+    const tooLarge = await send('/slack/commands', big);
+    expect(tooLarge.statusCode).toBe(413);
+    // Finding 13.4: the message states the Slack routes' own limit, not the service-wide one.
+    expect(tooLarge.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', detail: expect.stringContaining('4096 bytes') });
     expect(handled).toHaveLength(0);
   });
 
   it('leaves the rest of the app with its ordinary JSON parser', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/echo', payload: { a: 1 } });
     expect(res.json()).toEqual({ a: 1 });
+  });
+
+  // Finding 13.4: replay caches were per service, and Slack's signature does not cover the URL.
+  it('refuses a request accepted by one service when it is replayed to another, but takes a forward handed off to it', async () => {
+    const prefix = uniqueName('replay-shared');
+    const requestApi = createRedisReplayCache(redis, { prefix, service: 'request-api' });
+    const approvalApi = createRedisReplayCache(redis, { prefix, service: 'approval-api' });
+    const schemaReview = createRedisReplayCache(redis, { prefix, service: 'schema-review' });
+    expect(await requestApi.claim('v0=aaa')).toBe(true);
+    expect(await approvalApi.claim('v0=aaa')).toBe(false);
+    expect(await schemaReview.claim('v0=aaa')).toBe(false);
+
+    expect(await requestApi.claim('v0=bbb')).toBe(true);
+    await requestApi.handOff('v0=bbb', 'approval-api');
+    expect(await schemaReview.claim('v0=bbb')).toBe(false);
+    expect(await approvalApi.claim('v0=bbb')).toBe(true);
+    expect(await approvalApi.claim('v0=bbb')).toBe(false);
+    // A hand-off never creates a claim: an unseen signature stays unseen.
+    await requestApi.handOff('v0=ccc', 'approval-api');
+    expect(await redis.exists(`${prefix}:slack:seen:v0=ccc`)).toBe(0);
   });
 });

@@ -76,11 +76,15 @@ describe('Slack notifier through the notify queue', () => {
     standIn.fail('chat.postMessage', { status: 500, times: 4 });
     const n = notifier();
     const ids = Array.from({ length: 20 }, (_, i) => `storm:${prefix}:${i}`);
-    const started = Date.now();
-    // send() returns at once whatever Slack does: it only stores and enqueues.
+    // send() never waits for Slack: it only stores and enqueues. With the queue paused, every send
+    // (and a duplicate) returns before Slack has been called once, each message queued.
+    await queue.pause();
     await Promise.all(ids.map((id, i) => n.send({ id, kind: 'notice', to: 'U0ALICE', text: `message ${i}` })));
     await n.send({ id: ids[0]!, kind: 'notice', to: 'U0ALICE', text: 'message 0' }); // a duplicate send
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(standIn.calls).toHaveLength(0);
+    const queued = await Promise.all(ids.map(async (id) => (await queue.getJob(notifyJobId(id)))?.id));
+    expect(queued).toEqual(ids.map(notifyJobId));
+    await queue.resume();
 
     await waitFor(() => standIn.accepted('chat.postMessage').length >= 20, { timeoutMs: 40_000, what: '20 delivered messages' });
     await new Promise((r) => setTimeout(r, 300)); // nothing more may arrive

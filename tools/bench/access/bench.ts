@@ -181,6 +181,8 @@ async function main(): Promise<void> {
     PLATFORM_CONFIG: platformFile,
     SECRET_STORE_KEY: key,
     API_TOKENS: `bench=${token}`,
+    API_SCOPES: 'bench=requests:create,requests:read,grants:end,outbox:read,outbox:open,approve',
+    API_ACT_FOR: 'bench=*',
     ACCESS_MINUTE_MS: String(MINUTE_MS),
     WORKER_CONCURRENCY: String(CONCURRENCY),
     // Not a crash test: a lock that a loaded event loop cannot lose (the scaled default would be 5 s).

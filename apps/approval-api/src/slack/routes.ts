@@ -7,6 +7,7 @@ import {
   denyReasonModal,
   escapeText,
   parseInteraction,
+  privateMetadata,
   registerSlackInbound,
   slackDate,
   SLACK_APPROVALS_PREFIX,
@@ -93,7 +94,7 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
 
   // Under /slack/approvals: the edge routes that prefix to approval-api (infra/main.tf), and
   // request-api forwards the approver side of the one Slack app there.
-  await registerSlackInbound(app, { signingSecret: kit.settings.signingSecret, replayCache: kit.replayCache, prefix: SLACK_APPROVALS_PREFIX }, (slack) => {
+  await registerSlackInbound(app, { signingSecret: kit.settings.signingSecret, replayCache: kit.replayCache, prefix: SLACK_APPROVALS_PREFIX, tellUser: (channel, user, text) => tell(channel, user, text, `${user}-unknown-${Date.now()}`) }, (slack) => {
     slack.post('/interactions', { schema: { hide: true } }, async (request, reply) => {
       const payload = parseInteraction(request.body);
       if (payload.type === 'block_actions') await onAction(payload);
@@ -132,7 +133,7 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
 
   async function onSubmit(payload: ViewSubmission): Promise<unknown> {
     if (payload.view.callback_id !== VIEWS.denyReason) return { response_action: 'clear' };
-    const meta = JSON.parse(payload.view.private_metadata || '{}') as { requestId?: string; channel?: string; ts?: string };
+    const meta = privateMetadata(payload.view);
     const reason = payload.view.state.values['reason']?.['reason']?.value?.trim() ?? '';
     if (!meta.requestId) return { response_action: 'errors', errors: { reason: 'This form lost its request; click Deny again.' } };
     const me = await person(payload.user.id);

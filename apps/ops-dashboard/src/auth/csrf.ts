@@ -32,13 +32,22 @@ export function createCsrf(secret: string | Buffer, now: () => number = Date.now
 }
 
 /**
+ * The headers the origin check reads, with `host` as Fastify resolved it: the Host header, or
+ * X-Forwarded-Host only when the request came through a configured proxy (TRUSTED_PROXIES).
+ */
+export function originHeaders(request: { headers: Record<string, string | string[] | undefined>; host: string }): Record<string, string | string[] | undefined> {
+  return { ...request.headers, host: request.host };
+}
+
+/**
  * A state-changing request must say it comes from this origin: `Sec-Fetch-Site: same-origin`
  * or an `Origin` whose host is ours. Requests with neither (scripts) are refused as well.
  */
 export function assertSameOrigin(headers: Record<string, string | string[] | undefined>): void {
   const site = headers['sec-fetch-site'];
   const origin = headers['origin'];
-  const host = headers['x-forwarded-host'] ?? headers['host'];
+  // Only the Host header: a client-sent X-Forwarded-Host is never believed here (see originHeaders).
+  const host = headers['host'];
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') throw crossSite();
   if (typeof origin === 'string' && origin !== 'null') {
     let originHost: string;

@@ -4,7 +4,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@dbre/service-kit';
-import { assertSameOrigin } from '../auth/csrf';
+import { assertSameOrigin, originHeaders } from '../auth/csrf';
 import type { Identity } from '../auth/identity';
 import { replyProblem } from '../reply-problem';
 import type { QueueSet } from './queue-set';
@@ -90,7 +90,7 @@ export async function registerQueueBoards(
         try {
           if (request.identity?.role !== 'admin') throw new AppError('ADMIN_ONLY', 'forbidden', `Only dashboard admins can change queues; use ${VIEW_BOARD_PATH} to look.`);
           if (request.method !== 'GET' && request.method !== 'HEAD') {
-            assertSameOrigin(request.headers);
+            assertSameOrigin(originHeaders(request));
             if (!isAllowedChange(request.method, request.url)) {
               throw new AppError('QUEUE_ACTION_NOT_ALLOWED', 'forbidden', 'The dashboard allows retry, clean and promote only; other queue changes go through the services.');
             }

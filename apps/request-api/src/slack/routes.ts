@@ -16,6 +16,7 @@ import {
   isSchemaReviewInteraction,
   modalErrors,
   parseInteraction,
+  privateMetadata,
   readRequestModal,
   registerSlackInbound,
   REQUEST_FIELDS,
@@ -71,7 +72,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
     await kit.notifier.send({ id: `slack-ephemeral-${key}`, kind: 'ephemeral', to: channel, text, data: { channel, user } });
   }
 
-  await registerSlackInbound(app, { signingSecret: kit.settings.signingSecret, replayCache: kit.replayCache }, (slack) => {
+  await registerSlackInbound(app, { signingSecret: kit.settings.signingSecret, replayCache: kit.replayCache, tellUser: (channel, user, text) => tell(channel, user, text, `${user}-unknown-${Date.now()}`) }, (slack) => {
     slack.post('/commands', { schema: { hide: true } }, async (request, reply) => {
       const cmd = slashCommandSchema.parse(request.body);
       const sub = cmd.text.trim().toLowerCase();
@@ -107,7 +108,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
           return payload.type === 'view_submission' ? reply.send({ response_action: 'errors', errors: { reason: 'Approvals are not reachable from Slack right now.' } }) : reply.status(200).send();
         }
         try {
-          const answer = await forwardSlackRequest(request, `${target.replace(/\/$/, '')}${SLACK_APPROVALS_PREFIX}/interactions`);
+          const answer = await forwardSlackRequest(request, `${target.replace(/\/$/, '')}${SLACK_APPROVALS_PREFIX}/interactions`, { cache: kit.replayCache, to: 'approval-api' });
           return reply.status(answer.status).type(answer.contentType).send(answer.body);
         } catch (err) {
           logger.error({ err: { message: (err as Error).message } }, 'could not forward an approver interaction to approval-api');
@@ -123,7 +124,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
           return inline('Schema review is not connected to this Slack app (SLACK_SCHEMA_REVIEW_URL is not set); ask the platform team.');
         }
         try {
-          const answer = await forwardSlackRequest(request, `${target.replace(/\/$/, '')}${SLACK_REVIEWS_PREFIX}/interactions`);
+          const answer = await forwardSlackRequest(request, `${target.replace(/\/$/, '')}${SLACK_REVIEWS_PREFIX}/interactions`, { cache: kit.replayCache, to: 'schema-review' });
           return reply.status(answer.status).type(answer.contentType).send(answer.body);
         } catch (err) {
           logger.error({ err: { message: (err as Error).message } }, 'could not forward a schema review interaction to schema-review');
@@ -169,7 +170,8 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
       return modalErrors(problemsByField({ ...res.body, ...(res.detail ? { detail: res.detail } : {}) }));
     }
     if (view.callback_id === VIEWS.extend) {
-      const { requestId } = JSON.parse(view.private_metadata || '{}') as { requestId?: string };
+      const { requestId } = privateMetadata(view);
+      if (!requestId || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(requestId)) return { response_action: 'errors', errors: { minutes: 'This form lost its request; click Extend again.' } };
       const minutes = Number(view.state.values['minutes']?.['minutes']?.selected_option?.value);
       const reason = view.state.values['reason']?.['reason']?.value ?? undefined;
       const me = await person(payload.user.id);

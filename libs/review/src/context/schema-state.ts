@@ -1,5 +1,5 @@
-import type { ColumnDef, IndexKind, StatementModel, TableName } from '../sql/model';
-import { columnType, indexColumnNames, tableBytes, tableRows, type LiveSchema } from './snapshot';
+import type { ColumnDef, DefaultValue, IndexKind, StatementModel, TableName, TableOptions } from '../sql/model';
+import { columnType, indexColumnNames, tableBytes, tableRows, type LiveSchema, type SnapshotTable } from './snapshot';
 
 /** What the reviewer knows of a column: from the snapshot or from earlier DDL in the file. */
 export interface KnownColumn {
@@ -11,12 +11,22 @@ export interface KnownColumn {
   notNull?: boolean;
   values?: string[];
   charset?: string;
+  collation?: string;
+  comment?: string;
+  default?: DefaultValue;
+  autoIncrement?: boolean;
+  onUpdateCurrentTimestamp?: boolean;
+  generated?: 'virtual' | 'stored';
 }
 
 export interface KnownIndex {
   name: string;
   kind: IndexKind;
   columns: Array<{ name: string; length?: number }>;
+  /** Where the index comes from: the live database or a statement earlier in this file. */
+  source?: 'snapshot' | 'file';
+  /** BTREE / HASH / FULLTEXT / SPATIAL as written or crawled. */
+  type?: string;
 }
 
 export interface KnownTable {
@@ -28,6 +38,31 @@ export interface KnownTable {
   rows?: number;
   rowFormat?: string;
   source: 'snapshot' | 'file';
+  comment?: string;
+  /** Default character set and collation of the table. */
+  charset?: string;
+  collation?: string;
+  engine?: string;
+  temporary?: boolean;
+  partitioned?: boolean;
+}
+
+function snapshotColumn(c: SnapshotTable['columns'][number]): KnownColumn {
+  const k: KnownColumn = { name: c.name, ...parseColumnType(columnType(c)) };
+  if (c.nullable !== undefined) k.notNull = !c.nullable;
+  const extra = snapshotText(c['extra']) ?? '';
+  if (/auto_increment/i.test(extra)) k.autoIncrement = true;
+  if (/on update/i.test(extra)) k.onUpdateCurrentTimestamp = true;
+  if (/virtual/i.test(extra) || c['generated'] === 'VIRTUAL') k.generated = 'virtual';
+  if (/stored/i.test(extra) || c['generated'] === 'STORED') k.generated = 'stored';
+  const comment = snapshotText(c['comment']);
+  if (comment !== undefined) k.comment = comment;
+  const charset = snapshotText(c['charset']);
+  if (charset) k.charset = charset.toLowerCase();
+  const collation = snapshotText(c['collation']);
+  if (collation) k.collation = collation.toLowerCase();
+  if (typeof c.default === 'string') k.default = /^current_timestamp/i.test(c.default) ? { kind: 'current_timestamp', text: c.default } : { kind: 'literal', text: c.default };
+  return k;
 }
 
 /** `varchar(255)`, `bigint(20) unsigned`, `enum('a','b')`, `decimal(10,2)` -> parts. */
@@ -54,10 +89,45 @@ export function knownColumnOf(c: ColumnDef): KnownColumn {
   if (c.notNull !== undefined) k.notNull = c.notNull;
   if (c.values) k.values = c.values;
   if (c.charset) k.charset = c.charset;
+  if (c.collation) k.collation = c.collation;
+  if (c.comment !== undefined) k.comment = c.comment;
+  if (c.default) k.default = c.default;
+  if (c.autoIncrement) k.autoIncrement = true;
+  if (c.onUpdateCurrentTimestamp) k.onUpdateCurrentTimestamp = true;
+  if (c.generated) k.generated = c.generated;
   return k;
 }
 
+/** `utf8mb4_0900_ai_ci` -> `utf8mb4`. */
+export function charsetOfCollation(collation: string | null | undefined): string | undefined {
+  return collation ? collation.toLowerCase().split('_')[0] : undefined;
+}
+
+function applyOptions(t: KnownTable, o: TableOptions): void {
+  if (o.comment !== undefined) t.comment = o.comment;
+  if (o.charset) {
+    t.charset = o.charset;
+    if (!o.collation) delete t.collation;
+  }
+  if (o.collation) {
+    t.collation = o.collation;
+    t.charset ??= charsetOfCollation(o.collation);
+  }
+  if (o.engine) t.engine = o.engine;
+  if (o.rowFormat) t.rowFormat = o.rowFormat;
+}
+
+function snapshotText(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
 const lc = (s: string): string => s.toLowerCase();
+
+function fileIndex(i: { name?: string; kind: IndexKind; columns: Array<{ name: string; length?: number }>; type?: string }): KnownIndex {
+  const k: KnownIndex = { name: i.kind === 'primary' ? 'PRIMARY' : (i.name ?? i.columns[0]?.name ?? ''), kind: i.kind, columns: i.columns, source: 'file' };
+  if (i.type) k.type = i.type;
+  return k;
+}
 
 /**
  * The tables as they stand before each statement: the snapshot, then every statement of the
@@ -71,15 +141,27 @@ export class SchemaState {
     for (const t of live.tables.values()) {
       const table: KnownTable = {
         name: t.name,
-        columns: new Map(t.columns.map((c) => [lc(c.name), { name: c.name, ...parseColumnType(columnType(c)), ...(c.nullable === undefined ? {} : { notNull: !c.nullable }) }])),
+        columns: new Map(t.columns.map((c) => [lc(c.name), snapshotColumn(c)])),
         indexes: t.indexes.map((i) => ({
           name: i.name,
           kind: i.primary || lc(i.name) === 'primary' ? 'primary' : i.unique ? 'unique' : lc(i.type ?? '') === 'fulltext' ? 'fulltext' : lc(i.type ?? '') === 'spatial' ? 'spatial' : 'index',
           columns: indexColumnNames(i),
+          source: 'snapshot' as const,
+          ...(i.type ? { type: i.type.toUpperCase() } : {}),
         })),
         bytes: tableBytes(t),
         source: 'snapshot',
       };
+      const comment = snapshotText(t['comment']);
+      if (comment !== undefined) table.comment = comment;
+      const collation = snapshotText(t['collation']);
+      if (collation) {
+        table.collation = collation.toLowerCase();
+        const cs = charsetOfCollation(collation);
+        if (cs) table.charset = cs;
+      }
+      if (t.engine) table.engine = t.engine;
+      if (t['partitioning']) table.partitioned = true;
       const rows = tableRows(t);
       if (rows != null) table.rows = rows;
       if (t.rowFormat) table.rowFormat = t.rowFormat;
@@ -95,13 +177,17 @@ export class SchemaState {
     switch (stmt.kind) {
       case 'create_table': {
         if (stmt.copyOf || (stmt.ifNotExists && this.get(stmt.table))) return;
-        const indexes: KnownIndex[] = stmt.indexes.map((i) => ({ name: i.kind === 'primary' ? 'PRIMARY' : (i.name ?? i.columns[0]?.name ?? ''), kind: i.kind, columns: i.columns }));
-        this.tables.set(lc(stmt.table.name), {
+        const indexes: KnownIndex[] = stmt.indexes.map((i) => fileIndex(i));
+        const table: KnownTable = {
           name: stmt.table.name,
           columns: new Map(stmt.columns.map((c) => [lc(c.name), knownColumnOf(c)])),
           indexes,
           source: 'file',
-        });
+        };
+        applyOptions(table, stmt.options);
+        if (stmt.temporary) table.temporary = true;
+        if (stmt.partition) table.partitioned = true;
+        this.tables.set(lc(stmt.table.name), table);
         return;
       }
       case 'drop_table':
@@ -112,7 +198,7 @@ export class SchemaState {
         return;
       case 'create_index': {
         const t = this.get(stmt.table);
-        if (t) t.indexes.push({ name: stmt.index.name ?? '', kind: stmt.index.kind, columns: stmt.index.columns });
+        if (t) t.indexes.push(fileIndex(stmt.index));
         return;
       }
       case 'drop_index': {
@@ -126,6 +212,10 @@ export class SchemaState {
       default:
         return;
     }
+  }
+
+  private renameInIndexes(t: KnownTable, from: string, to: string): void {
+    t.indexes = t.indexes.map((i) => ({ ...i, columns: i.columns.map((c) => (lc(c.name) === lc(from) ? { ...c, name: to } : c)) }));
   }
 
   private rename(from: TableName, to: TableName): void {
@@ -145,6 +235,8 @@ export class SchemaState {
           break;
         case 'drop_column':
           t.columns.delete(lc(a.name));
+          // MySQL removes a dropped column from its indexes, and drops an index left without columns.
+          t.indexes = t.indexes.map((i) => ({ ...i, columns: i.columns.filter((c) => lc(c.name) !== lc(a.name)) })).filter((i) => i.columns.length > 0);
           break;
         case 'modify_column':
           t.columns.set(lc(a.column.name), knownColumnOf(a.column));
@@ -152,15 +244,30 @@ export class SchemaState {
         case 'change_column':
           t.columns.delete(lc(a.from));
           t.columns.set(lc(a.column.name), knownColumnOf(a.column));
+          if (lc(a.from) !== lc(a.column.name)) this.renameInIndexes(t, a.from, a.column.name);
           break;
         case 'rename_column': {
           const c = t.columns.get(lc(a.from));
           t.columns.delete(lc(a.from));
           if (c) t.columns.set(lc(a.to), { ...c, name: a.to });
+          this.renameInIndexes(t, a.from, a.to);
           break;
         }
         case 'add_index':
-          t.indexes.push({ name: a.index.kind === 'primary' ? 'PRIMARY' : (a.index.name ?? ''), kind: a.index.kind, columns: a.index.columns });
+          t.indexes.push(fileIndex(a.index));
+          break;
+        case 'table_options':
+          applyOptions(t, a.options);
+          break;
+        case 'convert_charset':
+          t.charset = a.charset;
+          if (a.collation) t.collation = a.collation;
+          else delete t.collation;
+          for (const c of t.columns.values()) if (c.charset) c.charset = a.charset;
+          break;
+        case 'partition':
+          if (/^PARTITION BY/.test(a.what)) t.partitioned = true;
+          if (/^REMOVE/.test(a.what)) t.partitioned = false;
           break;
         case 'drop_index':
           t.indexes = t.indexes.filter((i) => lc(i.name) !== lc(a.name));

@@ -22,7 +22,43 @@ export const columnRules = [
     examples: [{ bad: 'ALTER TABLE t ADD COLUMN status tinyint NOT NULL DEFAULT 0', good: "ALTER TABLE t ADD COLUMN status tinyint NOT NULL DEFAULT 0 COMMENT '0=draft 1=sent'" }],
     check(stmt, ctx) {
       const exempt = new Set(ctx.params.exempt.map((x) => x.toLowerCase()));
-      for (const c of newColumns(stmt)) if (!c.comment?.trim() && !exempt.has(c.name.toLowerCase())) ctx.report({ pos: c.pos, message: `Column \`${c.name}\` has no comment.` });
+      for (const c of definedColumns(stmt)) if (!c.comment?.trim() && !exempt.has(c.name.toLowerCase())) ctx.report({ pos: c.pos, message: `Column \`${c.name}\` has no comment.` });
+    },
+  }),
+  defineRule({
+    id: 'column-modify-drops-attributes',
+    category: 'column',
+    severity: 'warning',
+    title: 'MODIFY/CHANGE repeat every attribute the column keeps (comment, NOT NULL, DEFAULT, ...)',
+    rationale: 'MODIFY and CHANGE replace the whole column definition: `MODIFY b INT` on a `b INT NOT NULL DEFAULT 0 COMMENT \'...\'` silently makes it NULL, drops its default and its comment.',
+    fix: 'Copy the current definition (SHOW CREATE TABLE) and change only what is meant; to change only the default use `ALTER COLUMN b SET DEFAULT ...`.',
+    examples: [
+      { bad: "CREATE TABLE t (id int NOT NULL PRIMARY KEY, b int NOT NULL DEFAULT 0 COMMENT 'qty');\nALTER TABLE t MODIFY b bigint", good: "CREATE TABLE t (id int NOT NULL PRIMARY KEY, b int NOT NULL DEFAULT 0 COMMENT 'qty');\nALTER TABLE t MODIFY b bigint NOT NULL DEFAULT 0 COMMENT 'qty'" },
+      { bad: 'ALTER TABLE t MODIFY b int', good: "ALTER TABLE t MODIFY b int NOT NULL DEFAULT 0 COMMENT 'qty'" },
+    ],
+    check(stmt, ctx) {
+      if (stmt.kind !== 'alter_table') return;
+      const table = ctx.state.get(stmt.table);
+      for (const a of stmt.actions) {
+        if (a.op !== 'modify_column' && a.op !== 'change_column') continue;
+        const oldName = a.op === 'change_column' ? a.from : a.column.name;
+        const old = table?.columns.get(oldName.toLowerCase());
+        const n = a.column;
+        const verb = a.op === 'modify_column' ? 'MODIFY' : 'CHANGE';
+        if (!old) {
+          const missing = [...(n.comment === undefined ? ['COMMENT'] : []), ...(n.notNull === undefined ? ['NOT NULL'] : []), ...(n.default === undefined && !n.autoIncrement ? ['DEFAULT'] : [])];
+          if (missing.length) ctx.report({ pos: a.pos, severity: 'info', message: `${verb} replaces the whole definition of \`${oldName}\`: its current ${missing.join(', ')} (if any) is dropped unless repeated here.` });
+          continue;
+        }
+        const lost: string[] = [];
+        if (old.comment?.trim() && !n.comment?.trim()) lost.push(`its COMMENT '${old.comment}'`);
+        if (old.notNull && !n.notNull && !n.inlinePrimaryKey) lost.push('NOT NULL (it becomes nullable)');
+        if (old.default && old.default.kind !== 'null' && !n.default && !n.autoIncrement) lost.push(`its DEFAULT ${old.default.kind === 'literal' ? `'${old.default.text}'` : old.default.text}`);
+        if (old.autoIncrement && !n.autoIncrement) lost.push('AUTO_INCREMENT');
+        if (old.onUpdateCurrentTimestamp && !n.onUpdateCurrentTimestamp) lost.push('ON UPDATE CURRENT_TIMESTAMP');
+        if (old.unsigned && !n.unsigned && INTEGER_TYPES.has(n.type)) lost.push('UNSIGNED');
+        if (lost.length) ctx.report({ pos: a.pos, message: `${verb} \`${oldName}\` drops ${lost.join(', ')}.` });
+      }
     },
   }),
   defineRule({
@@ -36,7 +72,7 @@ export const columnRules = [
     examples: [{ bad: 'ALTER TABLE t ADD COLUMN name varchar(50)', good: "ALTER TABLE t ADD COLUMN name varchar(50) NOT NULL DEFAULT ''" }],
     check(stmt, ctx) {
       const exempt = new Set(ctx.params.exempt.map((x) => x.toLowerCase()));
-      for (const c of newColumns(stmt)) {
+      for (const c of definedColumns(stmt)) {
         if (c.notNull || c.inlinePrimaryKey || c.generated || exempt.has(c.name.toLowerCase())) continue;
         if (c.notNull === false) ctx.report({ pos: c.pos, severity: 'info', message: `Column \`${c.name}\` is declared NULL; make sure NULL means something here.` });
         else ctx.report({ pos: c.pos, message: `Column \`${c.name}\` allows NULL (nothing says NOT NULL).` });
@@ -53,7 +89,7 @@ export const columnRules = [
     examples: [{ bad: 'ALTER TABLE t ADD COLUMN qty int NOT NULL', good: 'ALTER TABLE t ADD COLUMN qty int NOT NULL DEFAULT 0' }],
     check(stmt, ctx) {
       const pk = new Set(stmt.kind === 'create_table' ? stmt.indexes.filter((i) => i.kind === 'primary').flatMap((i) => i.columns.map((c) => c.name.toLowerCase())) : []);
-      for (const c of newColumns(stmt)) {
+      for (const c of definedColumns(stmt)) {
         if (c.notNull && !c.default && !exemptFromDefault(c) && !pk.has(c.name.toLowerCase())) ctx.report({ pos: c.pos, message: `NOT NULL column \`${c.name}\` has no DEFAULT.` });
       }
     },
@@ -221,7 +257,7 @@ export const columnRules = [
     check(stmt, ctx) {
       const created = new Set(ctx.params.created.map((x) => x.toLowerCase()));
       const updated = new Set(ctx.params.updated.map((x) => x.toLowerCase()));
-      for (const c of newColumns(stmt)) {
+      for (const c of definedColumns(stmt)) {
         const n = c.name.toLowerCase();
         if (!created.has(n) && !updated.has(n)) continue;
         if (!TIME_TYPES.has(c.type)) ctx.report({ pos: c.pos, message: `\`${c.name}\` is ${c.type.toUpperCase()}, not DATETIME/TIMESTAMP.` });

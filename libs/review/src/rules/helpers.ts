@@ -77,3 +77,16 @@ export function humanBytes(n: number): string {
   }
   return `${v >= 10 || u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
 }
+
+/** Column names a statement gives (ADD/CHANGE columns and RENAME COLUMN targets), with positions. */
+export function newColumnNames(stmt: StatementModel): Array<{ name: string; pos: Pos }> {
+  const out = newColumns(stmt).map((c) => ({ name: c.name, pos: c.pos }));
+  if (stmt.kind === 'alter_table') for (const a of stmt.actions) if (a.op === 'rename_column') out.push({ name: a.to, pos: a.pos });
+  return out;
+}
+
+/** RENAME INDEX targets. */
+export function renamedIndexes(stmt: StatementModel): Array<{ from: string; to: string; pos: Pos }> {
+  if (stmt.kind !== 'alter_table') return [];
+  return stmt.actions.flatMap((a) => (a.op === 'rename_index' ? [{ from: a.from, to: a.to, pos: a.pos }] : []));
+}

@@ -4,7 +4,7 @@ import { columnMap, describeColumns, isLeftPrefix, newIndexes, sameColumns, TEXT
 import { defineRule, type RuleContext } from './types';
 
 /** The indexes the table has after this statement: known ones plus the new ones. */
-function indexesAfter(stmt: StatementModel, ctx: RuleContext<unknown>): { fresh: IndexDef[]; existing: Array<{ name: string; kind: string; columns: Array<{ name: string; length?: number }> }> } {
+function indexesAfter(stmt: StatementModel, ctx: RuleContext<unknown>): { fresh: IndexDef[]; existing: Array<{ name: string; kind: string; columns: Array<{ name: string; length?: number }>; source?: 'snapshot' | 'file' }> } {
   const fresh = newIndexes(stmt);
   if (stmt.kind === 'create_table') return { fresh, existing: [] };
   const table = stmt.kind === 'alter_table' || stmt.kind === 'create_index' ? ctx.state.get(stmt.table) : undefined;
@@ -28,8 +28,32 @@ export const indexRules = [
       fresh.forEach((i, n) => {
         if (i.kind === 'fulltext' || i.kind === 'spatial') return;
         const twin = [...existing, ...fresh.slice(0, n)].find((o) => o.kind !== 'fulltext' && o.kind !== 'spatial' && sameColumns(o.columns, i.columns));
-        if (twin) ctx.report({ pos: i.pos, message: `${label(i)} on (${describeColumns(i.columns)}) duplicates ${label(twin)}${existing.includes(twin as never) ? ' (already in the database)' : ''}.` });
+        const where = !existing.includes(twin as never) ? '' : (twin as { source?: string }).source === 'snapshot' ? ' (already in the database)' : ' (created earlier in this file)';
+        if (twin) ctx.report({ pos: i.pos, message: `${label(i)} on (${describeColumns(i.columns)}) duplicates ${label(twin)}${where}.` });
       });
+    },
+  }),
+  defineRule({
+    id: 'index-duplicate-column',
+    category: 'index',
+    severity: 'error',
+    title: 'An index does not list the same column twice',
+    rationale: 'MySQL rejects `INDEX (a, a)` ("Duplicate column name"); it is usually a copy-paste slip where another column was meant.',
+    fix: 'List each column once; put the column that was meant in its place.',
+    examples: [
+      { bad: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY, a int, INDEX idx_a_a (a, a))', good: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY, a int, b int, INDEX idx_a_b (a, b))' },
+      { bad: 'ALTER TABLE t ADD INDEX idx_a (a, `A`)', good: 'ALTER TABLE t ADD INDEX idx_a (a)' },
+    ],
+    check(stmt, ctx) {
+      for (const i of newIndexes(stmt)) {
+        const seen = new Set<string>();
+        for (const c of i.columns) {
+          if (c.expression) continue;
+          const k = c.name.toLowerCase();
+          if (seen.has(k)) ctx.report({ pos: i.pos, message: `${label(i)} lists column \`${c.name}\` twice; MySQL refuses it.` });
+          seen.add(k);
+        }
+      }
     },
   }),
   defineRule({

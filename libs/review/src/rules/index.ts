@@ -1,5 +1,7 @@
 import { columnRules } from './column';
 import { contextRules } from './context-rules';
+import { dmlRules } from './dml';
+import { policyRules } from './policy';
 import { indexRules } from './index-rules';
 import { metaRules } from './meta';
 import { namingRules } from './naming';
@@ -18,6 +20,8 @@ export const ALL_RULES: readonly Rule<unknown>[] = [
   ...safetyRules,
   ...onlineDdlRules,
   ...contextRules,
+  ...policyRules,
+  ...dmlRules,
 ];
 
 export const RULES_BY_ID: ReadonlyMap<string, Rule<unknown>> = new Map(ALL_RULES.map((r) => [r.id, r]));

@@ -18,6 +18,16 @@ export const metaRules = [
     check: engineRaised,
   }),
   defineRule({
+    id: 'parse-time-budget',
+    category: 'syntax',
+    severity: 'error',
+    title: 'Every statement is read within its time budget',
+    rationale: 'A statement the parser cannot read in time (hundreds of nested CASE, a huge expression) is not reviewed; the reviewer stops it rather than stall, and says so.',
+    fix: 'Simplify the statement (split it, use a lookup table instead of a giant CASE) or review it by hand and suppress this finding with the reason.',
+    examples: [],
+    check: engineRaised,
+  }),
+  defineRule({
     id: 'context-no-snapshot',
     category: 'context',
     severity: 'info',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { RESERVED_WORDS } from './reserved-words';
-import { newColumns, newIndexes, newTableNames } from './helpers';
+import { NON_RESERVED_KEYWORDS, RESERVED_WORDS } from './reserved-words';
+import { newColumnNames, newIndexes, newTableNames, renamedIndexes } from './helpers';
 import { defineRule } from './types';
 
 const pattern = (fallback: string) => z.string().default(fallback).refine((p) => {
@@ -47,9 +47,12 @@ export const namingRules = [
     rationale: 'Consistent column names spare every query writer a lookup and keep ORMs mapping predictable.',
     fix: 'Rename the column to lower snake_case, e.g. `created_at`.',
     params: z.object({ pattern: pattern('^[a-z][a-z0-9_]*$') }),
-    examples: [{ bad: 'ALTER TABLE t ADD COLUMN createdAt datetime', good: 'ALTER TABLE t ADD COLUMN created_at datetime' }],
+    examples: [
+      { bad: 'ALTER TABLE t ADD COLUMN createdAt datetime', good: 'ALTER TABLE t ADD COLUMN created_at datetime' },
+      { bad: 'ALTER TABLE t RENAME COLUMN created_at TO CreatedAt', good: 'ALTER TABLE t RENAME COLUMN createdAt TO created_at' },
+    ],
     check(stmt, ctx) {
-      for (const c of newColumns(stmt)) {
+      for (const c of newColumnNames(stmt)) {
         if (!re(ctx.params.pattern).test(c.name)) ctx.report({ pos: c.pos, message: `Column name \`${c.name}\` does not match ${ctx.params.pattern}.` });
       }
     },
@@ -65,12 +68,25 @@ export const namingRules = [
     examples: [
       { bad: 'ALTER TABLE t ADD INDEX user_id (user_id)', good: 'ALTER TABLE t ADD INDEX idx_user_id (user_id)' },
       { bad: 'CREATE UNIQUE INDEX email ON t (email)', good: 'CREATE UNIQUE INDEX uk_email ON t (email)' },
+      { bad: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY, e int, UNIQUE KEY uk_e (e));\nALTER TABLE t RENAME INDEX uk_e TO idx_e', good: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY, e int, UNIQUE KEY uk_e (e));\nALTER TABLE t RENAME INDEX uk_e TO uk_email' },
+      { bad: 'ALTER TABLE t RENAME INDEX idx_a TO bad_name', good: 'ALTER TABLE t RENAME INDEX a TO idx_a' },
     ],
     check(stmt, ctx) {
+      const say = (kind: string, name: string): string => `${kind === 'index' ? 'Index' : `${kind[0]?.toUpperCase()}${kind.slice(1)} index`} \`${name}\``;
       for (const i of newIndexes(stmt)) {
         if (i.kind === 'primary' || !i.name) continue;
         const p = ctx.params[i.kind];
-        if (!re(p).test(i.name)) ctx.report({ pos: i.pos, message: `${i.kind === 'index' ? 'Index' : `${i.kind[0]?.toUpperCase()}${i.kind.slice(1)} index`} \`${i.name}\` does not match ${p}.` });
+        if (!re(p).test(i.name)) ctx.report({ pos: i.pos, message: `${say(i.kind, i.name)} does not match ${p}.` });
+      }
+      for (const r of renamedIndexes(stmt)) {
+        const known = stmt.kind === 'alter_table' ? ctx.state.get(stmt.table)?.indexes.find((i) => i.name.toLowerCase() === r.from.toLowerCase()) : undefined;
+        if (known?.kind === 'primary') continue;
+        if (known) {
+          const p = ctx.params[known.kind];
+          if (!re(p).test(r.to)) ctx.report({ pos: r.pos, message: `${say(known.kind, r.to)} (renamed from \`${r.from}\`) does not match ${p}.` });
+        } else if (![ctx.params.index, ctx.params.unique, ctx.params.fulltext, ctx.params.spatial].some((p) => re(p).test(r.to))) {
+          ctx.report({ pos: r.pos, message: `Index \`${r.from}\` is renamed to \`${r.to}\`, which matches none of the index name patterns.` });
+        }
       }
     },
   }),
@@ -117,9 +133,23 @@ export const namingRules = [
       for (const t of newTableNames(stmt)) {
         if (RESERVED_WORDS.has(t.name.name.toLowerCase())) ctx.report({ pos: t.pos ?? ctx.statement, message: `Table name \`${t.name.name}\` is a MySQL reserved word.` });
       }
-      for (const c of newColumns(stmt)) {
+      for (const c of newColumnNames(stmt)) {
         if (RESERVED_WORDS.has(c.name.toLowerCase())) ctx.report({ pos: c.pos, message: `Column name \`${c.name}\` is a MySQL reserved word.` });
       }
+    },
+  }),
+  defineRule({
+    id: 'naming-keyword',
+    category: 'naming',
+    severity: 'warning',
+    title: 'No MySQL keywords (even non-reserved ones) as table or column names (option, off by default)',
+    rationale: 'Non-reserved keywords (`status`, `type`, `date`, `comment`) are legal names but read like SQL, may become reserved in a later version and confuse tools that quote only reserved words.',
+    fix: 'Qualify the name: `order_status`, `event_type`, `birth_date`.',
+    disabledByDefault: true,
+    examples: [{ bad: 'ALTER TABLE t ADD COLUMN status tinyint NOT NULL DEFAULT 0', good: 'ALTER TABLE t ADD COLUMN order_status tinyint NOT NULL DEFAULT 0' }],
+    check(stmt, ctx) {
+      for (const t of newTableNames(stmt)) if (NON_RESERVED_KEYWORDS.has(t.name.name.toLowerCase())) ctx.report({ pos: t.pos ?? ctx.statement, message: `Table name \`${t.name.name}\` is a MySQL keyword.` });
+      for (const c of newColumnNames(stmt)) if (NON_RESERVED_KEYWORDS.has(c.name.toLowerCase())) ctx.report({ pos: c.pos, message: `Column name \`${c.name}\` is a MySQL keyword.` });
     },
   }),
   defineRule({
@@ -134,8 +164,8 @@ export const namingRules = [
     check(stmt, ctx) {
       const max = ctx.params.max;
       for (const t of newTableNames(stmt)) if (t.name.name.length > max) ctx.report({ pos: t.pos ?? ctx.statement, message: `Table name is ${t.name.name.length} characters, over ${max}.` });
-      for (const c of newColumns(stmt)) if (c.name.length > max) ctx.report({ pos: c.pos, message: `Column name \`${c.name.slice(0, 20)}…\` is ${c.name.length} characters, over ${max}.` });
-      for (const i of newIndexes(stmt)) if (i.name && i.name.length > max) ctx.report({ pos: i.pos, message: `Index name is ${i.name.length} characters, over ${max}.` });
+      for (const c of newColumnNames(stmt)) if (c.name.length > max) ctx.report({ pos: c.pos, message: `Column name \`${c.name.slice(0, 20)}…\` is ${c.name.length} characters, over ${max}.` });
+      for (const i of [...newIndexes(stmt), ...renamedIndexes(stmt).map((r) => ({ name: r.to, pos: r.pos }))]) if (i.name && i.name.length > max) ctx.report({ pos: i.pos, message: `Index name is ${i.name.length} characters, over ${max}.` });
     },
   }),
   defineRule({
@@ -149,7 +179,7 @@ export const namingRules = [
     check(stmt, ctx) {
       const ok = /^[A-Za-z0-9_$]+$/;
       for (const t of newTableNames(stmt)) if (!ok.test(t.name.name)) ctx.report({ pos: t.pos ?? ctx.statement, message: `Table name \`${t.name.name}\` has characters other than ASCII letters, digits and _.` });
-      for (const c of newColumns(stmt)) if (!ok.test(c.name)) ctx.report({ pos: c.pos, message: `Column name \`${c.name}\` has characters other than ASCII letters, digits and _.` });
+      for (const c of newColumnNames(stmt)) if (!ok.test(c.name)) ctx.report({ pos: c.pos, message: `Column name \`${c.name}\` has characters other than ASCII letters, digits and _.` });
     },
   }),
   defineRule({

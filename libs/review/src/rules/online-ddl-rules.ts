@@ -1,5 +1,24 @@
 import { z } from 'zod';
 import { tableKey, type Pos } from '../sql/model';
+import { humanBytes } from './helpers';
+
+/** `3h 20m`, `45m`, `40s`. */
+export function humanDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  const m = Math.round(seconds / 60);
+  return m < 60 ? `${m}m` : `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+/** The ALTER's clauses without `ALTER TABLE t` and without ALGORITHM/LOCK (the tools choose their own). */
+function toolAlter(text: string): string {
+  const body = text.replace(/^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)?TABLE\s+(?:`(?:[^`]|``)+`|[^\s`]+)(?:\.(?:`(?:[^`]|``)+`|[^\s`]+))?\s+/i, '');
+  return body
+    .split(/,(?![^(]*\))/)
+    .map((c) => c.trim())
+    .filter((c) => c && !/^(ALGORITHM|LOCK)\s*=?/i.test(c))
+    .join(', ')
+    .replace(/\s+/g, ' ');
+}
 import { defineRule } from './types';
 
 const ALG_RANK = { INSTANT: 0, INPLACE: 1, COPY: 2, DEFAULT: 3 } as const;
@@ -19,6 +38,32 @@ export const onlineDdlRules = [
       const worst = v.clauses.filter((c) => c.algorithm === 'COPY' || c.lock !== 'NONE');
       const what = v.algorithm === 'COPY' ? 'copies the whole table (ALGORITHM=COPY) and blocks writes' : `needs LOCK=${v.lock}, blocking writes`;
       ctx.report({ pos: ctx.statement, message: `This ${what}: ${worst.map((c) => `${c.clause.split(/\s+/).slice(0, 4).join(' ')} — ${c.reason}`).join('; ')}.` });
+    },
+  }),
+  defineRule({
+    id: 'online-ddl-large-table-tool',
+    category: 'online-ddl',
+    severity: 'error',
+    title: 'A blocking ALTER on a large table runs through gh-ost or pt-online-schema-change',
+    rationale: 'A COPY (or LOCK=SHARED) ALTER blocks writes for as long as it rewrites the table: minutes to hours on a large one (the estimate uses the snapshot size and the configured rebuild rate). Online schema change tools copy in the background and swap at the end.',
+    fix: 'Run the printed gh-ost or pt-online-schema-change command instead of the ALTER (gh-ost needs no foreign keys and no triggers; both need a primary or unique key).',
+    params: z.object({ minBytes: z.number().min(0).default(1024 ** 3), minRows: z.number().min(0).default(1_000_000) }),
+    examples: [{ bad: 'ALTER TABLE orders MODIFY note varchar(200) NULL', good: 'ALTER TABLE orders ADD COLUMN memo varchar(50) NULL', live: true }],
+    check(stmt, ctx) {
+      const v = ctx.onlineDdl;
+      if (!v?.table || stmt.kind !== 'alter_table' || (v.algorithm !== 'COPY' && v.lock === 'NONE')) return;
+      const { bytes, rows } = v.table;
+      if (bytes < ctx.params.minBytes && (rows ?? 0) < ctx.params.minRows) return;
+      const alter = toolAlter(ctx.statement.text).replaceAll('"', '\\"');
+      const schema = ctx.live?.schema ?? '<schema>';
+      const est = v.table.estimatedSeconds !== undefined ? `, about ${humanDuration(v.table.estimatedSeconds)} of blocked writes` : '';
+      const gh = `gh-ost --host=<writer endpoint> --database=${schema} --table=${stmt.table.name} --alter="${alter}" --chunk-size=1000 --max-load=Threads_running=25 --execute`;
+      const pt = `pt-online-schema-change --alter "${alter}" D=${schema},t=${stmt.table.name} --chunk-size=1000 --max-load Threads_running=25 --execute`;
+      ctx.report({
+        pos: ctx.statement,
+        message: `This ${v.algorithm === 'COPY' ? 'COPY' : `LOCK=${v.lock}`} ALTER blocks writes to \`${stmt.table.name}\` (${humanBytes(bytes)}${rows !== undefined ? `, ~${rows.toLocaleString('en-US')} rows` : ''}${est}). Run it with an online schema change tool.`,
+        fix: `${gh}\n  or\n${pt}`,
+      });
     },
   }),
   defineRule({

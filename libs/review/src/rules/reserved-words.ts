@@ -22,3 +22,29 @@ varying virtual when where while window with write xor year_month zerofill`
     .split(/\s+/)
     .filter(Boolean),
 );
+
+/** Common MySQL 8.0 keywords that are not reserved (manual, unmarked): legal names, but confusing in queries and tools. */
+export const NON_RESERVED_KEYWORDS: ReadonlySet<string> = new Set(
+  `action after algorithm always any at auto_increment avg begin binlog bit block bool boolean btree cache cascaded
+chain change changed channel charset checksum cipher class client close code collation columns comment commit
+committed compact completion component compressed compression concurrent connection consistent contains context
+cpu current data date datetime day deallocate definer delay_key_write disable discard disk do dumpfile duplicate
+dynamic enable encryption end ends engine engines enum error errors escape event events every exchange execute
+expansion expire export extended extent_size fast fault fields file filter first fixed flush follows format found
+full general global grants handler hash help host hosts hour identified import indexes initial install instance
+invisible invoker issuer json key_block_size language last leaves less level list local locked locks logfile logs
+master max_rows memory merge message_text microsecond migrate min_rows minute mode modify month mutex name names
+national never new next no nodegroup none number offset old one only open owner pack_keys page parser partial
+partitioning partitions password path phase plugin plugins point port precedes prepare preserve prev privileges
+process processlist profile profiles proxy quarter query quick reassign recover redundant reference relay reload
+remote repair repeatable replica replicate_do_db reset restore resume retain returning returns reuse role rollback
+rollup rotate routine row_count row_format rtree savepoint schedule second security serial serializable server
+session share shutdown signed simple slave snapshot socket some soname sounds source sql_buffer_result sql_cache
+sql_no_cache sql_thread start starts stats_auto_recalc status stop storage string subject subpartition suspend swaps
+switches table_name tables tablespace temporary temptable text than thread_priority time timestamp timestampadd
+timestampdiff transaction triggers truncate type types uncommitted undefined unicode uninstall unknown until upgrade
+user validation value variables vcpu view visible wait warnings week weight_string without work wrapper x509 xa xid
+xml year`
+    .split(/\s+/)
+    .filter(Boolean),
+);

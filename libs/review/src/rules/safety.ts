@@ -37,9 +37,28 @@ export const safetyRules = [
     title: 'TRUNCATE TABLE is flagged',
     rationale: 'TRUNCATE deletes every row without a WHERE, cannot be rolled back and is not logged row by row.',
     fix: 'Delete in batches with a WHERE clause, or confirm the table holds only disposable data and suppress this finding with the reason.',
-    examples: [{ bad: 'TRUNCATE TABLE orders', good: 'DELETE FROM orders WHERE created_at < NOW() - INTERVAL 1 YEAR LIMIT 1000' }],
+    examples: [
+      { bad: 'TRUNCATE TABLE orders', good: 'DELETE FROM orders WHERE created_at < NOW() - INTERVAL 1 YEAR LIMIT 1000' },
+      { bad: 'ALTER TABLE orders TRUNCATE PARTITION p2019', good: 'ALTER TABLE orders ANALYZE PARTITION p2019' },
+    ],
     check(stmt, ctx) {
       if (stmt.kind === 'truncate') ctx.report({ pos: ctx.statement, message: `Truncates \`${stmt.table.name}\`.` });
+      if (stmt.kind === 'alter_table') {
+        for (const a of stmt.actions) if (a.op === 'partition' && /^TRUNCATE/.test(a.what)) ctx.report({ pos: a.pos, message: `Empties partitions of \`${stmt.table.name}\`: ${a.text}.` });
+      }
+    },
+  }),
+  defineRule({
+    id: 'safety-drop-partition',
+    category: 'safety',
+    severity: 'error',
+    title: 'DROP PARTITION is flagged (it deletes the rows of the partition)',
+    rationale: 'Dropping a partition deletes every row in it at once, without a WHERE, and cannot be rolled back; it is right for expiring old data but fatal on the wrong partition name.',
+    fix: 'Check the partition bounds (information_schema.PARTITIONS) and that a backup exists, then suppress with the reason; to keep the rows use EXCHANGE PARTITION.',
+    examples: [{ bad: 'ALTER TABLE logs DROP PARTITION p2019', good: 'ALTER TABLE logs ADD PARTITION (PARTITION p2030 VALUES LESS THAN (2031))' }],
+    check(stmt, ctx) {
+      if (stmt.kind !== 'alter_table') return;
+      for (const a of stmt.actions) if (a.op === 'partition' && /^DROP/.test(a.what)) ctx.report({ pos: a.pos, message: `Deletes the rows of partitions of \`${stmt.table.name}\`: ${a.text}.` });
     },
   }),
   defineRule({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CreateTableStmt, StatementModel } from '../sql/model';
-import { columnMap, definedColumns, TEXT_BLOB_TYPES } from './helpers';
+import { definedColumns, TEXT_BLOB_TYPES } from './helpers';
 import { defineRule } from './types';
 
 /** Only real CREATE TABLE statements with a column list. */
@@ -21,11 +21,15 @@ export const tableRules = [
     examples: [
       { bad: 'CREATE TABLE t (a int)', good: 'CREATE TABLE t (id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY)' },
       { bad: 'ALTER TABLE t DROP PRIMARY KEY', good: 'ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, created_at)' },
+      { bad: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY, a int);\nALTER TABLE t DROP COLUMN id', good: 'CREATE TABLE t (id int NOT NULL);\nALTER TABLE t ADD PRIMARY KEY (id)' },
+      { bad: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY, a int);\nALTER TABLE t DROP INDEX `PRIMARY`', good: 'CREATE TABLE t (id int NOT NULL, a int);\nCREATE UNIQUE INDEX uk_a ON t (a);\nALTER TABLE t ADD PRIMARY KEY (id)' },
     ],
+    table(t) {
+      return t.indexes.some((i) => i.kind === 'primary') ? undefined : `Table \`${t.name}\` has no primary key after this migration.`;
+    },
     check(stmt, ctx) {
-      const t = created(stmt);
-      if (t && !t.indexes.some((i) => i.kind === 'primary')) ctx.report({ pos: ctx.statement, message: `Table \`${t.table.name}\` has no primary key.` });
-      if (stmt.kind === 'alter_table' && stmt.actions.some((a) => a.op === 'drop_primary_key') && !stmt.actions.some((a) => a.op === 'add_index' && a.index.kind === 'primary')) {
+      // A table the reviewer does not know (no snapshot, not created in the file): judge the operation.
+      if (stmt.kind === 'alter_table' && !ctx.state.get(stmt.table) && stmt.actions.some((a) => a.op === 'drop_primary_key') && !stmt.actions.some((a) => a.op === 'add_index' && a.index.kind === 'primary')) {
         ctx.report({ pos: ctx.statement, message: `This drops the primary key of \`${stmt.table.name}\` without adding another.` });
       }
     },
@@ -56,16 +60,16 @@ export const tableRules = [
     examples: [
       { bad: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY) DEFAULT CHARSET=latin1', good: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY) DEFAULT CHARSET=utf8mb4' },
       { bad: 'ALTER TABLE t CONVERT TO CHARACTER SET utf8', good: 'ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4' },
+      { bad: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY)', good: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY);\nALTER TABLE t DEFAULT CHARSET=utf8mb4' },
     ],
+    table(t, params) {
+      if (t.charset || t.collation || !params.requireExplicit) return undefined;
+      return { severity: 'warning', message: `Table \`${t.name}\` does not state its charset; it gets the server's default.`, fix: 'Add `DEFAULT CHARSET=utf8mb4 COLLATE=<allowed collation>`.' };
+    },
     check(stmt, ctx) {
       const allowed = ctx.params.allowed.map((x) => x.toLowerCase());
       const t = created(stmt);
-      if (t) {
-        if (t.options.charset && !allowed.includes(t.options.charset)) ctx.report({ pos: ctx.statement, message: `Table charset ${t.options.charset} is not allowed (use ${ctx.params.allowed.join(', ')}).` });
-        else if (!t.options.charset && !t.options.collation && ctx.params.requireExplicit) {
-          ctx.report({ pos: ctx.statement, severity: 'warning', message: `Table \`${t.table.name}\` does not state its charset; it gets the server's default.`, fix: 'Add `DEFAULT CHARSET=utf8mb4 COLLATE=<allowed collation>`.' });
-        }
-      }
+      if (t?.options.charset && !allowed.includes(t.options.charset)) ctx.report({ pos: ctx.statement, message: `Table charset ${t.options.charset} is not allowed (use ${ctx.params.allowed.join(', ')}).` });
       if (stmt.kind === 'alter_table') {
         for (const a of stmt.actions) {
           const cs = a.op === 'convert_charset' ? a.charset : a.op === 'table_options' ? a.options.charset : undefined;
@@ -106,10 +110,12 @@ export const tableRules = [
     title: 'Tables have a comment',
     rationale: 'The comment is the documentation the doc-crawler publishes; a table nobody can explain is hard to change or delete later.',
     fix: "Add `COMMENT='what one row means'`.",
-    examples: [{ bad: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY)', good: "CREATE TABLE t (id int NOT NULL PRIMARY KEY) COMMENT='注文'" }],
-    check(stmt, ctx) {
-      const t = created(stmt);
-      if (t && !t.options.comment?.trim()) ctx.report({ pos: ctx.statement, message: `Table \`${t.table.name}\` has no comment.` });
+    examples: [
+      { bad: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY)', good: "CREATE TABLE t (id int NOT NULL PRIMARY KEY) COMMENT='注文'" },
+      { bad: "CREATE TABLE t (id int NOT NULL PRIMARY KEY) COMMENT='x';\nALTER TABLE t COMMENT=''", good: "CREATE TABLE t (id int NOT NULL PRIMARY KEY);\nALTER TABLE t COMMENT='注文'" },
+    ],
+    table(t) {
+      return t.comment?.trim() ? undefined : `Table \`${t.name}\` has no comment.`;
     },
   }),
   defineRule({
@@ -174,9 +180,8 @@ export const tableRules = [
     fix: 'Split rarely used or 1:1 optional attributes into another table.',
     params: z.object({ max: z.number().int().min(1).default(60) }),
     examples: [{ bad: `CREATE TABLE t (id int NOT NULL PRIMARY KEY, ${Array.from({ length: 60 }, (_, i) => `c${i} int`).join(', ')})`, good: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY, a int)' }],
-    check(stmt, ctx) {
-      const t = created(stmt);
-      if (t && t.columns.length > ctx.params.max) ctx.report({ pos: ctx.statement, message: `Table \`${t.table.name}\` has ${t.columns.length} columns, over ${ctx.params.max}.` });
+    table(t, params) {
+      return t.columns.size > params.max ? `Table \`${t.name}\` has ${t.columns.size} columns, over ${params.max}.` : undefined;
     },
   }),
   defineRule({
@@ -188,11 +193,9 @@ export const tableRules = [
     fix: 'Move large values to a side table keyed by the primary key, or to S3 with a reference.',
     params: z.object({ max: z.number().int().min(0).default(2) }),
     examples: [{ bad: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY, a text, b text, c blob)', good: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY, a text)' }],
-    check(stmt, ctx) {
-      const t = created(stmt);
-      if (!t) return;
-      const big = t.columns.filter((c) => TEXT_BLOB_TYPES.has(c.type) || c.type === 'json');
-      if (big.length > ctx.params.max) ctx.report({ pos: ctx.statement, message: `${big.length} TEXT/BLOB/JSON columns (${big.map((c) => c.name).join(', ')}), over ${ctx.params.max}.` });
+    table(t, params) {
+      const big = [...t.columns.values()].filter((c) => TEXT_BLOB_TYPES.has(c.type) || c.type === 'json');
+      return big.length > params.max ? `\`${t.name}\` has ${big.length} TEXT/BLOB/JSON columns (${big.map((c) => c.name).join(', ')}), over ${params.max}.` : undefined;
     },
   }),
   defineRule({
@@ -204,12 +207,9 @@ export const tableRules = [
     fix: 'Add `created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP` and `updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP`.',
     params: z.object({ columns: names(['created_at', 'updated_at']) }),
     examples: [{ bad: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY)', good: 'CREATE TABLE t (id int NOT NULL PRIMARY KEY, created_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP, updated_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)' }],
-    check(stmt, ctx) {
-      const t = created(stmt);
-      if (!t) return;
-      const cols = columnMap(t.columns);
-      const missing = ctx.params.columns.filter((c) => !cols.has(c.toLowerCase()));
-      if (missing.length) ctx.report({ pos: ctx.statement, message: `Table \`${t.table.name}\` lacks ${missing.map((m) => `\`${m}\``).join(', ')}.` });
+    table(t, params) {
+      const missing = params.columns.filter((c) => !t.columns.has(c.toLowerCase()));
+      return missing.length ? `Table \`${t.name}\` lacks ${missing.map((m) => `\`${m}\``).join(', ')}.` : undefined;
     },
   }),
   defineRule({

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { LiveSchema } from '../context/snapshot';
 import type { Pos, StatementModel } from '../sql/model';
 import type { ParsedFile, ParsedStatement } from '../sql/parse';
-import type { SchemaState } from '../context/schema-state';
+import type { KnownTable, SchemaState } from '../context/schema-state';
 import type { OnlineDdlVerdict } from '../online-ddl';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -77,8 +77,17 @@ export interface Rule<P = Record<string, never>> {
   /** Off unless the config enables it. */
   disabledByDefault?: boolean;
   examples: RuleExample[];
-  check(stmt: StatementModel, ctx: RuleContext<P>): void;
+  /** Per statement: rules about an operation (drop, rename, blocking ALTER). */
+  check?(stmt: StatementModel, ctx: RuleContext<P>): void;
+  /**
+   * Per table, on the state the file leaves (on top of the snapshot): rules about what a table must
+   * have. Reported at the statement after which the table became wrong; a table that was already
+   * wrong in the live database and stays so is not blamed on this file.
+   */
+  table?(t: KnownTable, params: P): TableProblem | undefined;
 }
+
+export type TableProblem = string | { message: string; severity?: Severity; fix?: string };
 
 /** Keeps each rule's params type while listing rules of different params together. */
 export function defineRule<P>(rule: Rule<P>): Rule<unknown> {

@@ -148,7 +148,11 @@ export function buildModel(program: ProgramContext, input: string, pos: PosMappe
   if (node instanceof AlterTableContext) return alterTable(node, c);
   if (node instanceof CreateIndexContext) return createIndex(node, c);
   if (node instanceof DropIndexContext) {
-    return { kind: 'drop_index', table: tableName(childOf(node, TableNameContext)), name: ident(childOf(node, IndexNameContext)) };
+    const table = tableName(childOf(node, TableNameContext));
+    const name = ident(childOf(node, IndexNameContext));
+    // DROP INDEX `PRIMARY` is DROP PRIMARY KEY (MySQL maps DROP INDEX to ALTER TABLE).
+    if (name.toLowerCase() === 'primary') return { kind: 'alter_table', table, actions: [{ op: 'drop_primary_key', pos: pos(node.start), text: sourceText(node, input) }] };
+    return { kind: 'drop_index', table, name };
   }
   if (node instanceof DropTableContext) {
     return {
@@ -302,6 +306,8 @@ function indexDef(ctx: ParserRuleContext, c: Ctx): IndexDef | undefined {
   if (!cols) return undefined;
   const words = keywords(ctx);
   const index: IndexDef = { kind: indexKind(words), columns: indexColumns(cols), pos: c.pos(ctx.start) };
+  const using = /\bUSING\s+(BTREE|HASH)\b/i.exec(sourceText(ctx, c.input))?.[1];
+  if (using) index.type = using.toUpperCase();
   const name = childOf(ctx, IndexNameContext) ?? childOf(ctx, IndexNameCreateContext);
   const symbol = childOf(ctx, ConstraintSymbolContext);
   if (name) index.name = ident(name);
@@ -336,7 +342,11 @@ function tableOptions(options: TableOptionContext[], c: Ctx): TableOptions {
       const lit = kids(o).find((k) => isTerminal(k) && /^['"]/.test(k.getText()));
       out.comment = lit ? unquoteString(lit.getText()) : '';
     } else if (o instanceof TableOptionRowFormatContext) out.rowFormat = (kids(o).at(-1)?.getText() ?? '').toUpperCase();
-    else if (o instanceof TableOptionAutoIncrementContext) out.autoIncrement = true;
+    else if (o instanceof TableOptionAutoIncrementContext) {
+      out.autoIncrement = true;
+      const n = /(\d+)\s*$/.exec(o.getText())?.[1];
+      if (n) out.autoIncrementValue = Number(n);
+    }
     else if (o instanceof TableOptionKeyBlockSizeContext) out.keyBlockSize = true;
     else out.other.push(sourceText(o, c.input));
   }
@@ -364,13 +374,18 @@ export function columnDef(name: string, def: ColumnDefinitionContext, c: Ctx, at
     name,
     pos: c.pos(at ?? def.start),
     type: (dtWords[0] ?? '').toLowerCase(),
-    unsigned: dtWords.includes('UNSIGNED'),
+    // ZEROFILL implies UNSIGNED.
+    unsigned: dtWords.includes('UNSIGNED') || dtWords.includes('ZEROFILL'),
     zerofill: dtWords.includes('ZEROFILL'),
     onUpdateCurrentTimestamp: false,
     autoIncrement: false,
     inlinePrimaryKey: false,
     inlineUnique: false,
   };
+  // SERIAL is BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE.
+  if (col.type === 'serial') {
+    Object.assign(col, { type: 'bigint', unsigned: true, notNull: true, autoIncrement: true, inlineUnique: true });
+  }
   if (col.type === 'character' || col.type === 'char') col.type = dtWords.includes('VARYING') ? 'varchar' : 'char';
   if (col.type === 'double' && dtWords.includes('PRECISION')) col.type = 'double';
   if (col.type === 'long') col.type = dtWords.includes('VARBINARY') ? 'mediumblob' : 'mediumtext';
@@ -463,7 +478,10 @@ function alterTable(node: AlterTableContext, c: Ctx): AlterTableStmt {
     } else if (o instanceof AlterByAddIndexContext || o instanceof AlterByAddUniqueKeyContext || o instanceof AlterByAddSpecialIndexContext || o instanceof AlterByAddPrimaryKeyContext) {
       const index = indexDef(o, c);
       if (index) push({ ...base, op: 'add_index', index });
-    } else if (o instanceof AlterByDropIndexContext) push({ ...base, op: 'drop_index', name: ident(childOf(o, IndexNameContext)) });
+    } else if (o instanceof AlterByDropIndexContext) {
+      const name = ident(childOf(o, IndexNameContext));
+      push(name.toLowerCase() === 'primary' ? { ...base, op: 'drop_primary_key' } : { ...base, op: 'drop_index', name });
+    }
     else if (o instanceof AlterByRenameIndexContext) {
       push({ ...base, op: 'rename_index', from: ident(childOf(o, IndexNameContext)), to: ident(childOf(o, IndexNameCreateContext)) });
     } else if (o instanceof AlterByDropPrimaryKeyContext) push({ ...base, op: 'drop_primary_key' });
@@ -504,6 +522,8 @@ function createIndex(node: CreateIndexContext, c: Ctx): StatementModel {
   };
   const out: StatementModel = { kind: 'create_index', table: tableName(childOf(node, TableNameContext)), index };
   const tail = sourceText(node, c.input);
+  const using = /\bUSING\s+(BTREE|HASH)\b/i.exec(tail)?.[1];
+  if (using) index.type = using.toUpperCase();
   const algorithm = /\bALGORITHM\s*=?\s*(\w+)/i.exec(tail)?.[1];
   const lock = /\bLOCK\s*=?\s*(\w+)/i.exec(tail)?.[1];
   if (algorithm) out.algorithm = algorithm.toUpperCase();

@@ -59,6 +59,8 @@ export interface IndexDef {
   kind: IndexKind;
   columns: IndexColumn[];
   pos: Pos;
+  /** `USING BTREE|HASH`, upper-case, when written. */
+  type?: string;
 }
 
 export interface ForeignKeyDef {
@@ -76,6 +78,8 @@ export interface TableOptions {
   comment?: string;
   rowFormat?: string;
   autoIncrement?: boolean;
+  /** The `AUTO_INCREMENT = n` value. */
+  autoIncrementValue?: number;
   keyBlockSize?: boolean;
   other: string[];
 }
