@@ -64,7 +64,7 @@ describe('just-in-time access, end to end', () => {
     conn.destroy();
     expect(await stack.platformUsers()).toEqual([]);
     expect(await refused(port)).toBe(true);
-    await expect(mysql.createConnection({ host: stack.endpoint.host, port: stack.endpoint.port, user, password })).rejects.toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR' });
+    await expect(mysql.createConnection({ host: stack.endpoint.host, port: stack.endpoint.port, user, password })).rejects.toMatchObject({ code: expect.stringMatching(/ACCESS_DENIED/) });
     expect(await stack.secrets.get(active.resources.secretId!)).toBeUndefined();
     expect(revoked.revokeReason).toBe('expired');
 
