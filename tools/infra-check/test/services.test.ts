@@ -168,6 +168,18 @@ describe('infra/: every ECS task gets what its config schema requires (or the se
     expect([app, required.filter((key) => !keys.has(key))]).toEqual([app, []]);
   });
 
+  it('reads as required what the services really refuse to start without', async () => {
+    const requiredOf = async (app: string) => {
+      const shape = (await configSchemaOf(app)).shape as Record<string, import('zod').ZodType>;
+      return Object.keys(shape).filter((key) => !shape[key]!.safeParse(undefined).success).sort();
+    };
+    // Written by hand from the schemas: the REST services need their token list, the access services the store key.
+    expect(await requiredOf('schema-review')).toEqual(['API_TOKENS']);
+    expect(await requiredOf('doc-crawler')).toEqual(['API_TOKENS']);
+    expect(await requiredOf('request-api')).toEqual(['API_TOKENS', 'SECRET_STORE_KEY']);
+    expect(await requiredOf('provisioner')).toEqual(['SECRET_STORE_KEY']);
+  });
+
   it('opens /metrics and /docs inside the VPC only: public to the tasks, answered 404 by the ALB', async () => {
     const tf = await infra();
     const common = tf.locals['.']!.common_env as Record<string, string>;
