@@ -1,5 +1,11 @@
 data "aws_caller_identity" "current" {}
 
+# The ALB's subnets: the dashboard believes X-Forwarded-* only from addresses in them (TRUSTED_PROXIES).
+data "aws_subnet" "alb" {
+  for_each = toset(var.public_subnet_ids)
+  id       = each.value
+}
+
 locals {
   account_id = data.aws_caller_identity.current.account_id
 
@@ -35,6 +41,8 @@ locals {
   # Secret ids the access services use (`dbre/access/<requestId>`, apps/provisioner secretIdFor).
   grant_secret_prefix = "dbre/access/"
   rds_regions         = length(var.rds_regions) > 0 ? var.rds_regions : [var.region]
+  # Marks this deployment's database users (DEPLOYMENT_ID); default: the name without dashes, 1-8 chars.
+  deployment_id = coalesce(var.deployment_id, substr(replace(var.name, "-", ""), 0, 8))
 
   common_env = {
     NODE_ENV        = "production"
@@ -51,7 +59,13 @@ locals {
     RDS_FLEET_TAG   = var.rds_fleet_tag
     # TLS to every cluster, the certificate verified against the RDS bundle baked into the image.
     RDS_CA_BUNDLE = "/app/certs/rds-global-bundle.pem"
+    # Off loopback /metrics and /docs would need a token: the ALB answers these paths itself with a
+    # 404 (modules/alb internal_paths) and the tasks admit only the ALB, so nothing outside the VPC
+    # reaches them; in-VPC scrapers need no token (docs/aws.md "Metrics and API docs").
+    METRICS_ACCESS  = "public"
+    API_DOCS_ACCESS = "public"
   }
+  deployment_env = { DEPLOYMENT_ID = local.deployment_id }
   bastion_env = {
     BASTION_SUBNET_IDS        = join(",", var.private_subnet_ids)
     BASTION_SECURITY_GROUP_ID = module.bastion.security_group_id
@@ -71,6 +85,8 @@ locals {
   ai_env = var.bedrock_model_id == null ? {} : { AI_PROVIDER = "bedrock", AI_MODEL = var.bedrock_model_id }
 
   public_url = coalesce(var.public_url, "https://${module.alb.dns_name}")
+  # ops-dashboard serves the ALB's catch-all route: Slack messages link to a request's page there.
+  dashboard_env = var.enable_slack ? { DASHBOARD_URL = local.public_url } : {}
   # Slack settings for the four services that talk to Slack (unset values are left out).
   slack_env = var.enable_slack && var.slack != null ? {
     for k, v in {
@@ -80,12 +96,21 @@ locals {
     } : k => v if v != null
   } : {}
 
+  # Scopes and act-for lists are not secret: plain environment, next to the API_TOKENS secret.
+  api_scopes_env = {
+    for service, tools in var.api_clients : service => merge(
+      { API_SCOPES = join(";", [for tool, c in tools : "${tool}=${join(",", c.scopes)}"]) },
+      length(flatten([for c in values(tools) : c.act_for])) == 0 ? {} : { API_ACT_FOR = join(";", [for tool, c in tools : "${tool}=${join(",", c.act_for)}" if length(c.act_for) > 0]) },
+    )
+  }
+
   # Services that never log in to a database list clusters without reading their secrets.
+  # request-api logs in: it checks at request time that the requested database exists.
   app_env = {
-    request-api   = merge({ RDS_INVENTORY_CREDENTIALS = "omit", SLACK_APPROVAL_API_URL = local.public_url, SLACK_SCHEMA_REVIEW_URL = local.public_url }, local.slack_env)
-    approval-api  = merge({ RDS_INVENTORY_CREDENTIALS = "omit" }, local.slack_env)
-    schema-review = merge(local.docs_env, local.ai_env)
-    ops-dashboard = merge(local.docs_env, {
+    request-api   = merge({ SLACK_APPROVAL_API_URL = local.public_url, SLACK_SCHEMA_REVIEW_URL = local.public_url }, local.docs_env, local.slack_env, local.dashboard_env, lookup(local.api_scopes_env, "request-api", {}))
+    approval-api  = merge({ RDS_INVENTORY_CREDENTIALS = "omit" }, local.slack_env, local.dashboard_env, lookup(local.api_scopes_env, "approval-api", {}))
+    schema-review = merge(local.docs_env, local.ai_env, local.dashboard_env, { REVIEW_WORKERS = tostring(max(1, floor(local.apps["schema-review"].cpu / 1024))) }, lookup(local.api_scopes_env, "schema-review", {}))
+    ops-dashboard = merge(local.docs_env, var.sign_out_url == null ? {} : { SIGN_OUT_URL = var.sign_out_url }, {
       RDS_INVENTORY_CREDENTIALS = "omit"
       DASHBOARD_AUTH            = "alb-oidc"
       ALB_ARN                   = module.alb.arn
@@ -93,10 +118,13 @@ locals {
       OIDC_ISSUER               = var.oidc.issuer
       # "End now" calls request-api through the ALB (HTTPS, its own bearer token below).
       REQUEST_API_URL = local.public_url
+      # Approve / Deny on request pages, through the ALB with its own approval-api token.
+      APPROVAL_API_URL = local.public_url
+      TRUSTED_PROXIES  = join(",", [for s in data.aws_subnet.alb : s.cidr_block])
     })
-    doc-crawler = local.docs_env
-    provisioner = merge(local.bastion_env, local.kms_env, local.slack_env)
-    reaper      = merge(local.bastion_env, local.kms_env, local.slack_env)
+    doc-crawler = merge(local.docs_env, lookup(local.api_scopes_env, "doc-crawler", {}))
+    provisioner = merge(local.bastion_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env)
+    reaper      = merge(local.bastion_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env)
   }
 
   # Secrets injected by ECS (name => key of a JSON secret); see module.app_secrets.
@@ -114,7 +142,10 @@ locals {
   # calling tool); a caller on ECS gets only its own token for the one service it calls.
   api_token_env = { for service in keys(var.api_clients) : service => { API_TOKENS = module.app_secrets.api_tokens_value_from[service] } }
   caller_token_env = {
-    ops-dashboard = contains(lookup(var.api_clients, "request-api", []), "ops-dashboard") ? { REQUEST_API_TOKEN = module.app_secrets.caller_token_value_from["request-api/ops-dashboard"] } : {}
+    ops-dashboard = merge(
+      contains(keys(lookup(var.api_clients, "request-api", {})), "ops-dashboard") ? { REQUEST_API_TOKEN = module.app_secrets.caller_token_value_from["request-api/ops-dashboard"] } : {},
+      contains(keys(lookup(var.api_clients, "approval-api", {})), "ops-dashboard") ? { APPROVAL_API_TOKEN = module.app_secrets.caller_token_value_from["approval-api/ops-dashboard"] } : {},
+    )
   }
   app_secrets = {
     for name in keys(local.apps) : name => merge(
@@ -191,7 +222,7 @@ module "app_secrets" {
   name        = var.name
   kms_key_arn = var.kms_key_arn
   redis_url   = module.redis.url
-  api_clients = var.api_clients
+  api_clients = { for service, tools in var.api_clients : service => keys(tools) }
 }
 
 module "iam" {

@@ -253,16 +253,65 @@ variable "private_route_table_ids" {
 }
 
 variable "api_clients" {
-  description = "Service => the tools that call its REST API with a bearer token. Terraform generates one token per tool per service (secret <name>/api-tokens/<service>)."
-  type        = map(list(string))
+  description = <<-EOT
+    Service => the tools that call its REST API with a bearer token: each tool's scopes (API_SCOPES)
+    and whom it may act for (API_ACT_FOR: *, group:<name of the platform file's access.groups>,
+    @<domain> or e-mails). Terraform generates one token per tool per service (secret
+    <name>/api-tokens/<service>); scopes and act-for lists are plain environment variables.
+  EOT
+  type = map(map(object({
+    scopes  = list(string)
+    act_for = optional(list(string), [])
+  })))
   default = {
-    request-api   = ["slack", "ops-dashboard"]
-    approval-api  = ["slack"]
-    schema-review = ["slack", "ci"]
-    doc-crawler   = ["ops-dashboard"]
+    # slack: the Slack routes act through the service's own REST routes (libs/slack kit.ts);
+    # Slack has verified the person, so it may act for anyone.
+    # ops-dashboard: "End now" and Approve / Deny, for the approvers' group (platform file access.groups).
+    request-api = {
+      slack         = { scopes = ["requests:create", "requests:read", "grants:end"], act_for = ["*"] }
+      ops-dashboard = { scopes = ["grants:end"], act_for = ["group:dbre"] }
+    }
+    approval-api = {
+      slack         = { scopes = ["approve"], act_for = ["*"] }
+      ops-dashboard = { scopes = ["approve"], act_for = ["group:dbre"] }
+    }
+    # /schema-review in Slack calls the reviewer in-process (no bridge token); CI posts DDL.
+    schema-review = {
+      ci = { scopes = ["reviews"] }
+    }
+    # Whatever starts crawls or reads their history (a job, an operator's CLI).
+    doc-crawler = {
+      ci = { scopes = ["docs:crawl", "docs:read"] }
+    }
   }
   validation {
-    condition     = alltrue([for tools in values(var.api_clients) : alltrue([for t in tools : can(regex("^[a-z][a-z0-9-]{1,30}$", t))])])
+    condition     = alltrue([for tools in values(var.api_clients) : alltrue([for t in keys(tools) : can(regex("^[a-z][a-z0-9-]{1,30}$", t))])])
     error_message = "api_clients: tool names are lower-case letters, digits and dashes."
   }
+  validation {
+    condition = alltrue(flatten([for tools in values(var.api_clients) : [for t in values(tools) : length(t.scopes) > 0 && alltrue([for s in t.scopes : contains(
+      ["requests:create", "requests:read", "grants:end", "outbox:read", "outbox:open", "approve", "reviews", "docs:crawl", "docs:read", "metrics", "api-docs"], s
+    )])]]))
+    error_message = "api_clients: every tool needs at least one scope, each from libs/service-kit api-clients.ts API_SCOPES."
+  }
+  validation {
+    condition     = alltrue(flatten([for tools in values(var.api_clients) : [for t in values(tools) : [for p in t.act_for : can(regex("^(\\*|group:[A-Za-z0-9_-]{1,64}|@[a-z0-9.-]+\\.[a-z]{2,}|[^\\s@,;]+@[^\\s@,;]+\\.[^\\s@,;]+)$", p))]]]))
+    error_message = "api_clients: act_for entries are *, group:<name>, @<domain> or an e-mail."
+  }
+}
+
+variable "deployment_id" {
+  description = "This deployment's id (DEPLOYMENT_ID: marks its database users), 1-8 of [a-z0-9] starting with a letter. Default: the name without dashes, cut to 8."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.deployment_id == null || can(regex("^[a-z][a-z0-9]{0,7}$", var.deployment_id))
+    error_message = "deployment_id: 1-8 of [a-z0-9], starting with a letter."
+  }
+}
+
+variable "sign_out_url" {
+  description = "The IdP's logout URL the dashboard's Sign out sends the browser to (SIGN_OUT_URL); null: none."
+  type        = string
+  default     = null
 }

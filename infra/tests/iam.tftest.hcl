@@ -47,9 +47,15 @@ run "each_role_allows_only_what_its_code_calls" {
   assert {
     condition = toset(flatten([for s in jsondecode(data.aws_iam_policy_document.request_api.json).Statement : s.Action])) == toset([
       "dynamodb:ListTables", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
-      "rds:DescribeDBClusters", "rds:DescribeDBInstances",
+      "rds:DescribeDBClusters", "rds:DescribeDBInstances", "secretsmanager:GetSecretValue", "s3:GetObject",
     ])
-    error_message = "request-api: access tables and the fleet listing"
+    error_message = "request-api: access tables, the fleet with its admin logins (database check), grant secrets (Show credentials), doc snapshots"
+  }
+  assert {
+    condition = toset(flatten([for s in jsondecode(data.aws_iam_policy_document.request_api.json).Statement : flatten([s.Resource]) if contains(flatten([s.Action]), "secretsmanager:GetSecretValue")])) == toset([
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!*", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dbre/access/*",
+    ])
+    error_message = "request-api reads only the fleet's master logins and the grant secrets"
   }
   assert {
     condition = toset(flatten([for s in jsondecode(data.aws_iam_policy_document.approval_api.json).Statement : s.Action])) == toset([

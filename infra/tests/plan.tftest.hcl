@@ -7,6 +7,9 @@ mock_provider "aws" {
   mock_data "aws_iam_policy_document" {
     defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
   }
+  mock_data "aws_subnet" {
+    defaults = { cidr_block = "10.0.0.0/24" }
+  }
   mock_data "aws_secretsmanager_random_password" {
     defaults = { random_password = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZab" }
   }
@@ -74,6 +77,59 @@ run "every_service_is_planned_with_explicit_aws_drivers" {
   assert {
     condition     = local.app_secrets["ops-dashboard"]["REQUEST_API_TOKEN"] == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dbre/api-tokens/request-api-AAAAAA:ops-dashboard::"
     error_message = "ops-dashboard gets its own request-api token"
+  }
+  assert {
+    condition     = local.app_secrets["ops-dashboard"]["APPROVAL_API_TOKEN"] == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dbre/api-tokens/approval-api-BBBBBB:ops-dashboard::"
+    error_message = "ops-dashboard gets its own approval-api token (Approve / Deny)"
+  }
+  assert {
+    condition     = local.app_env["ops-dashboard"]["APPROVAL_API_URL"] == "https://dbre.example.com" && local.app_env["ops-dashboard"]["TRUSTED_PROXIES"] == "10.0.0.0/24,10.0.0.0/24"
+    error_message = "ops-dashboard knows approval-api's URL and believes X-Forwarded-* only from the ALB's subnets"
+  }
+}
+
+run "scopes_and_act_for_are_plain_env_per_service" {
+  command = plan
+
+  assert {
+    condition     = local.app_env["request-api"]["API_SCOPES"] == "ops-dashboard=grants:end;slack=requests:create,requests:read,grants:end"
+    error_message = "request-api: the Slack bridge and the dashboard's End now, nothing more"
+  }
+  assert {
+    condition     = local.app_env["request-api"]["API_ACT_FOR"] == "ops-dashboard=group:dbre;slack=*"
+    error_message = "request-api: the dashboard acts for the approvers' group, the Slack bridge for anyone Slack verified"
+  }
+  assert {
+    condition     = local.app_env["approval-api"]["API_SCOPES"] == "ops-dashboard=approve;slack=approve"
+    error_message = "approval-api: approve only"
+  }
+  assert {
+    condition     = local.app_env["schema-review"]["API_SCOPES"] == "ci=reviews" && !contains(keys(local.app_env["schema-review"]), "API_ACT_FOR")
+    error_message = "schema-review: CI reviews, acting for nobody"
+  }
+  assert {
+    condition     = local.app_env["doc-crawler"]["API_SCOPES"] == "ci=docs:crawl,docs:read"
+    error_message = "doc-crawler: crawl callers"
+  }
+  assert {
+    condition     = alltrue([for app in keys(local.app_env) : merge(local.common_env, local.app_env[app])["METRICS_ACCESS"] == "public" && merge(local.common_env, local.app_env[app])["API_DOCS_ACCESS"] == "public"])
+    error_message = "/metrics and /docs are public to the VPC (the ALB answers them 404)"
+  }
+  assert {
+    condition     = local.app_env["provisioner"]["DEPLOYMENT_ID"] == "dbre" && local.app_env["reaper"]["DEPLOYMENT_ID"] == "dbre"
+    error_message = "the workers mark database users with the deployment id derived from the name"
+  }
+  assert {
+    condition     = local.app_env["provisioner"]["DASHBOARD_URL"] == "https://dbre.example.com" && local.app_env["schema-review"]["DASHBOARD_URL"] == "https://dbre.example.com"
+    error_message = "Slack messages link to the dashboard"
+  }
+  assert {
+    condition     = !contains(keys(local.app_env["request-api"]), "RDS_INVENTORY_CREDENTIALS") && local.app_env["request-api"]["DOCS_BUCKET"] != ""
+    error_message = "request-api logs in to check databases and reads the docs bucket"
+  }
+  assert {
+    condition     = local.app_env["schema-review"]["REVIEW_WORKERS"] == "1"
+    error_message = "schema-review: one parser worker per vCPU (0.5 vCPU: 1)"
   }
 }
 

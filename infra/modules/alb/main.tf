@@ -181,6 +181,30 @@ resource "aws_lb_listener_rule" "route" {
   }
 }
 
+# /metrics, /docs and /openapi.json stay inside the VPC: the services set METRICS_ACCESS and
+# API_DOCS_ACCESS to public (docs/aws.md), which is safe only because the ALB answers these paths
+# itself, before any route (ops-dashboard's catch-all included), and the tasks' security group
+# admits nothing but the ALB.
+resource "aws_lb_listener_rule" "internal_paths" {
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 1
+
+  action {
+    type = "fixed-response"
+    fixed_response {
+      content_type = "application/json"
+      message_body = "{\"title\":\"not found\"}"
+      status_code  = "404"
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = ["/metrics", "/docs", "/docs/*", "/openapi.json"]
+    }
+  }
+}
+
 output "arn" {
   value = aws_lb.this.arn
 }

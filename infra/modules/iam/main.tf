@@ -157,8 +157,34 @@ data "aws_iam_policy_document" "access_tables_rw" {
 
 # --- Task roles, one per app --------------------------------------------------------------------
 
+# request-api checks at request time that the database exists (through the cluster's admin login),
+# shows a grant's credentials in Slack ("Show credentials": the grant secret) and offers each
+# cluster's databases from the doc-crawler's latest snapshot (DOCS_BUCKET).
 data "aws_iam_policy_document" "request_api" {
-  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.access_tables_rw.json, data.aws_iam_policy_document.inventory_list.json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.readiness.json,
+    data.aws_iam_policy_document.access_tables_rw.json,
+    data.aws_iam_policy_document.inventory_login.json,
+    data.aws_iam_policy_document.docs_decrypt.json,
+  ]
+  statement {
+    sid       = "ShowGrantSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [local.grant_secrets]
+  }
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "DecryptGrantSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
+  statement {
+    sid       = "ReadSnapshots"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.docs_bucket_arn}/*"]
+  }
 }
 
 # approval-api selects no driver: no RDS listing.

@@ -53,6 +53,23 @@ describe('docker-compose.yml', () => {
     expect(env['DYNAMO_ENDPOINT']).toBe('http://dynamodb:8000');
   });
 
+  it("gives ops-dashboard working tokens for request-api's End now and approval-api's Approve / Deny", async () => {
+    const dashboard = compose.services['ops-dashboard']?.environment ?? {};
+    const targets = [
+      ['request-api', 'REQUEST_API_URL', 'REQUEST_API_TOKEN', 'grants:end', 'http://request-api:3001'],
+      ['approval-api', 'APPROVAL_API_URL', 'APPROVAL_API_TOKEN', 'approve', 'http://approval-api:3002'],
+    ] as const;
+    for (const [target, urlKey, tokenKey, scope, url] of targets) {
+      expect(dashboard[urlKey]).toBe(url);
+      const env = Object.fromEntries(Object.entries(compose.services[target]?.environment ?? {}).map(([k, v]) => [k, String(v)]));
+      const parsed = (await configSchemaOf(target)).parse(env) as { API_TOKENS: Map<string, string>; API_SCOPES?: Map<string, string[]>; API_ACT_FOR?: Map<string, string[]> };
+      expect([target, parsed.API_TOKENS.get('ops-dashboard')]).toEqual([target, dashboard[tokenKey]]);
+      expect([target, parsed.API_SCOPES?.get('ops-dashboard')]).toEqual([target, expect.arrayContaining([scope])]);
+      // The dashboard acts for the approvers' group of the platform file it shares.
+      expect([target, parsed.API_ACT_FOR?.get('ops-dashboard')]).toEqual([target, ['group:dbre']]);
+    }
+  });
+
   it('publishes no host port twice', () => {
     const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [hostPort(p), name] as const));
     const seen = new Map<string, string>();

@@ -117,8 +117,9 @@ describe('infra/: IAM', () => {
     expect(create!.resources).toEqual(['${local.grant_secrets}']);
     expect(conditionOn(create!, 'aws:RequestTag/managed-by')).toBeDefined();
     expect(appsAllowing(byApp, 'secretsmanager:DeleteSecret')).toEqual(['provisioner', 'reaper']);
-    // request-api, approval-api and ops-dashboard list clusters with RDS_INVENTORY_CREDENTIALS=omit.
-    expect(appsAllowing(byApp, 'secretsmanager:GetSecretValue')).toEqual(['doc-crawler', 'provisioner', 'reaper']);
+    // approval-api and ops-dashboard list clusters with RDS_INVENTORY_CREDENTIALS=omit; request-api
+    // logs in to check that a requested database exists, and shows a grant's credentials in Slack.
+    expect(appsAllowing(byApp, 'secretsmanager:GetSecretValue')).toEqual(['request-api', 'doc-crawler', 'provisioner', 'reaper']);
     for (const app of APPS) {
       for (const s of allows(byApp[app]!, 'secretsmanager:GetSecretValue')) {
         expect(s.resources.every((r) => ['${local.master_secrets}', '${statement.value}', '${local.grant_secrets}'].includes(r))).toBe(true);
@@ -132,7 +133,7 @@ describe('infra/: IAM', () => {
   it('gives S3, Bedrock and each table only to the apps that use them', async () => {
     const byApp = await perApp();
     expect(appsAllowing(byApp, 's3:PutObject')).toEqual(['doc-crawler']);
-    expect(appsAllowing(byApp, 's3:GetObject')).toEqual(['schema-review', 'ops-dashboard', 'doc-crawler']);
+    expect(appsAllowing(byApp, 's3:GetObject')).toEqual(['request-api', 'schema-review', 'ops-dashboard', 'doc-crawler']);
     expect(appsAllowing(byApp, 'bedrock:InvokeModel')).toEqual(['schema-review']);
     expect(appsAllowing(byApp, 'dynamodb:PutItem')).toEqual(['request-api', 'approval-api', 'schema-review', 'ops-dashboard', 'doc-crawler', 'provisioner', 'reaper']);
     expect(appsAllowing(byApp, 'dynamodb:DeleteTable')).toEqual([]);
