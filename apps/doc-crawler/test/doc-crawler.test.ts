@@ -177,8 +177,8 @@ describe('doc-crawler service', () => {
 
   it('runs one fleet crawl at a time: a second request or a cron tick while it runs joins it, and a later request starts a new one', async () => {
     const [first, second] = await Promise.all([
-      app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: {} }),
-      app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: {} }),
+      app.inject({ headers: AUTH, method: 'POST', url: '/v1/docs/crawls', payload: {} }),
+      app.inject({ headers: AUTH, method: 'POST', url: '/v1/docs/crawls', payload: {} }),
     ]);
     expect(first.statusCode).toBe(202);
     expect(second.statusCode).toBe(202);
@@ -195,7 +195,7 @@ describe('doc-crawler service', () => {
     const fleetRuns = (await runs.listRuns(20)).filter((r) => r.clusterIds.length === 4 && r.requestedAt >= run.requestedAt);
     expect(fleetRuns.map((r) => r.runId)).toEqual([runId]);
 
-    const next = await app.inject({ method: 'POST', url: '/v1/docs/crawls', payload: {} });
+    const next = await app.inject({ headers: AUTH, method: 'POST', url: '/v1/docs/crawls', payload: {} });
     expect(next.json().runId).not.toBe(runId);
     await runDone(next.json().runId);
   });

@@ -126,7 +126,11 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
   // (anything not asking for HTML) keep problem+json.
   app.addHook('onSend', async (request, reply, payload) => {
     const type = String(reply.getHeader('content-type') ?? '');
-    if (!type.startsWith('application/problem+json') || !request.identity || !String(request.headers.accept ?? '').includes('text/html')) return payload;
+    if (!type.startsWith('application/problem+json') || !String(request.headers.accept ?? '').includes('text/html')) return payload;
+    // A path no route matches is not authenticated (guards belong to routes): it gets a page
+    // outside the layout, which names no one and shows nothing of the dashboard.
+    const anonymous404 = !request.identity && request.is404;
+    if (!request.identity && !anonymous404) return payload;
     let problem: { status?: number; detail?: string; code?: string; title?: string; errors?: Array<{ path: string; message: string }> };
     try {
       problem = JSON.parse(String(payload)) as typeof problem;
@@ -137,6 +141,10 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
     const path = request.url.split('?')[0] ?? '';
     const section = (['grants', 'requests', 'crawls', 'reviews', 'admin-log'] as const).find((s) => path.startsWith(`/${s}`)) ?? 'overview';
     const { title, body } = errorPage(reply.statusCode, problem, path);
+    if (!request.identity) {
+      return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · dbre ops</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
+<body><main class="signed-out"><h1>${title}</h1>${body}<p><a href="/">Go to the overview</a></p></main></body></html>`.value;
+    }
     return page({ identity: request.identity, section }, title, body);
   });
 
