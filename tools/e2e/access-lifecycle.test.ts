@@ -114,6 +114,8 @@ describe('just-in-time access, end to end', () => {
     expect(Date.parse(String(ok.body['endsAt']))).toBe(Date.parse(active.endsAt!) + stack.minuteMs);
     const revoked = await stack.waitState(second.id, 'revoked');
     expect(Date.parse(revoked.revokedAt!)).toBeGreaterThanOrEqual(Date.parse(active.endsAt!) + stack.minuteMs);
+    // The bastion's own deadline followed the grant (AWS: the dbre:ends-at tag its failsafe re-reads).
+    expect(stack.bastionExtensions.filter((e) => e.bastionId === active.resources.bastionId)).toEqual([{ bastionId: `fwd-${second.id}`, endsAt: String(ok.body['endsAt']) }]);
     const timeline = await stack.audit.list(second.id);
     expect(timeline.map((e) => e.kind)).toEqual(expect.arrayContaining(['extension_requested', 'extended', 'revoked']));
     await waitFor(async () => (await stack.platformUsers()).length === 0, { what: 'no platform user left' });

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
 import { accessPolicySchema, forDeployment, type AccessPolicyInput, type AccessRequest } from '@dbre/domain';
-import { createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, createStaticInventory, type ClusterTarget, type ForwarderHost, type HostPort } from '@dbre/drivers';
+import { type Bastion, createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, createStaticInventory, type ClusterTarget, type ForwarderHost, type HostPort } from '@dbre/drivers';
 import { closeWorker, createQueue } from '@dbre/queue';
 import { apiClientsOf, createLifecycle, type HttpApp, type Logger } from '@dbre/service-kit';
 import { createAuditLog, createRequestRepository } from '@dbre/store';
@@ -140,6 +140,8 @@ export async function startAccessStack(options: StackOptions = {}) {
   const timings = workerTimings({ ACCESS_MINUTE_MS: minuteMs, WORKER_LOCK_MS: undefined, STUCK_AFTER_MS: options.stuckAfterMs });
 
   const workers: Worker[] = [];
+  const bastionExtensions: Array<{ bastionId: string; endsAt: string }> = [];
+  const recordingExtensions = (b: Bastion): Bastion => ({ ...b, extend: async (bastionId, endsAt) => void bastionExtensions.push({ bastionId, endsAt: endsAt.toISOString() }) });
   const stops: Array<() => Promise<void> | void> = [];
   let host: ForwarderHost | undefined;
   if (options.forwarderHost ?? options.provisioner !== false) host = await createForwarderHost({ dynamo, logger, redis, prefix, reconcileMs: 200 });
@@ -174,7 +176,8 @@ export async function startAccessStack(options: StackOptions = {}) {
       concurrency: 8,
       lockMs: timings.lockMs,
       sweep: { queue: queues.sweep, everyMs: options.sweepEveryMs ?? 60_000, stuckAfterMs: timings.stuckAfterMs },
-      deps: { requests, audit, policy, inventory, admin, bastion: await createForwarderBastion({ dynamo, redis, prefix }), secrets, notifier: outbox, queues: accessQueues },
+      // The forwarder has no deadline of its own; recording extend() shows the reaper moves a bastion's (AWS: its tag).
+      deps: { requests, audit, policy, inventory, admin, bastion: recordingExtensions(await createForwarderBastion({ dynamo, redis, prefix })), secrets, notifier: outbox, queues: accessQueues },
     });
     workers.push(...reaper.workers);
     stops.push(reaper.stop);
@@ -260,6 +263,7 @@ export async function startAccessStack(options: StackOptions = {}) {
   }
 
   return {
+    bastionExtensions,
     access,
     workerDeps,
     timings,

@@ -80,6 +80,7 @@ export function createRevoker(deps: WorkerDeps) {
       if (ends - clock().getTime() > EARLY_MS && ctx.token) {
         await scheduleWarning(deps, request);
         await refreshFailsafe(request, ctx.logger);
+        await moveBastionDeadline(request, ctx.logger);
         await ctx.job.moveToDelayed(ends, ctx.token);
         ctx.logger.info({ requestId: request.id, endsAt: request.endsAt }, 'grant was extended; revoke moved to the new end');
         throw new DelayedError();
@@ -87,6 +88,13 @@ export function createRevoker(deps: WorkerDeps) {
     }
     const reason = revokeReasonSchema.safeParse(payload.reason);
     return revokeGrant(payload.requestId, reason.success ? reason.data : 'expired', ctx.logger, request);
+  }
+
+  /** The bastion's own deadline (AWS: its self-termination tag) follows the new end; the revoke stays the authority. */
+  async function moveBastionDeadline(request: AccessRequest, logger: Logger): Promise<void> {
+    const bastionId = request.resources.bastionId;
+    if (!bastionId || !request.endsAt || !deps.bastion.extend) return;
+    await deps.bastion.extend(bastionId, new Date(request.endsAt)).catch((err: Error) => logger.warn({ requestId: request.id, bastionId, err: { message: err.message } }, 'could not move the bastion deadline'));
   }
 
   /** The server-side failsafe drop (where event_scheduler is ON) follows the new end. */

@@ -36,7 +36,11 @@ export async function revokeNow(deps: Pick<AccessDeps, 'queues'>, request: Acces
   const jobId = ACCESS_JOB_IDS.revoke(request.id);
   const job = await deps.queues.revoke.getJob(jobId);
   const state = job ? await job.getState() : 'missing';
-  if (job && state === 'delayed') return job.promote();
+  if (job && state === 'delayed') {
+    // The job was scheduled as 'expired': say why it runs now (bull-board shows it; the stored request decides).
+    if (request.revokeReason) await job.updateData({ ...job.data, reason: request.revokeReason });
+    return job.promote();
+  }
   if (job && (state === 'completed' || state === 'failed')) await job.remove();
   if (state !== 'waiting' && state !== 'active' && state !== 'prioritized' && state !== 'waiting-children') {
     await enqueue(deps.queues.revoke, { requestId: request.id, reason: request.revokeReason ?? 'ended_by_requester' }, { jobId });
