@@ -1,5 +1,6 @@
 import { createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BedrockRuntimeClient, createBedrockProvider, createMemoryAiCache, createOpenAiCompatibleProvider, createReviewPool, loadConfigFile, resolveConfig, type AiProvider } from '@dbre/review';
 import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
@@ -24,8 +25,10 @@ async function main(): Promise<void> {
   } else if (config.AI_PROVIDER === 'bedrock' && config.AI_MODEL) {
     provider = createBedrockProvider({ client: new BedrockRuntimeClient({ region: config.AWS_REGION }), modelId: config.AI_MODEL });
   }
-  // parse-worker.js is bundled beside main.js (project.json additionalEntryPoints).
-  const pool = createReviewPool({ filename: path.join(__dirname, 'parse-worker.js'), threads: config.REVIEW_WORKERS, statementBudgetMs: config.REVIEW_STATEMENT_BUDGET_MS });
+  // parse-worker.js is bundled beside main.js (project.json additionalEntryPoints); run from
+  // source (tsx: the local stack's --from-source, tests) the pool's own source worker is used.
+  const bundled = path.join(__dirname, 'parse-worker.js');
+  const pool = createReviewPool({ ...(existsSync(bundled) ? { filename: bundled } : {}), threads: config.REVIEW_WORKERS, statementBudgetMs: config.REVIEW_STATEMENT_BUDGET_MS });
   const settings = slackSettings(config);
   if (!settings) logger.info('Slack is not configured (SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET unset): /schema-review is not served');
   const api = settings?.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
