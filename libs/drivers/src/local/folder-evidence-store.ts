@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { EvidenceExistsError, evidenceKeySegments, EvidenceKeyError } from '../evidence-key';
+import { listFiles } from './list-files';
 import type { EvidenceStore } from '../ports';
 
 export interface FolderEvidenceStore extends EvidenceStore {
@@ -49,24 +50,7 @@ export function createFolderEvidenceStore(options: { root: string }): FolderEvid
     async list(prefix) {
       const clean = prefix.replace(/\/+$/, '');
       const base = clean === '' ? root : absolute(clean, 'prefix');
-      const out: string[] = [];
-      const walk = async (dir: string, rel: string): Promise<void> => {
-        let entries;
-        try {
-          entries = await readdir(dir, { withFileTypes: true });
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT' || code === 'ENOTDIR') return;
-          throw err;
-        }
-        for (const e of entries) {
-          const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
-          if (e.isDirectory()) await walk(join(dir, e.name), childRel);
-          else if (e.isFile() && !e.name.endsWith('.tmp')) out.push(childRel);
-        }
-      };
-      await walk(base, clean);
-      return out.sort();
+      return listFiles(base, clean);
     },
   };
 }

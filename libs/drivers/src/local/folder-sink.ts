@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { listFiles } from './list-files';
 import type { DocSink, SinkWriteResult } from '../ports';
 
 export class SinkPathError extends Error {
@@ -100,24 +101,7 @@ export function createFolderSink(options: { root: string }): FolderSink {
       // '' lists everything; otherwise a folder-like prefix ('a/b/') or a path prefix ('a/b').
       const clean = prefix.replace(/\/+$/, '');
       const base = clean === '' ? root : absolute(clean);
-      const out: string[] = [];
-      const walk = async (dir: string, rel: string): Promise<void> => {
-        let entries;
-        try {
-          entries = await readdir(dir, { withFileTypes: true });
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT' || code === 'ENOTDIR') return;
-          throw err;
-        }
-        for (const e of entries) {
-          const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
-          if (e.isDirectory()) await walk(join(dir, e.name), childRel);
-          else if (e.isFile() && !e.name.endsWith('.tmp')) out.push(childRel);
-        }
-      };
-      await walk(base, clean);
-      return out.sort();
+      return listFiles(base, clean);
     },
     async remove(path) {
       const abs = absolute(path);
