@@ -276,7 +276,14 @@ export class Ec2SsmBastion implements Bastion {
   }
 
   async list(): Promise<BastionInfo[]> {
-    const found: BastionInfo[] = [];
+    return (await this.liveInstances()).flatMap((instance) =>
+      instance.InstanceId ? [{ bastionId: instance.InstanceId, requestId: tagOf(instance.Tags, BASTION_TAGS.requestId) ?? '', createdAt: instance.LaunchTime ?? new Date(0) }] : [],
+    );
+  }
+
+  /** Every live instance this platform launched (all pages). */
+  private async liveInstances(): Promise<Instance[]> {
+    const found: Instance[] = [];
     let NextToken: string | undefined;
     do {
       const out = await this.ec2.send(
@@ -289,14 +296,7 @@ export class Ec2SsmBastion implements Bastion {
           NextToken,
         }),
       );
-      for (const instance of out.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
-        if (!instance.InstanceId) continue;
-        found.push({
-          bastionId: instance.InstanceId,
-          requestId: tagOf(instance.Tags, BASTION_TAGS.requestId) ?? '',
-          createdAt: instance.LaunchTime ?? new Date(0),
-        });
-      }
+      found.push(...(out.Reservations?.flatMap((r) => r.Instances ?? []) ?? []));
       NextToken = out.NextToken;
     } while (NextToken);
     return found;
@@ -308,24 +308,7 @@ export class Ec2SsmBastion implements Bastion {
    */
   async amiAges(): Promise<BastionAmiAge[]> {
     const latest = await this.latestAmi();
-    const instances: Array<{ id: string; requestId: string; imageId: string }> = [];
-    let NextToken: string | undefined;
-    do {
-      const out = await this.ec2.send(
-        new DescribeInstancesCommand({
-          Filters: [
-            { Name: `tag:${BASTION_TAGS.managedBy}`, Values: [this.options.managedBy] },
-            { Name: 'instance-state-name', Values: LIVE_STATES },
-          ],
-          MaxResults: 1000,
-          NextToken,
-        }),
-      );
-      for (const i of out.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
-        if (i.InstanceId && i.ImageId) instances.push({ id: i.InstanceId, requestId: tagOf(i.Tags, BASTION_TAGS.requestId) ?? '', imageId: i.ImageId });
-      }
-      NextToken = out.NextToken;
-    } while (NextToken);
+    const instances = (await this.liveInstances()).flatMap((i) => (i.InstanceId && i.ImageId ? [{ id: i.InstanceId, requestId: tagOf(i.Tags, BASTION_TAGS.requestId) ?? '', imageId: i.ImageId }] : []));
     if (instances.length === 0) return [];
     const imageIds = [...new Set(instances.map((i) => i.imageId))].sort();
     const images = await this.ec2.send(new DescribeImagesCommand({ ImageIds: imageIds }));
