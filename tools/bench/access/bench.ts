@@ -187,6 +187,8 @@ async function main(): Promise<void> {
     WORKER_CONCURRENCY: String(CONCURRENCY),
     // Not a crash test: a lock that a loaded event loop cannot lose (the scaled default would be 5 s).
     WORKER_LOCK_MS: '30000',
+    // One caller makes every create, approve and end of the burst: let the rate limit admit them all.
+    RATE_LIMIT_WRITES: String(Math.max(60, N * 4)),
   };
   const children = new Map<string, ChildProcess>();
   for (const [name, port] of Object.entries(ports)) {
