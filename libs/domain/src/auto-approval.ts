@@ -122,7 +122,7 @@ export function withinHours(hours: NonNullable<AutoApproveRule['hours']>, at: Da
   const to = toMinutes(hours.to);
   if (from < to) return hours.days.includes(day) && minutes >= from && minutes < to;
   if (minutes >= from) return hours.days.includes(day);
-  if (minutes < to) return hours.days.includes(WEEKDAYS[(WEEKDAYS.indexOf(day) + 6) % 7]!);
+  if (minutes < to) return hours.days.includes(WEEKDAYS[(WEEKDAYS.indexOf(day) + 6) % 7] ?? day);
   return false;
 }
 
