@@ -93,8 +93,9 @@ export async function scheduleRenotify(deps: AccessDeps, request: AccessRequest,
   const queue = deps.queues.renotify;
   if (!renotify || !queue || attempt > renotify.max || request.state !== 'requested') return false;
   const dueAt = Date.parse(request.requestedAt) + renotifyOffsetMinutes(renotify, attempt) * minuteOf(request);
-  if (dueAt >= Date.parse(request.reviewExpiresAt)) return false;
-  const delay = Math.max(0, dueAt - clockOf(deps)().getTime());
+  const now = clockOf(deps)().getTime();
+  if (dueAt >= Date.parse(request.reviewExpiresAt) || now >= Date.parse(request.reviewExpiresAt)) return false;
+  const delay = Math.max(0, dueAt - now);
   await enqueue(queue, { requestId: request.id, attempt }, { jobId: ACCESS_JOB_IDS.renotify(request.id, attempt), delay });
   return true;
 }

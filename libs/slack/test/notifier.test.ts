@@ -169,6 +169,34 @@ describe('Slack notifier through the notify queue', () => {
     expect(JSON.stringify(update.args['blocks'])).not.toContain('"actions"');
   });
 
+  it('a reminder is posted while the request waits, escalated with a user-group mention; once decided it is dropped', async () => {
+    const done = async (id: string) =>
+      waitFor(async () => {
+        const job = await queue.getJob(notifyJobId(id));
+        return job && (await job.getState()) === 'completed' ? true : undefined;
+      }, { what: `notification ${id} handled` });
+    current = { ...request, id: '01JZ0000000000000000000009', state: 'requested' };
+    const waiting = `reminder-${current.id}-2-bob:${prefix}`;
+    await notifier().send({ id: waiting, kind: 'reminder', to: 'bob@example.com', requestId: current.id, text: 'Reminder 2/3', data: { attempt: 2, of: 3, escalate: { channel: 'C0LEADS', userGroup: 'S0LEADS' } } });
+    await done(waiting);
+    // The previous test's end-of-access messages may still arrive: only this request's posts count.
+    const about = () => standIn.accepted('chat.postMessage').filter((c) => String(c.args['text']).includes(current.id));
+    const posts = about();
+    expect(posts.map((c) => [c.args['channel'], c.args['text']])).toEqual([
+      ['C0APPROVE', `Reminder 2/3: request ${current.id} is still waiting for approval`],
+      ['C0LEADS', `Escalated: access request ${current.id} is still waiting for approval`],
+    ]);
+    expect(JSON.stringify(posts[1]!.args['blocks'])).toContain('<!subteam^S0LEADS>');
+
+    standIn.reset();
+    current = { ...current, state: 'approved', approvals: [{ by: { email: 'bob@example.com' }, at: new Date().toISOString() }] };
+    const late = `reminder-${current.id}-3-bob:${prefix}`;
+    await notifier().send({ id: late, kind: 'reminder', to: 'bob@example.com', requestId: current.id, text: 'Reminder 3/3', data: { attempt: 3, of: 3, escalate: { channel: 'C0LEADS' } } });
+    await done(late);
+    expect(about()).toEqual([]);
+    current = request;
+  });
+
   it('never posts the text of a sensitive notification it cannot render', async () => {
     const id = `sensitive-other:${prefix}`;
     // The previous test's end-of-access DM to U0ALICE (request orders-prod) may still be on its way: skip it.
