@@ -175,7 +175,8 @@ describe('Slack notifier through the notify queue', () => {
         const job = await queue.getJob(notifyJobId(id));
         return job && (await job.getState()) === 'completed' ? true : undefined;
       }, { what: `notification ${id} handled` });
-    current = { ...request, id: '01JZ0000000000000000000009', state: 'requested' };
+    // A reason written to ping everyone is shown as text, never as a mention.
+    current = { ...request, id: '01JZ0000000000000000000009', state: 'requested', reason: 'urgent <!channel> <@U0BOSS> look' };
     const waiting = `reminder-${current.id}-2-bob:${prefix}`;
     await notifier().send({ id: waiting, kind: 'reminder', to: 'bob@example.com', requestId: current.id, text: 'Reminder 2/3', data: { attempt: 2, of: 3, escalate: { channel: 'C0LEADS', userGroup: 'S0LEADS' } } });
     await done(waiting);
@@ -187,6 +188,8 @@ describe('Slack notifier through the notify queue', () => {
       ['C0LEADS', `Escalated: access request ${current.id} is still waiting for approval`],
     ]);
     expect(JSON.stringify(posts[1]!.args['blocks'])).toContain('<!subteam^S0LEADS>');
+    expect(JSON.stringify(posts.map((c) => c.args))).not.toContain('<!channel>');
+    expect(JSON.stringify(posts[1]!.args['blocks'])).toContain('urgent &lt;!channel&gt; &lt;@U0BOSS&gt; look');
 
     standIn.reset();
     current = { ...current, state: 'approved', approvals: [{ by: { email: 'bob@example.com' }, at: new Date().toISOString() }] };
