@@ -1,5 +1,5 @@
 import { createAccessDecisions } from '@dbre/access';
-import type { AccessRequest } from '@dbre/domain';
+import { verifyRequestChain, type AccessRequest } from '@dbre/domain';
 import { waitFor } from '@dbre/testing';
 import { ALICE, BOB, CAROL, DAVE, startAccessStack, type AccessStack } from './access-stack';
 
@@ -17,8 +17,11 @@ describe('auto-approval by policy (REST)', () => {
     stack = await startAccessStack({
       minuteMs: 1000,
       sweepEveryMs: 300,
-      groups: { devs: [DAVE, CAROL] },
-      autoApprove: [{ id: 'dev-read', description: 'read on dev for developers', environments: ['dev'], profiles: ['read'], maxMinutes: 3, requesterGroups: ['devs'] }],
+      groups: { devs: [DAVE, CAROL], oncall: [CAROL] },
+      autoApprove: [
+        { id: 'dev-read', description: 'read on dev for developers', environments: ['dev'], profiles: ['read'], maxMinutes: 3, requesterGroups: ['devs'] },
+        { id: 'prod-oncall', environments: ['prod'], profiles: ['read'], maxMinutes: 1, requesterGroups: ['oncall'] },
+      ],
     });
   });
   afterAll(async () => stack?.close());
@@ -60,6 +63,18 @@ describe('auto-approval by policy (REST)', () => {
       expect(await kindsOf(stack, String(res.body['id']))).toEqual(['requested']);
       expect((await outboxOf(stack, BOB, String(res.body['id']))).map((m) => m.kind)).toEqual(['review']);
     }
+  });
+
+  it('prod only through the rule that names it: the on-call read is approved alone, although people need two approvals there', async () => {
+    const res = await stack.call(stack.requestApi, 'POST', '/v1/access-requests', CAROL, { clusterId: 'proddb', database: stack.databases.granted, profile: 'read', durationMinutes: 1, reason: 'on-call look at INC-9 in prod' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ state: 'approved', approvalsRequired: 2, approvals: [{ by: { policyRule: 'prod-oncall' } }] });
+    const active = await stack.waitState(String(res.body['id']), 'active');
+    const events = await stack.audit.list(active.id);
+    expect(verifyRequestChain(events, { state: 'active', approvalsRequired: 2 })).toMatchObject({ ok: true });
+    // The same request for 2 minutes is not covered: two people must approve.
+    const longer = await stack.call(stack.requestApi, 'POST', '/v1/access-requests', CAROL, { clusterId: 'proddb', database: stack.databases.granted, profile: 'read', durationMinutes: 2, reason: 'on-call look at INC-9 in prod' });
+    expect(longer.body).toMatchObject({ state: 'requested', approvals: [] });
   });
 
   it('a person cannot pass as the rule: the acting user policy:dev-read is refused as no e-mail', async () => {
