@@ -15,6 +15,7 @@ interface Media {
 }
 interface Operation {
   summary?: string;
+  requestBody?: { content?: Record<string, Media> };
   security?: unknown[];
   responses?: Record<string, { description?: string; content?: Record<string, Media> }>;
 }
@@ -89,7 +90,7 @@ function examplesOf(media: Media): unknown[] {
 }
 
 /**
- * Every operation: a summary; a 2xx JSON response with a schema and an example that validates
+ * Every operation: a summary; a request body example that validates; a 2xx JSON response with a schema and an example that validates
  * against it; errors only as problem+json, each with its `code` enumerated and a valid example;
  * routes needing a token document 401 and 403; every route documents 500.
  * Returns one line per finding, each naming the route.
@@ -104,6 +105,11 @@ export function checkOpenApiDocument(doc: OpenApiDocument): string[] {
       const name = `${method.toUpperCase()} ${route}`;
       const say = (problem: string) => findings.push(`${name}: ${problem}`);
       if (!op.summary?.trim()) say('no summary (schema.summary)');
+      for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) {
+        const examples = examplesOf(media);
+        if (!examples.length) say(`request body ${type}: no example (body: schema.meta({ examples: [...] }))`);
+        for (const example of examples) for (const e of media.schema ? errorsOf(media.schema, example) : []) say(`request body ${type}: the example does not match the schema: ${e}`);
+      }
       const responses = Object.entries(op.responses ?? {});
       const ok = responses.filter(([status]) => /^2\d\d$/.test(status));
       if (!ok.some(([, r]) => r.content?.['application/json']?.schema && examplesOf(r.content['application/json']).length)) {

@@ -168,6 +168,7 @@ describe('the OpenAPI check itself', () => {
     expect(findings).toEqual([
       'GET /v1/bare: no summary (schema.summary)',
       'GET /v1/bare: no 2xx response with a schema and an example (schema.response: { 200: okResponse(schema, { description, example }) })',
+      'POST /v1/wrong-example: request body application/json: no example (body: schema.meta({ examples: [...] }))',
       'POST /v1/wrong-example: 200 application/json: the example does not match the schema: /count must be integer {"type":"integer"}',
     ]);
   });
