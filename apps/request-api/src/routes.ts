@@ -63,7 +63,7 @@ const EXAMPLE_CREDENTIALS = {
   kind: 'credentials',
   to: 'alice@example.com',
   requestId: ID,
-  text: 'mysql -h 127.0.0.1 -P 13306 -u jit_alice_8f2c -p\'Vq7#tR2m!pX9wL4s\' orders',
+  text: 'mysql -h 127.0.0.1 -P 13306 -u jit_alice_8f2c -p\'example-Passw0rd-9f2c\' orders',
   sensitive: true,
   openedAt: '2026-12-02T09:05:12.000Z',
   createdAt: '2026-12-02T09:04:02.000Z',
