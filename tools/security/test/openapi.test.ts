@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AccessRequest } from '@dbre/domain';
-import { createHttpApp, guards, okResponse, problems } from '@dbre/service-kit';
+import { apiClientsOf, createHttpApp, guards, okResponse, problems } from '@dbre/service-kit';
 import { captureLogger, checkOpenApiDocument, createOpenApiValidator, type OpenApiDocument } from '@dbre/testing';
 import { ALICE, DAVE, startPlatform, tokenOf, type Platform } from './platform';
 
@@ -185,5 +185,31 @@ describe('the OpenAPI check itself', () => {
     await app.close();
     expect(check.checkAnswer('get', '/v1/thing', answer)).toEqual(['GET /v1/thing: answered 202 application/json, which the document does not describe']);
     expect(check.checkAnswer('get', '/v1/thing', { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"n":"one"}' })).toEqual(['GET /v1/thing 200: /n must be number {"type":"number"}']);
+  });
+});
+
+describe('who may read the API documents', () => {
+  it('with API_DOCS_ACCESS=token: no token 401, a token without api-docs 403, however the path is spelled', async () => {
+    const clients = apiClientsOf({
+      reader: { token: tokenOf('reader'), scopes: ['api-docs'] },
+      other: { token: tokenOf('other'), scopes: ['reviews'] },
+    });
+    const app = await createHttpApp({ name: 't', logger: captureLogger().logger, openapi: { title: 't' }, auth: { clients, apiDocs: 'token' } });
+    app.get('/v1/thing', { config: { guard: guards.scope('reviews') }, schema: { summary: 'A thing', response: { 200: okResponse(z.object({ n: z.number() }), { description: 'the thing', example: { n: 1 } }) } } }, async () => ({ n: 1 }));
+    await app.ready();
+    try {
+      const as = (who?: string) => (who ? { authorization: `Bearer ${tokenOf(who)}` } : {});
+      for (const url of ['/docs/json', '/openapi.json', '/docs', '/%64ocs/json', '/docs/static/index.html']) {
+        const anonymous = await app.inject({ url });
+        expect([url, anonymous.statusCode, anonymous.json().code]).toEqual([url, 401, 'AUTH_REQUIRED']);
+        const other = await app.inject({ url, headers: as('other') });
+        expect([url, other.statusCode, other.json().code]).toEqual([url, 403, 'SCOPE_MISSING']);
+      }
+      const reader = await app.inject({ url: '/docs/json', headers: as('reader') });
+      expect(reader.statusCode).toBe(200);
+      expect(Object.keys((reader.json() as OpenApiDocument).paths)).toEqual(['/v1/thing']);
+    } finally {
+      await app.close();
+    }
   });
 });
