@@ -219,7 +219,7 @@ describe('ops-dashboard: the evidence of a grant', () => {
     const events = await h.audit.list(request.id);
     const head = events.at(-1);
     if (!head) throw new Error('no chain');
-    await writeAnchor(store, { [request.id]: { seq: head.seq, hash: head.hash } }, new Date('2026-12-02T06:00:00Z'));
+    await writeAnchor(store, { [request.id]: { seq: head.seq, hash: head.hash } }, new Date());
     const page = await get(`/requests/${request.id}`);
     expect(page.body).toMatch(/data-anchor="ok">Last anchor: <span class="mono">anchors\/\d{12}\.json<\/span>/);
     expect(page.body).toContain(`holds head #${head.seq}`);
@@ -227,7 +227,7 @@ describe('ops-dashboard: the evidence of a grant', () => {
 
     // An anchor that holds a different hash for an event of this chain: the history was rewritten.
     const forged = await sealedGrant();
-    await writeAnchor(store, { [forged.request.id]: { seq: 2, hash: 'f'.repeat(64) } }, new Date('2026-12-02T06:05:00Z'));
+    await writeAnchor(store, { [forged.request.id]: { seq: 2, hash: 'f'.repeat(64) } }, new Date(Date.now() + 1000));
     const rewritten = await get(`/requests/${forged.request.id}`);
     expect(rewritten.body).toContain('data-anchor="mismatch"');
     expect(rewritten.body).toContain('HISTORY REWRITTEN');

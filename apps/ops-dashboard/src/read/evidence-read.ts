@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { verifyRequestChain, type AccessRequest, type AuditEvent, type RequestChainVerification } from '@dbre/domain';
 import type { AuditRecord, EvidenceStore } from '@dbre/drivers';
 import { ANCHOR_PREFIX, EVIDENCE_LABELS, evidenceKey, verifyBundle, type AnchorManifest, type EvidenceDocument, type EvidenceLabel } from '@dbre/evidence';
@@ -121,8 +120,11 @@ function judge(seal: Seal, bytes: Buffer | undefined, request: AccessRequest, ev
 export function createEvidenceRead(deps: { store: EvidenceStore }): EvidenceRead {
   const { store } = deps;
 
-  async function anchorOf(requestId: string, events: readonly AuditEvent[]): Promise<AnchorCover | undefined> {
+  async function anchorOf(request: AccessRequest, events: readonly AuditEvent[]): Promise<AnchorCover | undefined> {
+    const requestId = request.id;
     const keys = (await store.list(ANCHOR_PREFIX)).filter((k) => /^anchors\/\d{12}\.json$/.test(k));
+    // A manifest written before the request existed cannot name it (an hour of slack for clocks).
+    const notBefore = Date.parse(request.requestedAt) - 3600_000;
     // Newest first: the first manifest naming the request is the last anchor covering it.
     for (const key of keys.reverse()) {
       const bytes = await store.get(key);
@@ -134,7 +136,10 @@ export function createEvidenceRead(deps: { store: EvidenceStore }): EvidenceRead
         continue;
       }
       const anchored = manifest.heads && Object.hasOwn(manifest.heads, requestId) ? manifest.heads[requestId] : undefined;
-      if (!anchored) continue;
+      if (!anchored) {
+        if (Date.parse(manifest.createdAt) < notBefore) break;
+        continue;
+      }
       const event = events.find((e) => e.seq === anchored.seq);
       const head = events[events.length - 1];
       return {
@@ -157,7 +162,7 @@ export function createEvidenceRead(deps: { store: EvidenceStore }): EvidenceRead
         bundles.push(judge(seal, seal.problem ? undefined : await store.get(seal.objectKey), request, events));
       }
       try {
-        return { chain, bundles, anchor: await anchorOf(request.id, events) };
+        return { chain, bundles, anchor: await anchorOf(request, events) };
       } catch (err) {
         return { chain, bundles, anchor: undefined, anchorError: err instanceof Error ? err.message : String(err) };
       }
@@ -181,4 +186,3 @@ export function recordPage(records: readonly AuditRecord[], page: number, pageSi
   return { items: records.slice((p - 1) * pageSize, p * pageSize), page: p, pages };
 }
 
-export const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
