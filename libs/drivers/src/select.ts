@@ -81,7 +81,11 @@ export const driversEnv = {
   DOCS_S3_FORCE_PATH_STYLE: env.bool(false),
   // Evidence (docs/evidence.md)
   EVIDENCE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/).optional().describe('the evidence S3 bucket (Object Lock, compliance mode)'),
-  EVIDENCE_PREFIX: z.string().regex(/^(|[A-Za-z0-9._@=+/-]*\/)$/).default('').describe('evidence key prefix, empty or ending with /'),
+  EVIDENCE_PREFIX: z
+    .string()
+    .regex(/^(|[A-Za-z0-9._@=+/-]*\/)$/)
+    .refine((p) => p === '' || p.slice(0, -1).split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..'), 'no empty, . or .. segments')
+    .default('').describe('evidence key prefix, empty or ending with /'),
   EVIDENCE_RETENTION_DAYS: env.int(400, 1).describe('days each evidence object stays locked in compliance mode (at least the bucket default)'),
   EVIDENCE_DIR: z.string().min(1).default('var/evidence').describe('local evidence store folder (write-once files)'),
   AUDIT_LOG_PATH: optionalString('local: the server_audit log file when it is not where MariaDB says (a copy, a mount)'),

@@ -124,3 +124,25 @@ describe('driver selection', () => {
     expect(driverChoice(parseConfig(schema, {}), 'docs')).toBe('local');
   });
 });
+
+describe('evidence drivers', () => {
+  it('DRIVERS=aws reads the audit log from CloudWatch Logs and seals evidence into the Object Lock bucket', async () => {
+    const { CloudWatchAuditSource, S3EvidenceStore } = await import('../src/aws');
+    const config = driversConfig.parse({ ...awsEnv, EVIDENCE_BUCKET: 'dbre-evidence-123456789012', EVIDENCE_PREFIX: 'stg/' });
+    const drivers = await selectDrivers(config, ['audit', 'evidence'], {});
+    expect(drivers.audit).toBeInstanceOf(CloudWatchAuditSource);
+    expect(drivers.evidence).toBeInstanceOf(S3EvidenceStore);
+    expect(drivers.choices).toEqual({ audit: 'aws', evidence: 'aws' });
+  });
+
+  it('names a missing evidence bucket, refuses a bad prefix, and lets DRIVER_EVIDENCE keep the folder', async () => {
+    const error = await selectDrivers(driversConfig.parse({ DRIVERS: 'aws' }), ['audit', 'evidence'], {}).catch((e: unknown) => e);
+    expect((error as ConfigError).problems).toEqual(['EVIDENCE_BUCKET: required when the evidence driver is aws (the evidence S3 bucket (Object Lock, compliance mode))']);
+    expect(driversConfig.safeParse({ EVIDENCE_PREFIX: 'no-slash' }).success).toBe(false);
+    for (const bad of ['../', 'a//', './']) expect([bad, driversConfig.safeParse({ EVIDENCE_PREFIX: bad }).success]).toEqual([bad, false]);
+    expect(driversConfig.parse({ EVIDENCE_PREFIX: 'stg/2026/' }).EVIDENCE_PREFIX).toBe('stg/2026/');
+    const mixed = driversConfig.parse({ DRIVERS: 'aws', DRIVER_EVIDENCE: 'local' });
+    expect(driverChoice(mixed, 'evidence')).toBe('local');
+    expect(driverChoice(mixed, 'audit')).toBe('aws');
+  });
+});
