@@ -48,14 +48,14 @@ const sealedOf = (events: readonly AuditEvent[]) =>
 /** The newest anchor manifest that holds the request (newest first; stops at the first hit). */
 async function lastAnchorOf(store: EvidenceStore, requestId: string, events: readonly AuditEvent[]): Promise<LastAnchor | null> {
   const keys = (await store.list(ANCHOR_PREFIX)).filter((k) => /^anchors\/\d{12}\.json$/.test(k));
-  for (let i = keys.length - 1; i >= 0; i--) {
-    const bytes = await store.get(keys[i]!);
+  for (const key of [...keys].reverse()) {
+    const bytes = await store.get(key);
     if (!bytes) continue;
     const manifest = JSON.parse(bytes.toString('utf8')) as AnchorManifest;
     const head = manifest.heads[requestId];
     if (!head) continue;
     const event = events.find((e) => e.seq === head.seq);
-    return { key: keys[i]!, sequence: manifest.sequence, createdAt: manifest.createdAt, head, matches: event?.hash === head.hash };
+    return { key, sequence: manifest.sequence, createdAt: manifest.createdAt, head, matches: event?.hash === head.hash };
   }
   return null;
 }

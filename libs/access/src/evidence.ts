@@ -134,8 +134,8 @@ export function createEvidenceSteps(deps: WorkerDeps, evidence: EvidenceDeps, ac
   async function recentlyAnchored(store: EvidenceStore, sinceMs: number): Promise<Map<string, ChainHead[]>> {
     const keys = (await store.list(ANCHOR_PREFIX)).filter((k) => /^anchors\/\d{12}\.json$/.test(k));
     const out = new Map<string, ChainHead[]>();
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const bytes = await store.get(keys[i]!);
+    for (const key of [...keys].reverse()) {
+      const bytes = await store.get(key);
       if (!bytes) continue;
       const manifest = JSON.parse(bytes.toString('utf8')) as AnchorManifest;
       for (const [id, head] of Object.entries(manifest.heads)) out.set(id, [...(out.get(id) ?? []), head]);

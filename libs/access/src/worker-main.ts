@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { deploymentEnv, dynamoEnv, parseSection, platformFileEnv, readPlatformFile, redisEnv } from '@dbre/config';
 import { accessPolicySchema, forDeployment } from '@dbre/domain';
 import {
+  auroraAuditLogging,
   checkDrivers,
   createAwsClients,
   createConfigInventory,
@@ -127,8 +128,11 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
       clusterRegion: async (id) => (await inventory.get(id))?.placement?.region,
     },
   );
-  // Local clusters say whether their audit plugin logs; on AWS it stays unknown (absent) until the crawler's flag is wired.
-  const auditLogging = driverChoice(config, 'audit') === 'local' ? createServerAuditLoggingCheck({ inventory: drivers.inventory }) : undefined;
+  // Whether the cluster's audit logging is on: the plugin's settings locally, the cluster parameter group on AWS (unknown on error).
+  const auditLogging =
+    driverChoice(config, 'audit') === 'local'
+      ? createServerAuditLoggingCheck({ inventory: drivers.inventory })
+      : async (clusterId: string) => auroraAuditLogging(aws.rds((await inventory.get(clusterId))?.placement?.region ?? config.AWS_REGION), clusterId).catch(() => undefined);
   const bastionSessions = driverChoice(config, 'bastion') === 'aws' ? async (bastionId: string, clusterId: string) => listBastionSessions(aws.ssm((await inventory.get(clusterId))?.placement?.region ?? config.AWS_REGION), bastionId) : undefined;
   logger.info({ drivers: drivers.choices }, 'drivers selected');
   const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
@@ -161,7 +165,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
         store: drivers.evidence,
         settleMs: config.EVIDENCE_SETTLE_MS,
         ...(bastionSessions ? { sessions: bastionSessions } : {}),
-        ...(auditLogging ? { clusterAuditLogging: auditLogging } : {}),
+        clusterAuditLogging: auditLogging,
       },
       ...(fault
         ? {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, parseConfig } from '@dbre/service-kit';
-import { Ec2SsmBastion, RdsInventory, S3DocSink, SecretsManagerStore } from '../src/aws';
+import { CloudWatchAuditSource, Ec2SsmBastion, RdsInventory, S3DocSink, S3EvidenceStore, SecretsManagerStore } from '../src/aws';
 import { checkDrivers, driverChoice, driversConfig, driversEnv, selectDrivers, type Drivers } from '../src/select';
 import type { Bastion, DocSink, Inventory, SecretStore } from '../src/ports';
 
@@ -127,7 +127,6 @@ describe('driver selection', () => {
 
 describe('evidence drivers', () => {
   it('DRIVERS=aws reads the audit log from CloudWatch Logs and seals evidence into the Object Lock bucket', async () => {
-    const { CloudWatchAuditSource, S3EvidenceStore } = await import('../src/aws');
     const config = driversConfig.parse({ ...awsEnv, EVIDENCE_BUCKET: 'dbre-evidence-123456789012', EVIDENCE_PREFIX: 'stg/' });
     const drivers = await selectDrivers(config, ['audit', 'evidence'], {});
     expect(drivers.audit).toBeInstanceOf(CloudWatchAuditSource);
