@@ -9,3 +9,4 @@ export { failsafeAt, revokeNow, scheduleGrant, scheduleWarning } from './schedul
 export { createSweep, type SweepOptions, type SweepReport } from './sweep';
 export { createAccessWorkers, type AccessWorkerOptions, type AccessWorkers, type WorkerRole } from './workers';
 export { accessWorkerConfig, buildWorkerApp, runAccessWorker, workerTimings, type AccessWorkerConfig } from './worker-main';
+export { accessRequestResponse, EXAMPLE_ACCESS_REQUEST, EXAMPLE_NEW_REQUEST, followResponse, requestPageResponse } from './api-docs';
