@@ -116,7 +116,7 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
         tags: ['access'],
         security,
         querystring: listQuery,
-        response: { 200: requestPageResponse, ...problems({ 400: { LIST_FILTER_REQUIRED: 'Give state=<state> or requester=<e-mail> (or both).' } }) },
+        response: { 200: requestPageResponse, ...problems({ 400: { LIST_FILTER_REQUIRED: 'Give state=<state> or requester=<e-mail> (or both).', CURSOR_INVALID: 'The cursor is not one this listing gave out: start again without a cursor and follow the `cursor` of each page.' } }) },
       },
     },
     async (request) => {
