@@ -81,11 +81,12 @@ locals {
     DOCS_PREFIX = "docs/"
   }
 
-  # The evidence store (Object Lock bucket): the dashboard reads it; the collectors' variables are
-  # the lifecycle's (docs/evidence.md "What remains to wire").
+  # The evidence store (Object Lock bucket): provisioner and reaper seal bundles and anchors into
+  # it (each object locked for EVIDENCE_RETENTION_DAYS), the dashboard reads it.
   evidence_env = {
-    EVIDENCE_BUCKET = module.evidence_bucket.name
-    EVIDENCE_PREFIX = ""
+    EVIDENCE_BUCKET         = module.evidence_bucket.name
+    EVIDENCE_PREFIX         = ""
+    EVIDENCE_RETENTION_DAYS = tostring(var.evidence_retention_days)
   }
 
   # The AI second opinion is on only with a Bedrock model id; off, schema-review gets no Bedrock grant.
@@ -130,8 +131,8 @@ locals {
       TRUSTED_PROXIES  = join(",", [for s in data.aws_subnet.alb : s.cidr_block])
     })
     doc-crawler = merge(local.docs_env, lookup(local.api_scopes_env, "doc-crawler", {}))
-    provisioner = merge(local.bastion_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env)
-    reaper      = merge(local.bastion_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env)
+    provisioner = merge(local.bastion_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env, local.evidence_env)
+    reaper      = merge(local.bastion_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env, local.evidence_env)
   }
 
   # Secrets injected by ECS (name => key of a JSON secret); see module.app_secrets.

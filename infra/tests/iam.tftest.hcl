@@ -98,7 +98,7 @@ run "each_role_allows_only_what_its_code_calls" {
       "ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:DescribeImages", "ssm:DescribeSessions", "ec2:CreateTags", "ssm:TerminateSession",
       "ec2:DeleteSecurityGroup", "ec2:TerminateInstances", "ec2:RunInstances", "ec2:CreateSecurityGroup",
       "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "iam:PassRole", "ssm:GetParameter", "ssm:DescribeInstanceInformation",
-      "s3:PutObject", "s3:PutObjectRetention", "s3:GetObject", "s3:ListBucket", "logs:FilterLogEvents",
+      "s3:PutObject", "s3:PutObjectRetention", "s3:GetObject", "s3:ListBucket", "logs:FilterLogEvents", "rds:DescribeDBClusterParameters",
     ])
     error_message = "provisioner: access tables, logins, grant secrets, bastions, evidence of a grant that failed after its user was created"
   }
@@ -108,7 +108,7 @@ run "each_role_allows_only_what_its_code_calls" {
       "rds:DescribeDBClusters", "rds:DescribeDBInstances", "secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret",
       "ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:DescribeImages", "ssm:DescribeSessions", "ec2:CreateTags", "ssm:TerminateSession",
       "ec2:DeleteSecurityGroup", "ec2:TerminateInstances",
-      "s3:PutObject", "s3:PutObjectRetention", "s3:GetObject", "s3:ListBucket", "logs:FilterLogEvents",
+      "s3:PutObject", "s3:PutObjectRetention", "s3:GetObject", "s3:ListBucket", "logs:FilterLogEvents", "rds:DescribeDBClusterParameters",
     ])
     error_message = "reaper: access tables, logins, end sessions and bastions, delete grant secrets, collect and seal evidence"
   }

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import mysql from 'mysql2/promise';
 import type { Worker } from 'bullmq';
-import { createRevoker, createSweep, evidenceFor, type EvidenceDeps, type WorkerDeps } from '@dbre/access';
+import { createRevoker, createSweep, type EvidenceDeps, type WorkerDeps } from '@dbre/access';
 import { GENESIS_HASH, hashAuditEvent, verifyRequestChain, type AccessRequest, type AuditEvent } from '@dbre/domain';
 import { createFolderEvidenceStore, createServerAuditLoggingCheck, createServerAuditSource, enableServerAudit, type FolderEvidenceStore } from '@dbre/drivers';
-import type { EvidenceDocument } from '@dbre/evidence';
+import { createEvidenceRead, recordPage, type EvidenceDocument } from '@dbre/evidence';
 import { createWorker } from '@dbre/queue';
 import { tableName } from '@dbre/store';
 import { waitFor } from '@dbre/testing';
@@ -132,11 +132,13 @@ describe('evidence of a grant, sealed at revoke, verified, anchored', () => {
     expect(bobDoc.database?.records.filter((r) => r.kind === 'query').map((r) => r.statement)).toEqual(['SELECT COUNT(*) AS n FROM t']);
 
     // What the dashboard's request page reads.
-    const view = await evidenceFor({ requests: stack.requests, store }, aliceId, { limit: 2 });
-    expect(view?.chain).toMatchObject({ ok: true });
-    expect(view?.bundles).toEqual([expect.objectContaining({ label: 'revoke', verified: true, statements: 3 })]);
-    expect(view?.statements).toMatchObject({ label: 'revoke', total: 5, offset: 0, limit: 2 });
-    expect(view?.statements.items.map((r) => r.kind)).toEqual(['connect', 'query']);
+    const aliceRequest = await stack.requests.require(aliceId);
+    const view = await createEvidenceRead({ store }).forRequest(aliceRequest, events);
+    expect(view.chain).toMatchObject({ ok: true });
+    expect(view.bundles).toEqual([expect.objectContaining({ label: 'revoke', status: 'verified', statements: 3 })]);
+    const records = view.bundles[0]?.document?.database?.records ?? [];
+    expect(records).toHaveLength(5);
+    expect(recordPage(records, 1, 2).items.map((r) => r.kind)).toEqual(['connect', 'query']);
 
     const verified = await auditVerify([aliceId, bobId]);
     expect(verified.out.filter((l) => /^ {2}evidence revoke: verified/.test(l))).toHaveLength(2);

@@ -18,7 +18,7 @@ import { createQueueDepthSampler } from './overview/queue-depth-sampler';
 import { registerQueueBoards } from './queues/bull-board';
 import { openCatalogQueues } from './queues/queue-set';
 import { createCrawlsRead } from './read/crawls-read';
-import { createEvidenceRead } from './read/evidence-read';
+import { createEvidenceRead } from '@dbre/evidence';
 import { createRequestsRead } from './read/requests-read';
 import { createReviewsRead } from './read/reviews-read';
 import { replyProblem } from './reply-problem';

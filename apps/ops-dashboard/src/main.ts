@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseSection, readPlatformFile } from '@dbre/config';
-import { createAwsClients, createFolderEvidenceStore, createFolderSink, S3EvidenceStore, selectDrivers } from '@dbre/drivers';
+import { createFolderEvidenceStore, createFolderSink, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createDynamo, ensureTables } from '@dbre/store';
@@ -28,14 +28,11 @@ async function main(): Promise<void> {
   if (!config.REQUEST_API_URL || !config.REQUEST_API_TOKEN) logger.warn('REQUEST_API_URL/REQUEST_API_TOKEN not set: "end now" is disabled');
   if (!config.APPROVAL_API_URL || !config.APPROVAL_API_TOKEN) logger.warn('APPROVAL_API_URL/APPROVAL_API_TOKEN not set: Approve / Deny are not offered');
   if (!config.CSRF_SECRET) logger.info('CSRF_SECRET is not set: form tokens are signed with a per-process key');
-  const { docs: docSink } = await selectDrivers(config, ['docs'], { docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }) });
-  // The dashboard only reads evidence; retentionDays is used by puts, which it never makes.
-  const evidenceStore = config.EVIDENCE_BUCKET
-    ? new S3EvidenceStore(createAwsClients().s3(config.AWS_REGION), { bucket: config.EVIDENCE_BUCKET, prefix: config.EVIDENCE_PREFIX, retentionDays: 1 })
-    : config.EVIDENCE_DIR
-      ? createFolderEvidenceStore({ root: config.EVIDENCE_DIR })
-      : undefined;
-  if (!evidenceStore) logger.warn('EVIDENCE_DIR/EVIDENCE_BUCKET not set: request pages show no evidence');
+  // The dashboard only reads evidence (the collectors write it): the same store the reaper seals into.
+  const { docs: docSink, evidence: evidenceStore } = await selectDrivers(config, ['docs', 'evidence'], {
+    docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }),
+    evidence: () => createFolderEvidenceStore({ root: config.EVIDENCE_DIR }),
+  });
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });

@@ -17,7 +17,7 @@ import { html } from './html/html';
 import { page, type PageContext } from './html/layout';
 import type { OverviewRead } from './overview/overview-read';
 import type { CrawlsRead } from './read/crawls-read';
-import type { EvidenceRead } from './read/evidence-read';
+import type { EvidenceRead } from '@dbre/evidence';
 import type { RequestsRead } from './read/requests-read';
 import type { ReviewsRead } from './read/reviews-read';
 import { adminLogPage } from './views/admin-log';

@@ -195,6 +195,16 @@ data "aws_iam_policy_document" "evidence_collect" {
       resources = local.audit_log_groups
     }
   }
+  # Whether the cluster's Advanced Auditing was on, said in each bundle (auroraAuditLogging reads
+  # the cluster's parameter group; rds:DescribeDBClusters is already in inventory_list).
+  dynamic "statement" {
+    for_each = var.evidence_bucket_arn == null ? [] : [var.evidence_bucket_arn]
+    content {
+      sid       = "ReadClusterAuditSettings"
+      actions   = ["rds:DescribeDBClusterParameters"]
+      resources = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:cluster-pg:*"]
+    }
+  }
   dynamic "statement" {
     for_each = var.evidence_kms_key_arn == null ? [] : [var.evidence_kms_key_arn]
     content {

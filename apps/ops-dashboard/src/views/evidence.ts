@@ -2,7 +2,7 @@ import type { AuditRecord } from '@dbre/drivers';
 import type { EvidenceLabel } from '@dbre/evidence';
 import { html, type SafeHtml } from '../html/html';
 import { when } from '../html/layout';
-import { recordPage, type RequestEvidence, type SealedBundle } from '../read/evidence-read';
+import { recordPage, type RequestEvidence, type SealedBundle } from '@dbre/evidence';
 
 export interface EvidenceView {
   requestId: string;

@@ -1,6 +1,7 @@
 import { verifyRequestChain, type AccessRequest, type AuditEvent, type RequestChainVerification } from '@dbre/domain';
 import type { AuditRecord, EvidenceStore } from '@dbre/drivers';
-import { ANCHOR_PREFIX, EVIDENCE_LABELS, evidenceKey, verifyBundle, type AnchorManifest, type EvidenceDocument, type EvidenceLabel } from '@dbre/evidence';
+import { ANCHOR_PREFIX, type AnchorManifest } from './anchors';
+import { EVIDENCE_LABELS, evidenceKey, verifyBundle, type EvidenceDocument, type EvidenceLabel } from './bundle';
 
 /**
  * One `evidence_sealed` event of a request's chain and what the evidence store holds for it:
@@ -113,7 +114,7 @@ function judge(seal: Seal, bytes: Buffer | undefined, request: AccessRequest, ev
 }
 
 /**
- * The dashboard's evidence read side, through the EvidenceStore port only: the request's seals
+ * The evidence read side (dashboard, tests), through the EvidenceStore port only: the request's seals
  * (from its chain), the bundles verified against them, the chain's completeness and the newest
  * anchor naming the request.
  */
