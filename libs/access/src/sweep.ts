@@ -4,7 +4,7 @@ import type { Logger } from '@dbre/service-kit';
 import { createCompensation } from './compensate';
 import { clockOf, type WorkerDeps } from './deps';
 import type { Revoker } from './revoke';
-import { scheduleGrant } from './schedule';
+import { scheduleGrant, scheduleProvisioning } from './schedule';
 
 export interface SweepOptions {
   /** Provisioning (or approval without a job) untouched this long is stuck. */
@@ -75,9 +75,27 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
       });
     }
 
+    // 3a. Approved requests waiting for their scheduled start keep their delayed provision job, even after Redis lost it.
+    const waitingForStart = new Set<string>();
+    for (const r of await all('approved')) {
+      if (!r.startAt || Date.parse(r.startAt) <= now.getTime()) continue;
+      waitingForStart.add(r.id);
+      await attempt('reschedule-start', r.id, async () => {
+        const jobId = ACCESS_JOB_IDS.provision(r.id);
+        const job = await deps.queues.provision.getJob(jobId);
+        const state = job ? await job.getState() : 'missing';
+        if (state === 'delayed' || state === 'waiting' || state === 'active' || state === 'prioritized') return;
+        if (job) await job.remove(); // completed or failed before the start: nothing was provisioned yet
+        await scheduleProvisioning(deps, r);
+        report.rescheduled++;
+        logger.info({ requestId: r.id, startAt: r.startAt }, 'scheduled provisioning re-created');
+      });
+    }
+
     // 3. Approved or provisioning requests nobody is working on.
     const stuckBefore = new Date(now.getTime() - options.stuckAfterMs);
     for (const r of [...(await all('approved', stuckBefore)), ...(await all('provisioning', stuckBefore))]) {
+      if (waitingForStart.has(r.id)) continue;
       await attempt('stuck-provisioning', r.id, async () => {
         const jobId = ACCESS_JOB_IDS.provision(r.id);
         const job = await deps.queues.provision.getJob(jobId);

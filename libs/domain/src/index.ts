@@ -105,3 +105,5 @@ export {
   type CompletenessContext,
   type RequestChainVerification,
 } from './chain-completeness';
+export { grantedMinutes } from './access-request';
+export { approvedMinutesProblem } from './state-machine';
