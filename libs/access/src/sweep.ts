@@ -76,17 +76,21 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
     }
 
     // 3a. Approved requests waiting for their scheduled start keep their delayed provision job, even after Redis lost it.
+    //     Once the start has passed, a lost job is added at once (not a stuck-threshold later: the approval may be days old).
     const waitingForStart = new Set<string>();
     for (const r of await all('approved')) {
-      if (!r.startAt || Date.parse(r.startAt) <= now.getTime()) continue;
-      waitingForStart.add(r.id);
+      if (!r.startAt) continue;
+      const due = Date.parse(r.startAt) <= now.getTime();
+      if (!due) waitingForStart.add(r.id);
       await attempt('reschedule-start', r.id, async () => {
         const jobId = ACCESS_JOB_IDS.provision(r.id);
         const job = await deps.queues.provision.getJob(jobId);
         const state = job ? await job.getState() : 'missing';
+        if (due && state !== 'missing' && state !== 'unknown') return; // running, or finished: step 3 judges it
         if (state === 'delayed' || state === 'waiting' || state === 'active' || state === 'prioritized') return;
         if (job) await job.remove(); // completed or failed before the start: nothing was provisioned yet
         await scheduleProvisioning(deps, r);
+        if (due) waitingForStart.add(r.id);
         report.rescheduled++;
         logger.info({ requestId: r.id, startAt: r.startAt }, 'scheduled provisioning re-created');
       });
