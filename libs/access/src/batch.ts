@@ -18,9 +18,9 @@ export interface BatchDecisionInput {
 }
 
 export type BatchOutcome =
-  | { id: string; outcome: 'approved' | 'denied'; state: AccessRequest['state'] }
+  | { id: string; outcome: 'approved' | 'denied'; state: AccessRequest['state']; request: AccessRequest }
   /** Approved, but the request needs more approvals (prod). */
-  | { id: string; outcome: 'approval_recorded'; state: AccessRequest['state']; approvals: number; required: number }
+  | { id: string; outcome: 'approval_recorded'; state: AccessRequest['state']; approvals: number; required: number; request: AccessRequest }
   | { id: string; outcome: 'refused'; code: string; reason: string };
 
 export interface BatchResult {
@@ -73,10 +73,10 @@ export function createBatchDecisions(deps: Pick<AccessDeps, 'requests'> & { logg
         }
         if (input.decision === 'approve') {
           const { request, complete } = await decisions.approve(id, acting, { comment: input.comment, durationMinutes: input.durationMinutes, batchId });
-          outcomes.push(complete ? { id, outcome: 'approved', state: request.state } : { id, outcome: 'approval_recorded', state: request.state, approvals: request.approvals.length, required: request.approvalsRequired });
+          outcomes.push(complete ? { id, outcome: 'approved', state: request.state, request } : { id, outcome: 'approval_recorded', state: request.state, approvals: request.approvals.length, required: request.approvalsRequired, request });
         } else {
           const request = await decisions.deny(id, acting, input.reason ?? '', { batchId });
-          outcomes.push({ id, outcome: 'denied', state: request.state });
+          outcomes.push({ id, outcome: 'denied', state: request.state, request });
         }
       } catch (err) {
         if (isCodedError(err) && err.kind !== 'internal' && err.kind !== 'unavailable') {
@@ -92,3 +92,20 @@ export function createBatchDecisions(deps: Pick<AccessDeps, 'requests'> & { logg
 }
 
 export type DecideBatch = ReturnType<typeof createBatchDecisions>;
+
+/**
+ * The pending requests sharing `request`'s ticket (itself included, oldest first, at most a
+ * batch): what the approver message offers to approve at once. No ticket: only itself.
+ */
+export async function pendingOfChange(requests: Pick<AccessDeps['requests'], 'listByState'>, request: Pick<AccessRequest, 'id' | 'ticketUrl'>): Promise<string[]> {
+  if (!request.ticketUrl) return [request.id];
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await requests.listByState('requested', { limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const r of page.items) if (r.ticketUrl === request.ticketUrl && !ids.includes(r.id)) ids.push(r.id);
+    cursor = page.cursor;
+  } while (cursor && ids.length < BATCH_MAX_REQUESTS);
+  if (!ids.includes(request.id)) ids.push(request.id);
+  return ids.sort().slice(0, BATCH_MAX_REQUESTS);
+}

@@ -101,7 +101,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
     slack.post('/interactions', { schema: { hide: true } }, async (request, reply) => {
       const payload = parseInteraction(request.body);
       // One Slack app, one interactivity URL: Approve / Deny belong to approval-api.
-      if (isApproverInteraction(payload, { approve: ACTIONS.approve, deny: ACTIONS.deny, denyReasonView: VIEWS.denyReason })) {
+      if (isApproverInteraction(payload, { approve: ACTIONS.approve, deny: ACTIONS.deny, denyReasonView: VIEWS.denyReason, more: [ACTIONS.approveFor, ACTIONS.approveBatch] })) {
         const target = kit.settings.approvalApiUrl;
         if (!target) {
           logger.error({ type: payload.type }, 'an approver interaction arrived but SLACK_APPROVAL_API_URL is not set');
@@ -161,6 +161,8 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
         profile: values.profile,
         ...(values.durationMinutes ? { durationMinutes: values.durationMinutes } : {}),
         reason: values.reason ?? '',
+        ...(values.ticketUrl ? { ticketUrl: values.ticketUrl } : {}),
+        ...(values.startAt ? { startAt: values.startAt } : {}),
       });
       if (res.status === 201) {
         logger.info({ requestId: res.body.id, slackUserId: me.slackUserId }, 'access request created from Slack');
