@@ -230,6 +230,16 @@ describe('batch decisions', () => {
     expect((await stack.requests.get(r.id))?.state).toBe('requested');
   });
 
+  it('documents the new bodies in OpenAPI: the batch route, the approved duration, the scheduled start', async () => {
+    type Doc = { paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } } }> };
+    const props = (doc: Doc, url: string) => Object.keys(doc.paths[url]?.post?.requestBody?.content['application/json']?.schema.properties ?? {}).sort();
+    const approval = (await stack.approvalApi.inject('/openapi.json')).json() as Doc;
+    expect(props(approval, '/v1/access-requests/batch-decisions')).toEqual(['comment', 'decision', 'durationMinutes', 'ids', 'reason']);
+    expect(props(approval, '/v1/access-requests/{id}/approve')).toEqual(['comment', 'durationMinutes']);
+    const request = (await stack.requestApi.inject('/openapi.json')).json() as Doc;
+    expect(props(request, '/v1/access-requests')).toContain('startAt');
+  });
+
   it('needs the approve scope', async () => {
     const res = await stack.approvalApi.inject({ method: 'POST', url: '/v1/access-requests/batch-decisions', headers: { 'x-acting-user': BOB }, payload: { decision: 'approve', ids: [] } });
     expect(res.statusCode).toBe(401);
