@@ -1,4 +1,4 @@
-import type { AccessPolicy, AccessRequest } from '@dbre/domain';
+import { grantedMinutes, type AccessPolicy, type AccessRequest } from '@dbre/domain';
 import type { Inventory, SecretStore } from '@dbre/drivers';
 import type { HttpApp, Logger } from '@dbre/service-kit';
 import type { AuditLog } from '@dbre/store';
@@ -259,7 +259,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
         await tell(channel, me.slackUserId, r ? `This grant is ${r.state}; only an active grant can be extended.` : (res.detail ?? 'Unknown request.'), key);
         return;
       }
-      const granted = r.durationMinutes + r.extensions.reduce((sum, e) => sum + e.minutes, 0);
+      const granted = grantedMinutes(r) + r.extensions.reduce((sum, e) => sum + e.minutes, 0); // what was approved, not asked
       const choices = extensionChoices(deps.policy, r.target.environment, granted);
       if (!choices.length) {
         await tell(channel, me.slackUserId, `This grant already has the ${r.target.environment} maximum duration; ask for a new one instead.`, key);
