@@ -1,4 +1,4 @@
-import { approvedFor } from '@dbre/access';
+import { approvedFor, BATCH_MAX_REQUESTS } from '@dbre/access';
 import type { AccessRequest } from '@dbre/domain';
 import type { HttpApp, Logger } from '@dbre/service-kit';
 import type { AuditLog } from '@dbre/store';
@@ -51,7 +51,7 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
   }
 
   /** The Slack approver group (when configured) is checked before the platform's own policy. */
-  async function refusedByGroup(requestId: string, me: ActingPerson, action: string): Promise<string | undefined> {
+  async function refusedByGroup(requestIds: string | string[], me: ActingPerson, action: string): Promise<string | undefined> {
     if (!gated) return undefined;
     let member = false;
     try {
@@ -61,12 +61,15 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
       return 'The approver group could not be checked with Slack right now; try again in a minute.';
     }
     if (member) return undefined;
-    await deps.audit.append(requestId, {
-      key: `approval_refused:slack-group:${me.slackUserId}:${Date.now()}`,
-      kind: 'approval_refused',
-      actor: me.email,
-      data: { via: 'slack', action, code: 'SLACK_NOT_IN_APPROVER_GROUP', slackUserId: me.slackUserId },
-    });
+    // A batch click is refused for every request it names, and each one's chain says so.
+    for (const requestId of typeof requestIds === 'string' ? [requestIds] : requestIds) {
+      await deps.audit.append(requestId, {
+        key: `approval_refused:slack-group:${me.slackUserId}:${Date.now()}`,
+        kind: 'approval_refused',
+        actor: me.email,
+        data: { via: 'slack', action, code: 'SLACK_NOT_IN_APPROVER_GROUP', slackUserId: me.slackUserId },
+      });
+    }
     return 'Only members of the approvers group can decide access requests.';
   }
 
@@ -154,12 +157,13 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
   /** "Approve all N for <ticket>": one REST batch; the clicker hears what was approved and what was refused, and why. */
   async function onApproveBatch(payload: BlockAction): Promise<void> {
     const action = payload.actions[0];
-    const ids = (action?.value ?? '').split(',').filter((id) => REQUEST_ID.test(id));
+    const ids = [...new Set((action?.value ?? '').split(',').filter((id) => REQUEST_ID.test(id)))];
     if (!action || ids.length === 0) return;
     const channel = payload.container?.channel_id ?? payload.channel?.id;
     const key = `${payload.user.id}-${action.action_id}-${(action as { action_ts?: string }).action_ts ?? Date.now()}`;
     const me = await person(payload.user.id);
-    const refusal = await refusedByGroup(ids[0] ?? '', me, 'approve');
+    if (ids.length > BATCH_MAX_REQUESTS) return tell(channel, me.slackUserId, `A batch approves at most ${BATCH_MAX_REQUESTS} requests; approve these one by one.`, key);
+    const refusal = await refusedByGroup(ids, me, 'approve');
     if (refusal) return tell(channel, me.slackUserId, refusal, key);
     const res = await bridge.call<{ outcomes: Array<{ id: string; outcome: string; reason?: string; request?: AccessRequest }> }>('POST', '/v1/access-requests/batch-decisions', me, { decision: 'approve', ids });
     if (res.status >= 300 || !res.body) return tell(channel, me.slackUserId, res.detail ?? 'The batch approval was refused.', key);
