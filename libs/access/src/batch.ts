@@ -72,10 +72,10 @@ export function createBatchDecisions(deps: Pick<AccessDeps, 'requests'> & { logg
           continue;
         }
         if (input.decision === 'approve') {
-          const { request, complete } = await decisions.approve(id, acting, { comment: input.comment, durationMinutes: input.durationMinutes, batchId });
+          const { request, complete } = await decisions.approve(current, acting, { comment: input.comment, durationMinutes: input.durationMinutes, batchId });
           outcomes.push(complete ? { id, outcome: 'approved', state: request.state, request } : { id, outcome: 'approval_recorded', state: request.state, approvals: request.approvals.length, required: request.approvalsRequired, request });
         } else {
-          const request = await decisions.deny(id, acting, input.reason ?? '', { batchId });
+          const request = await decisions.deny(current, acting, input.reason ?? '', { batchId });
           outcomes.push({ id, outcome: 'denied', state: request.state, request });
         }
       } catch (err) {

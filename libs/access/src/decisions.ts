@@ -183,12 +183,13 @@ export function createAccessDecisions(deps: DecisionDeps) {
    * `complete` is false while more approvals are needed.
    */
   async function approve(
-    id: string,
+    /** The id, or the request just read (a batch read it already; the write is conditional on its version). */
+    target: string | AccessRequest,
     acting: Acting,
     options: { comment?: string | undefined; durationMinutes?: number | undefined; batchId?: string | undefined } = {},
   ): Promise<{ request: AccessRequest; complete: boolean }> {
     const actor = actorOf(acting);
-    const first = await deps.requests.require(id);
+    const first = typeof target === 'string' ? await deps.requests.require(target) : target;
     const decision = canApprove(deps.policy, first, actor);
     if (!decision.allowed) return refuse(first, acting, decision.code, decision.reason, 'approve');
     const minutes = options.durationMinutes;
@@ -231,9 +232,9 @@ export function createAccessDecisions(deps: DecisionDeps) {
   }
 
   /** Denies a request, or refuses the pending extension of an active grant; a reason is required. */
-  async function deny(id: string, acting: Acting, reason: string, options: { batchId?: string | undefined } = {}): Promise<AccessRequest> {
+  async function deny(target: string | AccessRequest, acting: Acting, reason: string, options: { batchId?: string | undefined } = {}): Promise<AccessRequest> {
     const actor = actorOf(acting);
-    const first = await deps.requests.require(id);
+    const first = typeof target === 'string' ? await deps.requests.require(target) : target;
     const decision = canDeny(deps.policy, first, actor);
     if (!decision.allowed) return refuse(first, acting, decision.code, decision.reason, 'deny');
     const done = await deps.requests.update(
