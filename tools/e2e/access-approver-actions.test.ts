@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { ACCESS_JOB_IDS } from '@dbre/queue';
+import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
 import { waitFor } from '@dbre/testing';
 import { ALICE, BOB, CAROL, DAVE, startAccessStack, type AccessStack } from './access-stack';
 import { startPrivateRedis } from './private-redis';
@@ -101,6 +101,20 @@ describe('a request with a scheduled start', () => {
     const kinds = (await stack.audit.list(r.id)).map((e) => e.kind);
     expect(kinds.slice(0, 3)).toEqual(['requested', 'approved', 'provisioning_started']);
     expect((await stack.audit.list(r.id)).find((e) => e.kind === 'approved')?.data).toMatchObject({ startAt });
+  }, 60_000);
+
+  it('a provision job that fires before the start moves itself to the start and claims nothing', async () => {
+    const startAt = inSeconds(8);
+    const r = await stack.ask(ALICE, { startAt });
+    expect((await stack.approve(r.id, BOB)).status).toBe(200);
+    // As if added without its delay (a clock ahead, an operator's retry): it runs at once.
+    await (await stack.queues.provision.getJob(ACCESS_JOB_IDS.provision(r.id)))?.remove();
+    await enqueue(stack.queues.provision, { requestId: r.id }, { jobId: ACCESS_JOB_IDS.provision(r.id) });
+    await waitFor(async () => (await (await stack.queues.provision.getJob(ACCESS_JOB_IDS.provision(r.id)))?.getState()) === 'delayed' || (await stack.requests.get(r.id))?.state !== 'approved', { timeoutMs: 20_000, what: 'the early job to move or the start to come' });
+    const active = await stack.waitState(r.id, 'active', 30_000);
+    expect(Date.parse(active.activeAt ?? '')).toBeGreaterThanOrEqual(Date.parse(startAt));
+    const claimed = (await stack.audit.list(r.id)).find((e) => e.kind === 'provisioning_started');
+    expect(Date.parse(claimed?.at ?? '')).toBeGreaterThanOrEqual(Date.parse(startAt));
   }, 60_000);
 
   it('expires when nobody approved it by its start', async () => {

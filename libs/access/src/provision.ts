@@ -35,10 +35,14 @@ export function createProvisioner(deps: WorkerDeps) {
     return cluster;
   }
 
-  async function provision(requestId: string, logger: Logger): Promise<string> {
+  /** `early`: what the queue does with a job that fired before the request's scheduled start. */
+  async function provision(requestId: string, logger: Logger, early?: (request: AccessRequest) => Promise<void>): Promise<string> {
     let request = await deps.requests.get(requestId);
     if (!request) throw new UnrecoverableError(`there is no access request ${requestId}`);
-    if (request.state === 'approved' && startsLater(request)) return `scheduled: starts at ${request.startAt}`;
+    if (request.state === 'approved' && startsLater(request)) {
+      await early?.(request);
+      return `scheduled: starts at ${request.startAt}`;
+    }
     if (request.state === 'approved') {
       request = await write(request, { type: 'start_provisioning' }, () => [{ key: 'provisioning_started', kind: 'provisioning_started' }]);
       await step('claimed', request.id);
@@ -144,16 +148,17 @@ export function createProvisioner(deps: WorkerDeps) {
 
   /** The queue processor: retries with backoff; on the last attempt (or an unrecoverable error) compensates. */
   async function processor(payload: { requestId: string }, ctx: JobContext): Promise<string> {
-    const pending = await deps.requests.get(payload.requestId);
-    if (pending?.state === 'approved' && pending.startAt && startsLater(pending) && ctx.token) {
-      // Fired early (a clock ahead, a job added without its delay): wait for the start.
+    // Fired early (a clock ahead, a job added without its delay): the job waits for the start.
+    const early = async (pending: AccessRequest) => {
+      if (!ctx.token || !pending.startAt) return;
       await ctx.job.moveToDelayed(Date.parse(pending.startAt), ctx.token);
       ctx.logger.info({ requestId: pending.id, startAt: pending.startAt }, 'scheduled start not reached; provisioning moved to it');
       throw new DelayedError();
-    }
+    };
     try {
-      return await provision(payload.requestId, ctx.logger);
+      return await provision(payload.requestId, ctx.logger, early);
     } catch (err) {
+      if (err instanceof DelayedError) throw err;
       const attempts = ctx.job.opts.attempts ?? 1;
       const final = err instanceof UnrecoverableError || ctx.job.attemptsMade + 1 >= attempts;
       if (!final) throw err;
