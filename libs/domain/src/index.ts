@@ -107,3 +107,18 @@ export {
 } from './chain-completeness';
 export { grantedMinutes } from './access-request';
 export { approvedMinutesProblem } from './state-machine';
+export {
+  autoApproveMismatch,
+  autoApproveRuleSchema,
+  escalationAttempt,
+  matchAutoApproval,
+  policyActor,
+  renotifyOffsetMinutes,
+  renotifySchema,
+  WEEKDAYS,
+  withinHours,
+  type AutoApprovalPolicy,
+  type AutoApproveRule,
+  type RenotifyPolicy,
+  type Weekday,
+} from './auto-approval';
