@@ -20,6 +20,7 @@ import { createDatabaseDirectory } from '../../apps/request-api/src/slack/databa
 import { registerRequestSlackRoutes } from '../../apps/request-api/src/slack/routes';
 import { registerApprovalSlackRoutes } from '../../apps/approval-api/src/slack/routes';
 import { buttonClick, interaction, slashCommand, startSlackStandIn, viewSubmission, type RecordedCall, type SlackStandIn } from '../slack-stand-in/src';
+import { pendingOfChange } from '@dbre/access';
 import { ALICE, startAccessStack, TOKEN, type AccessStack } from './access-stack';
 
 // The root config runs projects, where a preset's testTimeout is not applied: set it here.
@@ -77,7 +78,7 @@ describe('the Slack app drives the access lifecycle', () => {
     writeFileSync(path.join(docsDir, 'devdb', 'schema.json'), JSON.stringify({ clusterId: 'devdb', schemas: [{ name: stack.databases.granted, tables: [] }, { name: stack.databases.other, tables: [] }] }));
     const databases = createDatabaseDirectory({ sink: createFolderSink({ root: docsDir }) });
     await registerRequestSlackRoutes(stack.requestApi, { kit, bridgeToken: TOKEN, policy, inventory, secrets: stack.secrets, audit: stack.audit, databases, logger: stack.logger });
-    const delivery = createSlackDelivery({ client: kit.client, store: kit.store, channels: { approvals: APPROVALS, requests: REQUESTS }, loadRequest: (id) => stack.requests.get(id), logger: stack.logger });
+    const delivery = createSlackDelivery({ client: kit.client, store: kit.store, channels: { approvals: APPROVALS, requests: REQUESTS }, loadRequest: (id) => stack.requests.get(id), loadChange: (r) => pendingOfChange(stack.requests, r), logger: stack.logger });
     worker = createSlackNotifyWorker({ connection: workerConn, prefix: stack.prefix, logger: stack.logger, delivery, baseDelayMs: 50 });
   });
 
@@ -373,6 +374,89 @@ describe('the Slack app drives the access lifecycle', () => {
     await post('request', '/slack/interactions', end);
     await stack.waitState(id, 'revoked', 10_000);
   });
+
+  it('approver shortens from the message, a scheduled start from the modal, and "Approve all N" for one ticket (#15)', async () => {
+    const ticket = 'https://jira.example.com/browse/OPS-5150';
+    const startSeconds = Math.floor(Date.now() / 1000) + 3600;
+    // 1. The modal with a ticket and a start time: the request keeps both; approvers see when it starts.
+    const values = {
+      cluster: { access_cluster: { type: 'static_select', selected_option: { value: 'devdb' } } },
+      database: { database: { type: 'plain_text_input', value: stack.databases.granted } },
+      profile: { profile: { type: 'static_select', selected_option: { value: 'read' } } },
+      duration: { duration: { type: 'static_select', selected_option: { value: '10' } } },
+      reason: { reason: { type: 'plain_text_input', value: 'reindex during the OPS-5150 window' } },
+      ticket: { ticket: { type: 'url_text_input', value: ticket } },
+      start_at: { start_at: { type: 'datetimepicker', selected_date_time: startSeconds } },
+    };
+    const submission = viewSubmission({ userId: 'U0ALICE', callbackId: 'access_request', viewId: 'V50', values: values as Parameters<typeof viewSubmission>[0]['values'] });
+    expect((await post('request', '/slack/interactions', interaction(SECRET, submission))).json()).toEqual({ response_action: 'clear' });
+    const scheduled = (await aliceRequests()).find((r) => r.ticketUrl === ticket)!;
+    expect(scheduled).toMatchObject({ state: 'requested', durationMinutes: 10, startAt: new Date(startSeconds * 1000).toISOString() });
+    const message = await waitFor(() => posted((c) => c.args['channel'] === APPROVALS && !c.args['thread_ts'] && text(c).includes(scheduled.id))[0], { what: 'the scheduled request message' });
+    expect(text(message)).toContain('*Starts*');
+    expect(text(message)).toContain(`<!date^${startSeconds}^`);
+    // Approve, then "Approve for less…" offering only shorter durations; a lone request of its ticket has no batch button.
+    expect(actionIds(message)).toEqual(['access_approve', 'access_approve_for', 'access_deny']);
+    const select = (message.args['blocks'] as Block[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'access_approve_for') as { options: Array<{ value: string }>; confirm?: unknown };
+    expect(select.options.map((o) => o.value)).toEqual([`${scheduled.id}:5`]);
+    expect(select.confirm).toBeDefined();
+
+    // 2. Picking 5 min approves for 5 of the 10: the requester is told, provisioning waits for the start.
+    const pickShorter = (userId: string, value: string, ts: string) =>
+      interaction(SECRET, { ...buttonClick({ userId, actionId: 'access_approve_for', value: '', channel: APPROVALS, messageTs: ts }), actions: [{ type: 'static_select', action_id: 'access_approve_for', block_id: `decide:${scheduled.id}`, selected_option: { value }, action_ts: `${Date.now() / 1000}` }] });
+    const ts = String(message.result?.['ts']);
+    const ephemerals = standIn.accepted('chat.postEphemeral').length;
+    // A forged option longer than asked is refused with the REST route's words and changes nothing.
+    await post('request', '/slack/interactions', pickShorter('U0BOB', `${scheduled.id}:11`, ts));
+    const refused = await waitFor(() => standIn.accepted('chat.postEphemeral')[ephemerals], { what: 'the longer duration refused' });
+    expect(refused.args).toMatchObject({ user: 'U0BOB', text: 'The approved duration (11 min) is longer than the 10 min asked; an approver may only shorten it.' });
+    expect((await stack.requests.require(scheduled.id)).state).toBe('requested');
+    await post('request', '/slack/interactions', pickShorter('U0BOB', `${scheduled.id}:5`, ts));
+    const approved = await stack.waitState(scheduled.id, 'approved');
+    expect(approved).toMatchObject({ approvedMinutes: 5, approvals: [{ by: { email: 'bob@example.com' }, minutes: 5 }] });
+    const dm = await waitFor(() => posted((c) => c.args['channel'] === 'U0ALICE' && text(c).includes(scheduled.id) && text(c).includes('approved'))[0], { what: 'the approval DM' });
+    expect(text(dm)).toContain('for 5 of the 10 minutes you asked');
+    expect(await (await stack.queues.provision.getJob(`provision-${scheduled.id}`))?.getState()).toBe('delayed');
+
+    // 3. Two pending requests of one ticket: the later one's message offers "Approve all 2", with a confirm dialog.
+    const first = await stack.ask(ALICE, { ticketUrl: 'https://jira.example.com/browse/OPS-6000' });
+    await waitFor(() => posted((c) => c.args['channel'] === APPROVALS && !c.args['thread_ts'] && text(c).includes(first.id))[0], { what: 'the first message' });
+    const second = await stack.ask('dave@example.com', { ticketUrl: 'https://jira.example.com/browse/OPS-6000' });
+    const batchMessage = await waitFor(() => posted((c) => c.args['channel'] === APPROVALS && !c.args['thread_ts'] && text(c).includes(second.id))[0], { what: 'the batch message' });
+    const batchButton = (batchMessage.args['blocks'] as Block[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'access_approve_batch') as { value: string; text: { text: string }; confirm?: { title: { text: string } } };
+    expect(batchButton.text.text).toBe('Approve all 2 for OPS-6000');
+    expect(batchButton.value.split(',').sort()).toEqual([first.id, second.id].sort());
+    expect(batchButton.confirm?.title.text).toBe('Approve 2 requests?');
+
+    // 4. A non-approver's click decides nothing and hears why; Carol's approves both, each recorded on its own.
+    const clickAll = (userId: string, value: string) => interaction(SECRET, buttonClick({ userId, actionId: 'access_approve_batch', value, channel: APPROVALS, messageTs: String(batchMessage.result?.['ts']) }));
+    const before = standIn.accepted('chat.postEphemeral').length;
+    await post('request', '/slack/interactions', clickAll('U0DAVE', batchButton.value));
+    const daveHeard = await waitFor(() => standIn.accepted('chat.postEphemeral')[before], { what: "dave's refusal" });
+    expect(String(daveHeard.args['text'])).toMatch(/^Approved 0 of 2:/);
+    expect(String(daveHeard.args['text'])).toContain('not approved — You are not an approver for dev clusters.');
+    expect((await stack.requests.require(first.id)).state).toBe('requested');
+    // A forged value: junk dropped, the scheduled request (already approved) refused with its reason.
+    await post('request', '/slack/interactions', clickAll('U0CAROL', `${batchButton.value},../x,${scheduled.id}`));
+    const carolHeard = await waitFor(() => standIn.accepted('chat.postEphemeral').find((c, i) => i > before && c.args['user'] === 'U0CAROL'), { what: "carol's summary" });
+    expect(String(carolHeard.args['text'])).toMatch(/^Approved 2 of 3:/);
+    expect(String(carolHeard.args['text'])).toContain(`\`${scheduled.id}\`: not approved — Request ${scheduled.id} is approved; there is nothing to decide.`);
+    for (const r of [first, second]) {
+      await stack.waitState(r.id, 'active');
+      // `via` names the bridge's tool: this test's Slack routes call REST with the e2e token.
+      expect((await stack.audit.list(r.id)).filter((e) => e.kind === 'approved').map((e) => [e.actor, e.data['via'], typeof e.data['batch']])).toEqual([['carol@example.com', 'e2e', 'string']]);
+    }
+    // Each request's own approver message is rewritten: approved by Carol, no buttons left.
+    const firstTs = (await kit.store.thread(first.id, 'approvals'))?.ts;
+    const rewritten = await waitFor(() => standIn.accepted('chat.update').find((c) => c.args['ts'] === firstTs && text(c).includes('Approved*')), { what: 'the first message rewritten' });
+    expect(text(rewritten)).toContain('by <@U0CAROL>');
+    expect(actionIds(rewritten)).toEqual([]);
+    for (const r of [first, second]) {
+      const end = interaction(SECRET, buttonClick({ userId: r.requester.email === ALICE ? 'U0ALICE' : 'U0DAVE', actionId: 'access_end', value: r.id, channel: 'D0X', messageTs: `2.${r.id.slice(-6)}` }));
+      await post('request', '/slack/interactions', end);
+      await stack.waitState(r.id, 'revoked', 10_000);
+    }
+  }, 60_000);
 
   it('refuses a bad signature, a stale timestamp and a replay with 401, and changes nothing', async () => {
     // Let the first test's last notifications land before counting.

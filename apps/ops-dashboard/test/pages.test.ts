@@ -139,6 +139,16 @@ describe('ops-dashboard pages', () => {
     expect((await get('/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV')).statusCode).toBe(404);
   });
 
+  it('shows a scheduled start and a duration an approver shortened on the request page (#15)', async () => {
+    const r = await h.requests.create(aRequest({ state: 'approved', durationMinutes: 60, approvedMinutes: 30, startAt: '2030-01-02T03:04:05.000Z' }));
+    const page = await get(`/requests/${r.id}`);
+    expect(page.body).toContain('<span data-approved-minutes>30 of the 60 min asked (shortened by an approver)</span>');
+    expect(page.body).toMatch(/<dt>Starts<\/dt><dd data-start-at>.*2030-01-02.*\(scheduled\)<\/dd>/);
+    const plain = await get(`/requests/${(await h.requests.create(aRequest({ durationMinutes: 45 }))).id}`);
+    expect(plain.body).not.toContain('data-start-at');
+    expect(plain.body).toContain('<dt>Duration</dt><dd>45 min');
+  });
+
   it('shows doc crawls per cluster with the latest changelog entries, and stored schema reviews', async () => {
     const put = (table: 'reviews', Item: Record<string, unknown>) => h.dynamo.doc.send(new PutCommand({ TableName: tableName(h.dynamo.tablePrefix, table), Item }));
     const runs = createCrawlRunsRepo({ dynamo: h.dynamo });

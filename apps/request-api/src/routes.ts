@@ -13,6 +13,10 @@ const createBody = z.object({
   durationMinutes: z.number().int().positive().optional(),
   reason: freeText({ min: 10, minMessage: 'the reason must be at least 10 characters', max: 2000, multiline: true }),
   ticketUrl: z.url().max(2000).optional(),
+  startAt: z.iso
+    .datetime({ offset: true, message: 'an ISO 8601 time with a zone, e.g. 2026-12-03T06:00:00Z' })
+    .optional()
+    .describe('Scheduled start: provisioning runs then (not in the past, at most the policy maximum ahead); approvers have until then to decide'),
 });
 
 const listQuery = z.object({

@@ -1,10 +1,12 @@
 import { ulid } from 'ulid';
 import {
+  approvedMinutesProblem,
   approversOf,
   canApprove,
   canDeny,
   createAccessRequest,
   describeActor,
+  grantedMinutes,
   isApprover,
   sameActor,
   validateExtension,
@@ -15,12 +17,12 @@ import {
   type AuditEvent,
 } from '@dbre/domain';
 import type { GrantAdmin } from '@dbre/mysql';
-import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
 import { AppError } from '@dbre/service-kit';
 import type { AccessDeps } from './deps';
 import { clockOf } from './deps';
+import { createBatchDecisions } from './batch';
 import { announceReview, autoApprovalFor, autoApprove } from './renotify';
-import { revokeNow, scheduleWarning } from './schedule';
+import { revokeNow, scheduleProvisioning, scheduleWarning } from './schedule';
 
 /** What a requester submits (REST body, Slack modal through REST). */
 export interface NewRequestInput {
@@ -30,6 +32,8 @@ export interface NewRequestInput {
   durationMinutes?: number | undefined;
   reason: string;
   ticketUrl?: string | undefined;
+  /** Scheduled start (ISO time); absent: provisioning follows the approval. */
+  startAt?: string | undefined;
 }
 
 /** The acting person as the calling tool vouches for them, and the tool. */
@@ -50,6 +54,11 @@ export interface DecisionDeps extends AccessDeps {
 
 /** Refusals that are about the state of things (409), not about who asks (403). */
 const CONFLICT_CODES = new Set(['POLICY_NOT_PENDING', 'POLICY_ALREADY_APPROVED']);
+
+/** " for 30 of the 60 minutes you asked" when an approver shortened it, else nothing. */
+export function approvedFor(r: Pick<AccessRequest, 'durationMinutes' | 'approvedMinutes'>): string {
+  return grantedMinutes(r) < r.durationMinutes ? ` for ${grantedMinutes(r)} of the ${r.durationMinutes} minutes you asked` : '';
+}
 
 const actorOf = (a: Acting): Actor => ({ email: a.email, ...(a.slackUserId ? { slackUserId: a.slackUserId } : {}), ...(a.displayName ? { displayName: a.displayName } : {}) });
 const via = (a: Acting) => a.via ?? 'unknown';
@@ -91,7 +100,7 @@ export function createAccessDecisions(deps: DecisionDeps) {
         key: 'requested',
         kind: 'requested',
         actor: acting.email,
-        data: { via: via(acting), target: draft.target, profile: draft.profile, privileges: draft.privileges, durationMinutes: draft.durationMinutes, reason: draft.reason, ...(draft.ticketUrl ? { ticketUrl: draft.ticketUrl } : {}) },
+        data: { via: via(acting), target: draft.target, profile: draft.profile, privileges: draft.privileges, durationMinutes: draft.durationMinutes, reason: draft.reason, ...(draft.ticketUrl ? { ticketUrl: draft.ticketUrl } : {}), ...(draft.startAt ? { startAt: draft.startAt } : {}) },
       },
     ]);
     // A policy rule may approve it now; a crash before this point is resumed by the sweep.
@@ -173,21 +182,34 @@ export function createAccessDecisions(deps: DecisionDeps) {
    * of an active grant (enough approvals: the end moves, a warning is scheduled for it).
    * `complete` is false while more approvals are needed.
    */
-  async function approve(id: string, acting: Acting, options: { comment?: string | undefined } = {}): Promise<{ request: AccessRequest; complete: boolean }> {
+  async function approve(
+    /** The id, or the request just read (a batch read it already; the write is conditional on its version). */
+    target: string | AccessRequest,
+    acting: Acting,
+    options: { comment?: string | undefined; durationMinutes?: number | undefined; batchId?: string | undefined } = {},
+  ): Promise<{ request: AccessRequest; complete: boolean }> {
     const actor = actorOf(acting);
-    const first = await deps.requests.require(id);
+    const first = typeof target === 'string' ? await deps.requests.require(target) : target;
     const decision = canApprove(deps.policy, first, actor);
     if (!decision.allowed) return refuse(first, acting, decision.code, decision.reason, 'approve');
-    const data = { via: via(acting), ...(options.comment ? { comment: options.comment } : {}) };
+    const minutes = options.durationMinutes;
+    if (minutes !== undefined) {
+      const problem = approvedMinutesProblem(first, minutes);
+      if (problem) throw new AppError('APPROVAL_DURATION_INVALID', 'unprocessable', problem);
+    }
+    const data = { via: via(acting), ...(options.comment ? { comment: options.comment } : {}), ...(options.batchId ? { batch: options.batchId } : {}) };
     const done = await deps.requests.update(
       first,
       (current) => {
         const again = canApprove(deps.policy, current, actor);
         if (!again.allowed) throw new AppError(again.code, CONFLICT_CODES.has(again.code) ? 'conflict' : 'forbidden', again.reason);
         return {
-          event: { type: 'approve', by: actor },
+          event: { type: 'approve', by: actor, ...(minutes !== undefined ? { minutes } : {}) },
           audit: (next): AuditEventInput[] => {
-            if (current.state !== 'active') return [{ key: `approved:${acting.email}`, kind: 'approved', actor: acting.email, data: { ...data, approvals: next.approvals.length, required: next.approvalsRequired } }];
+            if (current.state !== 'active') {
+              const durations = { requestedMinutes: next.durationMinutes, approvedMinutes: minutes ?? next.durationMinutes, grantedMinutes: grantedMinutes(next) };
+              return [{ key: `approved:${acting.email}`, kind: 'approved', actor: acting.email, data: { ...data, approvals: next.approvals.length, required: next.approvalsRequired, ...durations, ...(next.startAt ? { startAt: next.startAt } : {}) } }];
+            }
             const approval: AuditEventInput = { key: `approved:extension:${current.pendingExtension?.requestedAt}:${acting.email}`, kind: 'approved', actor: acting.email, data: { ...data, extension: true } };
             if (next.endsAt === current.endsAt) return [approval];
             return [approval, { key: `extended:${next.endsAt}`, kind: 'extended', actor: acting.email, data: { ...data, previousEndsAt: current.endsAt, endsAt: next.endsAt } }];
@@ -204,15 +226,15 @@ export function createAccessDecisions(deps: DecisionDeps) {
       return { request: next, complete: true };
     }
     if (next.state !== 'approved') return { request: next, complete: false };
-    await enqueue(deps.queues.provision, { requestId: next.id }, { jobId: ACCESS_JOB_IDS.provision(next.id) });
-    await deps.notifier.send({ id: `approved-${next.id}`, kind: 'approved', to: next.requester.email, requestId: next.id, text: `${describeActor(actor)} approved your access request ${next.id}; the credentials follow in a moment.` });
+    await scheduleProvisioning(deps, next);
+    await deps.notifier.send({ id: `approved-${next.id}`, kind: 'approved', to: next.requester.email, requestId: next.id, text: `${describeActor(actor)} approved your access request ${next.id}${approvedFor(next)}; ${next.startAt ? `it starts at ${next.startAt}, when the credentials follow.` : 'the credentials follow in a moment.'}` });
     return { request: next, complete: true };
   }
 
   /** Denies a request, or refuses the pending extension of an active grant; a reason is required. */
-  async function deny(id: string, acting: Acting, reason: string): Promise<AccessRequest> {
+  async function deny(target: string | AccessRequest, acting: Acting, reason: string, options: { batchId?: string | undefined } = {}): Promise<AccessRequest> {
     const actor = actorOf(acting);
-    const first = await deps.requests.require(id);
+    const first = typeof target === 'string' ? await deps.requests.require(target) : target;
     const decision = canDeny(deps.policy, first, actor);
     if (!decision.allowed) return refuse(first, acting, decision.code, decision.reason, 'deny');
     const done = await deps.requests.update(
@@ -221,7 +243,7 @@ export function createAccessDecisions(deps: DecisionDeps) {
         const extension = current.state === 'active';
         return {
           event: { type: 'deny', by: actor, reason },
-          audit: [{ key: extension ? `extension_refused:${current.pendingExtension?.requestedAt}` : 'denied', kind: extension ? 'extension_refused' : 'denied', actor: acting.email, data: { via: via(acting), reason } }],
+          audit: [{ key: extension ? `extension_refused:${current.pendingExtension?.requestedAt}` : 'denied', kind: extension ? 'extension_refused' : 'denied', actor: acting.email, data: { via: via(acting), reason, ...(options.batchId ? { batch: options.batchId } : {}) } }],
         };
       },
       clock,
@@ -238,7 +260,10 @@ export function createAccessDecisions(deps: DecisionDeps) {
     return next;
   }
 
-  return { create, follow, cancel, requestExtension, end, approve, deny };
+  /** Several pending requests of one change, each decided on its own (batch.ts). */
+  const decideBatch = createBatchDecisions(deps, { approve, deny });
+
+  return { create, follow, cancel, requestExtension, end, approve, deny, decideBatch };
 }
 
 export type AccessDecisions = ReturnType<typeof createAccessDecisions>;

@@ -8,5 +8,8 @@ export { failsafeAt, revokeNow, scheduleGrant, scheduleWarning } from './schedul
 export { createSweep, type SweepOptions, type SweepReport } from './sweep';
 export { createAccessWorkers, type AccessWorkerOptions, type AccessWorkers, type WorkerRole } from './workers';
 export { accessWorkerConfig, buildWorkerApp, runAccessWorker, workerTimings, type AccessWorkerConfig } from './worker-main';
+export { BATCH_MAX_REQUESTS, changeOf, createBatchDecisions, pendingOfChange, type BatchDecisionInput, type BatchOutcome, type BatchResult, type DecideBatch } from './batch';
+export { approvedFor } from './decisions';
+export { scheduleProvisioning } from './schedule';
 export { announceReview, autoApprovalFor, autoApprove, createRenotifier, notifyApprovers, remindersSent, scheduleRenotify, type RenotifyOutcome } from './renotify';
 export { accessRequestResponse, EXAMPLE_ACCESS_REQUEST, EXAMPLE_NEW_REQUEST, followResponse, requestPageResponse } from './api-docs';

@@ -1,4 +1,5 @@
-import { dbUserName, generatePassword, grantSecretId, minuteOf, suffixFromRequestId, type AccessRequest, type AuditEventInput, type RequestEvent } from '@dbre/domain';
+import { DelayedError } from 'bullmq';
+import { dbUserName, generatePassword, grantedMinutes, grantSecretId, minuteOf, suffixFromRequestId, type AccessRequest, type AuditEventInput, type RequestEvent } from '@dbre/domain';
 import type { ClusterTarget, HostPort } from '@dbre/drivers';
 import { MysqlAdminError, mysqlErrno } from '@dbre/mysql';
 import { UnrecoverableError, type JobContext } from '@dbre/queue';
@@ -8,6 +9,8 @@ import { createCompensation } from './compensate';
 import { failsafeAt, scheduleGrant } from './schedule';
 
 const ACTOR = 'provisioner';
+/** A delayed job fires a few ms late, never meaningfully early; earlier than this it waits. */
+const EARLY_MS = 50;
 
 /**
  * approved -> provisioning -> active in three writes, each the transition with its audit events:
@@ -32,9 +35,14 @@ export function createProvisioner(deps: WorkerDeps) {
     return cluster;
   }
 
-  async function provision(requestId: string, logger: Logger): Promise<string> {
+  /** `early`: what the queue does with a job that fired before the request's scheduled start. */
+  async function provision(requestId: string, logger: Logger, early?: (request: AccessRequest) => Promise<void>): Promise<string> {
     let request = await deps.requests.get(requestId);
     if (!request) throw new UnrecoverableError(`there is no access request ${requestId}`);
+    if (request.state === 'approved' && startsLater(request)) {
+      await early?.(request);
+      return `scheduled: starts at ${request.startAt}`;
+    }
     if (request.state === 'approved') {
       request = await write(request, { type: 'start_provisioning' }, () => [{ key: 'provisioning_started', kind: 'provisioning_started' }]);
       await step('claimed', request.id);
@@ -56,7 +64,7 @@ export function createProvisioner(deps: WorkerDeps) {
         requester: current.requester.email,
         clusterId: cluster.id,
         target: cluster.endpoint,
-        endsAt: new Date(clock().getTime() + current.durationMinutes * minuteOf(current)),
+        endsAt: new Date(clock().getTime() + grantedMinutes(current) * minuteOf(current)),
       }),
       // The secret before the user: a crash in between never leaves a user whose password nobody knows.
       (async () => {
@@ -109,7 +117,7 @@ export function createProvisioner(deps: WorkerDeps) {
 
     // The end is computed once, by the domain, in the activation; the failsafe follows it.
     const activationAt = clock();
-    const ends = new Date(activationAt.getTime() + request.durationMinutes * minuteOf(request));
+    const ends = new Date(activationAt.getTime() + grantedMinutes(request) * minuteOf(request));
     // Best effort: where event_scheduler is ON the server drops the user itself even if the platform is down.
     const failsafe = await deps.admin.scheduleFailsafe(cluster, user, new Date(ends.getTime() + minuteOf(request))).catch((err: Error) => {
       logger.warn({ requestId, err: { message: err.message } }, 'could not schedule the failsafe drop event');
@@ -133,11 +141,24 @@ export function createProvisioner(deps: WorkerDeps) {
     return 'active';
   }
 
+  /** A scheduled request not yet due: nothing is claimed before its start. */
+  function startsLater(request: AccessRequest): boolean {
+    return request.startAt !== undefined && Date.parse(request.startAt) - clock().getTime() > EARLY_MS;
+  }
+
   /** The queue processor: retries with backoff; on the last attempt (or an unrecoverable error) compensates. */
   async function processor(payload: { requestId: string }, ctx: JobContext): Promise<string> {
+    // Fired early (a clock ahead, a job added without its delay): the job waits for the start.
+    const early = async (pending: AccessRequest) => {
+      if (!ctx.token || !pending.startAt) return;
+      await ctx.job.moveToDelayed(Date.parse(pending.startAt), ctx.token);
+      ctx.logger.info({ requestId: pending.id, startAt: pending.startAt }, 'scheduled start not reached; provisioning moved to it');
+      throw new DelayedError();
+    };
     try {
-      return await provision(payload.requestId, ctx.logger);
+      return await provision(payload.requestId, ctx.logger, early);
     } catch (err) {
+      if (err instanceof DelayedError) throw err;
       const attempts = ctx.job.opts.attempts ?? 1;
       const final = err instanceof UnrecoverableError || ctx.job.attemptsMade + 1 >= attempts;
       if (!final) throw err;
@@ -160,7 +181,7 @@ function isRefusal(cause: unknown): boolean {
 function credentialsText(request: AccessRequest, user: string, password: string, connect: HostPort): string {
   const db = request.target.database === '*' ? '' : ` ${request.target.database}`;
   return [
-    `Access granted to ${request.target.clusterId}${db === '' ? '' : `/${request.target.database}`} (${request.profile}) for ${request.durationMinutes} min.`,
+    `Access granted to ${request.target.clusterId}${db === '' ? '' : `/${request.target.database}`} (${request.profile}) for ${grantedMinutes(request)} min.`,
     `host ${connect.host} port ${connect.port} user ${user} password ${password}`,
     `mysql -h ${connect.host} -P ${connect.port} -u ${user} -p'${password}'${db}`,
   ].join('\n');

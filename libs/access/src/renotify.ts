@@ -11,6 +11,7 @@ import {
 import { ACCESS_JOB_IDS, enqueue, type JobContext, type PayloadOf } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
 import { clockOf, type AccessDeps } from './deps';
+import { scheduleProvisioning } from './schedule';
 
 /*
  * Fewer asks of approvers (issue #15): the approvers' first message (review, or the announcement
@@ -28,7 +29,7 @@ export async function notifyApprovers(deps: AccessDeps, request: AccessRequest, 
   );
 }
 
-const target = (r: AccessRequest) => `${r.profile} access to ${r.target.clusterId}/${r.target.database} (${r.target.environment}) for ${r.durationMinutes} min`;
+const target = (r: AccessRequest) => `${r.profile} access to ${r.target.clusterId}/${r.target.database} (${r.target.environment}) for ${r.durationMinutes} min${r.startAt ? `, starting at ${r.startAt}` : ''}`;
 
 /** Tells the approvers about a new request waiting for them, and schedules the first reminder. */
 export async function announceReview(deps: AccessDeps, request: AccessRequest): Promise<void> {
@@ -69,7 +70,7 @@ export async function autoApprove(deps: AccessDeps, request: AccessRequest, rule
   const next = done.request;
   // A person decided first (or it was cancelled): the rule has nothing to do.
   if (next.state !== 'approved' || next.approvals[0]?.by.policyRule !== rule.id) return next;
-  await enqueue(deps.queues.provision, { requestId: next.id }, { jobId: ACCESS_JOB_IDS.provision(next.id) });
+  await scheduleProvisioning(deps, next); // delayed to a scheduled start
   const why = `approved by policy rule ${rule.id}${rule.description ? ` (${rule.description})` : ''}`;
   const data = { policyRule: rule.id, by: actor };
   await notifyApprovers(deps, next, (approver) => ({

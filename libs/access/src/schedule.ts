@@ -46,3 +46,13 @@ export async function revokeNow(deps: Pick<AccessDeps, 'queues'>, request: Acces
     await enqueue(deps.queues.revoke, { requestId: request.id, reason: request.revokeReason ?? 'ended_by_requester' }, { jobId });
   }
 }
+
+/**
+ * The provision job of an approved request: now, or delayed to its scheduled start. The job id is
+ * deterministic, so the approval and the sweep (after Redis lost it) add it at most once.
+ */
+export async function scheduleProvisioning(deps: Pick<AccessDeps, 'queues' | 'clock'>, request: AccessRequest): Promise<void> {
+  const now = (deps.clock ?? (() => new Date()))().getTime();
+  const delay = request.startAt ? Math.max(0, Date.parse(request.startAt) - now) : 0;
+  await enqueue(deps.queues.provision, { requestId: request.id }, { jobId: ACCESS_JOB_IDS.provision(request.id), ...(delay > 0 ? { delay } : {}) });
+}

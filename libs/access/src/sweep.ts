@@ -6,7 +6,7 @@ import { clockOf, type WorkerDeps } from './deps';
 import { createEvidenceSteps } from './evidence';
 import type { Revoker } from './revoke';
 import { autoApprovalFor, autoApprove, remindersSent, scheduleRenotify } from './renotify';
-import { scheduleGrant } from './schedule';
+import { scheduleGrant, scheduleProvisioning } from './schedule';
 
 export interface SweepOptions {
   /** Provisioning (or approval without a job) untouched this long is stuck. */
@@ -84,9 +84,31 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
       });
     }
 
+    // 3a. Approved requests waiting for their scheduled start keep their delayed provision job, even after Redis lost it.
+    //     Once the start has passed, a lost job is added at once (not a stuck-threshold later: the approval may be days old).
+    const waitingForStart = new Set<string>();
+    for (const r of await all('approved')) {
+      if (!r.startAt) continue;
+      const due = Date.parse(r.startAt) <= now.getTime();
+      if (!due) waitingForStart.add(r.id);
+      await attempt('reschedule-start', r.id, async () => {
+        const jobId = ACCESS_JOB_IDS.provision(r.id);
+        const job = await deps.queues.provision.getJob(jobId);
+        const state = job ? await job.getState() : 'missing';
+        if (due && state !== 'missing' && state !== 'unknown') return; // running, or finished: step 3 judges it
+        if (state === 'delayed' || state === 'waiting' || state === 'active' || state === 'prioritized') return;
+        if (job) await job.remove(); // completed or failed before the start: nothing was provisioned yet
+        await scheduleProvisioning(deps, r);
+        if (due) waitingForStart.add(r.id);
+        report.rescheduled++;
+        logger.info({ requestId: r.id, startAt: r.startAt }, 'scheduled provisioning re-created');
+      });
+    }
+
     // 3. Approved or provisioning requests nobody is working on.
     const stuckBefore = new Date(now.getTime() - options.stuckAfterMs);
     for (const r of [...(await all('approved', stuckBefore)), ...(await all('provisioning', stuckBefore))]) {
+      if (waitingForStart.has(r.id)) continue;
       await attempt('stuck-provisioning', r.id, async () => {
         const jobId = ACCESS_JOB_IDS.provision(r.id);
         const job = await deps.queues.provision.getJob(jobId);

@@ -28,6 +28,7 @@ import { alsoToSlack, slackEnv, slackKitFromConfig, slackNotifyWorker } from '@d
 import { createDynamo, createRequestRepository, createAuditLog, dynamoCheck, ensureTables, type Dynamo } from '@dbre/store';
 import { PROVISION_STEPS, REVOKE_STEPS, type AccessStep } from './deps';
 import { createAccessWorkers, type WorkerRole } from './workers';
+import { pendingOfChange } from './batch';
 
 /**
  * The environment of both access workers (provisioner, reaper): one schema, one bootstrap. Times
@@ -139,7 +140,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: role });
   const outbox = await createOutboxNotifier({ dynamo, key, logger });
   const requests = createRequestRepository({ dynamo, logger });
-  const notify = role === 'provisioner' && slack ? slackNotifyWorker(slack, { connection: redis, prefix: config.QUEUE_PREFIX, logger, loadRequest: (id) => requests.get(id) }) : undefined;
+  const notify = role === 'provisioner' && slack ? slackNotifyWorker(slack, { connection: redis, prefix: config.QUEUE_PREFIX, logger, loadRequest: (id) => requests.get(id), loadChange: (r) => pendingOfChange(requests, r) }) : undefined;
   const fault = config.FAULT_EXIT_AFTER_STEP;
   const { lockMs, stuckAfterMs } = workerTimings(config);
   const access = await createAccessWorkers({

@@ -61,7 +61,8 @@ export const actorSchema = z.object({
 });
 export type Actor = z.output<typeof actorSchema>;
 
-export const approvalSchema = z.object({ by: actorSchema, at: isoTime });
+/** `minutes`: the approver approved for less than was asked (absent: the requested duration). */
+export const approvalSchema = z.object({ by: actorSchema, at: isoTime, minutes: z.number().int().positive().optional() });
 export type Approval = z.output<typeof approvalSchema>;
 
 export const denialSchema = z.object({ by: actorSchema, at: isoTime, reason: z.string().min(1).max(1000) });
@@ -124,6 +125,10 @@ export const accessRequestSchema = z.object({
   /** Privileges of the profile when the request was made (a later policy change does not alter a grant). */
   privileges: z.array(z.string()).min(1),
   durationMinutes: z.number().int().positive(),
+  /** The shortest duration an approver approved, when shorter than asked; the end is computed from it. */
+  approvedMinutes: z.number().int().positive().optional(),
+  /** Scheduled start: provisioning runs at this instant, not at approval. */
+  startAt: isoTime.optional(),
   reason: z.string().min(10).max(2000),
   ticketUrl: z.url().max(2000).optional(),
   approvalsRequired: z.number().int().min(1).max(5),
@@ -170,6 +175,11 @@ export function sameActor(a: Actor | Requester, b: Actor | Requester): boolean {
 export function describeActor(a: Actor): string {
   if (a.policyRule) return `policy:${a.policyRule}`;
   return a.email ?? a.slackUserId ?? a.displayName ?? 'someone';
+}
+
+/** The minutes the grant lasts: what the approvers approved (the shortest wins), else what was asked. */
+export function grantedMinutes(request: Pick<AccessRequest, 'durationMinutes' | 'approvedMinutes'>): number {
+  return request.approvedMinutes ?? request.durationMinutes;
 }
 
 /** Milliseconds in one policy minute of this request. */

@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import { z } from 'zod';
 import {
   databaseName,
+  grantedMinutes,
   minuteOf,
   REAL_MINUTE_MS,
   profileNameSchema,
@@ -24,6 +25,8 @@ export const newAccessRequestInput = z.object({
   durationMinutes: z.number().int().positive().optional(),
   reason: z.string().trim().min(10, 'the reason must be at least 10 characters').max(2000),
   ticketUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  /** Scheduled start (ISO time with offset); absent: at approval. */
+  startAt: z.iso.datetime({ offset: true, message: 'an ISO 8601 time with a zone, e.g. 2026-12-03T06:00:00Z' }).optional(),
 });
 export type NewAccessRequestInput = z.input<typeof newAccessRequestInput>;
 
@@ -42,6 +45,7 @@ export interface ValidatedRequest {
   durationMinutes: number;
   reason: string;
   ticketUrl?: string;
+  startAt?: string;
   approvalsRequired: number;
 }
 
@@ -51,7 +55,12 @@ export type Validation<T> = { ok: true; value: T } | { ok: false; problems: stri
  * Checks a new request against the policy and the target cluster (undefined = unknown cluster).
  * Every problem is listed, in words the requester can act on.
  */
-export function validateNewRequest(policy: AccessPolicy, input: unknown, cluster: TargetCluster | undefined): Validation<ValidatedRequest> {
+export function validateNewRequest(
+  policy: AccessPolicy,
+  input: unknown,
+  cluster: TargetCluster | undefined,
+  schedule: { now: Date; minuteMs: number } = { now: new Date(), minuteMs: REAL_MINUTE_MS },
+): Validation<ValidatedRequest> {
   const parsed = newAccessRequestInput.safeParse(input);
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`) };
@@ -78,6 +87,12 @@ export function validateNewRequest(policy: AccessPolicy, input: unknown, cluster
   if (duration > env.maxMinutes) {
     problems.push(`duration ${duration} min exceeds the ${cluster.environment} maximum of ${env.maxMinutes} min`);
   }
+  const startAt = v.startAt === undefined ? undefined : new Date(v.startAt);
+  if (startAt) {
+    const latest = schedule.now.getTime() + policy.maxScheduleAheadMinutes * schedule.minuteMs;
+    if (startAt.getTime() < schedule.now.getTime()) problems.push(`startAt ${v.startAt} is in the past; give a later time or leave it out to start at approval`);
+    else if (startAt.getTime() > latest) problems.push(`startAt ${v.startAt} is more than ${policy.maxScheduleAheadMinutes} min ahead (the policy maximum); ask closer to the time`);
+  }
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
@@ -91,6 +106,7 @@ export function validateNewRequest(policy: AccessPolicy, input: unknown, cluster
       durationMinutes: duration,
       reason: v.reason,
       ...(v.ticketUrl ? { ticketUrl: v.ticketUrl } : {}),
+      ...(startAt ? { startAt: startAt.toISOString() } : {}),
       approvalsRequired: env.approvalsRequired,
     },
   };
@@ -106,7 +122,7 @@ export function createAccessRequest(
   options: { minuteMs?: number } = {},
 ): AccessRequest {
   const minuteMs = options.minuteMs ?? REAL_MINUTE_MS;
-  const result = validateNewRequest(policy, input, cluster);
+  const result = validateNewRequest(policy, input, cluster, { now, minuteMs });
   if (!result.ok) {
     throw new DomainError('REQUEST_INVALID', 'invalid', `The request cannot be accepted:\n- ${result.problems.join('\n- ')}`, {
       details: { problems: result.problems },
@@ -123,11 +139,13 @@ export function createAccessRequest(
     durationMinutes: v.durationMinutes,
     reason: v.reason,
     ...(v.ticketUrl ? { ticketUrl: v.ticketUrl } : {}),
+    ...(v.startAt ? { startAt: v.startAt } : {}),
     approvalsRequired: v.approvalsRequired,
     approvals: [],
     extensions: [],
     requestedAt: at,
-    reviewExpiresAt: new Date(now.getTime() + policy.reviewExpiryMinutes * minuteMs).toISOString(),
+    // A scheduled request may be reviewed until its start; not approved by then, it expires.
+    reviewExpiresAt: v.startAt ?? new Date(now.getTime() + policy.reviewExpiryMinutes * minuteMs).toISOString(),
     ...(minuteMs !== REAL_MINUTE_MS ? { minuteMs } : {}),
     resources: {},
     state: 'requested',
@@ -182,7 +200,7 @@ export function validateExtension(policy: AccessPolicy, request: AccessRequest, 
   const env = policy.environments[request.target.environment];
   if (request.state !== 'active') return deny('EXTENSION_NOT_ACTIVE', `Only an active grant can be extended; this one is ${request.state}.`);
   if (!Number.isInteger(minutes) || minutes <= 0) return deny('EXTENSION_INVALID', 'The extension must be a positive number of minutes.');
-  const granted = request.durationMinutes + request.extensions.reduce((s, e) => s + e.minutes, 0);
+  const granted = grantedMinutes(request) + request.extensions.reduce((s, e) => s + e.minutes, 0);
   if (granted + minutes > env.maxMinutes) {
     return deny('EXTENSION_TOO_LONG', `Extending by ${minutes} min would make ${granted + minutes} min in total, over the ${request.target.environment} maximum of ${env.maxMinutes} min.`);
   }

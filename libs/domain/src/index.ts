@@ -105,6 +105,8 @@ export {
   type CompletenessContext,
   type RequestChainVerification,
 } from './chain-completeness';
+export { grantedMinutes } from './access-request';
+export { approvedMinutesProblem } from './state-machine';
 export {
   autoApproveMismatch,
   autoApproveRuleSchema,

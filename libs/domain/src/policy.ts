@@ -102,6 +102,8 @@ const policyInput = z
     selfApproval: z.literal(false).default(false),
     /** Requests nobody reviewed within this many minutes expire. */
     reviewExpiryMinutes: z.number().int().positive().default(60),
+    /** A request may ask to start at most this many minutes ahead (scheduled start; default 7 days). */
+    maxScheduleAheadMinutes: z.number().int().positive().default(7 * 24 * 60),
     /** The warning goes this many minutes before the end. */
     warnBeforeMinutes: z.number().int().min(0).default(10),
     dbUser: z

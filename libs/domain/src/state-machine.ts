@@ -1,5 +1,6 @@
 import {
   describeActor,
+  grantedMinutes,
   minuteOf,
   sameActor,
   type AccessRequest,
@@ -15,8 +16,11 @@ import { DomainError } from './errors';
  * `canApprove`; the machine still refuses self-approval and double approval on its own.
  */
 export type RequestEvent =
-  /** An approver approves the request (state requested), or the pending extension (state active). */
-  | { type: 'approve'; by: Actor }
+  /**
+   * An approver approves the request (state requested), or the pending extension (state active).
+   * `minutes`: approved for less than was asked (requests only; the shortest approval wins).
+   */
+  | { type: 'approve'; by: Actor; minutes?: number }
   /** A rule of the policy's `autoApprove` approves the request at once (all approvals it needs). */
   | { type: 'auto_approve'; rule: string }
   /** An approver denies the request, or refuses the pending extension of an active grant. */
@@ -68,6 +72,10 @@ export function transition(request: AccessRequest, event: RequestEvent, now: Dat
       if (sameActor(event.by, request.requester)) {
         throw new DomainError('POLICY_SELF_APPROVAL', 'forbidden', 'You cannot approve your own request; another approver must do it.');
       }
+      if (event.minutes !== undefined) {
+        const problem = approvedMinutesProblem(request, event.minutes);
+        if (problem) throw new DomainError('APPROVAL_DURATION_INVALID', 'invalid', problem);
+      }
       if (request.state === 'active') {
         const pending = request.pendingExtension;
         if (!pending) throw new DomainError('NO_PENDING_EXTENSION', 'conflict', `Request ${request.id} is active and has no extension waiting for approval.`);
@@ -86,9 +94,12 @@ export function transition(request: AccessRequest, event: RequestEvent, now: Dat
         };
       }
       if (request.approvals.some((a) => sameActor(a.by, event.by))) throw alreadyApproved(event.by, 'request');
-      const approvals = [...request.approvals, { by: event.by, at }];
-      if (approvals.length < request.approvalsRequired) return next({ approvals });
-      return next({ approvals, state: 'approved', decidedAt: at });
+      const shorter = event.minutes !== undefined && event.minutes < request.durationMinutes ? event.minutes : undefined;
+      const approvals = [...request.approvals, { by: event.by, at, ...(shorter !== undefined ? { minutes: shorter } : {}) }];
+      const approvedMinutes = shorter !== undefined ? Math.min(shorter, request.approvedMinutes ?? shorter) : request.approvedMinutes;
+      const approved = approvedMinutes !== undefined ? { approvedMinutes } : {};
+      if (approvals.length < request.approvalsRequired) return next({ approvals, ...approved });
+      return next({ approvals, ...approved, state: 'approved', decidedAt: at });
     }
     case 'auto_approve': {
       if (!/^[a-z][a-z0-9-]{0,39}$/.test(event.rule)) throw new DomainError('AUTO_APPROVE_RULE_INVALID', 'invalid', `"${event.rule}" is not a policy rule id.`);
@@ -121,7 +132,7 @@ export function transition(request: AccessRequest, event: RequestEvent, now: Dat
       if (!request.resources.dbUser) {
         throw new DomainError('RESOURCES_MISSING', 'conflict', `Request ${request.id} cannot become active before its database user is recorded.`);
       }
-      return next({ state: 'active', activeAt: at, endsAt: new Date(now.getTime() + request.durationMinutes * minuteOf(request)).toISOString() });
+      return next({ state: 'active', activeAt: at, endsAt: new Date(now.getTime() + grantedMinutes(request) * minuteOf(request)).toISOString() });
     }
     case 'fail':
       return next({ state: 'failed', failureReason: event.reason.slice(0, 2000) || 'unknown failure' });
@@ -152,6 +163,14 @@ export function transition(request: AccessRequest, event: RequestEvent, now: Dat
     case 'complete_revoke':
       return next({ state: 'revoked', revokedAt: at });
   }
+}
+
+/** Why an approver's shorter duration cannot be taken (undefined: it can). */
+export function approvedMinutesProblem(request: Pick<AccessRequest, 'state' | 'durationMinutes'>, minutes: number): string | undefined {
+  if (request.state === 'active') return 'An extension is approved as asked; a shorter duration applies to a request waiting for approval.';
+  if (!Number.isInteger(minutes) || minutes <= 0) return `The approved duration must be a positive whole number of minutes; got ${minutes}.`;
+  if (minutes > request.durationMinutes) return `The approved duration (${minutes} min) is longer than the ${request.durationMinutes} min asked; an approver may only shorten it.`;
+  return undefined;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

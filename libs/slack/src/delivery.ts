@@ -43,6 +43,8 @@ export interface SlackDeliveryDeps {
   loadRequest?: (requestId: string) => Promise<AccessRequest | undefined>;
   /** Where messages link to (the dashboard's request page). */
   links?: MessageLinks;
+  /** Ids of the pending requests sharing this one's ticket (itself included): "Approve all N". */
+  loadChange?: (request: AccessRequest) => Promise<string[]>;
   logger: Logger;
 }
 
@@ -217,7 +219,8 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
             onceFor: once,
             run: async () => {
               if (await store.thread(r.id, 'approvals')) return; // posted already (REST and Slack both announce)
-              await store.saveThread(r.id, 'approvals', await post(deps.channels.approvals, approverMessage(s, deps.links)));
+              const change = r.ticketUrl && deps.loadChange ? { ids: await deps.loadChange(r), change: r.ticketUrl } : undefined;
+              await store.saveThread(r.id, 'approvals', await post(deps.channels.approvals, approverMessage(s, deps.links, change)));
             },
           },
           { ...dm(() => requestedDm(s)), onceFor: once },

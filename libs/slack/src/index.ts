@@ -40,3 +40,4 @@ export { type BlockAction, type BlockSuggestion, type Interaction, interactionSc
 export { createRestBridge, type ActingPerson, type BridgeAnswer, type RestBridge } from './rest-bridge';
 export { alsoToSlack, createSlackKit, slackBridgeToken, slackKitFromConfig, slackNotifyWorker, type SlackKit } from './kit';
 export { forwardSlackRequest, SLACK_APPROVALS_PREFIX, SLACK_REVIEWS_PREFIX, type ForwardedAnswer } from './forward';
+export { shorterDurations, type ChangeBatch } from './blocks/model';

@@ -76,7 +76,7 @@ export function slackKitFromConfig(
 /** The `notify` worker delivering this kit's notifications (run it in one worker service). */
 export function slackNotifyWorker(
   kit: SlackKit,
-  deps: { connection: Redis; prefix: string; logger: Logger; loadRequest: (id: string) => Promise<AccessRequest | undefined> },
+  deps: { connection: Redis; prefix: string; logger: Logger; loadRequest: (id: string) => Promise<AccessRequest | undefined>; loadChange?: (request: AccessRequest) => Promise<string[]> },
 ) {
   const approvals = kit.settings.approversChannel;
   if (!approvals) throw new Error('SLACK_APPROVERS_CHANNEL must be set (the id of the private approvers channel) when Slack is configured.');
@@ -85,6 +85,7 @@ export function slackNotifyWorker(
     store: kit.store,
     channels: { approvals, ...(kit.settings.requestsChannel ? { requests: kit.settings.requestsChannel } : {}) },
     loadRequest: deps.loadRequest,
+    ...(deps.loadChange ? { loadChange: deps.loadChange } : {}),
     ...(kit.settings.dashboardUrl ? { links: { dashboardUrl: kit.settings.dashboardUrl } } : {}),
     logger: deps.logger,
   });

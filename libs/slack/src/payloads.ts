@@ -20,7 +20,7 @@ const stateValues = z.record(
   z.string(),
   z.record(
     z.string(),
-    z.object({ type: z.string(), value: z.string().nullish(), selected_option: z.object({ value: z.string() }).nullish() }).passthrough(),
+    z.object({ type: z.string(), value: z.string().nullish(), selected_option: z.object({ value: z.string() }).nullish(), selected_date_time: z.number().int().nullish() }).passthrough(),
   ),
 );
 
@@ -103,8 +103,8 @@ export function isSchemaReviewInteraction(i: Interaction, schemaReviewView: stri
 }
 
 /** Interactions that belong to the approver side (approval-api) of the one Slack app. */
-export function isApproverInteraction(i: Interaction, ids: { approve: string; deny: string; denyReasonView: string }): boolean {
-  if (i.type === 'block_actions') return i.actions.some((a) => a.action_id === ids.approve || a.action_id === ids.deny);
+export function isApproverInteraction(i: Interaction, ids: { approve: string; deny: string; denyReasonView: string; more?: readonly string[] }): boolean {
+  if (i.type === 'block_actions') return i.actions.some((a) => a.action_id === ids.approve || a.action_id === ids.deny || (ids.more ?? []).includes(a.action_id));
   if (i.type === 'block_suggestion') return false;
   return i.view.callback_id === ids.denyReasonView;
 }

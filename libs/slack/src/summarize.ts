@@ -35,5 +35,7 @@ export function summarize(r: AccessRequest): RequestSummary {
     requestedAt: r.requestedAt,
     reviewExpiresAt: r.reviewExpiresAt,
     ...(r.endsAt ? { endsAt: r.endsAt } : {}),
+    ...(r.startAt ? { startAt: r.startAt } : {}),
+    ...(r.approvedMinutes !== undefined ? { approvedMinutes: r.approvedMinutes } : {}),
   };
 }

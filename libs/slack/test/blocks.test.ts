@@ -227,3 +227,42 @@ describe('slackSettings', () => {
     expect(slackSettings({ ...base, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '0123456789abcdef', SLACK_APPROVER_USERS: 'U1AA,U2BB' })).toMatchObject({ approverUsers: ['U1AA', 'U2BB'], command: '/db-access' });
   });
 });
+
+describe('fewer asks of approvers (#15)', () => {
+  type Element = { action_id?: string; value?: string; text?: { text: string }; options?: Array<{ text: { text: string }; value: string }>; confirm?: { title: { text: string }; confirm: { text: string } } };
+  const elements = (blocks: unknown[]) => (blocks as Array<{ type: string; elements?: Element[] }>).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+
+  it('offers only durations shorter than asked, each option naming the request, behind a confirm dialog', () => {
+    const select = elements(approverMessage(summary).blocks).find((e) => e.action_id === 'access_approve_for');
+    expect(select?.options?.map((o) => [o.text.text, o.value])).toEqual([
+      ['5 min', '01JZ0000000000000000000001:5'],
+      ['10 min', '01JZ0000000000000000000001:10'],
+      ['15 min', '01JZ0000000000000000000001:15'],
+      ['30 min', '01JZ0000000000000000000001:30'],
+      ['45 min', '01JZ0000000000000000000001:45'],
+      ['1 h', '01JZ0000000000000000000001:60'],
+    ]);
+    expect(select?.confirm?.title.text).toBe('Approve for less time?');
+    expect(elements(approverMessage({ ...summary, durationMinutes: 5 }).blocks).map((e) => e.action_id)).toEqual(['access_approve', 'access_deny']);
+  });
+
+  it('offers "Approve all N for <ticket>" only when the ticket has several pending requests', () => {
+    const ids = ['01JZ0000000000000000000001', '01JZ0000000000000000000002', '01JZ0000000000000000000003'];
+    const all = elements(approverMessage(summary, undefined, { ids, change: 'https://jira.example.com/browse/OPS-9' }).blocks).find((e) => e.action_id === 'access_approve_batch');
+    expect(all).toMatchObject({ text: { text: 'Approve all 3 for OPS-9' }, value: ids.join(','), confirm: { title: { text: 'Approve 3 requests?' }, confirm: { text: 'Approve 3' } } });
+    expect(elements(approverMessage(summary, undefined, { ids: [ids[0]!], change: 'https://jira.example.com/browse/OPS-9' }).blocks).some((e) => e.action_id === 'access_approve_batch')).toBe(false);
+  });
+
+  it('shows the scheduled start and a shortened duration in the summary', () => {
+    const text = JSON.stringify(approverMessage({ ...summary, startAt: '2026-12-03T06:00:00.000Z', approvedMinutes: 30 }).blocks);
+    expect(text).toContain('*Starts*\\n<!date^1796277600^{date_short_pretty} {time}|2026-12-03T06:00:00.000Z> (scheduled)');
+    expect(text).toContain('*Duration*\\n30 min approved of 1 h 30 min asked');
+  });
+
+  it('reads the ticket and the start time from the request modal', () => {
+    expect(readRequestModal({ ticket: { ticket: { type: 'url_text_input', value: ' https://jira.example.com/browse/OPS-9 ' } }, start_at: { start_at: { type: 'datetimepicker', selected_date_time: 1796277600 } } })).toEqual({
+      ticketUrl: 'https://jira.example.com/browse/OPS-9',
+      startAt: '2026-12-03T06:00:00.000Z',
+    });
+  });
+});

@@ -1,3 +1,4 @@
+import { approvedFor, BATCH_MAX_REQUESTS } from '@dbre/access';
 import type { AccessRequest } from '@dbre/domain';
 import type { HttpApp, Logger } from '@dbre/service-kit';
 import type { AuditLog } from '@dbre/store';
@@ -50,7 +51,7 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
   }
 
   /** The Slack approver group (when configured) is checked before the platform's own policy. */
-  async function refusedByGroup(requestId: string, me: ActingPerson, action: string): Promise<string | undefined> {
+  async function refusedByGroup(requestIds: string | string[], me: ActingPerson, action: string): Promise<string | undefined> {
     if (!gated) return undefined;
     let member = false;
     try {
@@ -60,12 +61,15 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
       return 'The approver group could not be checked with Slack right now; try again in a minute.';
     }
     if (member) return undefined;
-    await deps.audit.append(requestId, {
-      key: `approval_refused:slack-group:${me.slackUserId}:${Date.now()}`,
-      kind: 'approval_refused',
-      actor: me.email,
-      data: { via: 'slack', action, code: 'SLACK_NOT_IN_APPROVER_GROUP', slackUserId: me.slackUserId },
-    });
+    // A batch click is refused for every request it names, and each one's chain says so.
+    for (const requestId of typeof requestIds === 'string' ? [requestIds] : requestIds) {
+      await deps.audit.append(requestId, {
+        key: `approval_refused:slack-group:${me.slackUserId}:${Date.now()}`,
+        kind: 'approval_refused',
+        actor: me.email,
+        data: { via: 'slack', action, code: 'SLACK_NOT_IN_APPROVER_GROUP', slackUserId: me.slackUserId },
+      });
+    }
     return 'Only members of the approvers group can decide access requests.';
   }
 
@@ -88,7 +92,7 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
     // The click says where the message is; keep it so the update and later thread posts find it.
     if (ref.channel && ref.ts && !(await kit.store.thread(requestId, 'approvals'))) await kit.store.saveThread(requestId, 'approvals', { channel: ref.channel, ts: ref.ts });
     const n = r?.approvals.length ?? 0;
-    const text = kind === 'denied' ? `Your access request ${requestId} was denied${r?.denial ? `: ${r.denial.reason}` : '.'}` : `Your access request ${requestId} was approved.`;
+    const text = kind === 'denied' ? `Your access request ${requestId} was denied${r?.denial ? `: ${r.denial.reason}` : '.'}` : `Your access request ${requestId} was approved${r ? approvedFor(r) : ''}${r?.startAt ? `; it starts ${slackDate(r.startAt)}` : ''}.`;
     await kit.notifier.send({ id: `slack-${kind}-${requestId}-${n}`, kind, to: r?.requester.email ?? '', requestId, text });
   }
 
@@ -105,8 +109,10 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
 
   async function onAction(payload: BlockAction): Promise<void> {
     const action = payload.actions[0];
+    if (action?.action_id === ACTIONS.approveFor) return onApproveFor(payload);
+    if (action?.action_id === ACTIONS.approveBatch) return onApproveBatch(payload);
     const requestId = action?.value;
-    if (!action || !requestId || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(requestId)) return;
+    if (!action || !requestId || !REQUEST_ID.test(requestId)) return;
     if (action.action_id !== ACTIONS.approve && action.action_id !== ACTIONS.deny) return;
     const channel = payload.container?.channel_id ?? payload.channel?.id;
     const ts = payload.container?.message_ts ?? payload.message?.ts;
@@ -131,6 +137,46 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
     }
   }
 
+  /** "Approve for less…": the picked option is `<id>:<minutes>`; the REST route checks it is no longer than asked. */
+  async function onApproveFor(payload: BlockAction): Promise<void> {
+    const action = payload.actions[0];
+    const picked = /^([0-9A-HJKMNP-TV-Z]{26}):([1-9][0-9]{0,5})$/.exec(action?.selected_option?.value ?? '');
+    if (!action || !picked) return;
+    const [, requestId = '', minutes = ''] = picked;
+    const channel = payload.container?.channel_id ?? payload.channel?.id;
+    const ts = payload.container?.message_ts ?? payload.message?.ts;
+    const key = `${payload.user.id}-${action.action_id}-${(action as { action_ts?: string }).action_ts ?? Date.now()}`;
+    const me = await person(payload.user.id);
+    const refusal = await refusedByGroup(requestId, me, 'approve');
+    if (refusal) return tell(channel, me.slackUserId, refusal, key);
+    const res = await bridge.call<AccessRequest>('POST', `/v1/access-requests/${requestId}/approve`, me, { durationMinutes: Number(minutes) });
+    if (res.status >= 300) return tell(channel, me.slackUserId, res.detail ?? 'Your approval was refused.', key);
+    return decided(requestId, 'approved', requestOf(res.body), { channel, ts }, me);
+  }
+
+  /** "Approve all N for <ticket>": one REST batch; the clicker hears what was approved and what was refused, and why. */
+  async function onApproveBatch(payload: BlockAction): Promise<void> {
+    const action = payload.actions[0];
+    const ids = [...new Set((action?.value ?? '').split(',').filter((id) => REQUEST_ID.test(id)))];
+    if (!action || ids.length === 0) return;
+    const channel = payload.container?.channel_id ?? payload.channel?.id;
+    const key = `${payload.user.id}-${action.action_id}-${(action as { action_ts?: string }).action_ts ?? Date.now()}`;
+    const me = await person(payload.user.id);
+    if (ids.length > BATCH_MAX_REQUESTS) return tell(channel, me.slackUserId, `A batch approves at most ${BATCH_MAX_REQUESTS} requests; approve these one by one.`, key);
+    const refusal = await refusedByGroup(ids, me, 'approve');
+    if (refusal) return tell(channel, me.slackUserId, refusal, key);
+    const res = await bridge.call<{ outcomes: Array<{ id: string; outcome: string; reason?: string; request?: AccessRequest }> }>('POST', '/v1/access-requests/batch-decisions', me, { decision: 'approve', ids });
+    if (res.status >= 300 || !res.body) return tell(channel, me.slackUserId, res.detail ?? 'The batch approval was refused.', key);
+    const outcomes = res.body.outcomes;
+    const done = outcomes.filter((o) => o.outcome !== 'refused');
+    for (const o of done) {
+      const thread = await kit.store.thread(o.id, 'approvals');
+      await decided(o.id, 'approved', o.request, thread ?? {}, me);
+    }
+    const lines = outcomes.map((o) => `• \`${o.id}\`: ${o.outcome === 'refused' ? `not approved — ${escapeText(o.reason ?? 'refused')}` : o.outcome === 'approval_recorded' ? 'approval recorded; it needs another approver' : 'approved'}`);
+    return tell(channel, me.slackUserId, `Approved ${done.length} of ${outcomes.length}:\n${lines.join('\n')}`.slice(0, 3000), key);
+  }
+
   async function onSubmit(payload: ViewSubmission): Promise<unknown> {
     if (payload.view.callback_id !== VIEWS.denyReason) return { response_action: 'clear' };
     const meta = privateMetadata(payload.view);
@@ -145,6 +191,8 @@ export async function registerApprovalSlackRoutes(app: HttpApp, deps: ApprovalSl
     return { response_action: 'clear' };
   }
 }
+
+const REQUEST_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** The REST answer is the request itself or `{ request }`. */
 function requestOf(body: AccessRequest | { request: AccessRequest } | undefined): AccessRequest | undefined {

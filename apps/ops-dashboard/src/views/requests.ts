@@ -170,7 +170,7 @@ ${chainBanner(view.chain)}
   <dt>Requester</dt><dd>${r.requester.displayName} &lt;${r.requester.email}&gt;</dd>
   <dt>Target</dt><dd>${r.target.clusterId} (${r.target.environment}) · <span class="mono">${r.target.database}</span></dd>
   <dt>Profile</dt><dd>${r.profile} <span class="muted">${r.privileges.join(', ')}</span></dd>
-  <dt>Duration</dt><dd>${r.durationMinutes} min${r.extensions.length ? html` <span class="muted">+ ${r.extensions.reduce((n, e) => n + e.minutes, 0)} min extended</span>` : ''}</dd>
+  <dt>Duration</dt><dd>${r.approvedMinutes !== undefined ? html`<span data-approved-minutes>${r.approvedMinutes} of the ${r.durationMinutes} min asked (shortened by an approver)</span>` : html`${r.durationMinutes} min`}${r.extensions.length ? html` <span class="muted">+ ${r.extensions.reduce((n, e) => n + e.minutes, 0)} min extended</span>` : ''}</dd>
   <dt>Reason</dt><dd class="wrap">${r.reason}${r.ticketUrl ? html` · <a href="${safeUrl(r.ticketUrl)}" rel="noopener noreferrer">ticket</a>` : ''}</dd>
   <dt>Approved by</dt><dd>${r.approvals.map((a) => describeActor(a.by)).join(', ') || '–'} <span class="muted">(${r.approvals.length} of ${r.approvalsRequired})</span></dd>
   ${r.state === 'requested'
@@ -180,6 +180,7 @@ ${chainBanner(view.chain)}
     ? html`<dt>Extension asked</dt><dd data-pending-extension>${ext.minutes} more min by ${describeActor(ext.requestedBy)} ${when(ext.requestedAt)}${ext.reason ? html`: “${ext.reason}”` : ''} — ${ext.approvals.length} of ${r.approvalsRequired} approvals${approvers.length ? html` (approvers: ${approvers.join(', ')})` : ''}</dd>`
     : ''}
   ${r.denial ? html`<dt>Denied</dt><dd>${describeActor(r.denial.by)}: ${r.denial.reason}</dd>` : ''}
+  ${r.startAt ? html`<dt>Starts</dt><dd data-start-at>${when(r.startAt)} (scheduled)</dd>` : ''}
   <dt>Requested</dt><dd>${when(r.requestedAt)}</dd>
   <dt>Active</dt><dd>${when(r.activeAt)}</dd>
   <dt>Ends</dt><dd>${endFacts(r)}</dd>

@@ -19,7 +19,9 @@ export function problemsByField(problem: { detail?: string; code?: string; error
 
 function fieldOf(line: string): Field {
   const l = line.toLowerCase();
-  if (/^reason|ticketurl/.test(l)) return 'reason';
+  if (/^ticketurl/.test(l)) return 'ticket';
+  if (/^startat/.test(l)) return 'startAt';
+  if (/^reason/.test(l)) return 'reason';
   if (/^database/.test(l)) return 'database';
   if (/^durationminutes|duration/.test(l)) return 'duration';
   if (/^profile|profile "/.test(l)) return 'profile';

@@ -1,4 +1,4 @@
-import type { AccessPolicy, AccessRequest } from '@dbre/domain';
+import { grantedMinutes, type AccessPolicy, type AccessRequest } from '@dbre/domain';
 import type { Inventory, SecretStore } from '@dbre/drivers';
 import type { HttpApp, Logger } from '@dbre/service-kit';
 import type { AuditLog } from '@dbre/store';
@@ -101,7 +101,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
     slack.post('/interactions', { schema: { hide: true } }, async (request, reply) => {
       const payload = parseInteraction(request.body);
       // One Slack app, one interactivity URL: Approve / Deny belong to approval-api.
-      if (isApproverInteraction(payload, { approve: ACTIONS.approve, deny: ACTIONS.deny, denyReasonView: VIEWS.denyReason })) {
+      if (isApproverInteraction(payload, { approve: ACTIONS.approve, deny: ACTIONS.deny, denyReasonView: VIEWS.denyReason, more: [ACTIONS.approveFor, ACTIONS.approveBatch] })) {
         const target = kit.settings.approvalApiUrl;
         if (!target) {
           logger.error({ type: payload.type }, 'an approver interaction arrived but SLACK_APPROVAL_API_URL is not set');
@@ -161,6 +161,8 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
         profile: values.profile,
         ...(values.durationMinutes ? { durationMinutes: values.durationMinutes } : {}),
         reason: values.reason ?? '',
+        ...(values.ticketUrl ? { ticketUrl: values.ticketUrl } : {}),
+        ...(values.startAt ? { startAt: values.startAt } : {}),
       });
       if (res.status === 201) {
         logger.info({ requestId: res.body.id, slackUserId: me.slackUserId }, 'access request created from Slack');
@@ -257,7 +259,7 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
         await tell(channel, me.slackUserId, r ? `This grant is ${r.state}; only an active grant can be extended.` : (res.detail ?? 'Unknown request.'), key);
         return;
       }
-      const granted = r.durationMinutes + r.extensions.reduce((sum, e) => sum + e.minutes, 0);
+      const granted = grantedMinutes(r) + r.extensions.reduce((sum, e) => sum + e.minutes, 0); // what was approved, not asked
       const choices = extensionChoices(deps.policy, r.target.environment, granted);
       if (!choices.length) {
         await tell(channel, me.slackUserId, `This grant already has the ${r.target.environment} maximum duration; ask for a new one instead.`, key);

@@ -1,5 +1,5 @@
-import type { ActionsBlock, Button, ConfirmationDialog, KnownBlock, ModalView, SectionBlock } from '@slack/types';
-import { ACTIONS, escapeText, formatDuration, requestLink, slackAgo, slackDate, VIEWS, who, type MessageLinks, type Person, type RequestSummary } from './model';
+import type { ActionsBlock, Button, ConfirmationDialog, KnownBlock, ModalView, SectionBlock, StaticSelect } from '@slack/types';
+import { ACTIONS, escapeText, formatDuration, requestLink, shorterDurations, slackAgo, slackDate, VIEWS, who, type ChangeBatch, type MessageLinks, type Person, type RequestSummary } from './model';
 
 /** A message: fallback text (notifications, screen readers) plus blocks. */
 export interface SlackMessage {
@@ -55,9 +55,33 @@ function summaryFields(r: RequestSummary): SectionBlock {
       mrkdwn(`*Cluster*\n\`${escapeText(r.clusterId)}\` (${ENV[r.environment] ?? r.environment})`),
       mrkdwn(`*Database*\n\`${escapeText(r.database)}\``),
       mrkdwn(`*Permission*\n${escapeText(r.profile)}`),
-      mrkdwn(`*Duration*\n${formatDuration(r.durationMinutes)}`),
+      mrkdwn(`*Duration*\n${r.approvedMinutes !== undefined && r.approvedMinutes < r.durationMinutes ? `${formatDuration(r.approvedMinutes)} approved of ${formatDuration(r.durationMinutes)} asked` : formatDuration(r.durationMinutes)}`),
       mrkdwn(`*Request*\n\`${escapeText(r.id)}\``),
+      ...(r.startAt ? [mrkdwn(`*Starts*\n${slackDate(r.startAt)} (scheduled)`)] : []),
     ],
+  };
+}
+
+/** "Approve for less…": only durations shorter than asked; picking one asks to confirm. */
+function approveForSelect(r: RequestSummary): StaticSelect | undefined {
+  const options = shorterDurations(r.durationMinutes).map((m) => ({ text: plain(formatDuration(m)), value: `${r.id}:${m}` }));
+  if (!options.length) return undefined;
+  return {
+    type: 'static_select',
+    action_id: ACTIONS.approveFor,
+    placeholder: plain('Approve for less…'),
+    options,
+    confirm: confirmDialog('Approve for less time?', `Grant access for the shorter time you picked instead of the ${formatDuration(r.durationMinutes)} asked? The requester is told.`, 'Approve', 'Cancel', 'primary'),
+  };
+}
+
+/** "Approve all N for <change>" when several pending requests share a ticket. */
+function approveBatchButton(batch: ChangeBatch | undefined): Button | undefined {
+  if (!batch || batch.ids.length < 2) return undefined;
+  const label = batch.change.replace(/^https?:\/\/[^/]+\/(browse\/)?/, '');
+  return {
+    ...button(ACTIONS.approveBatch, `Approve all ${batch.ids.length} for ${label}`.slice(0, 75), batch.ids.join(',')),
+    confirm: confirmDialog(`Approve ${batch.ids.length} requests?`, `Approve every pending request of ${batch.change.slice(0, 200)} (${batch.ids.length}), each for what it asked? Each is checked and recorded on its own.`, `Approve ${batch.ids.length}`, 'Cancel', 'primary'),
   };
 }
 
@@ -84,13 +108,17 @@ function waitingContext(r: RequestSummary, links?: MessageLinks): KnownBlock[] {
 }
 
 /** Posted in the private approvers' channel: who, what, why, with Approve / Deny. */
-export function approverMessage(r: RequestSummary, links?: MessageLinks): SlackMessage {
+export function approverMessage(r: RequestSummary, links?: MessageLinks, batch?: ChangeBatch): SlackMessage {
+  const shorter = approveForSelect(r);
+  const all = approveBatchButton(batch);
   const actions: ActionsBlock = {
     type: 'actions',
     block_id: `decide:${r.id}`.slice(0, 255),
     elements: [
       button(ACTIONS.approve, 'Approve', r.id, 'primary', r.environment === 'prod' ? prodApproveConfirm(r, 'request') : undefined),
+      ...(shorter ? [shorter] : []),
       button(ACTIONS.deny, 'Deny', r.id, 'danger'),
+      ...(all ? [all] : []),
     ],
   };
   return {

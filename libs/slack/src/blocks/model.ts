@@ -28,6 +28,18 @@ export interface RequestSummary {
   requestedAt?: string;
   /** Unreviewed past this instant, the request expires. */
   reviewExpiresAt?: string;
+  /** Scheduled start (provisioning runs then). */
+  startAt?: string;
+  /** What the approvers approved, when shorter than asked. */
+  approvedMinutes?: number;
+}
+
+/** Other pending requests of the same change (same ticket or reason), for "Approve all N". */
+export interface ChangeBatch {
+  /** Every pending request of the change, this one included. */
+  ids: string[];
+  /** The ticket URL, or the shared reason. */
+  change: string;
 }
 
 /** Where messages link to (the ops dashboard's public URL), when configured. */
@@ -100,6 +112,10 @@ export const ACTIONS = {
   end: 'access_end',
   extend: 'access_extend',
   clusterSelect: 'access_cluster',
+  /** A select on the approver message: approve for less than asked (value `<id>:<minutes>`). */
+  approveFor: 'access_approve_for',
+  /** "Approve all N for <ticket>" (value: the ids, comma-separated). */
+  approveBatch: 'access_approve_batch',
   /** Opens the credentials modal: the password is read when clicked and never posted. */
   showCredentials: 'access_show_credentials',
 } as const;
@@ -114,3 +130,8 @@ export const VIEWS = {
   /** The /schema-review modal: its submission is forwarded to schema-review. */
   schemaReview: 'schema_review',
 } as const;
+
+/** The durations an approver may pick instead of the asked one: common steps strictly shorter. */
+export function shorterDurations(asked: number): number[] {
+  return [5, 10, 15, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720, 1440].filter((m) => m < asked);
+}

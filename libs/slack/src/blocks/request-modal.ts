@@ -8,6 +8,8 @@ export const REQUEST_FIELDS = {
   profile: 'profile',
   duration: 'duration',
   reason: 'reason',
+  ticket: 'ticket',
+  startAt: 'start_at',
 } as const;
 
 export interface RequestModalInput {
@@ -142,6 +144,22 @@ export function requestModal(input: RequestModalInput): ModalView {
       hint: text('At least 10 characters; a ticket URL helps the approver'),
       element: { type: 'plain_text_input', action_id: REQUEST_FIELDS.reason, multiline: true, min_length: 10, max_length: 1000 },
     },
+    {
+      type: 'input',
+      block_id: REQUEST_FIELDS.ticket,
+      optional: true,
+      label: text('Ticket'),
+      hint: text('Requests of one change with the same ticket can be approved together'),
+      element: { type: 'url_text_input', action_id: REQUEST_FIELDS.ticket, placeholder: text('https://jira.example.com/browse/OPS-123') },
+    },
+    {
+      type: 'input',
+      block_id: REQUEST_FIELDS.startAt,
+      optional: true,
+      label: text('Start at'),
+      hint: text('Leave empty to start when approved; a later time (e.g. a maintenance window) starts then'),
+      element: { type: 'datetimepicker', action_id: REQUEST_FIELDS.startAt },
+    },
   ];
   return {
     type: 'modal',
@@ -161,9 +179,12 @@ export interface RequestModalValues {
   profile?: string;
   durationMinutes?: number;
   reason?: string;
+  ticketUrl?: string;
+  /** ISO time, from the date-time picker (Unix seconds). */
+  startAt?: string;
 }
 
-type StateValues = Record<string, Record<string, { type: string; value?: string | null; selected_option?: { value: string } | null }>>;
+type StateValues = Record<string, Record<string, { type: string; value?: string | null; selected_option?: { value: string } | null; selected_date_time?: number | null }>>;
 
 export function readRequestModal(values: StateValues): RequestModalValues {
   const pick = (block: string, action: string) => {
@@ -181,6 +202,10 @@ export function readRequestModal(values: StateValues): RequestModalValues {
   if (profile) out.profile = profile;
   if (duration && /^\d+$/.test(duration)) out.durationMinutes = Number(duration);
   if (reason) out.reason = reason;
+  const ticket = pick(REQUEST_FIELDS.ticket, REQUEST_FIELDS.ticket)?.trim();
+  if (ticket) out.ticketUrl = ticket;
+  const start = values[REQUEST_FIELDS.startAt]?.[REQUEST_FIELDS.startAt]?.selected_date_time;
+  if (typeof start === 'number' && Number.isFinite(start)) out.startAt = new Date(start * 1000).toISOString();
   return out;
 }
 
