@@ -31,7 +31,10 @@ export interface Counts {
 
 export interface FileScore extends Counts {
   file: string;
+  /** The Stryker run that tested the file: its own name, or `together` for one run over the lib. */
+  chunk?: string;
   score: number | null;
+  /** Seconds of the Stryker run that tested the file (shared by the files of a `--together` run). */
   seconds: number;
   /** Load average (1 min) when the file's run started and ended. */
   load: [number, number];
@@ -39,7 +42,7 @@ export interface FileScore extends Counts {
   reused: boolean;
   /** Hash of every input of the run (the lib's sources and tests, the Jest preset, this runner's options). */
   inputs: string;
-  survivors: { id: string; line: number; mutator: string; replacement: string }[];
+  survivors: { id: string; line: number; status?: string; mutator: string; replacement: string }[];
 }
 
 export interface LibScore extends Counts {
@@ -59,6 +62,8 @@ interface Args {
   mutate: string[];
   /** Retest every mutant, ignoring stored results. */
   force: boolean;
+  /** One Stryker run over the lib's selected files (one type-checker start) instead of one per file. */
+  together: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
@@ -66,19 +71,21 @@ export function parseArgs(argv: string[]): Args {
   let concurrency = 2;
   const mutate: string[] = [];
   let force = false;
+  let together = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--concurrency') concurrency = Number(argv[++i]);
     else if (arg.startsWith('--concurrency=')) concurrency = Number(arg.slice('--concurrency='.length));
     else if (arg === '--mutate') mutate.push(path.normalize(argv[++i] ?? ''));
     else if (arg === '--force') force = true;
-    else if (arg.startsWith('--')) throw new Error(`unknown option ${arg} (known: --concurrency n, --mutate <file>, --force)`);
+    else if (arg === '--together') together = true;
+    else if (arg.startsWith('--')) throw new Error(`unknown option ${arg} (known: --concurrency n, --mutate <file>, --force, --together)`);
     else libs.push(arg);
   }
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency needs a positive whole number');
   const unknown = libs.filter((l) => !(MUTATED_LIBS as readonly string[]).includes(l));
   if (unknown.length) throw new Error(`not in MUTATED_LIBS: ${unknown.join(', ')} (known: ${MUTATED_LIBS.join(', ')})`);
-  return { libs: libs.length ? libs : [...MUTATED_LIBS], concurrency, force, mutate };
+  return { libs: libs.length ? libs : [...MUTATED_LIBS], concurrency, force, together, mutate };
 }
 
 /** Counts each status of Stryker's results. */
@@ -125,12 +132,17 @@ export function sourceFiles(lib: string): string[] {
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && path.basename(f) !== 'index.ts');
 }
 
-const options = (lib: string, file: string, concurrency: number, force: boolean) => {
+/** What one Stryker run mutates: one file (named after it), or every selected file of the lib (`--together`). */
+interface Chunk {
+  name: string;
+  files: string[];
+}
+
+const options = (lib: string, { name, files }: Chunk, concurrency: number, force: boolean) => {
   const dir = `libs/${lib}`;
-  const name = path.basename(file, '.ts');
   const out = path.join(artifacts, lib);
   return {
-    mutate: [file],
+    mutate: files,
     testRunner: 'jest',
     // The lib's own Jest config (its tests only) through tools/mutation/jest.config.cjs, whose sequencer keeps the
     // test files holding a test that covers the mutant; of those, findRelatedTests keeps the ones importing the file.
@@ -155,16 +167,16 @@ const options = (lib: string, file: string, concurrency: number, force: boolean)
     clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: false },
     // The sandbox needs the libs, the Jest preset and the tsconfigs; node_modules is symlinked, not copied.
     ignorePatterns: ['/apps', '/tools', '/infra', '/docs', '/test-artifacts', '/tmp', '/var', '/dist', '/.nx', '/coverage'],
-    tempDirName: `tmp/stryker-${lib}-${name}`, // one per file: two runs may go at once
+    tempDirName: `tmp/stryker-${lib}-${name}`, // one per chunk: two runs may go at once
     cleanTempDir: true,
     plugins: ['@stryker-mutator/jest-runner', '@stryker-mutator/typescript-checker'],
   };
 };
 
-/** Everything a file's result depends on: a stored result is reused only while this hash is unchanged. */
-function inputsHash(lib: string, file: string): string {
+/** Everything a chunk's result depends on: a stored result is reused only while this hash is unchanged. */
+function inputsHash(lib: string, chunk: Chunk): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify(options(lib, file, 1, false)));
+  hash.update(JSON.stringify(options(lib, chunk, 1, false)));
   // Every lib, not only this one: its tests run the other libs' code too.
   const inputs = [
     ...walk(path.join(root, 'libs')).filter((f) => !f.includes(`${path.sep}node_modules${path.sep}`)),
@@ -203,31 +215,45 @@ function listTestNames(lib: string): string {
   return file;
 }
 
-async function mutateFile(lib: string, file: string, concurrency: number, force: boolean, previous?: FileScore): Promise<FileScore> {
-  const inputs = inputsHash(lib, file);
-  if (!force && previous && previous.inputs === inputs) return { ...previous, reused: true };
+async function mutateChunk(lib: string, chunk: Chunk, concurrency: number, force: boolean, previous: Record<string, FileScore>): Promise<FileScore[]> {
+  const inputs = inputsHash(lib, chunk);
+  const stored = chunk.files.map((f) => previous[f]);
+  if (!force && stored.every((p) => p?.inputs === inputs)) return stored.map((p) => ({ ...p!, reused: true }));
   const started = Date.now();
   const loadBefore = os.loadavg()[0]!;
   // Stryker is ES-module only; this file runs as CommonJS like the other tools.
   const { Stryker } = await import('@stryker-mutator/core');
-  const results = await new Stryker(options(lib, file, concurrency, force)).runMutationTest();
-  const counts = countOf(results);
-  return {
-    file,
-    ...counts,
-    score: scoreOf(counts),
-    seconds: Math.round((Date.now() - started) / 1000),
-    load: [Math.round(loadBefore * 10) / 10, Math.round(os.loadavg()[0]! * 10) / 10],
-    reused: false,
-    inputs,
-    survivors: results
-      .filter((r) => r.status === 'Survived' || r.status === 'NoCoverage')
-      .map((r) => ({ id: r.id, line: r.location.start.line, mutator: r.mutatorName, replacement: r.replacement ?? '' })),
-  };
+  const results = await new Stryker(options(lib, chunk, concurrency, force)).runMutationTest();
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const load: [number, number] = [Math.round(loadBefore * 10) / 10, Math.round(os.loadavg()[0]! * 10) / 10];
+  return chunk.files.map((file) => {
+    const mine = results.filter((r) => path.relative(root, path.resolve(root, r.fileName)) === file);
+    const counts = countOf(mine);
+    return {
+      file,
+      chunk: chunk.name,
+      ...counts,
+      score: scoreOf(counts),
+      seconds,
+      load,
+      reused: false,
+      inputs,
+      survivors: mine
+        .filter((r) => r.status === 'Survived' || r.status === 'NoCoverage')
+        .map((r) => ({ id: r.id, line: r.location.start.line, status: r.status, mutator: r.mutatorName, replacement: r.replacement ?? '' })),
+    };
+  });
+}
+
+/** Seconds of the Stryker runs behind these results (a `--together` run counted once, not once per file). */
+export function runSeconds(files: readonly FileScore[]): number {
+  const runs = new Map<string, number>();
+  for (const f of files) runs.set(`${f.chunk ?? f.file}\0${f.inputs}`, f.seconds);
+  return [...runs.values()].reduce((sum, s) => sum + s, 0);
 }
 
 async function main(): Promise<void> {
-  const { libs, concurrency, mutate: only, force } = parseArgs(process.argv.slice(2));
+  const { libs, concurrency, mutate: only, force, together } = parseArgs(process.argv.slice(2));
   process.chdir(root);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   mkdirSync(artifacts, { recursive: true });
@@ -245,30 +271,30 @@ async function main(): Promise<void> {
       console.log(`mutation: none of ${only.join(', ')} is a source file of libs/${lib}, skipped`);
       continue;
     }
-    const started = Date.now();
+    const chunks: Chunk[] = together ? [{ name: 'together', files }] : files.map((f) => ({ name: path.basename(f, '.ts'), files: [f] }));
     let testNames: string | undefined;
-    const done: Record<string, FileScore> = { ...(readSummary()[lib]?.files ?? {}) };
-    for (const file of files) {
-      if (!testNames && (force || done[file]?.inputs !== inputsHash(lib, file))) {
+    for (const chunk of chunks) {
+      const previous = readSummary()[lib]?.files ?? {};
+      if (!testNames && (force || chunk.files.some((f) => previous[f]?.inputs !== inputsHash(lib, chunk)))) {
         testNames = listTestNames(lib);
         process.env.MUTATION_LIB = lib;
         process.env.MUTATION_TEST_NAMES = testNames;
       }
-      const score = await mutateFile(lib, file, concurrency, force, done[file]);
-      // Written after every file, so a stopped run keeps its figures; read again first: another run (another lib,
+      const scores_ = await mutateChunk(lib, chunk, concurrency, force, previous);
+      // Written after every chunk, so a stopped run keeps its figures; read again first: another run (another lib,
       // or other files of this lib) may have written meanwhile.
       const stored = readSummary();
-      done[file] = score;
-      const files_ = { ...(stored[lib]?.files ?? {}), [file]: score };
-      const lib_ = libScoreOf(lib, files_, all.length, Object.values(files_).reduce((sum, f) => sum + f.seconds, 0));
-      writeFileSync(summaryFile, JSON.stringify({ ...stored, [lib]: lib_ }, null, 2) + '\n');
-      console.log(
-        `mutation ${file}: ${score.score ?? 'n/a'}% (killed ${score.killed}, timeout ${score.timeout}, survived ${score.survived}, ` +
-          `no coverage ${score.noCoverage}, ignored ${score.ignored}, compile errors ${score.compileErrors})` +
-          (score.reused ? ' (unchanged, stored result)' : ` in ${score.seconds} s, load ${score.load.join(' → ')}`),
-      );
+      const files_ = { ...(stored[lib]?.files ?? {}), ...Object.fromEntries(scores_.map((f) => [f.file, f])) };
+      writeFileSync(summaryFile, JSON.stringify({ ...stored, [lib]: libScoreOf(lib, files_, all.length, runSeconds(Object.values(files_))) }, null, 2) + '\n');
+      for (const score of scores_) {
+        console.log(
+          `mutation ${score.file}: ${score.score ?? 'n/a'}% (killed ${score.killed}, timeout ${score.timeout}, survived ${score.survived}, ` +
+            `no coverage ${score.noCoverage}, ignored ${score.ignored}, compile errors ${score.compileErrors})` +
+            (score.reused ? ' (unchanged, stored result)' : ` in ${score.seconds} s, load ${score.load.join(' → ')}`),
+        );
+      }
     }
-    const score = readSummary()[lib] ?? libScoreOf(lib, done, all.length, Math.round((Date.now() - started) / 1000));
+    const score = readSummary()[lib]!;
     scores.push(score);
     console.log(
       `mutation score ${lib}: ${score.score ?? 'n/a'}% (killed ${score.killed}, timeout ${score.timeout}, survived ${score.survived}, ` +

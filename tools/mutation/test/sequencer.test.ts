@@ -1,11 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { libScoreOf, parseArgs, scoreOf, type FileScore } from '../run';
+import { libScoreOf, parseArgs, runSeconds, scoreOf, type FileScore } from '../run';
 
 // The sequencer decides which test files a mutant run loads: dropping a file that holds a covering test would
 // let a mutant survive that the tests kill, so it is tested from that side first.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const MutationSequencer = require('../sequencer.cjs') as new (o: { globalConfig: { testNamePattern?: string }; contexts: unknown[] }) => {
   sort(tests: FakeTest[]): Promise<FakeTest[]>;
 };
@@ -79,10 +78,17 @@ describe('the mutation score', () => {
     expect(lib).toMatchObject({ killed: 12, timeout: 1, survived: 4, noCoverage: 3, ignored: 14, compileErrors: 10, score: 65, filesDone: 2, filesTotal: 5 });
   });
 
+  it('counts the seconds of a run over several files once', () => {
+    const together = (name: string) => ({ ...file(name, 1, 0, 0, 0), chunk: 'together', seconds: 300 });
+    expect(runSeconds([together('a'), together('b'), { ...file('c', 1, 0, 0, 0), seconds: 40 }])).toBe(340);
+    expect(runSeconds([together('a'), { ...together('b'), inputs: 'older' }])).toBe(600);
+  });
+
   it('refuses options it does not know and libs that are not mutated', () => {
     expect(() => parseArgs(['--mutant', 'x'])).toThrow('unknown option --mutant');
     expect(() => parseArgs(['drivers'])).toThrow('not in MUTATED_LIBS: drivers');
     expect(() => parseArgs(['--concurrency', '0'])).toThrow('--concurrency needs a positive whole number');
-    expect(parseArgs(['store', '--mutate', 'libs/store/src/./audit.ts'])).toEqual({ libs: ['store'], concurrency: 2, force: false, mutate: ['libs/store/src/audit.ts'] });
+    expect(parseArgs(['store', '--mutate', 'libs/store/src/./audit.ts'])).toEqual({ libs: ['store'], concurrency: 2, force: false, together: false, mutate: ['libs/store/src/audit.ts'] });
+    expect(parseArgs(['--together'])).toMatchObject({ libs: ['domain', 'store', 'mysql', 'access'], together: true, mutate: [] });
   });
 });
