@@ -52,6 +52,7 @@ describe('generated passwords', () => {
       'no special character',
     ]);
     expect(checkPasswordStrength(`Aa1-${'x'.repeat(30)}$`).problems).toEqual(['contains characters outside [A-Za-z0-9._-]']);
+    expect(checkPasswordStrength(`Aa1-$${'x'.repeat(28)}`).problems).toEqual(['contains characters outside [A-Za-z0-9._-]']);
     expect(checkPasswordStrength(`1Aa-${'x'.repeat(28)}`).problems).toEqual(['does not start with a letter']);
     expect(checkPasswordStrength(`-Aa1${'x'.repeat(28)}`).problems).toEqual(['does not start with a letter']);
   });
