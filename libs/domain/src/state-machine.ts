@@ -126,8 +126,20 @@ export function transition(request: AccessRequest, event: RequestEvent, now: Dat
       return next({ state: 'expired' });
     case 'start_provisioning':
       return next({ state: 'provisioning' });
-    case 'record_resources':
-      return next({ resources: { ...request.resources, ...stripUndefined(event.resources) } });
+    case 'record_resources': {
+      const given = stripUndefined(event.resources);
+      // A resource is recorded once: overwriting its id would leave the first one to nobody (never cleaned).
+      const clash = RESOURCE_IDS.find((k) => request.resources[k] !== undefined && given[k] !== undefined && given[k] !== request.resources[k]);
+      if (clash) {
+        throw new DomainError(
+          'RESOURCE_ALREADY_RECORDED',
+          'conflict',
+          `Request ${request.id} already has ${clash} ${String(request.resources[clash])}; it cannot be replaced by ${String(given[clash])}.`,
+          { details: { resource: clash, recorded: request.resources[clash], given: given[clash] } },
+        );
+      }
+      return next({ resources: { ...request.resources, ...given } });
+    }
     case 'activate': {
       if (!request.resources.dbUser) {
         throw new DomainError('RESOURCES_MISSING', 'conflict', `Request ${request.id} cannot become active before its database user is recorded.`);
@@ -172,6 +184,9 @@ export function approvedMinutesProblem(request: Pick<AccessRequest, 'state' | 'd
   if (minutes > request.durationMinutes) return `The approved duration (${minutes} min) is longer than the ${request.durationMinutes} min asked; an approver may only shorten it.`;
   return undefined;
 }
+
+/** The resources that name something to remove; the way to reach it (`connect`, `connectCommand`) may change. */
+const RESOURCE_IDS = ['bastionId', 'secretId', 'dbUser', 'dbHost'] as const;
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

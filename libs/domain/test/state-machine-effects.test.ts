@@ -68,12 +68,35 @@ describe('what each transition records', () => {
     expect(active('prod').endsAt).toBe(iso(33));
   });
 
-  it('recorded resources merge over what was recorded before, a later value replacing an earlier one', () => {
+  it('recorded resources merge with what was recorded before; undefined values are not recorded', () => {
     let r = provisioning();
-    r = go(r, { type: 'record_resources', resources: { bastionId: 'fwd-1', dbHost: 'db-1' } }, 2);
-    r = go(r, { type: 'record_resources', resources: { dbHost: 'db-2', secretId: undefined } }, 2);
-    expect(r.resources).toEqual({ bastionId: 'fwd-1', dbHost: 'db-2' });
-    expect(Object.keys(r.resources)).not.toContain('secretId');
+    r = go(r, { type: 'record_resources', resources: { bastionId: 'fwd-1', dbHost: '%' } }, 2);
+    r = go(r, { type: 'record_resources', resources: { secretId: 'dbre/access/r1', dbUser: undefined } }, 2);
+    expect(r.resources).toEqual({ bastionId: 'fwd-1', dbHost: '%', secretId: 'dbre/access/r1' });
+    expect(Object.keys(r.resources)).not.toContain('dbUser');
+  });
+
+  it('recording the same resource again with the same id is accepted; the way to reach the bastion may change', () => {
+    let r = provisioning();
+    const first = { bastionId: 'fwd-1', dbUser: 'jit_dave_x', dbHost: '%', secretId: 's-1', connect: { host: '127.0.0.1', port: 4001 } };
+    r = go(r, { type: 'record_resources', resources: first }, 2);
+    r = go(r, { type: 'record_resources', resources: { ...first, connect: { host: '127.0.0.1', port: 4002 }, connectCommand: 'mysql -P 4002' } }, 2);
+    expect(r.resources).toEqual({ ...first, connect: { host: '127.0.0.1', port: 4002 }, connectCommand: 'mysql -P 4002' });
+    expect(r.version).toBe(5);
+  });
+
+  it.each([
+    ['bastionId', 'fwd-1', 'fwd-2'],
+    ['secretId', 's-1', 's-2'],
+    ['dbUser', 'jit_dave_x', 'jit_dave_y'],
+    ['dbHost', '%', '10.0.0.%'],
+  ] as const)('a second record of another %s is refused, so the first one is never lost to the sweep', (key, recorded, other) => {
+    const r = go(provisioning(), { type: 'record_resources', resources: { [key]: recorded } }, 2);
+    expect(refusal(r, { type: 'record_resources', resources: { [key]: other } })).toEqual({
+      code: 'RESOURCE_ALREADY_RECORDED',
+      kind: 'conflict',
+      message: `Request ${r.id} already has ${key} ${recorded}; it cannot be replaced by ${other}.`,
+    });
   });
 
   it('a failure keeps its reason, cut at 2,000 characters, and an empty one is named', () => {
