@@ -2,13 +2,14 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { deploymentEnv, dynamoEnv, parseSection, platformFileEnv, readPlatformFile, redisEnv } from '@dbre/config';
 import { accessPolicySchema, forDeployment } from '@dbre/domain';
-import { checkDrivers, createConfigInventory, createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, driverChoice, driversEnv, parseSecretKey, selectDrivers } from '@dbre/drivers';
+import { checkDrivers, PooledBastion, createConfigInventory, createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, driverChoice, driversEnv, parseSecretKey, selectDrivers } from '@dbre/drivers';
 import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { type ApiClients, checkApiClients, createApiClients, createHttpApp, createLifecycle, createLogger, env, httpAccess, type HttpPolicy, optionalApiClientsEnv, redisCheck, serviceEnv, startService, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
 import { alsoToSlack, slackEnv, slackKitFromConfig, slackNotifyWorker } from '@dbre/slack';
 import { createDynamo, createRequestRepository, createAuditLog, dynamoCheck, ensureTables, type Dynamo } from '@dbre/store';
 import { PROVISION_STEPS, REVOKE_STEPS, type AccessStep } from './deps';
+import { startPoolRefill } from './pool-refill';
 import { createAccessWorkers, type WorkerRole } from './workers';
 
 /**
@@ -98,7 +99,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
       bastion: () => createForwarderBastion({ dynamo, ...(forwarders ? { host: forwarders } : {}), redis, prefix: config.QUEUE_PREFIX }),
       secrets: () => createLocalSecretStore({ dynamo, key }),
     },
-    { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
+    { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory'), dynamo, poolLogger: logger },
   );
   logger.info({ drivers: drivers.choices }, 'drivers selected');
   const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
@@ -137,6 +138,11 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
         : {}),
     },
   });
+  // The warm pool of bastions (aws, BASTION_POOL=on): the provisioner claims, the reaper refills.
+  const poolRefill =
+    role === 'reaper' && drivers.bastion instanceof PooledBastion
+      ? await startPoolRefill({ refill: () => (drivers.bastion as PooledBastion).refill(), connection: redis, prefix: config.QUEUE_PREFIX, logger, everyMs: config.BASTION_POOL_REFILL_EVERY_MS, lockMs })
+      : undefined;
   const app = await buildWorkerApp({ name: role, logger, lifecycle, redis, dynamo, clients: createApiClients(config), httpAccess: httpAccess(config) });
   await startService({
     app,
@@ -147,11 +153,12 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     stopWork: [
       { name: 'sweep-watchdog', run: async () => access.stop() },
-      ...[...access.workers, ...(notify ? [notify] : [])].map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
+      ...(poolRefill ? [{ name: 'pool-refill-watchdog', run: async () => poolRefill.stop() }] : []),
+      ...[...access.workers, ...(notify ? [notify] : []), ...(poolRefill ? [poolRefill.worker] : [])].map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
     ],
     close: [
       ...(forwarders ? [{ name: 'forwarders', run: () => forwarders.close() }] : []),
-      { name: 'queues', run: () => Promise.all([...Object.values(queues), ...(sweepQueue ? [sweepQueue] : [])].map((q) => q.close())) },
+      { name: 'queues', run: () => Promise.all([...Object.values(queues), ...(sweepQueue ? [sweepQueue] : []), ...(poolRefill ? [poolRefill.queue] : [])].map((q) => q.close())) },
       { name: 'mysql', run: () => admin.close() },
       ...(slack ? [{ name: 'slack', run: () => slack.close() }] : []),
       { name: 'redis', run: () => closeRedis(redis) },

@@ -32,6 +32,8 @@ export const QUEUES = {
   revoke: define('revoke', z.object({ requestId, reason: z.string().max(200).optional() }), retried(20, 500)),
   /** The periodic sweep, driven from DynamoDB alone. */
   sweep: define('sweep', z.object({}).passthrough(), { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } }),
+  /** The bastion warm pool's refill (reaper, BASTION_POOL=on): one run at a time, the next tick retries. */
+  bastionPoolRefill: define('bastion-pool-refill', z.object({}).passthrough(), { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } }),
   /** Outbound notifications (Slack or local outbox), retried so none is lost. */
   notify: define(
     'notify',
@@ -67,5 +69,7 @@ export const ACCESS_JOB_IDS = {
   revoke: (requestId: string) => `revoke-${requestId}`,
   /** The job scheduler (repeatable) that adds a sweep job every interval. */
   sweepScheduler: 'access-sweep',
+  /** The job scheduler that adds a bastion pool refill job every interval. */
+  poolRefillScheduler: 'bastion-pool-refill',
 } as const;
 export type PayloadOf<K extends QueueKey> = z.output<(typeof QUEUES)[K]['payload']>;

@@ -17,7 +17,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } fr
 import { isConditionalCheckFailed, TABLES, type Dynamo } from '@dbre/store';
 import type { Bastion, BastionHandle, BastionInfo, BastionOpenInput } from '../ports';
 import { awsErrorName, pollWithBackoff, realClock, type Clock } from './backoff';
-import { BASTION_DEFAULTS, BASTION_TAGS, BastionError, type Ec2SsmBastion, type Ec2SsmBastionOptions } from './ec2-ssm-bastion';
+import { BASTION_DEFAULTS, BASTION_TAGS, BastionError, type BastionAmiAge, type Ec2SsmBastion, type Ec2SsmBastionOptions } from './ec2-ssm-bastion';
 import { poolUserData } from './pool-user-data';
 
 /** Tag of a warm-pool instance: its pool (`<vpc>/<subnet>`); IAM lets the workers start, stop and re-tag only these. */
@@ -185,17 +185,22 @@ export class PooledBastion implements Bastion {
     return undefined;
   }
 
-  /** Its own group (egress: the cluster only), the request's tags, StartInstances, SSM Online after the start. */
+  /**
+   * StartInstances first, then, while it boots: its own group (egress: the cluster only) and the
+   * request's tags; ready once SSM has a ping from after the start. Nothing needs them at boot: the
+   * base group reaches only SSM, the failsafe ignores `standby` until the next minute's read, and
+   * the proxy reads its target at the first connection.
+   */
   private async startClaimed(item: PoolItem, input: BastionOpenInput): Promise<BastionHandle> {
     const id = item.instanceId;
     if (item.status !== 'in-use') {
+      const startedAt = await this.markStartRequested(item, input.requestId);
+      await this.ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
       const requestTags = this.cold.tags(input);
       const groupId = await this.cold.ensureGroup(input, requestTags);
       await this.ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, Groups: [this.options.securityGroupId, groupId] }));
       // dbre:request-id last, once online: until then a failure leaves no instance the cold path would take for the request's.
       await this.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: requestTags.filter((t) => t.Key !== BASTION_TAGS.requestId) }));
-      const startedAt = await this.markStartRequested(item, input.requestId);
-      await this.ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
       const online = await pollWithBackoff(() => this.onlineSince(id, startedAt), this.options.online, this.clock);
       if (!online) throw new BastionError(`pool bastion ${id} did not come online in SSM within ${Math.round(this.options.online.timeoutMs / 1000)} s of its start`);
       await this.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: requestTags.filter((t) => t.Key === BASTION_TAGS.requestId) }));
@@ -250,6 +255,16 @@ export class PooledBastion implements Bastion {
 
   async extend(bastionId: string, endsAt: Date): Promise<void> {
     await this.cold.extend(bastionId, endsAt);
+  }
+
+  /** Per-request groups whose instance is gone (the sweep); see Ec2SsmBastion.deleteOrphanGroups. */
+  async deleteOrphanGroups(): Promise<string[]> {
+    return this.cold.deleteOrphanGroups();
+  }
+
+  /** The AMI age of every live bastion, the idle pool included (the freshness rule). */
+  async amiAges(): Promise<BastionAmiAge[]> {
+    return this.cold.amiAges();
   }
 
   /** Terminates the bastion and every pool instance its request claimed (never back to the pool). */

@@ -153,13 +153,13 @@ describe('PooledBastion.open (pool hit)', () => {
     const handle = await pool.open(input);
 
     expect(ec2Sent()).toEqual([
+      'StartInstances',
       'DescribeSecurityGroups',
       'CreateSecurityGroup',
       'RevokeSecurityGroupEgress',
       'AuthorizeSecurityGroupEgress',
       'ModifyInstanceAttribute',
       'CreateTags',
-      'StartInstances',
       'CreateTags',
     ]);
     expect(ssmSent()).toEqual(['DescribeInstanceInformation', 'DescribeInstanceInformation', 'DescribeInstanceInformation']);
@@ -248,7 +248,6 @@ describe('PooledBastion.open (fallback to the cold path)', () => {
     await seed({ instanceId: 'i-0aaaaaaaaaaaaaaa2', readyAt: iso(start - 3_500_000) });
     ec2.on(StartInstancesCommand).rejects(Object.assign(new Error('We currently do not have sufficient t3.micro capacity'), { name: 'InsufficientInstanceCapacity' }));
     describeInstances({ byId: { 'i-0aaaaaaaaaaaaaaa1': managed('i-0aaaaaaaaaaaaaaa1', 'stopped') } });
-    ec2.on(DescribeSecurityGroupsCommand).resolvesOnce({ SecurityGroups: [] }).resolves({ SecurityGroups: [{ GroupId: 'sg-0ccccccccccccccc1' }] });
     ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0ddddddddddddddd1' }] });
     ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-0ddddddddddddddd1', PingStatus: 'Online' }] });
     const { pool } = makePool();
@@ -257,20 +256,17 @@ describe('PooledBastion.open (fallback to the cold path)', () => {
 
     expect(handle.bastionId).toBe('i-0ddddddddddddddd1');
     expect(ec2Sent()).toEqual([
-      // claim + start of the newest-ready instance
-      'DescribeSecurityGroups',
-      'CreateSecurityGroup',
-      'RevokeSecurityGroupEgress',
-      'AuthorizeSecurityGroupEgress',
-      'ModifyInstanceAttribute',
-      'CreateTags',
+      // claim + start of the newest-ready instance, refused
       'StartInstances',
       // the failed one: checked to be ours, terminated (its sessions first, on the SSM side)
       'DescribeInstances',
       'TerminateInstances',
-      // cold: no instance of the request yet, the request's group found, launch
+      // cold: no instance of the request yet, its own group, launch
       'DescribeInstances',
       'DescribeSecurityGroups',
+      'CreateSecurityGroup',
+      'RevokeSecurityGroupEgress',
+      'AuthorizeSecurityGroupEgress',
       'RunInstances',
     ]);
     expect(ec2).toHaveReceivedCommandWith(TerminateInstancesCommand, { InstanceIds: ['i-0aaaaaaaaaaaaaaa1'] });
