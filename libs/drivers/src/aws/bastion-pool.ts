@@ -199,8 +199,9 @@ export class PooledBastion implements Bastion {
       const requestTags = this.cold.tags(input);
       const groupId = await this.cold.ensureGroup(input, requestTags);
       await this.ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, Groups: [this.options.securityGroupId, groupId] }));
-      // dbre:request-id last, once online: until then a failure leaves no instance the cold path would take for the request's.
-      await this.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: requestTags.filter((t) => t.Key !== BASTION_TAGS.requestId) }));
+      // managed-by is there since the launch (IAM lets no claim change it); dbre:request-id comes last,
+      // once online: until then a failure leaves no instance the cold path would take for the request's.
+      await this.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: requestTags.filter((t) => t.Key !== BASTION_TAGS.requestId && t.Key !== BASTION_TAGS.managedBy) }));
       const online = await pollWithBackoff(() => this.onlineSince(id, startedAt), this.options.online, this.clock);
       if (!online) throw new BastionError(`pool bastion ${id} did not come online in SSM within ${Math.round(this.options.online.timeoutMs / 1000)} s of its start`);
       await this.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: requestTags.filter((t) => t.Key === BASTION_TAGS.requestId) }));

@@ -174,7 +174,6 @@ describe('PooledBastion.open (pool hit)', () => {
       Resources: ['i-0aaaaaaaaaaaaaaa1'],
       Tags: [
         { Key: 'Name', Value: 'dbre-bastion-01JDBREREQUEST0000000000AB' },
-        { Key: 'managed-by', Value: 'dbre-platform' },
         { Key: 'dbre:requester', Value: 'ana.silva@example.com' },
         { Key: 'dbre:cluster-id', Value: 'orders-prod' },
         { Key: 'dbre:ends-at', Value: '2026-11-25T10:00:00.000Z' },
