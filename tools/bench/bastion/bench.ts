@@ -21,10 +21,13 @@
  * (launch, SSM, stop, available) then one open (claim, StartInstances, group + tags, SSM Online
  * after the start). Latencies of a start from stopped:
  *  - StartInstances API call: 0.1-0.3 s like the other EC2 calls;
- *  - stopped -> running: no published measurement of a start was found. Assumed: the launch's
- *    published pending -> running range, 4.9-16.6 s (a start skips the volume creation from the
- *    snapshot, which Depot names the main cost of a launch: "Making EC2 boot time 8x faster",
- *    2024, https://depot.dev/blog/faster-ec2-boot-time; so this range is taken as an upper bound);
+ *  - stopped -> running: no published measurement of the pending phase of a start was found.
+ *    Two scenarios: (a) conservative, the launch's published pending -> running range, 4.9-16.6 s
+ *    (a start skips the volume creation from the snapshot, which Depot names the main cost of a
+ *    launch: "Making EC2 boot time 8x faster", 2024, https://depot.dev/blog/faster-ec2-boot-time;
+ *    so this is an upper bound); (b) field report: a warm boot of an AL2023 instance saved ~10 s
+ *    of a ~70 s cold registration (namecheap/terraform-provider-namecheap PR #327, 2026), taken as
+ *    the launch's range less 10 s, floored at the 4.9 s measured minimum: 4.9-6.6 s;
  *  - OS boot to services: 3-9 s as above (cloud-init does not run the user data again);
  *  - SSM agent reconnect: 0-3 s (assumption, as the registration above);
  *  - DynamoDB calls: 3-10 ms each ("single-digit millisecond" in the DynamoDB documentation).
@@ -101,10 +104,11 @@ ec2.on(StopInstancesCommand).callsFake((input: { InstanceIds?: string[] }) => {
   for (const id of input.InstanceIds ?? []) instances.set(id, { state: 'stopped', onlineAt: Infinity, stoppedAt: now });
   return {};
 });
+/** The pending phase of a start, per scenario (see the header). */
+let startPending: [number, number] = [4_900, 16_600];
 ec2.on(StartInstancesCommand).callsFake((input: { InstanceIds?: string[] }) => {
   api();
-  // Assumed: a start's pending phase within the launch's published range (see the header).
-  for (const id of input.InstanceIds ?? []) instances.set(id, { state: 'running', onlineAt: now + between(4_900, 16_600) + boot() });
+  for (const id of input.InstanceIds ?? []) instances.set(id, { state: 'running', onlineAt: now + between(...startPending) + boot() });
   return {};
 });
 ssm.on(DescribeInstanceInformationCommand).callsFake((input: { Filters?: Array<{ Values?: string[] }> }) => {
@@ -157,7 +161,8 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Pool hits: a refill of one instance, then one open that claims and starts it. */
-async function measurePool(): Promise<number[]> {
+async function measurePool(pending: [number, number]): Promise<number[]> {
+  startPending = pending;
   const server = await startEmbeddedDynalite({ port: 0 });
   const dynamo = createDynamo({ endpoint: server.endpoint, region: 'eu-west-1', tablePrefix: 'bench-' });
   try {
@@ -199,13 +204,17 @@ async function main(): Promise<void> {
   seed = 42;
   const everySecond = await measure(BASTION_DEFAULTS.online);
   seed = 42;
-  const hits = await measurePool();
+  const hits = await measurePool([4_900, 16_600]);
+  seed = 42;
+  const hitsField = await measurePool([4_900, 6_600]);
   console.log(`approval -> usable bastion (bastion.open), ${LAUNCHES} simulated cold launches and ${HITS} pool hits (virtual time)`);
   console.log(`  cold, seed backoff (2 s doubling to 15 s): p50 ${s(pct(seedBackoff, 50))}  p99 ${s(pct(seedBackoff, 99))}  max ${s(seedBackoff.at(-1)!)}`);
   console.log(`  cold, 1 s SSM polling (now):               p50 ${s(pct(everySecond, 50))}  p99 ${s(pct(everySecond, 99))}  max ${s(everySecond.at(-1)!)}`);
-  console.log(`  pool hit (claim + start, 1 s polling):     p50 ${s(pct(hits, 50))}  p99 ${s(pct(hits, 99))}  max ${s(hits.at(-1)!)}`);
+  console.log(`  pool hit, (a) start pending 4.9-16.6 s:   p50 ${s(pct(hits, 50))}  p99 ${s(pct(hits, 99))}  max ${s(hits.at(-1)!)}`);
+  console.log(`  pool hit, (b) start pending 4.9-6.6 s:    p50 ${s(pct(hitsField, 50))}  p99 ${s(pct(hitsField, 99))}  max ${s(hitsField.at(-1)!)}`);
   console.log(`  target cold <= 45 s: p99 ${pct(everySecond, 99) <= 45_000 ? 'met' : 'NOT met'}`);
-  console.log(`  target pool hit <= 20 s: p50 ${pct(hits, 50) <= 20_000 ? 'met' : 'NOT met'}, p99 ${pct(hits, 99) <= 20_000 ? 'met' : 'NOT met'}`);
+  const met = (sorted: number[], p: number) => (pct(sorted, p) <= 20_000 ? 'met' : 'NOT met');
+  console.log(`  target pool hit <= 20 s: (a) p50 ${met(hits, 50)}, p99 ${met(hits, 99)}; (b) p50 ${met(hitsField, 50)}, p99 ${met(hitsField, 99)}`);
 }
 
 main().catch((err: unknown) => {
