@@ -82,6 +82,7 @@ export interface RefillReport {
 
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const HOSTNAME = /^[A-Za-z0-9.-]{1,253}$/;
+const LISTING_LAG_MS = 5 * 60_000;
 const WARM: ReadonlySet<PoolStatus> = new Set(['launching', 'stopping', 'available']);
 const HELD: ReadonlySet<PoolStatus> = new Set(['claimed', 'in-use']);
 
@@ -163,6 +164,8 @@ export class PooledBastion implements Bastion {
         }),
       );
       for (const candidate of (out.Items ?? []) as PoolItem[]) {
+        // The table names instances; only well-formed ids go on to EC2 (IAM limits them to pool instances).
+        if (!INSTANCE_ID.test(candidate.instanceId)) continue;
         try {
           const updated = await this.dynamo.doc.send(
             new UpdateCommand({
@@ -312,8 +315,54 @@ export class PooledBastion implements Bastion {
    */
   async refillPool(subnetId: string): Promise<RefillReport> {
     const pool = this.poolOf(subnetId);
-    const size = this.settings.sizes.get(subnetId) ?? 0;
     const report: RefillReport = { pool, launched: [], adopted: [], stopped: [], available: [], recycled: [], terminatedStrays: [], forgotten: [], problems: [] };
+    // Two reapers (or a run outlasting the interval) must not both top the pool up.
+    const lease = await this.takeLease(pool);
+    if (!lease) {
+      report.problems.push(`another refill of ${pool} is running`);
+      return report;
+    }
+    try {
+      return await this.refillLeased(subnetId, pool, report);
+    } finally {
+      await this.releaseLease(pool, lease);
+    }
+  }
+
+  private leaseKey(pool: string): string {
+    return `refill-lease:${pool}`;
+  }
+
+  /** A lease item (no `pool` attribute, so in no index): taken when absent or expired. */
+  private async takeLease(pool: string): Promise<string | undefined> {
+    const holder = randomUUID();
+    const now = this.clock.now();
+    try {
+      await this.dynamo.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { instanceId: this.leaseKey(pool), holder, expiresAt: now + this.settings.refillWaitMs + 300_000 },
+          ConditionExpression: 'attribute_not_exists(instanceId) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return holder;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async releaseLease(pool: string, holder: string): Promise<void> {
+    try {
+      await this.dynamo.doc.send(new DeleteCommand({ TableName: this.table, Key: { instanceId: this.leaseKey(pool) }, ConditionExpression: 'holder = :h', ExpressionAttributeValues: { ':h': holder } }));
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+  }
+
+  private async refillLeased(subnetId: string, pool: string, report: RefillReport): Promise<RefillReport> {
+    const size = this.settings.sizes.get(subnetId) ?? 0;
     const latest = await this.cold.latestAmi();
     const now = this.clock.now();
     const instances = new Map((await this.poolInstances(pool)).map((i) => [i.InstanceId ?? '', i]));
@@ -338,7 +387,8 @@ export class PooledBastion implements Bastion {
 
     const kept: PoolItem[] = [];
     for (const item of items) {
-      const gone = !instances.has(item.instanceId);
+      // DescribeInstances is eventually consistent: a launch of the last minutes may not be listed yet.
+      const gone = !instances.has(item.instanceId) && now - Date.parse(item.launchedAt) > LISTING_LAG_MS;
       const stale = item.status === 'failed' && now - Date.parse(item.claimedAt ?? item.launchedAt) > this.settings.maxAgeMs;
       if ((gone && (WARM.has(item.status) || item.status === 'retiring')) || (gone && stale)) {
         if (await this.forget(item)) report.forgotten.push(item.instanceId);

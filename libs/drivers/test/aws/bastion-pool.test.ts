@@ -497,6 +497,48 @@ describe('PooledBastion.refill', () => {
   });
 });
 
+describe('PooledBastion.refill, concurrent and eventually consistent', () => {
+  it('lets one refill of a pool run at a time: the other reports it and launches nothing', async () => {
+    describeInstances({ pool: [] });
+    let launched = 0;
+    ec2.on(RunInstancesCommand).callsFake(() => ({ Instances: [{ InstanceId: `i-0f00000000000000${++launched}` }] }));
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
+    // Short wait: the launches never come online here.
+    const quick = { ...settings, refillWaitMs: 3_000 };
+    const [one, two] = await Promise.all([makePool(fakeClock(start), db.dynamo, quick).pool.refillPool(A), makePool(fakeClock(start), db.dynamo, quick).pool.refillPool(A)]);
+    const reports = [one!, two!].sort((x, y) => y.launched.length - x.launched.length);
+    expect(reports[0]!.launched).toHaveLength(2);
+    expect(reports[1]).toMatchObject({ launched: [], problems: [`another refill of ${POOL_A} is running`] });
+    expect(ec2).toHaveReceivedCommandTimes(RunInstancesCommand, 2);
+    // Released at the end: the next run takes the lease again.
+    const [next] = await makePool(fakeClock(start), db.dynamo, quick).pool.refill();
+    expect(next?.problems).toEqual([]);
+  });
+
+  it('keeps the record of a launch too recent for DescribeInstances to list it', async () => {
+    await seed({ instanceId: 'i-0aaaaaaaaaaaaaaa1', status: 'launching', launchedAt: iso(start - 60_000) });
+    await seed({ instanceId: 'i-0aaaaaaaaaaaaaaa2', status: 'launching', launchedAt: iso(start - 600_000) });
+    describeInstances({ pool: [] });
+    ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0f000000000000001' }] });
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
+    const [report] = await makePool(fakeClock(start), db.dynamo, { ...settings, sizes: new Map([[A, 2]]), refillWaitMs: 0 }).pool.refill();
+    expect(report?.forgotten).toEqual(['i-0aaaaaaaaaaaaaaa2']);
+    expect(await itemOf('i-0aaaaaaaaaaaaaaa1')).toMatchObject({ status: 'launching' });
+    expect(report?.launched).toEqual(['i-0f000000000000001']);
+  });
+
+  it('never sends EC2 an instance id from the table that is not one', async () => {
+    await seed({ instanceId: 'i-0aaaaaaaaaaaaaaa1; DROP', readyAt: iso(start - 1_000) });
+    describeInstances({});
+    ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0ddddddddddddddd1' }] });
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-0ddddddddddddddd1', PingStatus: 'Online' }] });
+    const handle = await makePool().pool.open(input);
+    expect(handle.bastionId).toBe('i-0ddddddddddddddd1');
+    expect(ec2).not.toHaveReceivedCommand(StartInstancesCommand);
+    expect(await itemOf('i-0aaaaaaaaaaaaaaa1; DROP')).toMatchObject({ status: 'available' });
+  });
+});
+
 describe('pool configuration', () => {
   it('refuses a pool size for a subnet that is not a bastion subnet, or out of range', () => {
     const cold = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options);
