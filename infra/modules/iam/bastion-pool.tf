@@ -211,3 +211,8 @@ resource "aws_iam_role_policy" "bastion_pool" {
   role   = aws_iam_role.task[each.key].id
   policy = each.value
 }
+
+output "bastion_pool_roles" {
+  description = "Task roles carrying a bastion-pool policy (empty while the pool is off)."
+  value       = keys(aws_iam_role_policy.bastion_pool)
+}
