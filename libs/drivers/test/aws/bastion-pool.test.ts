@@ -21,7 +21,7 @@ import 'aws-sdk-client-mock-jest';
 import { startTestDynamo } from '@dbre/testing';
 import { createDynamo, type Dynamo } from '@dbre/store';
 import { BASTION_DEFAULTS, Ec2SsmBastion, PooledBastion, type BastionPoolSettings, type Ec2SsmBastionOptions, type PoolItem } from '../../src/aws';
-import { driversConfig, poolSizes } from '../../src/select';
+import { createAwsDriver, driversConfig, poolSizes } from '../../src/select';
 import { fakeClock } from './fake-clock';
 
 const ec2 = mockClient(EC2Client);
@@ -546,6 +546,14 @@ describe('pool configuration', () => {
       'bastion pool size given for subnet-0cccccccccccccccc, which is not one of the bastion subnets (subnet-0aaaaaaaaaaaaaaaa, subnet-0bbbbbbbbbbbbbbbb)',
     );
     expect(() => new PooledBastion(new EC2Client({}), new SSMClient({}), db.dynamo, cold, options, { ...settings, sizes: new Map([[A, 51]]) })).toThrow('bastion pool size of subnet-0aaaaaaaaaaaaaaaa must be an integer from 0 to 50, got 51');
+  });
+
+  it('is the aws bastion driver with BASTION_POOL=on and the platform tables, and refuses to start without them', () => {
+    const env = { DRIVERS: 'aws', BASTION_SUBNET_IDS: `${A},${B}`, BASTION_SECURITY_GROUP_ID: 'sg-0123456789abcdef0', BASTION_VPC_ID: 'vpc-0123456789abcdef0', BASTION_INSTANCE_PROFILE: 'dbre-bastion' };
+    expect(createAwsDriver('bastion', driversConfig.parse(env))).toBeInstanceOf(Ec2SsmBastion);
+    const on = driversConfig.parse({ ...env, BASTION_POOL: 'on' });
+    expect(createAwsDriver('bastion', on, { dynamo: db.dynamo })).toBeInstanceOf(PooledBastion);
+    expect(() => createAwsDriver('bastion', on)).toThrow('BASTION_POOL: on needs the platform tables (this service passes no DynamoDB to the drivers)');
   });
 
   it('is off by default; per-subnet sizes override the default size', () => {
