@@ -149,7 +149,23 @@ function readItem(item: Record<string, unknown>): Read {
 }
 
 const encodeCursor = (key: Record<string, unknown> | undefined) => (key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined);
-const decodeCursor = (cursor: string | undefined) => (cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined);
+const cursorInvalid = (cause?: unknown) =>
+  new StoreError('CURSOR_INVALID', 'invalid', 'The cursor is not one this listing gave out: start again without a cursor and follow the `cursor` of each page.', cause === undefined ? undefined : { cause });
+
+/** A cursor is what encodeCursor gave out: a JSON object of key attributes (strings or numbers). Anything else is the caller's mistake, not a 500. */
+const decodeCursor = (cursor: string | undefined): Record<string, unknown> | undefined => {
+  if (!cursor) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch (err) {
+    throw cursorInvalid(err);
+  }
+  const plain = typeof key === 'object' && key !== null && !Array.isArray(key);
+  const values = plain ? Object.values(key as Record<string, unknown>) : [];
+  if (!plain || values.length === 0 || values.some((v) => typeof v !== 'string' && typeof v !== 'number')) throw cursorInvalid();
+  return key as Record<string, unknown>;
+};
 
 export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLogger }): RequestRepository {
   const { doc } = deps.dynamo;
@@ -175,9 +191,13 @@ export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLo
 
   const query = async (input: Omit<QueryCommandInput, 'TableName'>, options: ListOptions = {}): Promise<Page<AccessRequest>> => {
     const startKey = decodeCursor(options.cursor);
-    const out = await doc.send(
-      new QueryCommand({ TableName, ...input, ...(options.limit ? { Limit: options.limit } : {}), ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-    );
+    const out = await doc
+      .send(new QueryCommand({ TableName, ...input, ...(options.limit ? { Limit: options.limit } : {}), ...(startKey ? { ExclusiveStartKey: startKey } : {}) }))
+      .catch((err: unknown) => {
+        // A well-formed cursor of another listing (other key attributes) is refused by DynamoDB.
+        if (startKey && err instanceof Error && err.name === 'ValidationException') throw cursorInvalid(err);
+        throw err;
+      });
     const cursor = encodeCursor(out.LastEvaluatedKey);
     const items: AccessRequest[] = [];
     for (const item of out.Items ?? []) {
