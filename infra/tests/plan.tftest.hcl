@@ -159,6 +159,19 @@ run "ai_off_means_no_ai_settings" {
   }
 }
 
+run "the_dashboard_reads_the_evidence_bucket" {
+  command = plan
+
+  assert {
+    condition     = local.app_env["ops-dashboard"]["EVIDENCE_PREFIX"] == "" && contains(keys(local.app_env["ops-dashboard"]), "EVIDENCE_BUCKET")
+    error_message = "ops-dashboard is given the evidence bucket (request pages show sealed evidence)"
+  }
+  assert {
+    condition     = length(module.aurora_audit) == 0
+    error_message = "no Advanced Auditing parameter group unless families are listed"
+  }
+}
+
 run "the_bastion_pool_is_off_unless_sized" {
   command = plan
 

@@ -8,6 +8,8 @@ export interface AccessQueues {
   provision: TypedQueue<'provision'>;
   warn: TypedQueue<'warn'>;
   revoke: TypedQueue<'revoke'>;
+  /** Reminders to approvers (policy `renotify`); without it no reminder is scheduled. */
+  renotify?: TypedQueue<'renotify'>;
 }
 
 /** What every lifecycle step may use; each service passes the parts its steps need. */

@@ -8,4 +8,5 @@ export { createSweep, type SweepOptions, type SweepReport } from './sweep';
 export { createAccessWorkers, type AccessWorkerOptions, type AccessWorkers, type WorkerRole } from './workers';
 export { accessWorkerConfig, buildWorkerApp, runAccessWorker, workerTimings, type AccessWorkerConfig } from './worker-main';
 export { startPoolRefill, type PoolRefill, type PoolRefillOptions } from './pool-refill';
+export { announceReview, autoApprovalFor, autoApprove, createRenotifier, notifyApprovers, remindersSent, scheduleRenotify, type RenotifyOutcome } from './renotify';
 export { accessRequestResponse, EXAMPLE_ACCESS_REQUEST, EXAMPLE_NEW_REQUEST, followResponse, requestPageResponse } from './api-docs';

@@ -4,6 +4,7 @@ import type { Logger } from '@dbre/service-kit';
 import { createCompensation } from './compensate';
 import { clockOf, type WorkerDeps } from './deps';
 import type { Revoker } from './revoke';
+import { autoApprovalFor, autoApprove, remindersSent, scheduleRenotify } from './renotify';
 import { scheduleGrant } from './schedule';
 
 export interface SweepOptions {
@@ -17,6 +18,8 @@ export interface SweepReport {
   resumed: number;
   compensated: number;
   expired: number;
+  /** Requests a policy rule approved here because their creation stopped before it could. */
+  autoApproved: number;
   orphanUsers: number;
   orphanBastions: number;
   errors: number;
@@ -43,7 +46,7 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
   }
 
   return async function sweep(logger: Logger): Promise<SweepReport> {
-    const report: SweepReport = { revoked: 0, rescheduled: 0, resumed: 0, compensated: 0, expired: 0, orphanUsers: 0, orphanBastions: 0, errors: 0 };
+    const report: SweepReport = { revoked: 0, rescheduled: 0, resumed: 0, compensated: 0, expired: 0, autoApproved: 0, orphanUsers: 0, orphanBastions: 0, errors: 0 };
     const now = clock();
     const attempt = async (what: string, requestId: string | undefined, fn: () => Promise<void>) => {
       try {
@@ -92,9 +95,20 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
       });
     }
 
-    // 4. Requests nobody reviewed in time.
+    // 4. Requests waiting: a policy rule's approval that creation did not finish, reminders Redis
+    //    lost (deterministic job ids: a no-op when the job is there), and those nobody reviewed in time.
     for (const r of await all('requested')) {
-      if (Date.parse(r.reviewExpiresAt) > now.getTime()) continue;
+      const rule = autoApprovalFor(deps, r);
+      if (rule) {
+        await attempt('auto-approve', r.id, async () => {
+          if ((await autoApprove(deps, r, rule, logger)).state === 'approved') report.autoApproved++;
+        });
+        continue;
+      }
+      if (Date.parse(r.reviewExpiresAt) > now.getTime()) {
+        await attempt('renotify', r.id, async () => void (await scheduleRenotify(deps, r, remindersSent(r) + 1)));
+        continue;
+      }
       await attempt('expire', r.id, async () => {
         const done = await deps.requests.update(
           r,

@@ -84,7 +84,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
   if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
   const ctx = { prefix: config.QUEUE_PREFIX };
-  const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx) };
+  const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx), renotify: createQueue('renotify', redis, ctx) };
   const sweepQueue = role === 'reaper' ? createQueue('sweep', redis, ctx) : undefined;
   // The forwarder host (local bastions) lives in the provisioner; the reaper only marks records closed.
   const forwarders =
