@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { accessRequestResponse, EXAMPLE_ACCESS_REQUEST, EXAMPLE_NEW_REQUEST, followResponse, requestPageResponse, type Acting } from '@dbre/access';
-import { databaseName, REQUEST_STATES } from '@dbre/domain';
+import { databaseName, REQUEST_STATES, verifyRequestChain } from '@dbre/domain';
 import { actingHeaders, actorFrom, AppError, freeText, guards, okResponse, problems, type HttpApp } from '@dbre/service-kit';
 import type { RequestApiDeps } from './app';
 
@@ -100,7 +100,12 @@ export function registerRoutes(app: HttpApp, deps: RequestApiDeps): void {
   app.get(
     '/v1/access-requests/:id',
     { config: { guard: guards.scope('requests:read') }, schema: { summary: 'A request with its audit timeline', tags: ['access'], security, params: idParams, response: { 200: followResponse, ...problems({ 404: notFound, 409: quarantined }) } } },
-    async (request) => deps.access.follow(request.params.id),
+    async (request) => {
+      const followed = await deps.access.follow(request.params.id);
+      // Intact links are not enough: the chain must also start with `requested` and hold every step its state needs.
+      const chain = followed.chain.ok ? verifyRequestChain(followed.timeline, { state: followed.request.state, approvalsRequired: followed.request.approvalsRequired }) : followed.chain;
+      return { ...followed, chain };
+    },
   );
 
   app.get(

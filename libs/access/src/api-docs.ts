@@ -65,6 +65,8 @@ const auditEvent = z.object({
 const chain = z.union([
   z.object({ ok: z.literal(true), count: z.number().int(), headHash: z.string() }),
   z.object({ ok: z.literal(false), count: z.number().int(), brokenAt: z.object({ seq: z.number().int(), key: z.string().optional() }), problem: z.string() }),
+  // Links intact but steps missing (verifyRequestChain): e.g. a chain that does not start with `requested`.
+  z.object({ ok: z.literal(false), count: z.number().int(), headHash: z.string(), incomplete: z.object({ missing: z.array(z.string()) }), problem: z.string() }),
 ]);
 
 const EXAMPLE_EVENTS: AuditEvent[] = [

@@ -1,4 +1,6 @@
-export { clockOf, PROVISION_STEPS, REVOKE_STEPS, type AccessDeps, type AccessQueues, type AccessStep, type WorkerDeps } from './deps';
+export { clockOf, PROVISION_STEPS, REVOKE_STEPS, type AccessDeps, type AccessQueues, type AccessStep, type EvidenceDeps, type WorkerDeps } from './deps';
+export { evidenceFor, sealedBundleBytes, type EvidenceReadDeps, type EvidenceView, type LastAnchor, type SealedBundle } from './evidence-read';
+export { ANCHOR_OVERLAP_MS, createEvidenceSteps, needsEvidence, sealKey, type EvidenceSteps, type SealOutcome } from './evidence';
 export { createAccessDecisions, type AccessDecisions, type Acting, type DecisionDeps, type NewRequestInput } from './decisions';
 export { createCompensation } from './compensate';
 export { createProvisioner } from './provision';

@@ -5,12 +5,14 @@ import type { Dynamo } from '@dbre/store';
 import { ConfigError, env } from '@dbre/service-kit';
 import { realClock, type Clock } from './aws/backoff';
 import { createAwsClients, type AwsClients } from './aws/clients';
+import { CloudWatchAuditSource } from './aws/cloudwatch-audit-source';
 import { BASTION_DEFAULTS, Ec2SsmBastion, type Ec2SsmBastionOptions } from './aws/ec2-ssm-bastion';
 import { POOL_DEFAULTS, PooledBastion, type PoolLogger } from './aws/bastion-pool';
 import { RdsInventory } from './aws/rds-inventory';
 import { S3DocSink } from './aws/s3-doc-sink';
+import { S3EvidenceStore } from './aws/s3-evidence-store';
 import { SecretsManagerStore } from './aws/secrets-manager-store';
-import type { Bastion, DocSink, Inventory, SecretStore } from './ports';
+import type { AuditSource, Bastion, DocSink, EvidenceStore, Inventory, SecretStore } from './ports';
 
 /** The parts chosen by configuration; the Notifier follows the Slack settings instead. */
 export interface Drivers {
@@ -18,10 +20,14 @@ export interface Drivers {
   bastion: Bastion;
   secrets: SecretStore;
   docs: DocSink;
+  /** The database audit log (evidence): MariaDB server_audit locally, Aurora Advanced Auditing in CloudWatch Logs. */
+  audit: AuditSource;
+  /** Write-once evidence and anchors: a folder locally, S3 with Object Lock. */
+  evidence: EvidenceStore;
 }
 export type DriverPart = keyof Drivers;
 export type DriverKind = 'local' | 'aws';
-export const DRIVER_PARTS: readonly DriverPart[] = ['inventory', 'bastion', 'secrets', 'docs'];
+export const DRIVER_PARTS: readonly DriverPart[] = ['inventory', 'bastion', 'secrets', 'docs', 'audit', 'evidence'];
 
 const kind = z.enum(['local', 'aws']);
 const csv = (what: string) =>
@@ -43,6 +49,8 @@ export const driversEnv = {
   DRIVER_BASTION: kind.optional().describe('local or aws; overrides DRIVERS for the bastion'),
   DRIVER_SECRETS: kind.optional().describe('local or aws; overrides DRIVERS for the secret store'),
   DRIVER_DOCS: kind.optional().describe('local or aws; overrides DRIVERS for the doc sink'),
+  DRIVER_AUDIT: kind.optional().describe('local (MariaDB server_audit file) or aws (Aurora Advanced Auditing in CloudWatch Logs); overrides DRIVERS for the database audit log'),
+  DRIVER_EVIDENCE: kind.optional().describe('local (a folder) or aws (S3 with Object Lock); overrides DRIVERS for the evidence store'),
   AWS_REGION: dynamoEnv.AWS_REGION,
   PLATFORM_TAG: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/).default('dbre-platform').describe('value of the managed-by tag on AWS resources'),
   // Bastion (EC2 + SSM)
@@ -91,6 +99,16 @@ export const driversEnv = {
   DOCS_PREFIX: z.string().regex(/^(|[A-Za-z0-9._@=+/-]*\/)$/).default('').describe('key prefix, empty or ending with /'),
   DOCS_S3_ENDPOINT: z.url().optional().describe('an S3 endpoint URL (tests, S3-compatible stores); unset on AWS'),
   DOCS_S3_FORCE_PATH_STYLE: env.bool(false),
+  // Evidence (docs/evidence.md)
+  EVIDENCE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/).optional().describe('the evidence S3 bucket (Object Lock, compliance mode)'),
+  EVIDENCE_PREFIX: z
+    .string()
+    .regex(/^(|[A-Za-z0-9._@=+/-]*\/)$/)
+    .refine((p) => p === '' || p.slice(0, -1).split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..'), 'no empty, . or .. segments')
+    .default('').describe('evidence key prefix, empty or ending with /'),
+  EVIDENCE_RETENTION_DAYS: env.int(400, 1).describe('days each evidence object stays locked in compliance mode (at least the bucket default)'),
+  EVIDENCE_DIR: z.string().min(1).default('var/evidence').describe('local evidence store folder (write-once files)'),
+  AUDIT_LOG_PATH: optionalString('local: the server_audit log file when it is not where MariaDB says (a copy, a mount)'),
 };
 
 export const driversConfig = z.object(driversEnv);
@@ -101,6 +119,8 @@ const OVERRIDE: Record<DriverPart, keyof DriversConfig> = {
   bastion: 'DRIVER_BASTION',
   secrets: 'DRIVER_SECRETS',
   docs: 'DRIVER_DOCS',
+  audit: 'DRIVER_AUDIT',
+  evidence: 'DRIVER_EVIDENCE',
 };
 
 /** Which implementation each part uses: the per-part override, else DRIVERS, else local (outside production). */
@@ -119,6 +139,8 @@ export const DRIVER_REQUIRED: Record<DriverPart, ReadonlyArray<keyof DriversConf
   bastion: ['BASTION_SUBNET_IDS', 'BASTION_SECURITY_GROUP_ID', 'BASTION_VPC_ID', 'BASTION_INSTANCE_PROFILE'],
   secrets: [],
   docs: ['DOCS_BUCKET'],
+  audit: [],
+  evidence: ['EVIDENCE_BUCKET'],
 };
 
 /** Problems with the configuration of the given parts, as `VARIABLE: message` lines. */
@@ -162,6 +184,8 @@ export interface SelectOptions {
   clock?: Clock;
   /** Clusters the RDS inventory leaves out, and why. */
   onInventorySkip?: (cluster: string, reason: string) => void;
+  /** The region of a cluster (the AWS audit source reads its log group there; default AWS_REGION). */
+  clusterRegion?: (clusterId: string) => Promise<string | undefined>;
   /** The platform's tables: with BASTION_POOL=on the aws bastion is a PooledBastion over the bastion-pool table. */
   dynamo?: Dynamo;
   poolLogger?: PoolLogger;
@@ -231,6 +255,14 @@ export function createAwsDriver<K extends DriverPart>(part: K, config: DriversCo
         }),
         { bucket: config.DOCS_BUCKET ?? '', prefix: config.DOCS_PREFIX },
       ),
+    audit: () => {
+      const clusterRegion = options.clusterRegion;
+      return new CloudWatchAuditSource((r) => clients.logs(r), {
+        region,
+        ...(clusterRegion ? { regionOf: async (clusterId: string) => (await clusterRegion(clusterId)) ?? region } : {}),
+      });
+    },
+    evidence: () => new S3EvidenceStore(clients.s3(region), { bucket: config.EVIDENCE_BUCKET ?? '', prefix: config.EVIDENCE_PREFIX, retentionDays: config.EVIDENCE_RETENTION_DAYS }),
   };
   return made[part]();
 }

@@ -99,8 +99,11 @@ export interface RequestRepository {
    * Throws DomainError (illegal now) or StoreError REQUEST_NOT_FOUND / REQUEST_CONFLICT.
    */
   applyEvent(id: string, event: RequestEvent, now: Date, options?: { attempts?: number; audit?: AuditInputs }): Promise<{ request: AccessRequest; previous: AccessRequest }>;
-  /** Requests in a state, oldest update first (GSI by-state); `updatedBefore` filters on the range key. */
-  listByState(state: RequestState, options?: ListOptions & { updatedBefore?: Date }): Promise<Page<AccessRequest>>;
+  /**
+   * Requests in a state, oldest update first (GSI by-state); `updatedBefore` (exclusive) or
+   * `updatedAfter` (inclusive) filters on the range key, not both. Audit-only writes keep `updatedAt`.
+   */
+  listByState(state: RequestState, options?: ListOptions & { updatedBefore?: Date; updatedAfter?: Date }): Promise<Page<AccessRequest>>;
   /** Every grant (active or revoking) whose end is at or before `t` (GSI by-end), all pages. */
   listGrantsEndingBefore(t: Date): Promise<AccessRequest[]>;
   /** A requester's requests (lower-case e-mail), newest first (GSI by-requester). */
@@ -366,12 +369,15 @@ export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLo
       return { request, events: [...bySeq.values()].sort((a, b) => a.seq - b.seq) };
     },
     listByState(state, options = {}) {
+      if (options.updatedBefore && options.updatedAfter) throw new TypeError('listByState: give updatedBefore or updatedAfter, not both');
+      const range = options.updatedBefore ? ' AND updatedAt < :t' : options.updatedAfter ? ' AND updatedAt >= :t' : '';
+      const t = options.updatedBefore ?? options.updatedAfter;
       return query(
         {
           IndexName: 'by-state',
-          KeyConditionExpression: options.updatedBefore ? '#state = :state AND updatedAt < :before' : '#state = :state',
+          KeyConditionExpression: `#state = :state${range}`,
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':state': state, ...(options.updatedBefore ? { ':before': options.updatedBefore.toISOString() } : {}) },
+          ExpressionAttributeValues: { ':state': state, ...(t ? { ':t': t.toISOString() } : {}) },
         },
         options,
       );

@@ -10,3 +10,4 @@ export { S3EvidenceStore, type S3EvidenceStoreOptions } from './s3-evidence-stor
 export { listBastionSessions } from './ssm-sessions';
 export { POOL_DEFAULTS, POOL_STANDBY, POOL_TAG, PooledBastion, type BastionPoolSettings, type PoolItem, type PoolLogger, type PoolStatus, type RefillReport } from './bastion-pool';
 export { poolUserData, type PoolUserDataInput } from './pool-user-data';
+export { auroraAuditLogging, type AuditLoggingState } from './aurora-audit-logging';
