@@ -74,6 +74,8 @@ locals {
     BASTION_INSTANCE_PROFILE  = module.bastion.instance_profile_name
     BASTION_INSTANCE_TYPE     = var.bastion_instance_type
     BASTION_SESSION_DOCUMENT  = module.bastion.session_document_name
+    BASTION_POOL              = var.bastion_pool_size > 0 ? "on" : "off"
+    BASTION_POOL_SIZE         = tostring(var.bastion_pool_size)
   }
   kms_env = var.kms_key_arn == null ? {} : { SECRETS_KMS_KEY_ID = var.kms_key_arn, BASTION_KMS_KEY_ID = var.kms_key_arn }
   docs_env = {
@@ -274,6 +276,7 @@ module "iam" {
   bastion_vpc_ids              = [var.vpc_id]
   session_document_arns        = [module.bastion.session_document_arn]
   engineer_identity_tag        = var.engineer_identity_tag
+  bastion_pool_enabled         = var.bastion_pool_size > 0
   app_secret_arns              = module.app_secrets.arns
   repository_arns              = values(module.ecr.repository_arns)
   log_group_arns               = [for name in keys(local.apps) : "arn:aws:logs:${var.region}:${local.account_id}:log-group:/ecs/${var.name}/${name}:*"]

@@ -186,6 +186,16 @@ variable "engineer_identity_tag" {
   default     = "email"
 }
 
+variable "bastion_pool_size" {
+  description = "Stopped, pre-booted bastions kept per bastion subnet (AZ); 0 turns the warm pool off (docs/aws.md)."
+  type        = number
+  default     = 0
+  validation {
+    condition     = var.bastion_pool_size >= 0 && var.bastion_pool_size <= 50 && floor(var.bastion_pool_size) == var.bastion_pool_size
+    error_message = "bastion_pool_size must be a whole number from 0 to 50."
+  }
+}
+
 variable "bastion_instance_type" {
   description = "Bastion EC2 instance type (x86_64 unless bastion_ami_parameter names an arm64 AMI)."
   type        = string

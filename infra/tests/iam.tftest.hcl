@@ -16,7 +16,7 @@ variables {
   region              = "eu-west-1"
   account_id          = "123456789012"
   platform_tag        = "dbre-platform"
-  table_arns          = { for t in ["requests", "audit", "idempotency", "outbox", "reviews", "crawls", "secrets"] : t => "arn:aws:dynamodb:eu-west-1:123456789012:table/dbre-${t}" }
+  table_arns          = { for t in ["requests", "audit", "idempotency", "outbox", "reviews", "crawls", "secrets", "bastionPool"] : t => "arn:aws:dynamodb:eu-west-1:123456789012:table/dbre-${t}" }
   docs_bucket_arn     = "arn:aws:s3:::dbre-docs"
   bastion_role_arn    = "arn:aws:iam::123456789012:role/dbre-bastion"
   bastion_subnet_ids  = ["subnet-0aaaaaaaaaaaaaaaa"]
@@ -233,5 +233,85 @@ run "evidence_is_sealed_by_the_collectors_and_only_read_by_the_dashboard" {
   assert {
     condition     = !anytrue([for s in jsondecode(data.aws_iam_policy_document.request_api.json).Statement : anytrue([for r in flatten([s.Resource]) : startswith(r, "arn:aws:s3:::dbre-evidence")])]) && !anytrue([for s in jsondecode(data.aws_iam_policy_document.doc_crawler.json).Statement : anytrue([for r in flatten([s.Resource]) : startswith(r, "arn:aws:s3:::dbre-evidence")])])
     error_message = "services that do not collect or show evidence have no access to it"
+  }
+}
+
+# The warm pool of bastions: hand-written lists of what libs/drivers/src/aws/bastion-pool.ts calls.
+run "the_bastion_pool_is_granted_only_what_it_calls_and_only_when_on" {
+  command = plan
+  module {
+    source = "./modules/iam"
+  }
+  variables {
+    bastion_pool_enabled = true
+  }
+
+  assert {
+    condition = toset(flatten([for s in jsondecode(data.aws_iam_policy_document.bastion_pool_claim.json).Statement : s.Action])) == toset([
+      "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
+      "ec2:StartInstances", "ec2:ModifyInstanceAttribute", "ec2:CreateTags",
+    ])
+    error_message = "claim (provisioner): the pool table, start, pin the group, tag for the request"
+  }
+  assert {
+    condition = toset(flatten([for s in jsondecode(data.aws_iam_policy_document.bastion_pool_refill.json).Statement : s.Action])) == toset([
+      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
+      "ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "ssm:GetParameter", "ssm:DescribeInstanceInformation", "ec2:StopInstances",
+    ])
+    error_message = "refill (reaper): the pool table, launch, wait for SSM, stop"
+  }
+  assert {
+    condition = toset(flatten([for s in jsondecode(data.aws_iam_policy_document.bastion_pool_claim.json).Statement : flatten([s.Resource]) if startswith(try(s.Sid, ""), "PoolTable")])) == toset([
+      "arn:aws:dynamodb:eu-west-1:123456789012:table/dbre-bastionPool", "arn:aws:dynamodb:eu-west-1:123456789012:table/dbre-bastionPool/index/*",
+    ])
+    error_message = "the pool's table and its indexes only"
+  }
+  assert {
+    condition = [for s in jsondecode(data.aws_iam_policy_document.bastion_pool_claim.json).Statement : s.Condition if try(s.Sid, "") == "StartPoolBastions"][0] == {
+      StringEquals = { "aws:ResourceTag/managed-by" = "dbre-platform" }
+      Null         = { "aws:ResourceTag/dbre:pool" = "false" }
+    }
+    error_message = "StartInstances only on the platform's pool instances"
+  }
+  assert {
+    condition = [for s in jsondecode(data.aws_iam_policy_document.bastion_pool_refill.json).Statement : s.Condition if try(s.Sid, "") == "StopPoolBastions"][0] == {
+      StringEquals = { "aws:ResourceTag/managed-by" = "dbre-platform" }
+      Null         = { "aws:ResourceTag/dbre:pool" = "false" }
+    }
+    error_message = "StopInstances only on the platform's pool instances"
+  }
+  assert {
+    condition = toset([for s in jsondecode(data.aws_iam_policy_document.bastion_pool_claim.json).Statement : s.Condition if try(s.Sid, "") == "TagClaimedPoolBastions"][0]["ForAllValues:StringEquals"]["aws:TagKeys"]) == toset([
+      "Name", "dbre:request-id", "dbre:requester", "dbre:cluster-id", "dbre:ends-at", "dbre:target-host", "dbre:target-port",
+    ])
+    error_message = "a claim writes the request's tags, never managed-by or dbre:pool"
+  }
+  assert {
+    condition = [for s in jsondecode(data.aws_iam_policy_document.bastion_pool_refill.json).Statement : s.Condition if try(s.Sid, "") == "LaunchPoolBastions"][0] == {
+      StringEquals = {
+        "aws:RequestTag/managed-by" = "dbre-platform"
+        "ec2:MetadataHttpTokens"    = "required"
+        "ec2:InstanceType"          = "t3.micro"
+      }
+      Null      = { "aws:RequestTag/dbre:pool" = "false" }
+      ArnEquals = { "ec2:InstanceProfile" = "arn:aws:iam::123456789012:instance-profile/dbre-bastion" }
+    }
+    error_message = "pool launches: tagged for the pool, IMDSv2 only, the bastion type and profile only"
+  }
+  assert {
+    condition     = toset(keys(aws_iam_role_policy.bastion_pool)) == toset(["provisioner", "reaper"])
+    error_message = "the pool's policies sit on the provisioner (claim) and the reaper (refill)"
+  }
+}
+
+run "no_pool_policy_while_the_pool_is_off" {
+  command = plan
+  module {
+    source = "./modules/iam"
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy.bastion_pool) == 0
+    error_message = "bastion_pool_enabled defaults to false: no pool grants"
   }
 }

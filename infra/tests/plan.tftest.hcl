@@ -171,3 +171,32 @@ run "the_dashboard_reads_the_evidence_bucket" {
     error_message = "no Advanced Auditing parameter group unless families are listed"
   }
 }
+
+run "the_bastion_pool_is_off_unless_sized" {
+  command = plan
+
+  assert {
+    condition     = local.app_env["provisioner"]["BASTION_POOL"] == "off" && local.app_env["reaper"]["BASTION_POOL"] == "off"
+    error_message = "bastion_pool_size defaults to 0: the workers launch every bastion cold"
+  }
+  assert {
+    condition     = length(module.iam.bastion_pool_roles) == 0
+    error_message = "no pool grants while the pool is off"
+  }
+}
+
+run "a_sized_bastion_pool_reaches_both_workers_and_their_roles" {
+  command = plan
+  variables {
+    bastion_pool_size = 2
+  }
+
+  assert {
+    condition     = local.app_env["provisioner"]["BASTION_POOL"] == "on" && local.app_env["reaper"]["BASTION_POOL"] == "on" && local.app_env["reaper"]["BASTION_POOL_SIZE"] == "2"
+    error_message = "the provisioner claims and the reaper refills, two stopped bastions per subnet"
+  }
+  assert {
+    condition     = toset(module.iam.bastion_pool_roles) == toset(["provisioner", "reaper"])
+    error_message = "the pool's policies sit on the provisioner and the reaper"
+  }
+}

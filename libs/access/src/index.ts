@@ -11,5 +11,6 @@ export { accessWorkerConfig, buildWorkerApp, runAccessWorker, workerTimings, typ
 export { BATCH_MAX_REQUESTS, changeOf, createBatchDecisions, pendingOfChange, type BatchDecisionInput, type BatchOutcome, type BatchResult, type DecideBatch } from './batch';
 export { approvedFor } from './decisions';
 export { scheduleProvisioning } from './schedule';
+export { startPoolRefill, type PoolRefill, type PoolRefillOptions } from './pool-refill';
 export { announceReview, autoApprovalFor, autoApprove, createRenotifier, notifyApprovers, remindersSent, scheduleRenotify, type RenotifyOutcome } from './renotify';
 export { accessRequestResponse, EXAMPLE_ACCESS_REQUEST, EXAMPLE_NEW_REQUEST, followResponse, requestPageResponse } from './api-docs';

@@ -5,6 +5,7 @@ import { accessPolicySchema, forDeployment } from '@dbre/domain';
 import {
   auroraAuditLogging,
   checkDrivers,
+  PooledBastion,
   createAwsClients,
   createConfigInventory,
   createFolderEvidenceStore,
@@ -27,6 +28,7 @@ import { type ApiClients, checkApiClients, createApiClients, createHttpApp, crea
 import { alsoToSlack, slackEnv, slackKitFromConfig, slackNotifyWorker } from '@dbre/slack';
 import { createDynamo, createRequestRepository, createAuditLog, dynamoCheck, ensureTables, type Dynamo } from '@dbre/store';
 import { PROVISION_STEPS, REVOKE_STEPS, type AccessStep } from './deps';
+import { startPoolRefill } from './pool-refill';
 import { createAccessWorkers, type WorkerRole } from './workers';
 import { pendingOfChange } from './batch';
 
@@ -127,6 +129,8 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
       clients: aws,
       onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory'),
       clusterRegion: async (id) => (await inventory.get(id))?.placement?.region,
+      dynamo,
+      poolLogger: logger,
     },
   );
   // Whether the cluster's audit logging is on: the plugin's settings locally, the cluster parameter group on AWS (unknown on error).
@@ -179,6 +183,11 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
         : {}),
     },
   });
+  // The warm pool of bastions (aws, BASTION_POOL=on): the provisioner claims, the reaper refills.
+  const poolRefill =
+    role === 'reaper' && drivers.bastion instanceof PooledBastion
+      ? await startPoolRefill({ refill: () => (drivers.bastion as PooledBastion).refill(), connection: redis, prefix: config.QUEUE_PREFIX, logger, everyMs: config.BASTION_POOL_REFILL_EVERY_MS, lockMs })
+      : undefined;
   const app = await buildWorkerApp({ name: role, logger, lifecycle, redis, dynamo, clients: createApiClients(config), httpAccess: httpAccess(config) });
   await startService({
     app,
@@ -189,11 +198,12 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     stopWork: [
       { name: 'sweep-watchdog', run: async () => access.stop() },
-      ...[...access.workers, ...(notify ? [notify] : [])].map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
+      ...(poolRefill ? [{ name: 'pool-refill-watchdog', run: async () => poolRefill.stop() }] : []),
+      ...[...access.workers, ...(notify ? [notify] : []), ...(poolRefill ? [poolRefill.worker] : [])].map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
     ],
     close: [
       ...(forwarders ? [{ name: 'forwarders', run: () => forwarders.close() }] : []),
-      { name: 'queues', run: () => Promise.all([...Object.values(queues), ...(sweepQueue ? [sweepQueue] : [])].map((q) => q.close())) },
+      { name: 'queues', run: () => Promise.all([...Object.values(queues), ...(sweepQueue ? [sweepQueue] : []), ...(poolRefill ? [poolRefill.queue] : [])].map((q) => q.close())) },
       { name: 'mysql', run: () => admin.close() },
       ...(slack ? [{ name: 'slack', run: () => slack.close() }] : []),
       { name: 'redis', run: () => closeRedis(redis) },

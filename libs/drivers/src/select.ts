@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dynamoEnv } from '@dbre/config';
+import type { Dynamo } from '@dbre/store';
 import { ConfigError, env } from '@dbre/service-kit';
 import { realClock, type Clock } from './aws/backoff';
 import { createAwsClients, type AwsClients } from './aws/clients';
 import { CloudWatchAuditSource } from './aws/cloudwatch-audit-source';
-import { BASTION_DEFAULTS, Ec2SsmBastion } from './aws/ec2-ssm-bastion';
+import { BASTION_DEFAULTS, Ec2SsmBastion, type Ec2SsmBastionOptions } from './aws/ec2-ssm-bastion';
+import { POOL_DEFAULTS, PooledBastion, type PoolLogger } from './aws/bastion-pool';
 import { RdsInventory } from './aws/rds-inventory';
 import { S3DocSink } from './aws/s3-doc-sink';
 import { S3EvidenceStore } from './aws/s3-evidence-store';
@@ -64,6 +66,24 @@ export const driversEnv = {
   BASTION_GRACE_MINUTES: env.int(BASTION_DEFAULTS.graceMinutes),
   BASTION_LOCAL_PORT: env.port(BASTION_DEFAULTS.localPort),
   BASTION_ONLINE_TIMEOUT_MS: env.ms(BASTION_DEFAULTS.online.timeoutMs),
+  // Warm pool of stopped bastions (aws bastion only; needs the bastion-pool table)
+  BASTION_POOL: z.enum(['on', 'off']).default('off').describe('on: claim a stopped, pre-booted bastion before launching one cold (the reaper keeps the pools filled)'),
+  BASTION_POOL_SIZE: env.int(POOL_DEFAULTS.size).describe('stopped bastions kept per bastion subnet (AZ), 0-50'),
+  BASTION_POOL_SIZES: z
+    .string()
+    .regex(/^(subnet-[0-9a-f]{8,17}=\d{1,2})(,subnet-[0-9a-f]{8,17}=\d{1,2})*$/)
+    .transform((s) =>
+      new Map(
+        s.split(',').map((kv) => {
+          const [subnet = '', size = ''] = kv.split('=');
+          return [subnet, Number(size)] as const;
+        }),
+      ),
+    )
+    .optional()
+    .describe('per-subnet sizes overriding BASTION_POOL_SIZE, e.g. subnet-0aaa...=3,subnet-0bbb...=0'),
+  BASTION_POOL_MAX_AGE_MS: env.ms(POOL_DEFAULTS.maxAgeMs).describe('available pool bastions launched longer ago are recycled, ms'),
+  BASTION_POOL_REFILL_EVERY_MS: env.ms(POOL_DEFAULTS.refillEveryMs).describe('reaper: how often the pool refill job runs, ms'),
   // Secrets Manager
   // Secret ids already read `dbre/access/<requestId>`; a prefix separates several deployments in one account.
   SECRETS_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{0,64}$/).default('').describe('prefix of every secret name (default none), e.g. stg/'),
@@ -166,6 +186,14 @@ export interface SelectOptions {
   onInventorySkip?: (cluster: string, reason: string) => void;
   /** The region of a cluster (the AWS audit source reads its log group there; default AWS_REGION). */
   clusterRegion?: (clusterId: string) => Promise<string | undefined>;
+  /** The platform's tables: with BASTION_POOL=on the aws bastion is a PooledBastion over the bastion-pool table. */
+  dynamo?: Dynamo;
+  poolLogger?: PoolLogger;
+}
+
+/** The per-subnet sizes of the warm pool: BASTION_POOL_SIZES over BASTION_POOL_SIZE. */
+export function poolSizes(config: DriversConfig): Map<string, number> {
+  return new Map((config.BASTION_SUBNET_IDS ?? []).map((s) => [s, config.BASTION_POOL_SIZES?.get(s) ?? config.BASTION_POOL_SIZE]));
 }
 
 /** The AWS implementation of one part, from validated configuration. */
@@ -174,28 +202,29 @@ export function createAwsDriver<K extends DriverPart>(part: K, config: DriversCo
   const clock = options.clock ?? realClock;
   const region = config.AWS_REGION;
   const made: { [P in DriverPart]: () => Drivers[P] } = {
-    bastion: () =>
-      new Ec2SsmBastion(
-        clients.ec2(region),
-        clients.ssm(region),
-        {
-          region,
-          subnetIds: config.BASTION_SUBNET_IDS ?? [],
-          securityGroupId: config.BASTION_SECURITY_GROUP_ID ?? '',
-          vpcId: config.BASTION_VPC_ID ?? '',
-          databaseCidrs: config.BASTION_DATABASE_CIDRS ?? [],
-          sessionDocument: config.BASTION_SESSION_DOCUMENT,
-          instanceProfile: config.BASTION_INSTANCE_PROFILE ?? '',
-          instanceType: config.BASTION_INSTANCE_TYPE,
-          amiParameter: config.BASTION_AMI_PARAMETER,
-          managedBy: config.PLATFORM_TAG,
-          ...(config.BASTION_KMS_KEY_ID ? { kmsKeyId: config.BASTION_KMS_KEY_ID } : {}),
-          graceMinutes: config.BASTION_GRACE_MINUTES,
-          localPort: config.BASTION_LOCAL_PORT,
-          online: { ...BASTION_DEFAULTS.online, timeoutMs: config.BASTION_ONLINE_TIMEOUT_MS },
-        },
-        clock,
-      ),
+    bastion: () => {
+      const bastionOptions: Ec2SsmBastionOptions = {
+        region,
+        subnetIds: config.BASTION_SUBNET_IDS ?? [],
+        securityGroupId: config.BASTION_SECURITY_GROUP_ID ?? '',
+        vpcId: config.BASTION_VPC_ID ?? '',
+        databaseCidrs: config.BASTION_DATABASE_CIDRS ?? [],
+        sessionDocument: config.BASTION_SESSION_DOCUMENT,
+        instanceProfile: config.BASTION_INSTANCE_PROFILE ?? '',
+        instanceType: config.BASTION_INSTANCE_TYPE,
+        amiParameter: config.BASTION_AMI_PARAMETER,
+        managedBy: config.PLATFORM_TAG,
+        ...(config.BASTION_KMS_KEY_ID ? { kmsKeyId: config.BASTION_KMS_KEY_ID } : {}),
+        graceMinutes: config.BASTION_GRACE_MINUTES,
+        localPort: config.BASTION_LOCAL_PORT,
+        online: { ...BASTION_DEFAULTS.online, timeoutMs: config.BASTION_ONLINE_TIMEOUT_MS },
+      };
+      const cold = new Ec2SsmBastion(clients.ec2(region), clients.ssm(region), bastionOptions, clock);
+      if (config.BASTION_POOL === 'off') return cold;
+      if (!options.dynamo) throw new ConfigError(['BASTION_POOL: on needs the platform tables (this service passes no DynamoDB to the drivers)']);
+      const settings = { sizes: poolSizes(config), maxAgeMs: config.BASTION_POOL_MAX_AGE_MS, warmupMs: POOL_DEFAULTS.warmupMs, refillWaitMs: POOL_DEFAULTS.refillWaitMs };
+      return new PooledBastion(clients.ec2(region), clients.ssm(region), options.dynamo, cold, bastionOptions, settings, clock, options.poolLogger);
+    },
     secrets: () =>
       new SecretsManagerStore(clients.secrets(region), {
         namePrefix: config.SECRETS_NAME_PREFIX,

@@ -34,6 +34,8 @@ export const QUEUES = {
   renotify: define('renotify', z.object({ requestId, attempt: z.number().int().min(1).max(100) }), retried(5, 1000)),
   /** The periodic sweep, driven from DynamoDB alone. */
   sweep: define('sweep', z.object({}).passthrough(), { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } }),
+  /** The bastion warm pool's refill (reaper, BASTION_POOL=on): one run at a time, the next tick retries. */
+  bastionPoolRefill: define('bastion-pool-refill', z.object({}).passthrough(), { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } }),
   /** Outbound notifications (Slack or local outbox), retried so none is lost. */
   notify: define(
     'notify',
@@ -71,5 +73,7 @@ export const ACCESS_JOB_IDS = {
   renotify: (requestId: string, attempt: number) => `renotify-${requestId}-${attempt}`,
   /** The job scheduler (repeatable) that adds a sweep job every interval. */
   sweepScheduler: 'access-sweep',
+  /** The job scheduler that adds a bastion pool refill job every interval. */
+  poolRefillScheduler: 'bastion-pool-refill',
 } as const;
 export type PayloadOf<K extends QueueKey> = z.output<(typeof QUEUES)[K]['payload']>;

@@ -65,6 +65,21 @@ export const TABLES = {
     attributes: { id: 'S', to: 'S', createdAt: 'S' },
     indexes: [{ name: 'by-recipient', hashKey: 'to', rangeKey: 'createdAt' }],
   },
+  /**
+   * Warm pool of stopped bastions (libs/drivers aws/bastion-pool.ts): one item per instance, every
+   * transition a conditional write. Sparse indexes: `availableIn` only while claimable,
+   * `requestId` once claimed.
+   */
+  bastionPool: {
+    name: 'bastion-pool',
+    hashKey: 'instanceId',
+    attributes: { instanceId: 'S', pool: 'S', launchedAt: 'S', availableIn: 'S', readyAt: 'S', requestId: 'S' },
+    indexes: [
+      { name: 'by-pool', hashKey: 'pool', rangeKey: 'launchedAt' },
+      { name: 'available', hashKey: 'availableIn', rangeKey: 'readyAt' },
+      { name: 'by-request', hashKey: 'requestId' },
+    ],
+  },
 } satisfies Record<string, TableDefinition>;
 
 export type TableName = keyof typeof TABLES;

@@ -32,7 +32,7 @@ export function referenceProblems(tf: Terraform): string[] {
     check(/\blocal\.([a-z0-9_]+)/g, locals, 'local');
     check(/\bmodule\.([a-z0-9_]+)/g, modules, 'module');
     check(/\bdata\.([a-z0-9_]+\.[a-z0-9_]+)/g, data, 'data source');
-    for (const m of text.matchAll(/(?<![.\w])(aws_[a-z0-9_]+|random_[a-z0-9_]+)\.([a-z0-9_]+)/g)) {
+    for (const m of text.matchAll(/(?<![.\w])(aws_[a-z0-9_]+|random_[a-z0-9_]+)\.([A-Za-z0-9_-]+)/g)) {
       if (!resources.has(`${m[1]}.${m[2]}`)) problems.push(`${dir}: resource ${m[1]}.${m[2]} is not declared`);
     }
   }

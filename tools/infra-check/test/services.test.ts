@@ -73,7 +73,7 @@ describe('infra/: one Fargate service per app', () => {
     expect(appEnv.reaper).toBe('${merge(local.bastion_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env, local.evidence_env)}');
     // With DRIVERS=aws both refuse to start without EVIDENCE_BUCKET (they seal evidence).
     for (const app of ['provisioner', 'reaper']) expect([...appEnvKeys(root, app)]).toEqual(expect.arrayContaining(['BASTION_SUBNET_IDS', 'SECRETS_KMS_KEY_ID', 'DRIVERS', 'DEPLOYMENT_ID', 'EVIDENCE_BUCKET', 'EVIDENCE_RETENTION_DAYS']));
-    expect(Object.keys(bastionEnv).sort()).toEqual(['BASTION_DATABASE_CIDRS', 'BASTION_INSTANCE_PROFILE', 'BASTION_INSTANCE_TYPE', 'BASTION_SECURITY_GROUP_ID', 'BASTION_SESSION_DOCUMENT', 'BASTION_SUBNET_IDS', 'BASTION_VPC_ID']);
+    expect(Object.keys(bastionEnv).sort()).toEqual(['BASTION_DATABASE_CIDRS', 'BASTION_INSTANCE_PROFILE', 'BASTION_INSTANCE_TYPE', 'BASTION_POOL', 'BASTION_POOL_SIZE', 'BASTION_SECURITY_GROUP_ID', 'BASTION_SESSION_DOCUMENT', 'BASTION_SUBNET_IDS', 'BASTION_VPC_ID']);
     expect(root.docs_env).toMatchObject({ DOCS_BUCKET: '${module.docs_bucket.name}' });
     // Services that never log in to a database list the fleet without reading its secrets;
     // request-api logs in (it checks that a requested database exists).

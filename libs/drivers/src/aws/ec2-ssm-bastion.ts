@@ -244,7 +244,7 @@ export class Ec2SsmBastion implements Bastion {
    * The bastion's own group: no inbound rule, and (once the default allow-all egress is revoked)
    * one egress rule: the cluster's port, to its security groups or CIDRs. Idempotent per request.
    */
-  private async ensureGroup(input: BastionOpenInput, tags: Tag[]): Promise<string> {
+  async ensureGroup(input: BastionOpenInput, tags: Tag[]): Promise<string> {
     const existing = await this.findGroup(input.requestId);
     if (existing) return existing;
     const securityGroupIds = input.egress?.securityGroupIds ?? [];
@@ -362,7 +362,8 @@ export class Ec2SsmBastion implements Bastion {
     return out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId && i.State?.Name !== 'terminated')?.InstanceId;
   }
 
-  private async latestAmi(): Promise<string> {
+  /** The newest AL2023 AMI (SSM public parameter), cached one hour; the warm pool recycles on it. */
+  async latestAmi(): Promise<string> {
     if (this.amiCache && this.clock.now() - this.amiCache.at < 3_600_000) return this.amiCache.id;
     const out = await this.ssm.send(new GetParameterCommand({ Name: this.options.amiParameter }));
     const id = out.Parameter?.Value;
@@ -398,7 +399,7 @@ export class Ec2SsmBastion implements Bastion {
   }
 
   /** Tags of the bastion, its volume and its group; the boot script reads the deadline and the target from them. */
-  private tags(input: BastionOpenInput): Tag[] {
+  tags(input: BastionOpenInput): Tag[] {
     return [
       { Key: 'Name', Value: tagValue(`dbre-bastion-${input.requestId}`) },
       { Key: BASTION_TAGS.managedBy, Value: this.options.managedBy },

@@ -8,4 +8,6 @@ export { SecretsManagerStore, type SecretsManagerStoreOptions } from './secrets-
 export { auroraAuditLogGroup, CloudWatchAuditSource, type CloudWatchAuditSourceOptions } from './cloudwatch-audit-source';
 export { S3EvidenceStore, type S3EvidenceStoreOptions } from './s3-evidence-store';
 export { listBastionSessions } from './ssm-sessions';
+export { POOL_DEFAULTS, POOL_STANDBY, POOL_TAG, PooledBastion, type BastionPoolSettings, type PoolItem, type PoolLogger, type PoolStatus, type RefillReport } from './bastion-pool';
+export { poolUserData, type PoolUserDataInput } from './pool-user-data';
 export { auroraAuditLogging, type AuditLoggingState } from './aurora-audit-logging';

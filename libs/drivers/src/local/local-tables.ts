@@ -9,6 +9,8 @@ export const LOCAL_TABLES = {
   bastions: { name: 'local-bastions', hashKey: 'id', attributes: { id: 'S' } },
   /** The notifier outbox is a platform table (Terraform creates it on AWS, where Slack adds to it). */
   outbox: TABLES.outbox,
+  /** The warm pool of stopped bastions (AWS bastion driver with BASTION_POOL=on); Terraform creates it on AWS. */
+  bastionPool: TABLES.bastionPool,
 } satisfies Record<string, TableDefinition>;
 
 export function localTableName(dynamo: Dynamo, table: keyof typeof LOCAL_TABLES): string {
