@@ -7,3 +7,4 @@ export { failsafeAt, revokeNow, scheduleGrant, scheduleWarning } from './schedul
 export { createSweep, type SweepOptions, type SweepReport } from './sweep';
 export { createAccessWorkers, type AccessWorkerOptions, type AccessWorkers, type WorkerRole } from './workers';
 export { accessWorkerConfig, buildWorkerApp, runAccessWorker, workerTimings, type AccessWorkerConfig } from './worker-main';
+export { AMI_METRICS, isStale, refreshAmiAges } from './bastion-images';

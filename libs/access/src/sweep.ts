@@ -5,10 +5,13 @@ import { createCompensation } from './compensate';
 import { clockOf, type WorkerDeps } from './deps';
 import type { Revoker } from './revoke';
 import { scheduleGrant } from './schedule';
+import { refreshAmiAges } from './bastion-images';
 
 export interface SweepOptions {
   /** Provisioning (or approval without a job) untouched this long is stuck. */
   stuckAfterMs: number;
+  /** AWS bastions: images older than this many days (or not the newest) are flagged (default 30). */
+  amiAlertDays?: number;
 }
 
 export interface SweepReport {
@@ -142,6 +145,14 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
         logger.warn({ requestId: b.requestId, bastionId: b.bastionId }, 'orphan bastion removed');
       });
     }
+    // AWS: groups of terminated bastions (left attached during termination), and the AMI-age gauges.
+    if (deps.bastion.deleteOrphanGroups) {
+      await attempt('orphan-groups', undefined, async () => {
+        const deleted = await deps.bastion.deleteOrphanGroups!();
+        if (deleted.length) logger.info({ groups: deleted }, 'security groups of terminated bastions deleted');
+      });
+    }
+    await attempt('ami-ages', undefined, async () => void (await refreshAmiAges(deps.bastion, options.amiAlertDays ?? 30, logger)));
     const acted = Object.entries(report).filter(([, n]) => n > 0);
     if (acted.length) logger.info({ ...report }, 'sweep acted');
     return report;

@@ -98,7 +98,10 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
       bastion: () => createForwarderBastion({ dynamo, ...(forwarders ? { host: forwarders } : {}), redis, prefix: config.QUEUE_PREFIX }),
       secrets: () => createLocalSecretStore({ dynamo, key }),
     },
-    { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
+    {
+      onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory'),
+      onBastionRegionError: (region, err) => logger.warn({ region, err: { message: (err as Error).message } }, 'bastions of a region could not be listed'),
+    },
   );
   logger.info({ drivers: drivers.choices }, 'drivers selected');
   const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
@@ -115,7 +118,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
     logger,
     concurrency: config.WORKER_CONCURRENCY,
     lockMs,
-    ...(sweepQueue ? { sweep: { queue: sweepQueue, everyMs: config.SWEEP_EVERY_MS, stuckAfterMs } } : {}),
+    ...(sweepQueue ? { sweep: { queue: sweepQueue, everyMs: config.SWEEP_EVERY_MS, stuckAfterMs, amiAlertDays: config.BASTION_AMI_ALERT_DAYS } } : {}),
     deps: {
       requests,
       audit: createAuditLog({ dynamo }),

@@ -5,6 +5,7 @@ import { ConfigError, env } from '@dbre/service-kit';
 import { realClock, type Clock } from './aws/backoff';
 import { createAwsClients, type AwsClients } from './aws/clients';
 import { BASTION_DEFAULTS, Ec2SsmBastion } from './aws/ec2-ssm-bastion';
+import { bastionNetworksSchema, RegionalBastion, type BastionNetwork } from './aws/regional-bastion';
 import { RdsInventory } from './aws/rds-inventory';
 import { S3DocSink } from './aws/s3-doc-sink';
 import { SecretsManagerStore } from './aws/secrets-manager-store';
@@ -56,6 +57,27 @@ export const driversEnv = {
   BASTION_GRACE_MINUTES: env.int(BASTION_DEFAULTS.graceMinutes),
   BASTION_LOCAL_PORT: env.port(BASTION_DEFAULTS.localPort),
   BASTION_ONLINE_TIMEOUT_MS: env.ms(BASTION_DEFAULTS.online.timeoutMs),
+  BASTION_NETWORKS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s?.trim()) return [];
+      let raw: unknown;
+      try {
+        raw = JSON.parse(s);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+      const parsed = bastionNetworksSchema.safeParse(raw);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+        return z.NEVER;
+      }
+      return parsed.data;
+    })
+    .describe('JSON list of further bastion networks, one per region/VPC: [{"region","vpcId","subnetIds":[..],"securityGroupId","databaseCidrs"?:[..]}] (infra output bastion_networks); a cluster\'s bastion is launched in its own region/VPC'),
+  BASTION_AMI_ALERT_DAYS: env.int(30, 1).describe("reaper: a bastion whose image is older than this many days, or not the newest, is flagged (dbre_bastion_ami_stale)"),
   // Secrets Manager
   // Secret ids already read `dbre/access/<requestId>`; a prefix separates several deployments in one account.
   SECRETS_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{0,64}$/).default('').describe('prefix of every secret name (default none), e.g. stg/'),
@@ -142,6 +164,8 @@ export interface SelectOptions {
   clock?: Clock;
   /** Clusters the RDS inventory leaves out, and why. */
   onInventorySkip?: (cluster: string, reason: string) => void;
+  /** A region whose bastions could not be listed (the others still are). */
+  onBastionRegionError?: (region: string, err: unknown) => void;
 }
 
 /** The AWS implementation of one part, from validated configuration. */
@@ -150,28 +174,44 @@ export function createAwsDriver<K extends DriverPart>(part: K, config: DriversCo
   const clock = options.clock ?? realClock;
   const region = config.AWS_REGION;
   const made: { [P in DriverPart]: () => Drivers[P] } = {
-    bastion: () =>
-      new Ec2SsmBastion(
-        clients.ec2(region),
-        clients.ssm(region),
-        {
-          region,
-          subnetIds: config.BASTION_SUBNET_IDS ?? [],
-          securityGroupId: config.BASTION_SECURITY_GROUP_ID ?? '',
-          vpcId: config.BASTION_VPC_ID ?? '',
-          databaseCidrs: config.BASTION_DATABASE_CIDRS ?? [],
-          sessionDocument: config.BASTION_SESSION_DOCUMENT,
-          instanceProfile: config.BASTION_INSTANCE_PROFILE ?? '',
-          instanceType: config.BASTION_INSTANCE_TYPE,
-          amiParameter: config.BASTION_AMI_PARAMETER,
-          managedBy: config.PLATFORM_TAG,
-          ...(config.BASTION_KMS_KEY_ID ? { kmsKeyId: config.BASTION_KMS_KEY_ID } : {}),
-          graceMinutes: config.BASTION_GRACE_MINUTES,
-          localPort: config.BASTION_LOCAL_PORT,
-          online: { ...BASTION_DEFAULTS.online, timeoutMs: config.BASTION_ONLINE_TIMEOUT_MS },
-        },
-        clock,
-      ),
+    bastion: () => {
+      const home: BastionNetwork = {
+        region,
+        vpcId: config.BASTION_VPC_ID ?? '',
+        subnetIds: config.BASTION_SUBNET_IDS ?? [],
+        securityGroupId: config.BASTION_SECURITY_GROUP_ID ?? '',
+        databaseCidrs: config.BASTION_DATABASE_CIDRS ?? [],
+      };
+      const make = (network: BastionNetwork) =>
+        new Ec2SsmBastion(
+          clients.ec2(network.region),
+          clients.ssm(network.region),
+          {
+            region: network.region,
+            subnetIds: network.subnetIds,
+            securityGroupId: network.securityGroupId,
+            vpcId: network.vpcId,
+            databaseCidrs: network.databaseCidrs ?? [],
+            sessionDocument: config.BASTION_SESSION_DOCUMENT,
+            instanceProfile: config.BASTION_INSTANCE_PROFILE ?? '',
+            instanceType: config.BASTION_INSTANCE_TYPE,
+            amiParameter: config.BASTION_AMI_PARAMETER,
+            managedBy: config.PLATFORM_TAG,
+            ...(config.BASTION_KMS_KEY_ID ? { kmsKeyId: config.BASTION_KMS_KEY_ID } : {}),
+            graceMinutes: config.BASTION_GRACE_MINUTES,
+            localPort: config.BASTION_LOCAL_PORT,
+            online: { ...BASTION_DEFAULTS.online, timeoutMs: config.BASTION_ONLINE_TIMEOUT_MS },
+          },
+          clock,
+        );
+      const extra = config.BASTION_NETWORKS ?? [];
+      if (extra.length === 0) return make(home);
+      // Instance profile, session document and KMS key alias are per region too: Terraform creates them with the same names.
+      return new RegionalBastion(
+        [home, ...extra].map((network) => ({ network, bastion: make(network) })),
+        { homeRegion: region, ...(options.onBastionRegionError ? { onRegionError: options.onBastionRegionError } : {}) },
+      );
+    },
     secrets: () =>
       new SecretsManagerStore(clients.secrets(region), {
         namePrefix: config.SECRETS_NAME_PREFIX,
