@@ -7,7 +7,7 @@
  */
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeSessionsCommand, TerminateSessionCommand } from '@aws-sdk/client-ssm';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import mysql from 'mysql2/promise';
 import { driversConfig, selectDrivers } from '@dbre/drivers';
 import { testServices, waitFor } from '@dbre/testing';
@@ -33,7 +33,7 @@ const AWS_ENV = {
 
 /** Every command sent to a mocked client, in the order sent (sinon's call ids are global). */
 type Sent = { id: number; service: string; command: string; input: Record<string, unknown> };
-function sentBy(service: string, mock: AwsStub<object, object, unknown>): Sent[] {
+function sentBy(service: string, mock: { calls(): Array<{ args: unknown[] }> }): Sent[] {
   return mock.calls().map((call) => {
     const command = call.args[0] as { constructor: { name: string }; input: Record<string, unknown> };
     return { id: (call as unknown as { callId: number }).callId, service, command: command.constructor.name.replace(/Command$/, ''), input: command.input };
