@@ -108,3 +108,14 @@ variable "engineer_identity_tag" {
   description = "Principal tag holding an engineer's e-mail (compared with the bastion's dbre:requester tag)."
   type        = string
 }
+
+variable "bastion_networks" {
+  description = "Bastion networks outside the platform region (root variable bastion_regions): the workers may launch and manage bastions there too."
+  type = list(object({
+    region            = string
+    vpc_id            = string
+    subnet_ids        = list(string)
+    security_group_id = string
+  }))
+  default = []
+}

@@ -197,7 +197,8 @@ export function createAwsDriver<K extends DriverPart>(part: K, config: DriversCo
             instanceType: config.BASTION_INSTANCE_TYPE,
             amiParameter: config.BASTION_AMI_PARAMETER,
             managedBy: config.PLATFORM_TAG,
-            ...(config.BASTION_KMS_KEY_ID ? { kmsKeyId: config.BASTION_KMS_KEY_ID } : {}),
+            // A KMS key is regional: elsewhere the account's default aws/ebs key encrypts the volume.
+            ...(config.BASTION_KMS_KEY_ID && network.region === region ? { kmsKeyId: config.BASTION_KMS_KEY_ID } : {}),
             graceMinutes: config.BASTION_GRACE_MINUTES,
             localPort: config.BASTION_LOCAL_PORT,
             online: { ...BASTION_DEFAULTS.online, timeoutMs: config.BASTION_ONLINE_TIMEOUT_MS },
