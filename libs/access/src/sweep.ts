@@ -146,9 +146,10 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
       });
     }
     // AWS: groups of terminated bastions (left attached during termination), and the AMI-age gauges.
-    if (deps.bastion.deleteOrphanGroups) {
+    const deleteOrphanGroups = deps.bastion.deleteOrphanGroups?.bind(deps.bastion);
+    if (deleteOrphanGroups) {
       await attempt('orphan-groups', undefined, async () => {
-        const deleted = await deps.bastion.deleteOrphanGroups!();
+        const deleted = await deleteOrphanGroups();
         if (deleted.length) logger.info({ groups: deleted }, 'security groups of terminated bastions deleted');
       });
     }

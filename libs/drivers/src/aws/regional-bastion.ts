@@ -81,10 +81,6 @@ export class RegionalBastion implements Bastion {
     return this.networks.find((n) => n.network.region === region)?.bastion;
   }
 
-  private regions(): string[] {
-    return [...new Set(this.networks.map((n) => n.network.region))];
-  }
-
   private qualify(region: string, instanceId: string): string {
     return region === this.options.homeRegion ? instanceId : `${region}/${instanceId}`;
   }
@@ -92,11 +88,12 @@ export class RegionalBastion implements Bastion {
   /** The region and instance of a recorded id; undefined for ids that are not EC2 bastions (a local forwarder's). */
   private parse(bastionId: string): { region: string; instanceId: string; bastion: Ec2SsmBastion } | undefined {
     const m = BASTION_ID.exec(bastionId);
-    if (!m) return undefined;
+    const instanceId = m?.[2];
+    if (!m || !instanceId) return undefined;
     const region = m[1] ?? this.options.homeRegion;
     const bastion = this.byRegion(region);
     if (!bastion) throw new BastionError(`bastion ${bastionId} is in ${region}, where no bastion network is configured (BASTION_NETWORKS)`);
-    return { region, instanceId: m[2]!, bastion };
+    return { region, instanceId, bastion };
   }
 
   async open(input: BastionOpenInput): Promise<BastionHandle> {
@@ -117,15 +114,15 @@ export class RegionalBastion implements Bastion {
   }
 
   private async eachRegion<T>(fn: (region: string, bastion: Ec2SsmBastion) => Promise<T[]>): Promise<T[]> {
-    const regions = this.regions();
-    const settled = await Promise.allSettled(regions.map((r) => fn(r, this.byRegion(r)!)));
+    const regions = this.networks.filter((n, i) => this.networks.findIndex((m) => m.network.region === n.network.region) === i);
+    const settled = await Promise.allSettled(regions.map((n) => fn(n.network.region, n.bastion)));
     const out: T[] = [];
     const errors: unknown[] = [];
     settled.forEach((s, i) => {
       if (s.status === 'fulfilled') out.push(...s.value);
       else {
         errors.push(s.reason);
-        this.options.onRegionError?.(regions[i]!, s.reason);
+        this.options.onRegionError?.(regions[i]?.network.region ?? '?', s.reason);
       }
     });
     if (errors.length === regions.length) throw errors[0];
