@@ -81,6 +81,13 @@ locals {
     DOCS_PREFIX = "docs/"
   }
 
+  # The evidence store (Object Lock bucket): the dashboard reads it; the collectors' variables are
+  # the lifecycle's (docs/evidence.md "What remains to wire").
+  evidence_env = {
+    EVIDENCE_BUCKET = module.evidence_bucket.name
+    EVIDENCE_PREFIX = ""
+  }
+
   # The AI second opinion is on only with a Bedrock model id; off, schema-review gets no Bedrock grant.
   ai_env = var.bedrock_model_id == null ? {} : { AI_PROVIDER = "bedrock", AI_MODEL = var.bedrock_model_id }
 
@@ -110,7 +117,7 @@ locals {
     request-api   = merge({ SLACK_APPROVAL_API_URL = local.public_url, SLACK_SCHEMA_REVIEW_URL = local.public_url }, local.docs_env, local.slack_env, local.dashboard_env, lookup(local.api_scopes_env, "request-api", {}))
     approval-api  = merge({ RDS_INVENTORY_CREDENTIALS = "omit" }, local.slack_env, local.dashboard_env, lookup(local.api_scopes_env, "approval-api", {}))
     schema-review = merge(local.docs_env, local.ai_env, local.dashboard_env, { REVIEW_WORKERS = tostring(max(1, floor(local.apps["schema-review"].cpu / 1024))) }, lookup(local.api_scopes_env, "schema-review", {}))
-    ops-dashboard = merge(local.docs_env, var.sign_out_url == null ? {} : { SIGN_OUT_URL = var.sign_out_url }, {
+    ops-dashboard = merge(local.docs_env, local.evidence_env, var.sign_out_url == null ? {} : { SIGN_OUT_URL = var.sign_out_url }, {
       RDS_INVENTORY_CREDENTIALS = "omit"
       DASHBOARD_AUTH            = "alb-oidc"
       ALB_ARN                   = module.alb.arn
@@ -181,6 +188,21 @@ module "docs_bucket" {
   force_destroy = !var.deletion_protection
 }
 
+module "evidence_bucket" {
+  source         = "./modules/evidence-bucket"
+  bucket_name    = coalesce(var.evidence_bucket_name, "${var.name}-evidence-${local.account_id}")
+  retention_days = var.evidence_retention_days
+  kms_key_arn    = var.evidence_kms_key_arn
+}
+
+# Advanced Auditing parameter groups for the fleet's owners to attach (none unless families are listed).
+module "aurora_audit" {
+  count    = length(var.aurora_audit_parameter_families) > 0 ? 1 : 0
+  source   = "./modules/aurora-audit"
+  name     = var.name
+  families = var.aurora_audit_parameter_families
+}
+
 module "alb" {
   source               = "./modules/alb"
   name                 = var.name
@@ -233,6 +255,9 @@ module "iam" {
   platform_tag                 = var.platform_tag
   table_arns                   = module.dynamodb.table_arns
   docs_bucket_arn              = module.docs_bucket.arn
+  evidence_bucket_arn          = module.evidence_bucket.arn
+  evidence_prefix              = local.evidence_env["EVIDENCE_PREFIX"]
+  evidence_kms_key_arn         = module.evidence_bucket.kms_key_arn
   bastion_role_arn             = module.bastion.role_arn
   bastion_subnet_ids           = var.private_subnet_ids
   bastion_sg_id                = module.bastion.security_group_id

@@ -60,3 +60,13 @@ output "log_groups" {
 output "redis_primary_endpoint" {
   value = module.redis.primary_endpoint
 }
+
+output "evidence_bucket" {
+  description = "The evidence store (Object Lock, COMPLIANCE): EVIDENCE_BUCKET of the services that collect evidence."
+  value       = module.evidence_bucket.name
+}
+
+output "aurora_audit_parameter_groups" {
+  description = "Advanced Auditing cluster parameter groups by family: attach to each fleet cluster and set enabled_cloudwatch_logs_exports = [\"audit\"]."
+  value       = length(module.aurora_audit) > 0 ? module.aurora_audit[0].parameter_group_names : {}
+}

@@ -315,3 +315,27 @@ variable "sign_out_url" {
   type        = string
   default     = null
 }
+
+variable "evidence_bucket_name" {
+  description = "The evidence bucket (Object Lock, COMPLIANCE); default <name>-evidence-<account id>."
+  type        = string
+  default     = null
+}
+
+variable "evidence_retention_days" {
+  description = "Default COMPLIANCE retention of every evidence object, in days: no one can delete a bundle or an anchor before. Keep EVIDENCE_RETENTION_DAYS (the services' per-put lock) at least this."
+  type        = number
+  default     = 400
+}
+
+variable "evidence_kms_key_arn" {
+  description = "SSE-KMS key of the evidence bucket; default a dedicated key."
+  type        = string
+  default     = null
+}
+
+variable "aurora_audit_parameter_families" {
+  description = "Create an Advanced Auditing DB cluster parameter group per family (e.g. [\"aurora-mysql8.0\"]) for the clusters' owners to attach (modules/aurora-audit)."
+  type        = list(string)
+  default     = []
+}

@@ -33,6 +33,8 @@ variables {
   session_document_arns        = ["arn:aws:ssm:eu-west-1:123456789012:document/dbre-PortForwardToGrantedCluster"]
   engineer_identity_tag        = "email"
   fleet_cluster_identifiers    = ["orders-*"]
+  evidence_bucket_arn          = "arn:aws:s3:::dbre-evidence"
+  evidence_prefix              = "stg/"
 }
 
 
@@ -96,8 +98,9 @@ run "each_role_allows_only_what_its_code_calls" {
       "ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:DescribeImages", "ssm:DescribeSessions", "ec2:CreateTags", "ssm:TerminateSession",
       "ec2:DeleteSecurityGroup", "ec2:TerminateInstances", "ec2:RunInstances", "ec2:CreateSecurityGroup",
       "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "iam:PassRole", "ssm:GetParameter", "ssm:DescribeInstanceInformation",
+      "s3:PutObject", "s3:PutObjectRetention", "s3:GetObject", "s3:ListBucket", "logs:FilterLogEvents",
     ])
-    error_message = "provisioner: access tables, logins, grant secrets, bastions"
+    error_message = "provisioner: access tables, logins, grant secrets, bastions, evidence of a grant that failed after its user was created"
   }
   assert {
     condition = toset(flatten([for s in jsondecode(data.aws_iam_policy_document.reaper.json).Statement : s.Action])) == toset([
@@ -105,8 +108,9 @@ run "each_role_allows_only_what_its_code_calls" {
       "rds:DescribeDBClusters", "rds:DescribeDBInstances", "secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret",
       "ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:DescribeImages", "ssm:DescribeSessions", "ec2:CreateTags", "ssm:TerminateSession",
       "ec2:DeleteSecurityGroup", "ec2:TerminateInstances",
+      "s3:PutObject", "s3:PutObjectRetention", "s3:GetObject", "s3:ListBucket", "logs:FilterLogEvents",
     ])
-    error_message = "reaper: access tables, logins, end sessions and bastions, delete grant secrets"
+    error_message = "reaper: access tables, logins, end sessions and bastions, delete grant secrets, collect and seal evidence"
   }
 }
 
@@ -180,5 +184,54 @@ run "readers_of_encrypted_docs_may_decrypt_and_bedrock_only_with_ai_on" {
   assert {
     condition     = [for s in jsondecode(data.aws_iam_policy_document.schema_review.json).Statement : s.Action if try(s.Sid, "") == "SecondOpinion"] == ["bedrock:InvokeModel"]
     error_message = "Bedrock only when the AI second opinion is on"
+  }
+}
+
+run "evidence_is_sealed_by_the_collectors_and_only_read_by_the_dashboard" {
+  command = plan
+  module {
+    source = "./modules/iam"
+  }
+  variables {
+    rds_regions          = ["eu-west-1", "us-east-1"]
+    evidence_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/0000evid-ence-0000-0000-000000000000"
+  }
+
+  assert {
+    condition     = [for s in jsondecode(data.aws_iam_policy_document.reaper.json).Statement : s.Resource if try(s.Sid, "") == "SealEvidence"][0] == "arn:aws:s3:::dbre-evidence/stg/*"
+    error_message = "the collectors write and read only under the evidence prefix"
+  }
+  assert {
+    condition     = [for s in jsondecode(data.aws_iam_policy_document.reaper.json).Statement : s.Condition if try(s.Sid, "") == "ListEvidence"][0] == { StringLike = { "s3:prefix" = "stg/*" } }
+    error_message = "listing (anchors, bundles) only under the prefix"
+  }
+  assert {
+    condition = toset([for s in jsondecode(data.aws_iam_policy_document.reaper.json).Statement : s.Resource if try(s.Sid, "") == "ReadDatabaseAuditLogs"][0]) == toset([
+      "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/cluster/orders-*/audit",
+      "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/cluster/orders-*/audit:*",
+      "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/cluster/orders-*/audit",
+      "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/cluster/orders-*/audit:*",
+    ])
+    error_message = "FilterLogEvents only on the fleet clusters' Advanced Auditing log groups, in every fleet region"
+  }
+  assert {
+    condition     = [for s in jsondecode(data.aws_iam_policy_document.reaper.json).Statement : s.Action if try(s.Sid, "") == "EvidenceEncryption"][0] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    error_message = "the collectors encrypt with the evidence key (through S3)"
+  }
+  assert {
+    condition     = toset([for s in jsondecode(data.aws_iam_policy_document.ops_dashboard.json).Statement : s.Sid if contains(flatten([s.Resource]), "arn:aws:s3:::dbre-evidence/stg/*") || contains(flatten([s.Resource]), "arn:aws:s3:::dbre-evidence")]) == toset(["ReadEvidence", "ListEvidenceRead"])
+    error_message = "the dashboard reads and lists the evidence, nothing else on that bucket"
+  }
+  assert {
+    condition     = [for s in jsondecode(data.aws_iam_policy_document.ops_dashboard.json).Statement : s.Action if try(s.Sid, "") == "ReadEvidence"][0] == "s3:GetObject" && [for s in jsondecode(data.aws_iam_policy_document.ops_dashboard.json).Statement : s.Action if try(s.Sid, "") == "DecryptEvidence"][0] == "kms:Decrypt"
+    error_message = "the dashboard never writes evidence; it decrypts what it reads"
+  }
+  assert {
+    condition     = !anytrue([for doc in [data.aws_iam_policy_document.reaper.json, data.aws_iam_policy_document.provisioner.json, data.aws_iam_policy_document.ops_dashboard.json] : anytrue([for s in jsondecode(doc).Statement : anytrue([for a in flatten([s.Action]) : contains(["s3:BypassGovernanceRetention", "s3:PutBucketObjectLockConfiguration", "s3:DeleteObject", "s3:DeleteObjectVersion"], a)])])])
+    error_message = "no service may bypass retention, change the lock or delete evidence"
+  }
+  assert {
+    condition     = !anytrue([for s in jsondecode(data.aws_iam_policy_document.request_api.json).Statement : anytrue([for r in flatten([s.Resource]) : startswith(r, "arn:aws:s3:::dbre-evidence")])]) && !anytrue([for s in jsondecode(data.aws_iam_policy_document.doc_crawler.json).Statement : anytrue([for r in flatten([s.Resource]) : startswith(r, "arn:aws:s3:::dbre-evidence")])])
+    error_message = "services that do not collect or show evidence have no access to it"
   }
 }

@@ -224,3 +224,16 @@ run "one_region_means_no_bastion_networks" {
     error_message = "without bastion_regions the workers keep the single home network"
   }
 }
+
+run "the_dashboard_reads_the_evidence_bucket" {
+  command = plan
+
+  assert {
+    condition     = local.app_env["ops-dashboard"]["EVIDENCE_PREFIX"] == "" && contains(keys(local.app_env["ops-dashboard"]), "EVIDENCE_BUCKET")
+    error_message = "ops-dashboard is given the evidence bucket (request pages show sealed evidence)"
+  }
+  assert {
+    condition     = length(module.aurora_audit) == 0
+    error_message = "no Advanced Auditing parameter group unless families are listed"
+  }
+}

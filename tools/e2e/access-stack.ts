@@ -61,6 +61,11 @@ export interface StackOptions {
    * also serves the decisions (approval-api selects no driver).
    */
   driversFor?: (service: 'request-api' | 'provisioner' | 'reaper') => Promise<{ inventory: Inventory; bastion?: Bastion; secrets?: SecretStore }>;
+  /** The policy's `autoApprove` rules and `renotify` (issue #15); none by default. */
+  autoApprove?: AccessPolicyInput['autoApprove'];
+  renotify?: AccessPolicyInput['renotify'];
+  /** More policy groups (e.g. requester groups of an autoApprove rule). */
+  groups?: Record<string, string[]>;
 }
 
 export type AccessStack = Awaited<ReturnType<typeof startAccessStack>>;
@@ -92,7 +97,9 @@ export async function startAccessStack(options: StackOptions = {}) {
   ];
   const policyInput: AccessPolicyInput = {
     profiles: { read: { privileges: ['SELECT', 'SHOW VIEW'] }, write: { includes: ['read'], privileges: ['INSERT', 'UPDATE', 'DELETE'] } },
-    groups: { dbre: [ALICE, BOB, CAROL] },
+    groups: { dbre: [ALICE, BOB, CAROL], ...options.groups },
+    ...(options.autoApprove ? { autoApprove: options.autoApprove } : {}),
+    ...(options.renotify ? { renotify: options.renotify } : {}),
     environments: {
       dev: { defaultMinutes: 1, maxMinutes: 10, approvers: ['group:dbre'], approvalsRequired: 1 },
       stg: { defaultMinutes: 1, maxMinutes: 10, approvers: ['group:dbre'], approvalsRequired: 1 },
@@ -130,6 +137,7 @@ export async function startAccessStack(options: StackOptions = {}) {
     warn: createQueue('warn', redis, ctx),
     revoke: createQueue('revoke', redis, ctx),
     sweep: createQueue('sweep', redis, ctx),
+    renotify: createQueue('renotify', redis, ctx),
   };
   const requests = createRequestRepository({ dynamo, logger });
   const audit = createAuditLog({ dynamo });
@@ -138,7 +146,7 @@ export async function startAccessStack(options: StackOptions = {}) {
   const clients = apiClientsOf({ e2e: { token: TOKEN, scopes: E2E_SCOPES, actFor: ['*'] } });
 
   const databases = createGrantAdmin({ userPrefix, logger });
-  const accessQueues = { provision: queues.provision, warn: queues.warn, revoke: queues.revoke };
+  const accessQueues = { provision: queues.provision, warn: queues.warn, revoke: queues.revoke, renotify: queues.renotify };
   const apiDrivers = await options.driversFor?.('request-api');
   const apiInventory = apiDrivers?.inventory ?? inventory;
   const access = createAccessDecisions({ requests, audit, policy, inventory: apiInventory, databases, notifier: outbox, queues: accessQueues, minuteMs });

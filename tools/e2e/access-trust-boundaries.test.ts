@@ -36,6 +36,23 @@ describe('request-api at the trust boundaries', () => {
     }
   });
 
+  it('refuses a cursor it did not give out with a 400 naming the cursor, never a 500', async () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64url');
+    const hostile = ['%%%', 'not base64 at all!', b64('{'), b64('[]'), b64('null'), b64('"id"'), b64('{}'), b64('{"id":{"S":"x"}}'), b64('{"nope":"x"}'), 'x'.repeat(2000)];
+    for (const cursor of hostile) {
+      const res = await stack.call(stack.requestApi, 'GET', `/v1/access-requests?state=requested&cursor=${encodeURIComponent(cursor)}`, ALICE);
+      expect({ cursor, status: res.status, code: res.body.code }).toEqual({ cursor, status: 400, code: 'CURSOR_INVALID' });
+    }
+    // The cursor a listing gave out still pages.
+    await ask({ database: stack.databases.granted });
+    await ask({ database: stack.databases.granted });
+    const first = await stack.call(stack.requestApi, 'GET', `/v1/access-requests?state=requested&limit=1`, ALICE);
+    const cursor = (first.body as { cursor?: string }).cursor;
+    expect(typeof cursor).toBe('string');
+    const next = await stack.call(stack.requestApi, 'GET', `/v1/access-requests?state=requested&limit=1&cursor=${encodeURIComponent(cursor!)}`, ALICE);
+    expect(next.status).toBe(200);
+  }, 30_000);
+
   it('quarantines a bad stored record: get names it, operators list it, the sweep goes on', async () => {
     const good = (await ask({ database: stack.databases.granted })).body as { id: string };
     const template = (await ask({ database: stack.databases.granted })).body as Record<string, unknown>;

@@ -133,6 +133,8 @@ async function main(): Promise<void> {
     PLATFORM_CONFIG: process.env['PLATFORM_CONFIG'] ?? path.join(here, 'platform.local.yaml'),
     DOCS_OUT_DIR: path.join(varDir, 'docs'),
     REVIEW_SNAPSHOT_DIR: path.join(varDir, 'docs'),
+    // Grants' evidence bundles (the dashboard reads them too) and anchor manifests (write-once files); the audit log is MariaDB's server_audit.
+    EVIDENCE_DIR: path.join(varDir, 'evidence'),
     VAR_DIR: varDir,
     REQUEST_API_URL: `http://127.0.0.1:${3001 + portOffset}`,
     APPROVAL_API_URL: `http://127.0.0.1:${3002 + portOffset}`,

@@ -2,7 +2,7 @@ import fastifyFormbody from '@fastify/formbody';
 import type { Redis } from 'ioredis';
 import { createCrawlRunsRepo } from '@dbre/docs';
 import { approversOf, type AccessPolicy } from '@dbre/domain';
-import type { DocSink } from '@dbre/drivers';
+import type { DocSink, EvidenceStore } from '@dbre/drivers';
 import { type ApiClients, createHttpApp, guardOf, guards, type HttpApp, type HttpPolicy, type Lifecycle, type Logger, markAuthenticated, redisCheck } from '@dbre/service-kit';
 import { createAuditLog, createRequestRepository, dynamoCheck, type Dynamo } from '@dbre/store';
 import { createAdminAudit } from './actions/admin-audit';
@@ -18,6 +18,7 @@ import { createQueueDepthSampler } from './overview/queue-depth-sampler';
 import { registerQueueBoards } from './queues/bull-board';
 import { openCatalogQueues } from './queues/queue-set';
 import { createCrawlsRead } from './read/crawls-read';
+import { createEvidenceRead } from './read/evidence-read';
 import { createRequestsRead } from './read/requests-read';
 import { createReviewsRead } from './read/reviews-read';
 import { replyProblem } from './reply-problem';
@@ -62,6 +63,8 @@ export interface OpsDashboardDeps {
   clients?: ApiClients;
   /** Who may read /metrics (default: anyone; main.ts passes httpAccess(config)). */
   httpAccess?: HttpPolicy;
+  /** Where sealed evidence bundles and anchors are read (read-only); without it the request page shows no evidence. */
+  evidenceStore?: EvidenceStore | undefined;
 }
 
 export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
@@ -136,6 +139,7 @@ export async function buildApp(deps: OpsDashboardDeps): Promise<HttpApp> {
     decisions: deps.decisions,
     approversOf: policy ? (env) => approversOf(policy, env) : undefined,
     clock: deps.clock ?? (() => new Date()),
+    evidence: deps.evidenceStore ? createEvidenceRead({ store: deps.evidenceStore }) : undefined,
   });
 
   app.addHook('onClose', async () => {

@@ -68,6 +68,10 @@ export const opsDashboardConfig = z
       .transform((v) => (v ? v.split(',') : []))
       .describe('addresses/CIDRs of the proxies (the ALB subnets) whose X-Forwarded-* headers are believed; unset: none'),
     METRICS_POLL_MS: env.ms(15_000).describe('how often finished jobs and grants are read for the histograms, ms'),
+    // Evidence (read-only): the folder or the Object Lock bucket the lifecycle seals bundles into.
+    EVIDENCE_DIR: z.string().min(1).optional().describe('local evidence store folder (e.g. var/evidence); the request page then shows sealed evidence'),
+    EVIDENCE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/).optional().describe('the evidence S3 bucket (Object Lock); wins over EVIDENCE_DIR'),
+    EVIDENCE_PREFIX: z.string().regex(/^(|[A-Za-z0-9._@=+/-]*\/)$/).default('').describe('key prefix in the evidence bucket, empty or ending with /'),
   })
   .superRefine(checkDrivers(['docs']))
   .superRefine(checkApiClients)

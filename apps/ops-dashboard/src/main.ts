@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseSection, readPlatformFile } from '@dbre/config';
-import { createFolderSink, selectDrivers } from '@dbre/drivers';
+import { createAwsClients, createFolderEvidenceStore, createFolderSink, S3EvidenceStore, selectDrivers } from '@dbre/drivers';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { createDynamo, ensureTables } from '@dbre/store';
@@ -29,6 +29,13 @@ async function main(): Promise<void> {
   if (!config.APPROVAL_API_URL || !config.APPROVAL_API_TOKEN) logger.warn('APPROVAL_API_URL/APPROVAL_API_TOKEN not set: Approve / Deny are not offered');
   if (!config.CSRF_SECRET) logger.info('CSRF_SECRET is not set: form tokens are signed with a per-process key');
   const { docs: docSink } = await selectDrivers(config, ['docs'], { docs: () => createFolderSink({ root: config.DOCS_OUT_DIR }) });
+  // The dashboard only reads evidence; retentionDays is used by puts, which it never makes.
+  const evidenceStore = config.EVIDENCE_BUCKET
+    ? new S3EvidenceStore(createAwsClients().s3(config.AWS_REGION), { bucket: config.EVIDENCE_BUCKET, prefix: config.EVIDENCE_PREFIX, retentionDays: 1 })
+    : config.EVIDENCE_DIR
+      ? createFolderEvidenceStore({ root: config.EVIDENCE_DIR })
+      : undefined;
+  if (!evidenceStore) logger.warn('EVIDENCE_DIR/EVIDENCE_BUCKET not set: request pages show no evidence');
   const lifecycle = createLifecycle();
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
@@ -52,6 +59,7 @@ async function main(): Promise<void> {
     trustedProxies: config.TRUSTED_PROXIES,
     clients: createApiClients(config),
     httpAccess: httpAccess(config),
+    evidenceStore,
   });
   await startService({
     app,

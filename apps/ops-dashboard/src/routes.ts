@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { REQUEST_STATES, verifyAuditEvents, type Actor, type Environment } from '@dbre/domain';
+import { REQUEST_STATES, TERMINAL_STATES, verifyAuditEvents, type Actor, type Environment } from '@dbre/domain';
 import { AppError, guards, isCodedError, statusByKind, type HttpApp } from '@dbre/service-kit';
 import type { DocSink } from '@dbre/drivers';
 import type { AuditLog } from '@dbre/store';
+import { EVIDENCE_LABELS } from '@dbre/evidence';
 import { adminChainId, type AdminAudit } from './actions/admin-audit';
 import type { DecisionActions } from './actions/approval-api-decisions';
 import type { GrantActions } from './actions/grant-actions';
@@ -16,10 +17,12 @@ import { html } from './html/html';
 import { page, type PageContext } from './html/layout';
 import type { OverviewRead } from './overview/overview-read';
 import type { CrawlsRead } from './read/crawls-read';
+import type { EvidenceRead } from './read/evidence-read';
 import type { RequestsRead } from './read/requests-read';
 import type { ReviewsRead } from './read/reviews-read';
 import { adminLogPage } from './views/admin-log';
 import { crawlsPage } from './views/crawls';
+import { evidenceSection } from './views/evidence';
 import { errorPage } from './views/error';
 import { grantsPage, grantsTable } from './views/grants';
 import { overviewPage } from './views/overview';
@@ -48,6 +51,8 @@ export interface RouteDeps {
   /** Who may approve in an environment (the access policy), for pending requests. */
   approversOf: ((env: Environment) => string[]) | undefined;
   clock: () => Date;
+  /** The sealed evidence of requests (through the EvidenceStore port); undefined hides the section. */
+  evidence?: EvidenceRead | undefined;
 }
 
 export const PUBLISHED_DOCS_PATH = '/published-docs';
@@ -254,7 +259,20 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
     );
   });
 
-  app.get('/requests/:id', { schema: { params: z.object({ id: ULID }), querystring: fragment.extend({ done: z.enum(['approved', 'denied', 'ended']).optional() }) } }, async (request, reply) => {
+  app.get(
+    '/requests/:id',
+    {
+      schema: {
+        params: z.object({ id: ULID }),
+        querystring: fragment.extend({
+          done: z.enum(['approved', 'denied', 'ended']).optional(),
+          bundle: z.preprocess(blankToUndefined, z.enum(EVIDENCE_LABELS).optional()),
+          page: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(100_000).optional()),
+        }),
+      },
+      config: { guard: guards.dashboard },
+    },
+    async (request, reply) => {
     const identity = identityOf(request);
     const timeline = await deps.read.timeline(request.params.id);
     if (!timeline) throw new AppError('REQUEST_NOT_FOUND', 'not_found', `There is no access request ${request.params.id}.`);
@@ -267,8 +285,53 @@ export function registerRoutes(app: HttpApp, deps: RouteDeps): void {
       notice: request.query.done && !request.query.fragment ? DONE[request.query.done] : undefined,
     });
     if (request.query.fragment) return sendFragment(reply, block);
-    return sendPage(reply, { identity, section: 'requests' }, `Request ${timeline.request.id}`, block);
-  });
+    // The evidence is read once per page view, outside the timeline that refreshes itself.
+    const evidence = deps.evidence
+      ? evidenceSection({
+          requestId: timeline.request.id,
+          evidence: await deps.evidence.forRequest(timeline.request, timeline.events),
+          bundle: request.query.bundle,
+          page: request.query.page ?? 1,
+          canDownload: identity.role === 'admin',
+          csrfToken: deps.csrf.token(identity.id),
+          live: !TERMINAL_STATES.includes(timeline.request.state),
+        })
+      : '';
+    return sendPage(reply, { identity, section: 'requests' }, `Request ${timeline.request.id}`, html`${block}${evidence}`);
+    },
+  );
+
+  app.post(
+    '/requests/:id/evidence/:label/download',
+    { schema: { params: z.object({ id: ULID, label: z.enum(EVIDENCE_LABELS) }), body: z.object({ csrf: csrfField }) }, config: { guard: guards.dashboard } },
+    async (request, reply) => {
+      const identity = identityOf(request);
+      const { id, label } = request.params;
+      if (identity.role !== 'admin') {
+        request.log.warn({ user: identity.id, requestId: id, label }, 'a read-only user tried to download evidence');
+        await deps.adminAudit.record(identity, 'evidence-download-refused', { requestId: id, label, why: 'not an admin' });
+        throw new AppError('ADMIN_ONLY', 'forbidden', 'Only dashboard admins can download evidence bundles.');
+      }
+      deps.csrf.check(identity.id, request.body?.csrf, originHeaders(request));
+      if (!deps.evidence) throw new AppError('EVIDENCE_NOT_AVAILABLE', 'unavailable', 'This dashboard is not connected to the evidence store (EVIDENCE_DIR or EVIDENCE_BUCKET).');
+      const timeline = await deps.read.timeline(id);
+      if (!timeline) throw new AppError('REQUEST_NOT_FOUND', 'not_found', `There is no access request ${id}.`);
+      const found = await deps.evidence.bundleBytes(timeline.request, timeline.events, label);
+      if (!found) throw new AppError('EVIDENCE_NOT_SEALED', 'not_found', `Request ${id} has no sealed ${label} evidence bundle.`);
+      const { seal, bytes } = found;
+      if (!bytes) throw new AppError('EVIDENCE_MISSING', 'not_found', `The ${label} bundle of request ${id} is sealed but not in the evidence store (${seal.problem ?? seal.objectKey}).`);
+      // The exact stored bytes, even when they do not match the seal (that is evidence too); the headers say which.
+      await deps.adminAudit.record(identity, 'evidence-download', { label, objectKey: seal.objectKey, sha256: seal.sha256, status: seal.status, bytes: bytes.length }, id);
+      request.log.info({ user: identity.id, requestId: id, label, status: seal.status }, 'evidence bundle downloaded');
+      return reply
+        .type('application/json')
+        .header('content-disposition', `attachment; filename="evidence-${id}-${label}.json"`)
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('x-evidence-sealed-sha256', seal.sha256)
+        .header('x-evidence-status', seal.status)
+        .send(bytes);
+    },
+  );
 
   app.get('/crawls', async (request, reply) => {
     const identity = identityOf(request);

@@ -5,11 +5,14 @@
  * route), and its timeline closes. A read-only user sees no admin button and is refused when it
  * posts anyway. Screenshots go to test-artifacts/ (gitignored).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseSection, readPlatformFile } from '@dbre/config';
-import { accessPolicySchema } from '@dbre/domain';
+import { accessPolicySchema, type AuditKind } from '@dbre/domain';
+import { createFolderEvidenceStore, type AuditRecord } from '@dbre/drivers';
+import { collectEvidence, evidenceSealedEvent } from '@dbre/evidence';
 import { closeRedis, createRedis } from '@dbre/queue';
 import { createLifecycle, listen, type HttpApp } from '@dbre/service-kit';
 import { captureLogger, testServices, waitFor } from '@dbre/testing';
@@ -23,6 +26,7 @@ import { createRequestApiGrantActions } from '../src/actions/request-api-grant-a
 import { buildApp } from '../src/app';
 import { createBasicAuthenticator } from '../src/auth/basic-auth';
 import { hashPassword } from '../src/auth/password-hash';
+import { aRequest } from './helpers';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts');
@@ -54,6 +58,8 @@ describe('ops-dashboard in a real browser', () => {
   let redis: Redis;
   let browser: Browser;
   let base: string;
+  const evidenceDir = mkdtempSync(path.join(tmpdir(), 'ops-e2e-evidence-'));
+  const evidenceStore = createFolderEvidenceStore({ root: evidenceDir });
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (CI: WITH_CHROMIUM=1 tools/local-stack/ensure-services.sh)`);
@@ -84,6 +90,7 @@ describe('ops-dashboard in a real browser', () => {
       policy: parseSection(platformFile, 'access', accessPolicySchema, readPlatformFile(platformFile)),
       metricsPollMs: 0,
       queueSampleMs: 0,
+      evidenceStore,
     });
     base = await listen(dashboard, { host: '127.0.0.1', port: 0 });
     browser = await chromium.launch({
@@ -98,6 +105,7 @@ describe('ops-dashboard in a real browser', () => {
     await dashboard?.close();
     if (redis) await closeRedis(redis);
     await stack?.close();
+    rmSync(evidenceDir, { recursive: true, force: true });
   });
 
   it('shows a live grant, lets an admin end it from the page and the timeline close; a viewer cannot', async () => {
@@ -244,4 +252,72 @@ describe('ops-dashboard in a real browser', () => {
     const events = await stack.audit.list(pending.id);
     expect(events.find((e) => e.kind === 'approved')).toMatchObject({ actor: CAROL, data: { via: 'e2e' } });
   }, 300_000); // 2 widths x 9 pages, axe on each: slow on a shared 2-core machine
+  it('shows a grant’s evidence inert and readable at 1440 and 390 px, and downloads the exact sealed bytes', async () => {
+    // Seeded with libs/evidence directly (the lifecycle's own collection is wired elsewhere).
+    const decided = new Date(Date.now() - 3600_000);
+    const request = await stack.requests.create(
+      aRequest({ state: 'revoked', decidedAt: decided.toISOString(), revokedAt: new Date(decided.getTime() + 600_000).toISOString(), revokeReason: 'expired', resources: { dbUser: 'jit_alice_e2e' } }),
+    );
+    const path_: AuditKind[] = ['requested', 'approved', 'provisioning_started', 'user_created', 'activated', 'revoke_started', 'user_dropped', 'revoked'];
+    for (const kind of path_) await stack.audit.append(request.id, { key: kind, kind, data: {} });
+    const base_ = { server: 'db-1', user: 'jit_alice_e2e', host: '10.0.0.9', connectionId: 77, database: 'orders', resultCode: 0 };
+    const at = (s: number) => new Date(decided.getTime() + 60_000 + s * 1000).toISOString();
+    const statements = [
+      `SELECT '<img src=x onerror=alert(1)><script>alert("pwned")</script>' AS x`,
+      'SELECT id FROM orders /* \u202Etxt.exe\u202C */ WHERE note = \'\u2067evil\u2069\'',
+      `UPDATE orders SET note = '${'a-very-long-unbroken-value-'.repeat(12)}' WHERE id = 7`,
+      ...Array.from({ length: 60 }, (_, i) => `SELECT * FROM orders WHERE id = ${i + 10}`),
+    ];
+    const records: AuditRecord[] = [
+      { ...base_, at: at(0), queryId: 0, kind: 'connect', operation: 'CONNECT' },
+      ...statements.map((statement, i): AuditRecord => ({ ...base_, at: at(i + 1), queryId: i + 1, kind: 'query', operation: 'QUERY', statement })),
+      { ...base_, at: at(99), queryId: 0, kind: 'disconnect', operation: 'DISCONNECT' },
+    ];
+    const collected = await collectEvidence({
+      request,
+      events: await stack.audit.list(request.id),
+      auditSource: { records: async () => ({ records, source: 'mariadb-server-audit:/var/lib/mysql/server_audit.log', warnings: [] }) },
+      evidenceStore,
+      clusterAuditLogging: { enabled: false, detail: 'server_audit_logging=OFF on db-1' },
+    });
+    await stack.audit.append(request.id, evidenceSealedEvent(collected));
+
+    const problems: string[] = [];
+    for (const size of WIDTHS) {
+      const context = await browser.newContext({ httpCredentials: admin, viewport: { width: size.width, height: size.height }, bypassCSP: true, acceptDownloads: true });
+      const page = await context.newPage();
+      const dialogs: string[] = [];
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.dismiss();
+      });
+      await page.goto(`${base}/requests/${request.id}`);
+      await page.locator('#evidence [data-bundle="revoke"][data-status="verified"]').waitFor();
+      // The hostile statement is text on screen; the bidi overrides are named, not applied.
+      const cells = await page.locator('#evidence tr[data-kind="query"] td.stmt').allInnerTexts();
+      expect(cells[0]).toBe(statements[0]);
+      expect(cells[1]).toBe('SELECT id FROM orders /* ⟨U+202E⟩txt.exe⟨U+202C⟩ */ WHERE note = \'⟨U+2067⟩evil⟨U+2069⟩\'');
+      expect(await page.locator('#evidence img, #evidence script').count()).toBe(0);
+      expect(await page.locator('#evidence [data-warnings]').innerText()).toContain('audit logging was off on the cluster');
+      expect(await page.locator('#evidence tr[data-kind]').count()).toBe(50);
+      const overflow = await page.evaluate(() => {
+        const inPage = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+        return inPage.document.documentElement.scrollWidth - inPage.innerWidth;
+      });
+      if (overflow > 1) problems.push(`${size.name} evidence: ${overflow}px wider than the screen`);
+      for (const v of await seriousViolations(page)) problems.push(`${size.name} evidence: ${v}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, `ops-dashboard-request-evidence-${size.width}.png`), fullPage: true });
+      if (size.name === 'desktop') {
+        await Promise.all([page.waitForURL(/page=2#evidence-records$/), page.locator('nav[aria-label="Record pages"] a[rel="next"]').click()]);
+        expect(await page.locator('#evidence tr[data-kind]').count()).toBe(15);
+        const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-action="download-evidence"]').click()]);
+        expect(download.suggestedFilename()).toBe(`evidence-${request.id}-revoke.json`);
+        const file = await download.path();
+        expect(readFileSync(file).equals(readFileSync(path.join(evidenceDir, collected.key)))).toBe(true);
+      }
+      expect(dialogs).toEqual([]);
+      await context.close();
+    }
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

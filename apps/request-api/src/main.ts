@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     { onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory') },
   );
   const ctx = { prefix: config.QUEUE_PREFIX };
-  const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx) };
+  const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx), renotify: createQueue('renotify', redis, ctx) };
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'request-api' });
   const local = await createOutboxNotifier({ dynamo, key, logger });
   const outbox = slack ? alsoToSlack(local, slack.notifier, logger) : local;

@@ -17,7 +17,13 @@ locals {
   secretsmanager_regions = [for r in var.rds_regions : "secretsmanager.${r}.amazonaws.com"]
   rds_clusters           = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:cluster:*"]
   rds_instances          = [for r in var.rds_regions : "arn:aws:rds:${r}:${var.account_id}:db:*"]
-  access_tables          = concat(local.table_and_indexes["requests"], local.table_and_indexes["audit"], local.table_and_indexes["idempotency"], local.table_and_indexes["outbox"])
+  # Aurora Advanced Auditing's log groups of the fleet's clusters, in every fleet region.
+  audit_log_groups = flatten([for r in var.rds_regions : [for p in var.fleet_cluster_identifiers : [
+    "arn:aws:logs:${r}:${var.account_id}:log-group:/aws/rds/cluster/${p}/audit",
+    "arn:aws:logs:${r}:${var.account_id}:log-group:/aws/rds/cluster/${p}/audit:*",
+  ]]])
+  evidence_objects = var.evidence_bucket_arn == null ? null : "${var.evidence_bucket_arn}/${var.evidence_prefix}*"
+  access_tables    = concat(local.table_and_indexes["requests"], local.table_and_indexes["audit"], local.table_and_indexes["idempotency"], local.table_and_indexes["outbox"])
 
   task_policies = {
     request-api   = data.aws_iam_policy_document.request_api.json
@@ -158,6 +164,93 @@ data "aws_iam_policy_document" "access_tables_rw" {
   }
 }
 
+# Collecting a grant's evidence at revoke and from the sweep (libs/evidence collectEvidence,
+# writeAnchor): the user's audit records from CloudWatch Logs, the bundle and the anchors written
+# once (PutObject with If-None-Match and a COMPLIANCE lock, hence PutObjectRetention) and read
+# back; SSM sessions of the bastion come from ssm:DescribeSessions (terminate_bastions).
+data "aws_iam_policy_document" "evidence_collect" {
+  dynamic "statement" {
+    for_each = var.evidence_bucket_arn == null ? [] : [var.evidence_bucket_arn]
+    content {
+      sid       = "SealEvidence"
+      actions   = ["s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"]
+      resources = [local.evidence_objects]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.evidence_bucket_arn == null ? [] : [var.evidence_bucket_arn]
+    content {
+      sid       = "ListEvidence"
+      actions   = ["s3:ListBucket"]
+      resources = [statement.value]
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${var.evidence_prefix}*"]
+      }
+    }
+  }
+  dynamic "statement" {
+    for_each = var.evidence_bucket_arn == null ? [] : [var.evidence_bucket_arn]
+    content {
+      sid       = "ReadDatabaseAuditLogs"
+      actions   = ["logs:FilterLogEvents"]
+      resources = local.audit_log_groups
+    }
+  }
+  dynamic "statement" {
+    for_each = var.evidence_kms_key_arn == null ? [] : [var.evidence_kms_key_arn]
+    content {
+      sid       = "EvidenceEncryption"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${var.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# The dashboard shows and offers the sealed bundles and anchors: read only.
+data "aws_iam_policy_document" "evidence_read" {
+  dynamic "statement" {
+    for_each = var.evidence_bucket_arn == null ? [] : [var.evidence_bucket_arn]
+    content {
+      sid       = "ReadEvidence"
+      actions   = ["s3:GetObject"]
+      resources = [local.evidence_objects]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.evidence_bucket_arn == null ? [] : [var.evidence_bucket_arn]
+    content {
+      sid       = "ListEvidenceRead"
+      actions   = ["s3:ListBucket"]
+      resources = [statement.value]
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${var.evidence_prefix}*"]
+      }
+    }
+  }
+  dynamic "statement" {
+    for_each = var.evidence_kms_key_arn == null ? [] : [var.evidence_kms_key_arn]
+    content {
+      sid       = "DecryptEvidence"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${var.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
 # --- Task roles, one per app --------------------------------------------------------------------
 
 # request-api checks at request time that the database exists (through the cluster's admin login),
@@ -244,7 +337,7 @@ data "aws_iam_policy_document" "schema_review" {
 
 # ops-dashboard selects only the doc sink: no RDS listing.
 data "aws_iam_policy_document" "ops_dashboard" {
-  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.docs_decrypt.json]
+  source_policy_documents = [data.aws_iam_policy_document.readiness.json, data.aws_iam_policy_document.docs_decrypt.json, data.aws_iam_policy_document.evidence_read.json]
   statement {
     sid       = "ReadPlatformState"
     actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
@@ -391,6 +484,8 @@ data "aws_iam_policy_document" "provisioner" {
     data.aws_iam_policy_document.grant_secrets.json,
     # A bastion that never comes online is terminated by the provisioner itself (compensation).
     data.aws_iam_policy_document.terminate_bastions.json,
+    # A grant that failed after its user was created is collected where it failed.
+    data.aws_iam_policy_document.evidence_collect.json,
   ]
 
   # RunInstances only creates instances and volumes that carry the platform's tag, with IMDSv2
@@ -542,6 +637,7 @@ data "aws_iam_policy_document" "reaper" {
     data.aws_iam_policy_document.access_tables_rw.json,
     data.aws_iam_policy_document.inventory_login.json,
     data.aws_iam_policy_document.terminate_bastions.json,
+    data.aws_iam_policy_document.evidence_collect.json,
   ]
   statement {
     sid       = "RemoveGrantSecrets"

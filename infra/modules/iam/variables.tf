@@ -119,3 +119,21 @@ variable "bastion_networks" {
   }))
   default = []
 }
+
+variable "evidence_bucket_arn" {
+  description = "The evidence bucket (Object Lock); null: no evidence grants."
+  type        = string
+  default     = null
+}
+
+variable "evidence_prefix" {
+  description = "Key prefix of the evidence store in the bucket (EVIDENCE_PREFIX), empty or ending with /."
+  type        = string
+  default     = ""
+}
+
+variable "evidence_kms_key_arn" {
+  description = "The evidence bucket's SSE-KMS key."
+  type        = string
+  default     = null
+}

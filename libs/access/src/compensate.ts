@@ -1,6 +1,7 @@
 import { grantSecretId } from '@dbre/domain';
 import type { Logger } from '@dbre/service-kit';
 import { clockOf, type WorkerDeps } from './deps';
+import { createEvidenceSteps } from './evidence';
 
 const ACTOR = 'provisioner';
 
@@ -12,6 +13,7 @@ const ACTOR = 'provisioner';
  */
 export function createCompensation(deps: WorkerDeps) {
   const clock = clockOf(deps);
+  const evidence = deps.evidence ? createEvidenceSteps(deps, deps.evidence, ACTOR) : undefined;
 
   async function compensate(requestId: string, reason: string, logger: Logger): Promise<'compensated' | 'not applicable'> {
     const request = await deps.requests.get(requestId);
@@ -70,6 +72,8 @@ export function createCompensation(deps: WorkerDeps) {
     });
     if (notRemoved.length) logger.error({ requestId, reason, removed, notRemoved }, 'provisioning failed; compensation could not check or remove everything');
     else logger.warn({ requestId, reason, removed }, 'provisioning failed; compensated');
+    // The user may have logged in before provisioning failed: its statements are evidence too.
+    await evidence?.sealQuietly(requestId, 'revoke', logger);
     return 'compensated';
   }
 

@@ -19,6 +19,7 @@ import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
 import { AppError } from '@dbre/service-kit';
 import type { AccessDeps } from './deps';
 import { clockOf } from './deps';
+import { announceReview, autoApprovalFor, autoApprove } from './renotify';
 import { revokeNow, scheduleWarning } from './schedule';
 
 /** What a requester submits (REST body, Slack modal through REST). */
@@ -71,7 +72,7 @@ export function createAccessDecisions(deps: DecisionDeps) {
     );
   }
 
-  /** A new request and its `requested` event, one write; the approvers are told. */
+  /** A new request and its `requested` event, one write; approved by a policy rule, or the approvers are asked. */
   async function create(input: NewRequestInput, acting: Acting): Promise<AccessRequest> {
     const now = clock();
     const cluster = await deps.inventory.get(input.clusterId);
@@ -93,11 +94,10 @@ export function createAccessDecisions(deps: DecisionDeps) {
         data: { via: via(acting), target: draft.target, profile: draft.profile, privileges: draft.privileges, durationMinutes: draft.durationMinutes, reason: draft.reason, ...(draft.ticketUrl ? { ticketUrl: draft.ticketUrl } : {}) },
       },
     ]);
-    await notifyApprovers(created, acting.email, (approver) => ({
-      id: `review-${created.id}-${approver}`,
-      kind: 'review',
-      text: `${acting.email} asks for ${created.profile} access to ${created.target.clusterId}/${created.target.database} (${created.target.environment}) for ${created.durationMinutes} min: ${created.reason}. Approve or deny: POST /v1/access-requests/${created.id}/approve|deny.`,
-    }));
+    // A policy rule may approve it now; a crash before this point is resumed by the sweep.
+    const rule = autoApprovalFor(deps, created);
+    if (rule) return autoApprove(deps, created, rule);
+    await announceReview(deps, created);
     return created;
   }
 

@@ -1,5 +1,5 @@
 import type { AccessPolicy } from '@dbre/domain';
-import type { Bastion, Inventory, Notifier, SecretStore } from '@dbre/drivers';
+import type { AuditSource, Bastion, BastionSession, EvidenceStore, Inventory, Notifier, SecretStore } from '@dbre/drivers';
 import type { GrantAdmin } from '@dbre/mysql';
 import type { TypedQueue } from '@dbre/queue';
 import type { AuditLog, RequestRepository } from '@dbre/store';
@@ -8,6 +8,8 @@ export interface AccessQueues {
   provision: TypedQueue<'provision'>;
   warn: TypedQueue<'warn'>;
   revoke: TypedQueue<'revoke'>;
+  /** Reminders to approvers (policy `renotify`); without it no reminder is scheduled. */
+  renotify?: TypedQueue<'renotify'>;
 }
 
 /** What every lifecycle step may use; each service passes the parts its steps need. */
@@ -31,6 +33,22 @@ export interface WorkerDeps extends AccessDeps {
    * in tests: a process killed here must resume to the same end state).
    */
   onStep?: (step: AccessStep, requestId: string) => void | Promise<void>;
+  /** What a finished grant's user did, sealed into its chain (docs/evidence.md); absent: no evidence. */
+  evidence?: EvidenceDeps;
+}
+
+/** The database audit log, the write-once store and what else a grant's evidence holds. */
+export interface EvidenceDeps {
+  auditSource: AuditSource;
+  store: EvidenceStore;
+  /** The sweep collects the `final` bundle this long after the end (audit logs delivered late). */
+  settleMs: number;
+  /** How far back the sweep looks for ended grants missing a bundle (default 7 days). */
+  lookbackMs?: number;
+  /** SSM sessions of a grant's bastion (AWS; the bastion runs in its cluster's region). */
+  sessions?: (bastionId: string, clusterId: string) => Promise<readonly BastionSession[]>;
+  /** Whether the cluster's audit logging is on, when known (undefined: unknown). */
+  clusterAuditLogging?: (clusterId: string) => Promise<{ enabled: boolean; detail?: string } | undefined>;
 }
 
 /** The boundaries of provisioning and revoking, in order. */

@@ -1,4 +1,6 @@
-export { clockOf, PROVISION_STEPS, REVOKE_STEPS, type AccessDeps, type AccessQueues, type AccessStep, type WorkerDeps } from './deps';
+export { clockOf, PROVISION_STEPS, REVOKE_STEPS, type AccessDeps, type AccessQueues, type AccessStep, type EvidenceDeps, type WorkerDeps } from './deps';
+export { evidenceFor, sealedBundleBytes, type EvidenceReadDeps, type EvidenceView, type LastAnchor, type SealedBundle } from './evidence-read';
+export { ANCHOR_OVERLAP_MS, createEvidenceSteps, needsEvidence, sealKey, type EvidenceSteps, type SealOutcome } from './evidence';
 export { createAccessDecisions, type AccessDecisions, type Acting, type DecisionDeps, type NewRequestInput } from './decisions';
 export { createCompensation } from './compensate';
 export { createProvisioner } from './provision';
@@ -8,3 +10,5 @@ export { createSweep, type SweepOptions, type SweepReport } from './sweep';
 export { createAccessWorkers, type AccessWorkerOptions, type AccessWorkers, type WorkerRole } from './workers';
 export { accessWorkerConfig, buildWorkerApp, runAccessWorker, workerTimings, type AccessWorkerConfig } from './worker-main';
 export { AMI_METRICS, isStale, refreshAmiAges } from './bastion-images';
+export { announceReview, autoApprovalFor, autoApprove, createRenotifier, notifyApprovers, remindersSent, scheduleRenotify, type RenotifyOutcome } from './renotify';
+export { accessRequestResponse, EXAMPLE_ACCESS_REQUEST, EXAMPLE_NEW_REQUEST, followResponse, requestPageResponse } from './api-docs';

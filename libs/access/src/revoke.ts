@@ -3,6 +3,7 @@ import { grantSecretId, minuteOf, revokeReasonSchema, type AccessRequest, type A
 import type { JobContext } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
 import { clockOf, type WorkerDeps } from './deps';
+import { createEvidenceSteps } from './evidence';
 import { failsafeAt, scheduleWarning } from './schedule';
 
 const ACTOR = 'reaper';
@@ -18,6 +19,7 @@ const EARLY_MS = 20;
 export function createRevoker(deps: WorkerDeps) {
   const clock = clockOf(deps);
   const step = async (name: Parameters<NonNullable<WorkerDeps['onStep']>>[0], id: string) => deps.onStep?.(name, id);
+  const evidence = deps.evidence ? createEvidenceSteps(deps, deps.evidence, ACTOR) : undefined;
 
   /** Removes the user, then the bastion and the secret together; returns the events that record it. */
   async function removeResources(request: AccessRequest): Promise<AuditEventInput[]> {
@@ -52,7 +54,11 @@ export function createRevoker(deps: WorkerDeps) {
       request = await deps.requests.applyTransitionOrThrow(request, { type: 'start_revoke', reason }, clock(), [{ key: 'revoke_started', kind: 'revoke_started', actor: ACTOR, data: { reason } }]);
       await step('revoke_started', request.id);
     }
-    if (request.state !== 'revoking') return `nothing to revoke: the request is ${request.state}`;
+    if (request.state !== 'revoking') {
+      // A revoke job re-run after a crash between `revoked` and the seal finishes the seal.
+      if (request.state === 'revoked') await evidence?.sealQuietly(request.id, 'revoke', logger);
+      return `nothing to revoke: the request is ${request.state}`;
+    }
     const removed = await removeResources(request);
     request = await deps.requests.applyTransitionOrThrow(request, { type: 'complete_revoke' }, clock(), (next) => {
       const scheduledEnd = next.revokeReason === 'expired' || next.revokeReason === 'sweep';
@@ -69,6 +75,8 @@ export function createRevoker(deps: WorkerDeps) {
       text: `Your access to ${request.target.clusterId}/${request.target.database} has ended: sessions closed, user ${request.resources.dbUser ?? '-'} dropped, bastion removed.`,
     });
     logger.info({ requestId, reason: request.revokeReason }, 'grant revoked');
+    // After the revoke is stored: a failure here is logged and the sweep collects it later.
+    await evidence?.sealQuietly(request.id, 'revoke', logger);
     return 'revoked';
   }
 

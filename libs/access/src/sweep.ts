@@ -3,7 +3,9 @@ import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
 import { createCompensation } from './compensate';
 import { clockOf, type WorkerDeps } from './deps';
+import { createEvidenceSteps } from './evidence';
 import type { Revoker } from './revoke';
+import { autoApprovalFor, autoApprove, remindersSent, scheduleRenotify } from './renotify';
 import { scheduleGrant } from './schedule';
 import { refreshAmiAges } from './bastion-images';
 
@@ -20,8 +22,14 @@ export interface SweepReport {
   resumed: number;
   compensated: number;
   expired: number;
+  /** Requests a policy rule approved here because their creation stopped before it could. */
+  autoApproved: number;
   orphanUsers: number;
   orphanBastions: number;
+  /** Evidence bundles sealed (a revoke left unsealed by a crash, or the `final` one after settling). */
+  evidenceSealed: number;
+  /** Anchor manifests written (0 or 1). */
+  anchored: number;
   errors: number;
 }
 
@@ -33,6 +41,7 @@ export interface SweepReport {
 export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOptions) {
   const clock = clockOf(deps);
   const compensation = createCompensation(deps);
+  const evidence = deps.evidence ? createEvidenceSteps(deps, deps.evidence, 'reaper') : undefined;
 
   async function all(state: RequestState, updatedBefore?: Date): Promise<AccessRequest[]> {
     const out: AccessRequest[] = [];
@@ -46,7 +55,7 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
   }
 
   return async function sweep(logger: Logger): Promise<SweepReport> {
-    const report: SweepReport = { revoked: 0, rescheduled: 0, resumed: 0, compensated: 0, expired: 0, orphanUsers: 0, orphanBastions: 0, errors: 0 };
+    const report: SweepReport = { revoked: 0, rescheduled: 0, resumed: 0, compensated: 0, expired: 0, autoApproved: 0, orphanUsers: 0, orphanBastions: 0, evidenceSealed: 0, anchored: 0, errors: 0 };
     const now = clock();
     const attempt = async (what: string, requestId: string | undefined, fn: () => Promise<void>) => {
       try {
@@ -95,9 +104,20 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
       });
     }
 
-    // 4. Requests nobody reviewed in time.
+    // 4. Requests waiting: a policy rule's approval that creation did not finish, reminders Redis
+    //    lost (deterministic job ids: a no-op when the job is there), and those nobody reviewed in time.
     for (const r of await all('requested')) {
-      if (Date.parse(r.reviewExpiresAt) > now.getTime()) continue;
+      const rule = autoApprovalFor(deps, r);
+      if (rule) {
+        await attempt('auto-approve', r.id, async () => {
+          if ((await autoApprove(deps, r, rule, logger)).state === 'approved') report.autoApproved++;
+        });
+        continue;
+      }
+      if (Date.parse(r.reviewExpiresAt) > now.getTime()) {
+        await attempt('renotify', r.id, async () => void (await scheduleRenotify(deps, r, remindersSent(r) + 1)));
+        continue;
+      }
       await attempt('expire', r.id, async () => {
         const done = await deps.requests.update(
           r,
@@ -154,6 +174,31 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
       });
     }
     await attempt('ami-ages', undefined, async () => void (await refreshAmiAges(deps.bastion, options.amiAlertDays ?? 30, logger)));
+    // 6. Evidence the lifecycle did not seal (a crash after revoke) or that has settled (`final`), then the anchor.
+    if (evidence) {
+      const touched: string[] = [];
+      let pending: Awaited<ReturnType<typeof evidence.missing>> = [];
+      await attempt('evidence-list', undefined, async () => {
+        pending = await evidence.missing(now);
+      });
+      for (const { id, label } of pending) {
+        await attempt(`evidence-${label}`, id, async () => {
+          const outcome = await evidence.seal(id, label, logger);
+          if (outcome === 'sealed') {
+            report.evidenceSealed++;
+            touched.push(id);
+          }
+          if (outcome === 'conflict') report.errors++;
+        });
+      }
+      await attempt('anchor', undefined, async () => {
+        const written = await evidence.anchor(now, touched);
+        if (written) {
+          report.anchored++;
+          logger.info({ key: written.key, heads: written.heads }, 'chain heads anchored');
+        }
+      });
+    }
     const acted = Object.entries(report).filter(([, n]) => n > 0);
     if (acted.length) logger.info({ ...report }, 'sweep acted');
     return report;

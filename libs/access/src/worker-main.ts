@@ -2,7 +2,25 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { deploymentEnv, dynamoEnv, parseSection, platformFileEnv, readPlatformFile, redisEnv } from '@dbre/config';
 import { accessPolicySchema, forDeployment } from '@dbre/domain';
-import { checkDrivers, createConfigInventory, createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, driverChoice, driversEnv, parseSecretKey, selectDrivers } from '@dbre/drivers';
+import {
+  auroraAuditLogging,
+  checkDrivers,
+  createAwsClients,
+  createConfigInventory,
+  createFolderEvidenceStore,
+  createForwarderBastion,
+  createForwarderHost,
+  createLocalSecretStore,
+  createOutboxNotifier,
+  createServerAuditLoggingCheck,
+  createServerAuditSource,
+  driverChoice,
+  driversEnv,
+  type Inventory,
+  listBastionSessions,
+  parseSecretKey,
+  selectDrivers,
+} from '@dbre/drivers';
 import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { type ApiClients, checkApiClients, createApiClients, createHttpApp, createLifecycle, createLogger, env, httpAccess, type HttpPolicy, optionalApiClientsEnv, redisCheck, serviceEnv, startService, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
@@ -34,12 +52,13 @@ export function accessWorkerConfig(defaultPort: number) {
       SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key: 32 random bytes, base64 (openssl rand -base64 32)'),
       FORWARDER_RECONCILE_MS: env.ms(5000).describe('provisioner: how often the forwarder host re-reads every bastion record (the backstop behind Redis pub/sub and the per-connection check), ms'),
       SWEEP_EVERY_MS: env.ms(60_000).describe('reaper: how often the sweep runs, ms'),
+      EVIDENCE_SETTLE_MS: env.ms(15 * 60_000).describe("reaper: the sweep collects a grant's final evidence this long after its end (audit log delivery is late on AWS), ms"),
       STUCK_AFTER_MS: z.coerce.number().int().min(0).optional().describe('reaper: provisioning or revoking untouched this long is resumed or compensated by the sweep, ms (default: 5 policy minutes)'),
       ACCESS_MINUTE_MS: env.int(60_000, 100).describe('length of one policy minute in ms; 60000 except in tests and benchmarks'),
       /** Test-only fault injection: exit the process right after this step boundary. */
       FAULT_EXIT_AFTER_STEP: z.enum([...PROVISION_STEPS, ...REVOKE_STEPS]).optional().describe(`${[...PROVISION_STEPS, ...REVOKE_STEPS].join('|')} (tests only)`),
     })
-    .superRefine(checkDrivers(['inventory', 'bastion', 'secrets']))
+    .superRefine(checkDrivers(['inventory', 'bastion', 'secrets', 'audit', 'evidence']))
     .superRefine(checkApiClients);
 }
 export type AccessWorkerConfig = z.output<ReturnType<typeof accessWorkerConfig>>;
@@ -83,26 +102,39 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
   if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
   const ctx = { prefix: config.QUEUE_PREFIX };
-  const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx) };
+  const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx), renotify: createQueue('renotify', redis, ctx) };
   const sweepQueue = role === 'reaper' ? createQueue('sweep', redis, ctx) : undefined;
   // The forwarder host (local bastions) lives in the provisioner; the reaper only marks records closed.
   const forwarders =
     role === 'provisioner' && driverChoice(config, 'bastion') === 'local'
       ? await createForwarderHost({ dynamo, logger, redis, prefix: config.QUEUE_PREFIX, reconcileMs: config.FORWARDER_RECONCILE_MS })
       : undefined;
+  const aws = createAwsClients();
+  // The audit source and the region lookup read the inventory once it is built.
+  const inventory: Pick<Inventory, 'get'> = { get: (id) => drivers.inventory.get(id) };
   const drivers = await selectDrivers(
     config,
-    ['inventory', 'bastion', 'secrets'],
+    ['inventory', 'bastion', 'secrets', 'audit', 'evidence'],
     {
       inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }),
       bastion: () => createForwarderBastion({ dynamo, ...(forwarders ? { host: forwarders } : {}), redis, prefix: config.QUEUE_PREFIX }),
       secrets: () => createLocalSecretStore({ dynamo, key }),
+      audit: () => createServerAuditSource({ inventory, ...(config.AUDIT_LOG_PATH ? { logPath: config.AUDIT_LOG_PATH } : {}) }),
+      evidence: () => createFolderEvidenceStore({ root: config.EVIDENCE_DIR }),
     },
     {
+      clients: aws,
       onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory'),
       onBastionRegionError: (region, err) => logger.warn({ region, err: { message: (err as Error).message } }, 'bastions of a region could not be listed'),
+      clusterRegion: async (id) => (await inventory.get(id))?.placement?.region,
     },
   );
+  // Whether the cluster's audit logging is on: the plugin's settings locally, the cluster parameter group on AWS (unknown on error).
+  const auditLogging =
+    driverChoice(config, 'audit') === 'local'
+      ? createServerAuditLoggingCheck({ inventory: drivers.inventory })
+      : async (clusterId: string) => auroraAuditLogging(aws.rds((await inventory.get(clusterId))?.placement?.region ?? config.AWS_REGION), clusterId).catch(() => undefined);
+  const bastionSessions = driverChoice(config, 'bastion') === 'aws' ? async (bastionId: string, clusterId: string) => listBastionSessions(aws.ssm((await inventory.get(clusterId))?.placement?.region ?? config.AWS_REGION), bastionId) : undefined;
   logger.info({ drivers: drivers.choices }, 'drivers selected');
   const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: role });
@@ -129,6 +161,13 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
       secrets: drivers.secrets,
       notifier: slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox,
       queues,
+      evidence: {
+        auditSource: drivers.audit,
+        store: drivers.evidence,
+        settleMs: config.EVIDENCE_SETTLE_MS,
+        ...(bastionSessions ? { sessions: bastionSessions } : {}),
+        clusterAuditLogging: auditLogging,
+      },
       ...(fault
         ? {
             onStep: (step: AccessStep, requestId: string) => {

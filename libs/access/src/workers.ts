@@ -4,6 +4,7 @@ import { ACCESS_JOB_IDS, createWorker, type TypedQueue } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
 import type { WorkerDeps } from './deps';
 import { createProvisioner } from './provision';
+import { createRenotifier } from './renotify';
 import { createRevoker } from './revoke';
 import { createSweep } from './sweep';
 
@@ -29,7 +30,7 @@ export interface AccessWorkers {
 }
 
 /**
- * The queue workers of one role: provisioner (provision) or reaper (revoke, warn, sweep). The
+ * The queue workers of one role: provisioner (provision) or reaper (revoke, warn, sweep, renotify). The
  * sweep's job scheduler lives in Redis, so a watchdog re-creates it whenever it is missing (a
  * FLUSHALL, a new Redis): the sweep never stops for good.
  */
@@ -58,6 +59,7 @@ export async function createAccessWorkers(options: AccessWorkerOptions): Promise
     createWorker('revoke', revoker.revokeProcessor, conn, { concurrency: options.concurrency, ...lock }),
     createWorker('warn', revoker.warnProcessor, conn, { concurrency: options.concurrency, ...lock }),
     createWorker('sweep', async (_payload, ctx) => sweep(ctx.logger), conn, { concurrency: 1, ...lock }),
+    ...(options.deps.queues.renotify ? [createWorker('renotify', createRenotifier(options.deps).processor, conn, { concurrency: options.concurrency, ...lock })] : []),
   ];
   return { workers, stop: () => clearInterval(watchdog) };
 }

@@ -1,12 +1,13 @@
 export * from './snapshot';
 export { CrawlError, classifyError, quoteIdent } from './crawl/connection';
 export { readCluster, SYSTEM_SCHEMAS, VOLATILE_VARIABLES, type ReadClusterOptions, type ReadClusterResult } from './crawl/read-cluster';
-export { clusterSummarySchema, readSummary, type ClusterSummary } from './publish/cluster-summary';
+export { clusterSummarySchema, readClusterAuditLogging, readSummary, type ClusterSummary } from './publish/cluster-summary';
 export { stripAutoIncrement } from './crawl/read-schema';
 export { diffSnapshots, changeCount, type ChangeSet } from './history/diff';
 export { changeEntry, firstEntry, prependEntry } from './history/changelog';
 export { baselineFor, baselineSchema, BUILTIN_BASELINES, classifyVariable, compareWithDefault, differsFromBaseline, normalizeValue, parseHelpDescriptions, parseHelpVerbose, type ParameterBaseline, type ParameterComparison, type VariableClass } from './parameters/baseline';
 export { loadRdsEngineDefaults } from './parameters/rds-baseline';
+export { auditLoggingOf, auditLoggingSchema, auditStateOf, type AuditLogging } from './parameters/audit-logging';
 export { renderCluster, type RenderedFile } from './render/render-cluster';
 export { paths } from './render/paths';
 export { segment } from './render/markdown';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { auditLoggingSchema } from './parameters/audit-logging';
 
 /**
  * The machine-readable snapshot of one cluster (`<cluster>/schema.json`). Other services
@@ -9,9 +10,10 @@ import { z } from 'zod';
 export const SNAPSHOT_VERSION = 1;
 /**
  * Compatible additions within version 1: 1.1 added foreign key `cardinality`, view column
- * `default`, view `references` / `tables`. Readers of 1.0 keep working (the fields are new).
+ * `default`, view `references` / `tables`; 1.2 added `auditLogging`. Readers of 1.0 keep
+ * working (the fields are new and optional).
  */
-export const SNAPSHOT_MINOR_VERSION = 1;
+export const SNAPSHOT_MINOR_VERSION = 2;
 export const SNAPSHOT_SCHEMA_ID = 'https://dbre-platform.local/schemas/schema-snapshot.v1.json';
 export const SNAPSHOT_SCHEMA_FILE = 'schema-snapshot.v1.json';
 
@@ -182,6 +184,7 @@ export const snapshotSchema = z.object({
     flavor: z.enum(['mariadb', 'mysql']),
   }),
   variables: z.record(z.string(), z.string()).describe('SHOW GLOBAL VARIABLES minus volatile ones, sorted'),
+  auditLogging: auditLoggingSchema.optional(),
   schemas: z.array(schemaEntrySchema),
 });
 
@@ -238,6 +241,7 @@ export function finishSnapshot(content: SnapshotContent, capturedAt: string): Sn
     contentHash: contentHashOf(content),
     server: content.server,
     variables: content.variables,
+    ...(content.auditLogging !== undefined ? { auditLogging: content.auditLogging } : {}),
     schemas: content.schemas,
   };
 }

@@ -51,11 +51,13 @@ export const targetSchema = z.object({
 });
 export type AccessTarget = z.output<typeof targetSchema>;
 
-/** Who acted: e-mail (lower-case) and/or Slack user id. */
+/** Who acted: e-mail (lower-case) and/or Slack user id; or, for an auto-approval, the policy rule (no person). */
 export const actorSchema = z.object({
   email: z.string().max(254).optional(),
   slackUserId: z.string().max(32).optional(),
   displayName: z.string().max(200).optional(),
+  /** Set only when a rule of the policy's `autoApprove` acted: its id. */
+  policyRule: z.string().max(64).optional(),
 });
 export type Actor = z.output<typeof actorSchema>;
 
@@ -166,6 +168,7 @@ export function sameActor(a: Actor | Requester, b: Actor | Requester): boolean {
 }
 
 export function describeActor(a: Actor): string {
+  if (a.policyRule) return `policy:${a.policyRule}`;
   return a.email ?? a.slackUserId ?? a.displayName ?? 'someone';
 }
 

@@ -7,6 +7,8 @@ export const AUDIT_KINDS = [
   'requested',
   'approved',
   'approval_refused',
+  /** Approvers of a request still waiting were reminded (policy `renotify`); data: attempt, escalated. */
+  'renotified',
   'denied',
   'cancelled',
   'expired',

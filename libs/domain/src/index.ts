@@ -105,3 +105,18 @@ export {
   type CompletenessContext,
   type RequestChainVerification,
 } from './chain-completeness';
+export {
+  autoApproveMismatch,
+  autoApproveRuleSchema,
+  escalationAttempt,
+  matchAutoApproval,
+  policyActor,
+  renotifyOffsetMinutes,
+  renotifySchema,
+  WEEKDAYS,
+  withinHours,
+  type AutoApprovalPolicy,
+  type AutoApproveRule,
+  type RenotifyPolicy,
+  type Weekday,
+} from './auto-approval';

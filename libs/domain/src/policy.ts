@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ENVIRONMENTS, type Environment } from './access-request';
+import { autoApproveRuleSchema, renotifySchema } from './auto-approval';
 import { DomainError } from './errors';
 
 /**
@@ -119,8 +120,28 @@ const policyInput = z
           .default({ 'aurora-mysql': 32, mysql: 32, mariadb: 80 }),
       })
       .default({ prefix: 'jit_', maxLength: { 'aurora-mysql': 32, mysql: 32, mariadb: 80 } }),
+    /** Rules that approve low-risk requests at creation (auto-approval.ts); none when absent. */
+    autoApprove: z.array(autoApproveRuleSchema).default([]),
+    /** Reminders to approvers of a request still waiting; none when absent. */
+    renotify: renotifySchema.optional(),
   })
   .superRefine((p, ctx) => {
+    const ruleIds = new Set<string>();
+    p.autoApprove.forEach((rule, i) => {
+      const path = ['autoApprove', i];
+      if (ruleIds.has(rule.id)) ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `rule id "${rule.id}" is used twice` });
+      ruleIds.add(rule.id);
+      for (const prof of rule.profiles) {
+        if (!Object.hasOwn(p.profiles, prof)) ctx.addIssue({ code: 'custom', path: [...path, 'profiles'], message: `unknown profile "${prof}"` });
+        for (const env of rule.environments.filter((e) => (ENVIRONMENTS as readonly string[]).includes(e))) {
+          const allowed = p.environments[env].profiles;
+          if (allowed && !allowed.includes(prof)) ctx.addIssue({ code: 'custom', path: [...path, 'profiles'], message: `profile "${prof}" is not allowed on ${env} clusters, so the rule could never apply` });
+        }
+      }
+      for (const g of rule.requesterGroups ?? []) {
+        if (!Object.hasOwn(p.groups, g)) ctx.addIssue({ code: 'custom', path: [...path, 'requesterGroups'], message: `unknown group "${g}"` });
+      }
+    });
     const names = Object.keys(p.profiles);
     if (names.length === 0) ctx.addIssue({ code: 'custom', path: ['profiles'], message: 'define at least one profile' });
     for (const [name, prof] of Object.entries(p.profiles)) {

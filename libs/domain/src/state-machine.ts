@@ -17,6 +17,8 @@ import { DomainError } from './errors';
 export type RequestEvent =
   /** An approver approves the request (state requested), or the pending extension (state active). */
   | { type: 'approve'; by: Actor }
+  /** A rule of the policy's `autoApprove` approves the request at once (all approvals it needs). */
+  | { type: 'auto_approve'; rule: string }
   /** An approver denies the request, or refuses the pending extension of an active grant. */
   | { type: 'deny'; by: Actor; reason: string }
   | { type: 'cancel'; by: Actor }
@@ -36,7 +38,7 @@ export type RequestEventType = RequestEvent['type'];
 
 /** Which events each state accepts (guards may still refuse). */
 export const ACCEPTED_EVENTS: Record<RequestState, readonly RequestEventType[]> = {
-  requested: ['approve', 'deny', 'cancel', 'expire'],
+  requested: ['approve', 'auto_approve', 'deny', 'cancel', 'expire'],
   approved: ['start_provisioning', 'cancel', 'fail'],
   provisioning: ['record_resources', 'activate', 'fail'],
   active: ['request_extension', 'approve', 'deny', 'record_resources', 'start_revoke'],
@@ -87,6 +89,10 @@ export function transition(request: AccessRequest, event: RequestEvent, now: Dat
       const approvals = [...request.approvals, { by: event.by, at }];
       if (approvals.length < request.approvalsRequired) return next({ approvals });
       return next({ approvals, state: 'approved', decidedAt: at });
+    }
+    case 'auto_approve': {
+      if (!/^[a-z][a-z0-9-]{0,39}$/.test(event.rule)) throw new DomainError('AUTO_APPROVE_RULE_INVALID', 'invalid', `"${event.rule}" is not a policy rule id.`);
+      return next({ approvals: [...request.approvals, { by: { policyRule: event.rule, displayName: `policy:${event.rule}` }, at }], state: 'approved', decidedAt: at });
     }
     case 'deny': {
       if (!event.reason.trim()) throw new DomainError('DENIAL_REASON_REQUIRED', 'invalid', 'A denial needs a reason.');
@@ -158,6 +164,7 @@ function alreadyApproved(by: Actor, what: 'request' | 'extension'): DomainError 
 
 const WORDS: Record<RequestEventType, string> = {
   approve: 'approved',
+  auto_approve: 'approved by policy',
   deny: 'denied',
   cancel: 'cancelled',
   expire: 'expired',

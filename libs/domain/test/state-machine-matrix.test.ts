@@ -19,6 +19,7 @@ const ILLEGAL = 'ILLEGAL_TRANSITION';
 
 const EVENTS = {
   approve: { type: 'approve', by: carol },
+  auto_approve: { type: 'auto_approve', rule: 'dev-read' },
   deny: { type: 'deny', by: carol, reason: 'not during the freeze' },
   cancel: { type: 'cancel', by: dave },
   expire: { type: 'expire' },
@@ -36,73 +37,73 @@ type Row = Record<EventName, string>;
 const MATRIX: Record<string, Row> = {
   // prettier-ignore
   requested: {
-    approve: 'approved', deny: 'denied', cancel: 'cancelled', expire: 'expired',
+    approve: 'approved', auto_approve: 'approved', deny: 'denied', cancel: 'cancelled', expire: 'expired',
     start_provisioning: ILLEGAL, record_resources: ILLEGAL, activate: ILLEGAL, fail: ILLEGAL,
     request_extension: ILLEGAL, start_revoke: ILLEGAL, complete_revoke: ILLEGAL,
   },
   // prettier-ignore
   approved: {
-    approve: ILLEGAL, deny: ILLEGAL, cancel: 'cancelled', expire: ILLEGAL,
+    approve: ILLEGAL, auto_approve: ILLEGAL, deny: ILLEGAL, cancel: 'cancelled', expire: ILLEGAL,
     start_provisioning: 'provisioning', record_resources: ILLEGAL, activate: ILLEGAL, fail: 'failed',
     request_extension: ILLEGAL, start_revoke: ILLEGAL, complete_revoke: ILLEGAL,
   },
   // prettier-ignore
   'provisioning (database user recorded)': {
-    approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
+    approve: ILLEGAL, auto_approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
     start_provisioning: ILLEGAL, record_resources: 'provisioning', activate: 'active', fail: 'failed',
     request_extension: ILLEGAL, start_revoke: ILLEGAL, complete_revoke: ILLEGAL,
   },
   // prettier-ignore
   'provisioning (nothing recorded yet)': {
-    approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
+    approve: ILLEGAL, auto_approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
     start_provisioning: ILLEGAL, record_resources: 'provisioning', activate: 'RESOURCES_MISSING', fail: 'failed',
     request_extension: ILLEGAL, start_revoke: ILLEGAL, complete_revoke: ILLEGAL,
   },
   // prettier-ignore
   active: {
-    approve: 'NO_PENDING_EXTENSION', deny: 'NO_PENDING_EXTENSION', cancel: ILLEGAL, expire: ILLEGAL,
+    approve: 'NO_PENDING_EXTENSION', auto_approve: ILLEGAL, deny: 'NO_PENDING_EXTENSION', cancel: ILLEGAL, expire: ILLEGAL,
     start_provisioning: ILLEGAL, record_resources: 'active', activate: ILLEGAL, fail: ILLEGAL,
     request_extension: 'active', start_revoke: 'revoking', complete_revoke: ILLEGAL,
   },
   // prettier-ignore
   'active (extension pending)': {
-    approve: 'active', deny: 'active', cancel: ILLEGAL, expire: ILLEGAL,
+    approve: 'active', auto_approve: ILLEGAL, deny: 'active', cancel: ILLEGAL, expire: ILLEGAL,
     start_provisioning: ILLEGAL, record_resources: 'active', activate: ILLEGAL, fail: ILLEGAL,
     request_extension: 'EXTENSION_PENDING', start_revoke: 'revoking', complete_revoke: ILLEGAL,
   },
   // prettier-ignore
   revoking: {
-    approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
+    approve: ILLEGAL, auto_approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
     start_provisioning: ILLEGAL, record_resources: 'revoking', activate: ILLEGAL, fail: ILLEGAL,
     request_extension: ILLEGAL, start_revoke: ILLEGAL, complete_revoke: 'revoked',
   },
   // prettier-ignore
   revoked: {
-    approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
+    approve: ILLEGAL, auto_approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
     start_provisioning: ILLEGAL, record_resources: ILLEGAL, activate: ILLEGAL, fail: ILLEGAL,
     request_extension: ILLEGAL, start_revoke: ILLEGAL, complete_revoke: ILLEGAL,
   },
   // prettier-ignore
   denied: {
-    approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
+    approve: ILLEGAL, auto_approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
     start_provisioning: ILLEGAL, record_resources: ILLEGAL, activate: ILLEGAL, fail: ILLEGAL,
     request_extension: ILLEGAL, start_revoke: ILLEGAL, complete_revoke: ILLEGAL,
   },
   // prettier-ignore
   cancelled: {
-    approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
+    approve: ILLEGAL, auto_approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
     start_provisioning: ILLEGAL, record_resources: ILLEGAL, activate: ILLEGAL, fail: ILLEGAL,
     request_extension: ILLEGAL, start_revoke: ILLEGAL, complete_revoke: ILLEGAL,
   },
   // prettier-ignore
   expired: {
-    approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
+    approve: ILLEGAL, auto_approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
     start_provisioning: ILLEGAL, record_resources: ILLEGAL, activate: ILLEGAL, fail: ILLEGAL,
     request_extension: ILLEGAL, start_revoke: ILLEGAL, complete_revoke: ILLEGAL,
   },
   // prettier-ignore
   failed: {
-    approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
+    approve: ILLEGAL, auto_approve: ILLEGAL, deny: ILLEGAL, cancel: ILLEGAL, expire: ILLEGAL,
     start_provisioning: ILLEGAL, record_resources: ILLEGAL, activate: ILLEGAL, fail: ILLEGAL,
     request_extension: ILLEGAL, start_revoke: ILLEGAL, complete_revoke: ILLEGAL,
   },

@@ -46,6 +46,7 @@ function inState(state: RequestState, env: 'dev' | 'prod' = 'dev'): AccessReques
 
 const sampleEvent: Record<RequestEventType, RequestEvent> = {
   approve: { type: 'approve', by: carol },
+  auto_approve: { type: 'auto_approve', rule: 'dev-read' },
   deny: { type: 'deny', by: carol, reason: 'no' },
   cancel: { type: 'cancel', by: dave },
   expire: { type: 'expire' },

@@ -8,6 +8,7 @@ export { createFolderSink, SinkPathError, sinkPathSegments, type FolderSink } fr
 export { createFolderEvidenceStore, type FolderEvidenceStore } from './local/folder-evidence-store';
 export {
   AuditSourceError,
+  createServerAuditLoggingCheck,
   createServerAuditSource,
   enableServerAudit,
   readServerAuditSettings,

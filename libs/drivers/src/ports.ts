@@ -35,6 +35,8 @@ export interface ClusterTarget {
   placement?: ClusterPlacement;
   /** TLS to the cluster, the server certificate verified against `ca` (PEM; on AWS the RDS CA bundle). */
   tls?: ClusterTls;
+  /** Log types the cluster exports to CloudWatch Logs (AWS inventory; `audit` for Advanced Auditing). Absent: unknown. */
+  logExports?: string[];
 }
 
 export interface ClusterTls {

@@ -4,12 +4,14 @@ import { dynamoEnv } from '@dbre/config';
 import { ConfigError, env } from '@dbre/service-kit';
 import { realClock, type Clock } from './aws/backoff';
 import { createAwsClients, type AwsClients } from './aws/clients';
+import { CloudWatchAuditSource } from './aws/cloudwatch-audit-source';
 import { BASTION_DEFAULTS, Ec2SsmBastion } from './aws/ec2-ssm-bastion';
 import { bastionNetworksSchema, RegionalBastion, type BastionNetwork } from './aws/regional-bastion';
 import { RdsInventory } from './aws/rds-inventory';
 import { S3DocSink } from './aws/s3-doc-sink';
+import { S3EvidenceStore } from './aws/s3-evidence-store';
 import { SecretsManagerStore } from './aws/secrets-manager-store';
-import type { Bastion, DocSink, Inventory, SecretStore } from './ports';
+import type { AuditSource, Bastion, DocSink, EvidenceStore, Inventory, SecretStore } from './ports';
 
 /** The parts chosen by configuration; the Notifier follows the Slack settings instead. */
 export interface Drivers {
@@ -17,10 +19,14 @@ export interface Drivers {
   bastion: Bastion;
   secrets: SecretStore;
   docs: DocSink;
+  /** The database audit log (evidence): MariaDB server_audit locally, Aurora Advanced Auditing in CloudWatch Logs. */
+  audit: AuditSource;
+  /** Write-once evidence and anchors: a folder locally, S3 with Object Lock. */
+  evidence: EvidenceStore;
 }
 export type DriverPart = keyof Drivers;
 export type DriverKind = 'local' | 'aws';
-export const DRIVER_PARTS: readonly DriverPart[] = ['inventory', 'bastion', 'secrets', 'docs'];
+export const DRIVER_PARTS: readonly DriverPart[] = ['inventory', 'bastion', 'secrets', 'docs', 'audit', 'evidence'];
 
 const kind = z.enum(['local', 'aws']);
 const csv = (what: string) =>
@@ -42,6 +48,8 @@ export const driversEnv = {
   DRIVER_BASTION: kind.optional().describe('local or aws; overrides DRIVERS for the bastion'),
   DRIVER_SECRETS: kind.optional().describe('local or aws; overrides DRIVERS for the secret store'),
   DRIVER_DOCS: kind.optional().describe('local or aws; overrides DRIVERS for the doc sink'),
+  DRIVER_AUDIT: kind.optional().describe('local (MariaDB server_audit file) or aws (Aurora Advanced Auditing in CloudWatch Logs); overrides DRIVERS for the database audit log'),
+  DRIVER_EVIDENCE: kind.optional().describe('local (a folder) or aws (S3 with Object Lock); overrides DRIVERS for the evidence store'),
   AWS_REGION: dynamoEnv.AWS_REGION,
   PLATFORM_TAG: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/).default('dbre-platform').describe('value of the managed-by tag on AWS resources'),
   // Bastion (EC2 + SSM)
@@ -93,20 +101,37 @@ export const driversEnv = {
   DOCS_PREFIX: z.string().regex(/^(|[A-Za-z0-9._@=+/-]*\/)$/).default('').describe('key prefix, empty or ending with /'),
   DOCS_S3_ENDPOINT: z.url().optional().describe('an S3 endpoint URL (tests, S3-compatible stores); unset on AWS'),
   DOCS_S3_FORCE_PATH_STYLE: env.bool(false),
+  // Evidence (docs/evidence.md)
+  EVIDENCE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/).optional().describe('the evidence S3 bucket (Object Lock, compliance mode)'),
+  EVIDENCE_PREFIX: z
+    .string()
+    .regex(/^(|[A-Za-z0-9._@=+/-]*\/)$/)
+    .refine((p) => p === '' || p.slice(0, -1).split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..'), 'no empty, . or .. segments')
+    .default('').describe('evidence key prefix, empty or ending with /'),
+  EVIDENCE_RETENTION_DAYS: env.int(400, 1).describe('days each evidence object stays locked in compliance mode (at least the bucket default)'),
+  EVIDENCE_DIR: z.string().min(1).default('var/evidence').describe('local evidence store folder (write-once files)'),
+  AUDIT_LOG_PATH: optionalString('local: the server_audit log file when it is not where MariaDB says (a copy, a mount)'),
 };
 
 export const driversConfig = z.object(driversEnv);
 export type DriversConfig = z.output<typeof driversConfig>;
+/**
+ * What the functions below read: DriversConfig, except that a service may declare EVIDENCE_DIR
+ * optional (ops-dashboard shows evidence only when it is set); no driver here reads it.
+ */
+export type DriversSettings = Omit<DriversConfig, 'EVIDENCE_DIR'> & { EVIDENCE_DIR?: string | undefined };
 
 const OVERRIDE: Record<DriverPart, keyof DriversConfig> = {
   inventory: 'DRIVER_INVENTORY',
   bastion: 'DRIVER_BASTION',
   secrets: 'DRIVER_SECRETS',
   docs: 'DRIVER_DOCS',
+  audit: 'DRIVER_AUDIT',
+  evidence: 'DRIVER_EVIDENCE',
 };
 
 /** Which implementation each part uses: the per-part override, else DRIVERS, else local (outside production). */
-export function driverChoice(config: DriversConfig, part: DriverPart): DriverKind {
+export function driverChoice(config: DriversSettings, part: DriverPart): DriverKind {
   return (config[OVERRIDE[part]] as DriverKind | undefined) ?? config.DRIVERS ?? 'local';
 }
 
@@ -121,10 +146,12 @@ export const DRIVER_REQUIRED: Record<DriverPart, ReadonlyArray<keyof DriversConf
   bastion: ['BASTION_SUBNET_IDS', 'BASTION_SECURITY_GROUP_ID', 'BASTION_VPC_ID', 'BASTION_INSTANCE_PROFILE'],
   secrets: [],
   docs: ['DOCS_BUCKET'],
+  audit: [],
+  evidence: ['EVIDENCE_BUCKET'],
 };
 
 /** Problems with the configuration of the given parts, as `VARIABLE: message` lines. */
-export function driverProblems(config: DriversConfig, parts: readonly DriverPart[]): Array<{ variable: keyof DriversConfig; message: string }> {
+export function driverProblems(config: DriversSettings, parts: readonly DriverPart[]): Array<{ variable: keyof DriversConfig; message: string }> {
   const problems: Array<{ variable: keyof DriversConfig; message: string }> = [];
   if (config.DRIVERS === undefined && isProduction(config)) {
     problems.push({
@@ -151,7 +178,7 @@ export function driverProblems(config: DriversConfig, parts: readonly DriverPart
  * part uses `checkDrivers([])`.
  */
 export function checkDrivers(parts: readonly DriverPart[]) {
-  return (config: DriversConfig, ctx: z.RefinementCtx): void => {
+  return (config: DriversSettings, ctx: z.RefinementCtx): void => {
     for (const p of driverProblems(config, parts)) ctx.addIssue({ code: 'custom', path: [p.variable], message: p.message });
   };
 }
@@ -166,10 +193,12 @@ export interface SelectOptions {
   onInventorySkip?: (cluster: string, reason: string) => void;
   /** A region whose bastions could not be listed (the others still are). */
   onBastionRegionError?: (region: string, err: unknown) => void;
+  /** The region of a cluster (the AWS audit source reads its log group there; default AWS_REGION). */
+  clusterRegion?: (clusterId: string) => Promise<string | undefined>;
 }
 
 /** The AWS implementation of one part, from validated configuration. */
-export function createAwsDriver<K extends DriverPart>(part: K, config: DriversConfig, options: SelectOptions = {}): Drivers[K] {
+export function createAwsDriver<K extends DriverPart>(part: K, config: DriversSettings, options: SelectOptions = {}): Drivers[K] {
   const clients = options.clients ?? createAwsClients();
   const clock = options.clock ?? realClock;
   const region = config.AWS_REGION;
@@ -243,6 +272,14 @@ export function createAwsDriver<K extends DriverPart>(part: K, config: DriversCo
         }),
         { bucket: config.DOCS_BUCKET ?? '', prefix: config.DOCS_PREFIX },
       ),
+    audit: () => {
+      const clusterRegion = options.clusterRegion;
+      return new CloudWatchAuditSource((r) => clients.logs(r), {
+        region,
+        ...(clusterRegion ? { regionOf: async (clusterId: string) => (await clusterRegion(clusterId)) ?? region } : {}),
+      });
+    },
+    evidence: () => new S3EvidenceStore(clients.s3(region), { bucket: config.EVIDENCE_BUCKET ?? '', prefix: config.EVIDENCE_PREFIX, retentionDays: config.EVIDENCE_RETENTION_DAYS }),
   };
   return made[part]();
 }
@@ -252,7 +289,7 @@ export function createAwsDriver<K extends DriverPart>(part: K, config: DriversCo
  * problem at once) when an AWS part lacks settings or a local factory is missing.
  */
 export async function selectDrivers<P extends DriverPart>(
-  config: DriversConfig,
+  config: DriversSettings,
   parts: readonly P[],
   local: LocalDriverFactories,
   options: SelectOptions = {},

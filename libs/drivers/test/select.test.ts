@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, parseConfig } from '@dbre/service-kit';
-import { Ec2SsmBastion, RdsInventory, S3DocSink, SecretsManagerStore } from '../src/aws';
+import { CloudWatchAuditSource, Ec2SsmBastion, RdsInventory, S3DocSink, S3EvidenceStore, SecretsManagerStore } from '../src/aws';
 import { checkDrivers, driverChoice, driversConfig, driversEnv, selectDrivers, type Drivers } from '../src/select';
 import type { Bastion, DocSink, Inventory, SecretStore } from '../src/ports';
 
@@ -122,5 +122,26 @@ describe('driver selection', () => {
     expect(parseConfig(schema, { NODE_ENV: 'production', DRIVERS: 'local' }).DRIVERS).toBe('local');
     expect(driverChoice(parseConfig(schema, { NODE_ENV: 'production', ...awsEnv }), 'docs')).toBe('aws');
     expect(driverChoice(parseConfig(schema, {}), 'docs')).toBe('local');
+  });
+});
+
+describe('evidence drivers', () => {
+  it('DRIVERS=aws reads the audit log from CloudWatch Logs and seals evidence into the Object Lock bucket', async () => {
+    const config = driversConfig.parse({ ...awsEnv, EVIDENCE_BUCKET: 'dbre-evidence-123456789012', EVIDENCE_PREFIX: 'stg/' });
+    const drivers = await selectDrivers(config, ['audit', 'evidence'], {});
+    expect(drivers.audit).toBeInstanceOf(CloudWatchAuditSource);
+    expect(drivers.evidence).toBeInstanceOf(S3EvidenceStore);
+    expect(drivers.choices).toEqual({ audit: 'aws', evidence: 'aws' });
+  });
+
+  it('names a missing evidence bucket, refuses a bad prefix, and lets DRIVER_EVIDENCE keep the folder', async () => {
+    const error = await selectDrivers(driversConfig.parse({ DRIVERS: 'aws' }), ['audit', 'evidence'], {}).catch((e: unknown) => e);
+    expect((error as ConfigError).problems).toEqual(['EVIDENCE_BUCKET: required when the evidence driver is aws (the evidence S3 bucket (Object Lock, compliance mode))']);
+    expect(driversConfig.safeParse({ EVIDENCE_PREFIX: 'no-slash' }).success).toBe(false);
+    for (const bad of ['../', 'a//', './']) expect([bad, driversConfig.safeParse({ EVIDENCE_PREFIX: bad }).success]).toEqual([bad, false]);
+    expect(driversConfig.parse({ EVIDENCE_PREFIX: 'stg/2026/' }).EVIDENCE_PREFIX).toBe('stg/2026/');
+    const mixed = driversConfig.parse({ DRIVERS: 'aws', DRIVER_EVIDENCE: 'local' });
+    expect(driverChoice(mixed, 'evidence')).toBe('local');
+    expect(driverChoice(mixed, 'audit')).toBe('aws');
   });
 });

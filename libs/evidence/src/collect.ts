@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isTerminal, type AccessRequest, type AuditEvent, type AuditEventInput } from '@dbre/domain';
 import { EvidenceExistsError, type AuditSource, type EvidenceStore } from '@dbre/drivers';
-import { buildEvidenceBundle, evidenceKey, type BastionSession, type DatabaseEvidence, type EvidenceLabel } from './bundle';
+import { buildEvidenceBundle, evidenceKey, eventsUpToEnd, type BastionSession, type DatabaseEvidence, type EvidenceLabel } from './bundle';
 
 export class EvidenceError extends Error {
   readonly kind = 'conflict';
@@ -63,7 +63,10 @@ export async function collectEvidence(input: CollectEvidenceInput): Promise<Coll
     const slack = input.windowSlackMs ?? 60_000;
     // The user exists from provisioning (after the decision) until the revoke; the window is fixed by the request, so a re-collection reads the same span.
     const from = new Date(Date.parse(request.decidedAt ?? request.requestedAt) - slack);
-    const to = new Date(Date.parse(request.revokedAt ?? request.updatedAt) + slack);
+    // A failed request has no revokedAt: its `failed` event ends it (updatedAt moves on later writes).
+    const ended = eventsUpToEnd(input.events).at(-1);
+    const endAt = request.revokedAt ?? (ended && ended.kind === request.state ? ended.at : request.updatedAt);
+    const to = new Date(Date.parse(endAt) + slack);
     const found = await input.auditSource.records({ clusterId: request.target.clusterId, user, from, to, ...(input.signal ? { signal: input.signal } : {}) });
     database = { clusterId: request.target.clusterId, user, from: from.toISOString(), to: to.toISOString(), source: found.source, warnings: found.warnings, records: found.records };
   }

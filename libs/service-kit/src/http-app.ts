@@ -4,17 +4,12 @@ import fastifyMetrics from 'fastify-metrics';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import {
-  hasZodFastifySchemaValidationErrors,
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError, isCodedError, statusByKind } from './errors';
 import { createLifecycle, type Lifecycle } from './lifecycle';
+import { completeProblemResponses, openApiTransform, serializerCompiler } from './openapi';
 import { createMemoryIdempotencyStore, createRedisIdempotencyStore, installIdempotency } from './idempotency';
 import { guards, installRouteGuards, principalOf, type RouteGuardOptions } from './route-guard';
 import { runReadinessChecks, type ReadinessCheck } from './readiness';
@@ -136,6 +131,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
 
   // First, so that every route registered after it (the kit's, plugins', the app's) is guarded.
   installRouteGuards(app, options.auth ?? {});
+  // After the guards' hook (it fills in plugin routes' guards): documented routes get their shared problems.
+  if (options.openapi) app.addHook('onRoute', completeProblemResponses);
   const limit = { max: options.rateLimit?.max ?? 60, timeWindow: options.rateLimit?.timeWindowMs ?? 60_000 };
   app.addHook('onRoute', (route) => {
     const methods = [route.method].flat();
@@ -193,7 +190,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
         info: { title: options.openapi.title, description: options.openapi.description, version: options.version ?? '0.1.0' },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       },
-      transform: jsonSchemaTransform,
+      transform: openApiTransform,
     });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' });

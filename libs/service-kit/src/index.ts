@@ -26,3 +26,4 @@ export {
   type ApiScope,
 } from './api-clients';
 export { authenticatedBy, principalOf, guardOf, guards, installRouteGuards, markAuthenticated, type RegisteredRoute, type RouteGuard, type RouteGuardOptions } from './route-guard';
+export { okResponse, problems, sharedProblems, PROBLEM_CONTENT_TYPE, type ProblemCodes, type ProblemResponse, type ProblemStatus } from './openapi';

@@ -5,12 +5,16 @@ import type { Logger } from 'pino';
 import {
   accessEndedUpdate,
   approverMessage,
+  autoApprovedDm,
+  autoApprovedMessage,
   credentialsDm,
   decidedMessage,
   endedDm,
+  escalationMessage,
   extensionMessage,
   noticeDm,
   publicRequestMessage,
+  reminderMessage,
   requestedDm,
   threadUpdate,
   warningDm,
@@ -227,6 +231,64 @@ export function createSlackDelivery(deps: SlackDeliveryDeps): SlackDelivery {
               if (await store.thread(r.id, 'requests')) return;
               await store.saveThread(r.id, 'requests', await post(channel, publicRequestMessage(s)));
             },
+          });
+        }
+        return steps;
+      }
+      case 'auto-approved': {
+        // Every approver's copy and the requester's describe one event: announced once per request.
+        const once = `request-${r.id}-auto-approved`;
+        const rule = r.approvals.find((a) => a.by.policyRule)?.by.policyRule ?? String(n.data?.['policyRule'] ?? 'unknown');
+        const steps: Step[] = [
+          {
+            name: 'approvals',
+            onceFor: once,
+            run: async () => {
+              if (await store.thread(r.id, 'approvals')) return;
+              await store.saveThread(r.id, 'approvals', await post(deps.channels.approvals, autoApprovedMessage(s, { id: rule }, deps.links)));
+            },
+          },
+          { ...dm(() => autoApprovedDm(s, rule)), onceFor: once },
+        ];
+        if (deps.channels.requests) {
+          const channel = deps.channels.requests;
+          steps.splice(1, 0, {
+            name: 'requests',
+            onceFor: once,
+            run: async () => {
+              if (await store.thread(r.id, 'requests')) return;
+              const ref = await post(channel, publicRequestMessage(s));
+              await store.saveThread(r.id, 'requests', ref);
+              await post(ref.channel, threadUpdate('approved', r.decidedAt ?? r.updatedAt, `by policy rule ${rule}`), ref.ts);
+            },
+          });
+        }
+        return steps;
+      }
+      case 'reminder': {
+        // Re-read at delivery: a request decided since the reminder was queued gets none.
+        if (r.state !== 'requested') return [];
+        const attempt = Number(n.data?.['attempt'] ?? 0);
+        const of = Number(n.data?.['of'] ?? attempt);
+        const once = `request-${r.id}-reminder-${attempt}`;
+        const steps: Step[] = [
+          {
+            name: 'approvals',
+            onceFor: once,
+            run: async () => {
+              const ref = await store.thread(r.id, 'approvals');
+              await post(ref?.channel ?? deps.channels.approvals, reminderMessage(s, attempt, of), ref?.ts);
+            },
+          },
+        ];
+        const escalate = n.data?.['escalate'] as { channel?: unknown; userGroup?: unknown } | undefined;
+        if (escalate && typeof escalate === 'object') {
+          const channel = typeof escalate.channel === 'string' ? escalate.channel : deps.channels.approvals;
+          const userGroup = typeof escalate.userGroup === 'string' ? escalate.userGroup : undefined;
+          steps.push({
+            name: 'escalate',
+            onceFor: once,
+            run: async () => void (await post(channel, escalationMessage(s, { attempt, approversChannel: deps.channels.approvals, ...(userGroup ? { userGroup } : {}) }, deps.links))),
           });
         }
         return steps;

@@ -14,6 +14,8 @@ export type CanonicalKind =
   | 'extension-requested'
   | 'ended'
   | 'failed'
+  | 'auto-approved'
+  | 'reminder'
   | 'ephemeral'
   | 'message-update'
   | 'other';
@@ -43,6 +45,10 @@ const ALIASES: Record<string, CanonicalKind> = {
   end: 'ended',
   revoked: 'ended',
   failed: 'failed',
+  'auto-approved': 'auto-approved',
+  auto_approved: 'auto-approved',
+  reminder: 'reminder',
+  renotified: 'reminder',
 };
 
 /** `request.created`, `access-credentials`, `WARN` … → the canonical kind. */

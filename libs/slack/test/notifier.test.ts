@@ -169,11 +169,44 @@ describe('Slack notifier through the notify queue', () => {
     expect(JSON.stringify(update.args['blocks'])).not.toContain('"actions"');
   });
 
+  it('a reminder is posted while the request waits, escalated with a user-group mention; once decided it is dropped', async () => {
+    const done = async (id: string) =>
+      waitFor(async () => {
+        const job = await queue.getJob(notifyJobId(id));
+        return job && (await job.getState()) === 'completed' ? true : undefined;
+      }, { what: `notification ${id} handled` });
+    // A reason written to ping everyone is shown as text, never as a mention.
+    current = { ...request, id: '01JZ0000000000000000000009', state: 'requested', reason: 'urgent <!channel> <@U0BOSS> look' };
+    const waiting = `reminder-${current.id}-2-bob:${prefix}`;
+    await notifier().send({ id: waiting, kind: 'reminder', to: 'bob@example.com', requestId: current.id, text: 'Reminder 2/3', data: { attempt: 2, of: 3, escalate: { channel: 'C0LEADS', userGroup: 'S0LEADS' } } });
+    await done(waiting);
+    // The previous test's end-of-access messages may still arrive: only this request's posts count.
+    const about = () => standIn.accepted('chat.postMessage').filter((c) => String(c.args['text']).includes(current.id));
+    const posts = about();
+    expect(posts.map((c) => [c.args['channel'], c.args['text']])).toEqual([
+      ['C0APPROVE', `Reminder 2/3: request ${current.id} is still waiting for approval`],
+      ['C0LEADS', `Escalated: access request ${current.id} is still waiting for approval`],
+    ]);
+    expect(JSON.stringify(posts[1]!.args['blocks'])).toContain('<!subteam^S0LEADS>');
+    expect(JSON.stringify(posts.map((c) => c.args))).not.toContain('<!channel>');
+    expect(JSON.stringify(posts[1]!.args['blocks'])).toContain('urgent &lt;!channel&gt; &lt;@U0BOSS&gt; look');
+
+    standIn.reset();
+    current = { ...current, state: 'approved', approvals: [{ by: { email: 'bob@example.com' }, at: new Date().toISOString() }] };
+    const late = `reminder-${current.id}-3-bob:${prefix}`;
+    await notifier().send({ id: late, kind: 'reminder', to: 'bob@example.com', requestId: current.id, text: 'Reminder 3/3', data: { attempt: 3, of: 3, escalate: { channel: 'C0LEADS' } } });
+    await done(late);
+    expect(about()).toEqual([]);
+    current = request;
+  });
+
   it('never posts the text of a sensitive notification it cannot render', async () => {
     const id = `sensitive-other:${prefix}`;
+    // The previous test's end-of-access DM to U0ALICE (request orders-prod) may still be on its way: skip it.
+    const before = standIn.accepted('chat.postMessage').length;
     await notifier().send({ id, kind: 'something-new', to: 'U0ALICE', text: 'token hunter2-secret', sensitive: true });
-    const dm = await waitFor(() => standIn.accepted('chat.postMessage').find((c) => c.args['channel'] === 'U0ALICE'), { what: 'the DM' });
-    expect(JSON.stringify(dm.args)).not.toContain('hunter2');
+    const dm = await waitFor(() => standIn.accepted('chat.postMessage').slice(before).find((c) => c.args['channel'] === 'U0ALICE' && !String(c.args['text']).includes('orders-prod')), { what: 'the DM' });
+    expect(JSON.stringify(standIn.accepted('chat.postMessage').slice(before).map((c) => c.args))).not.toContain('hunter2');
     expect(String(dm.args['text'])).toBe('You have a new message from the database access platform; open the platform to read it.');
   });
 });

@@ -2,8 +2,8 @@
 export class StoreError extends Error {
   details?: Record<string, unknown>;
   constructor(
-    readonly code: 'REQUEST_EXISTS' | 'REQUEST_NOT_FOUND' | 'REQUEST_CONFLICT' | 'AUDIT_APPEND_CONTENDED' | 'STORED_ITEM_INVALID' | 'REQUEST_QUARANTINED',
-    readonly kind: 'conflict' | 'not_found' | 'unavailable' | 'internal',
+    readonly code: 'REQUEST_EXISTS' | 'REQUEST_NOT_FOUND' | 'REQUEST_CONFLICT' | 'AUDIT_APPEND_CONTENDED' | 'STORED_ITEM_INVALID' | 'REQUEST_QUARANTINED' | 'CURSOR_INVALID',
+    readonly kind: 'invalid' | 'conflict' | 'not_found' | 'unavailable' | 'internal',
     message: string,
     options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {

@@ -99,8 +99,11 @@ export interface RequestRepository {
    * Throws DomainError (illegal now) or StoreError REQUEST_NOT_FOUND / REQUEST_CONFLICT.
    */
   applyEvent(id: string, event: RequestEvent, now: Date, options?: { attempts?: number; audit?: AuditInputs }): Promise<{ request: AccessRequest; previous: AccessRequest }>;
-  /** Requests in a state, oldest update first (GSI by-state); `updatedBefore` filters on the range key. */
-  listByState(state: RequestState, options?: ListOptions & { updatedBefore?: Date }): Promise<Page<AccessRequest>>;
+  /**
+   * Requests in a state, oldest update first (GSI by-state); `updatedBefore` (exclusive) or
+   * `updatedAfter` (inclusive) filters on the range key, not both. Audit-only writes keep `updatedAt`.
+   */
+  listByState(state: RequestState, options?: ListOptions & { updatedBefore?: Date; updatedAfter?: Date }): Promise<Page<AccessRequest>>;
   /** Every grant (active or revoking) whose end is at or before `t` (GSI by-end), all pages. */
   listGrantsEndingBefore(t: Date): Promise<AccessRequest[]>;
   /** A requester's requests (lower-case e-mail), newest first (GSI by-requester). */
@@ -149,7 +152,23 @@ function readItem(item: Record<string, unknown>): Read {
 }
 
 const encodeCursor = (key: Record<string, unknown> | undefined) => (key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined);
-const decodeCursor = (cursor: string | undefined) => (cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined);
+const cursorInvalid = (cause?: unknown) =>
+  new StoreError('CURSOR_INVALID', 'invalid', 'The cursor is not one this listing gave out: start again without a cursor and follow the `cursor` of each page.', cause === undefined ? undefined : { cause });
+
+/** A cursor is what encodeCursor gave out: a JSON object of key attributes (strings or numbers). Anything else is the caller's mistake, not a 500. */
+const decodeCursor = (cursor: string | undefined): Record<string, unknown> | undefined => {
+  if (!cursor) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch (err) {
+    throw cursorInvalid(err);
+  }
+  const plain = typeof key === 'object' && key !== null && !Array.isArray(key);
+  const values = plain ? Object.values(key as Record<string, unknown>) : [];
+  if (!plain || values.length === 0 || values.some((v) => typeof v !== 'string' && typeof v !== 'number')) throw cursorInvalid();
+  return key as Record<string, unknown>;
+};
 
 export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLogger }): RequestRepository {
   const { doc } = deps.dynamo;
@@ -175,9 +194,13 @@ export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLo
 
   const query = async (input: Omit<QueryCommandInput, 'TableName'>, options: ListOptions = {}): Promise<Page<AccessRequest>> => {
     const startKey = decodeCursor(options.cursor);
-    const out = await doc.send(
-      new QueryCommand({ TableName, ...input, ...(options.limit ? { Limit: options.limit } : {}), ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-    );
+    const out = await doc
+      .send(new QueryCommand({ TableName, ...input, ...(options.limit ? { Limit: options.limit } : {}), ...(startKey ? { ExclusiveStartKey: startKey } : {}) }))
+      .catch((err: unknown) => {
+        // A well-formed cursor of another listing (other key attributes) is refused by DynamoDB.
+        if (startKey && err instanceof Error && err.name === 'ValidationException') throw cursorInvalid(err);
+        throw err;
+      });
     const cursor = encodeCursor(out.LastEvaluatedKey);
     const items: AccessRequest[] = [];
     for (const item of out.Items ?? []) {
@@ -346,12 +369,15 @@ export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLo
       return { request, events: [...bySeq.values()].sort((a, b) => a.seq - b.seq) };
     },
     listByState(state, options = {}) {
+      if (options.updatedBefore && options.updatedAfter) throw new TypeError('listByState: give updatedBefore or updatedAfter, not both');
+      const range = options.updatedBefore ? ' AND updatedAt < :t' : options.updatedAfter ? ' AND updatedAt >= :t' : '';
+      const t = options.updatedBefore ?? options.updatedAfter;
       return query(
         {
           IndexName: 'by-state',
-          KeyConditionExpression: options.updatedBefore ? '#state = :state AND updatedAt < :before' : '#state = :state',
+          KeyConditionExpression: `#state = :state${range}`,
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':state': state, ...(options.updatedBefore ? { ':before': options.updatedBefore.toISOString() } : {}) },
+          ExpressionAttributeValues: { ':state': state, ...(t ? { ':t': t.toISOString() } : {}) },
         },
         options,
       );

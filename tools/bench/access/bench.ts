@@ -9,6 +9,7 @@
  *
  *   --requests <n> concurrent requests (200; 10 for the small run)   --minute-ms <ms> (1000)
  *   --duration <policy minutes> (5)   --concurrency <n> worker concurrency (64)
+ *   --warmup <n> whole lifecycles run first and not counted (0): figures of warmed-up services
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,12 +36,14 @@ const { values: args } = parseArgs({
     'minute-ms': { type: 'string', default: '1000' },
     duration: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '64' },
+    warmup: { type: 'string', default: '0' },
   },
 });
 const N = Number(args.requests);
 const MINUTE_MS = Number(args['minute-ms']);
 const DURATION = Number(args.duration);
 const CONCURRENCY = Number(args.concurrency);
+const WARMUP = Number(args.warmup);
 const MYSQL = testServices.mysql;
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -188,7 +191,7 @@ async function main(): Promise<void> {
     // Not a crash test: a lock that a loaded event loop cannot lose (the scaled default would be 5 s).
     WORKER_LOCK_MS: '30000',
     // One caller makes every create, approve and end of the burst: let the rate limit admit them all.
-    RATE_LIMIT_WRITES: String(Math.max(60, N * 4)),
+    RATE_LIMIT_WRITES: String(Math.max(60, (N + WARMUP) * 4)),
   };
   const children = new Map<string, ChildProcess>();
   for (const [name, port] of Object.entries(ports)) {
@@ -231,10 +234,6 @@ async function main(): Promise<void> {
     const url = (name: keyof typeof ports) => `http://127.0.0.1:${ports[name]}`;
     await Promise.all(Object.keys(ports).map((n) => waitReady(url(n as keyof typeof ports), children.get(n)!, n)));
     say(`services ready; ${N} requests, grants of ${DURATION} x ${MINUTE_MS} ms, worker concurrency ${CONCURRENCY}, Redis hz ${hz}, dynalite GetItem p50 ${storeGetMs} ms (idle), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-    await fetch(`${dynalite.endpoint}/__reset`, { method: 'POST' });
-    const cpuAtStart = new Map([...children].map(([name, c]) => [name, cpuSeconds(c.pid)]));
-    cpuAtStart.set('dynalite (store)', cpuSeconds(dynalite.pid));
-
     const post = async (base: string, p: string, actor: string, body: unknown) => {
       const res = await fetch(`${base}${p}`, {
         method: 'POST',
@@ -245,34 +244,49 @@ async function main(): Promise<void> {
       if (res.status >= 300) throw new Error(`${p}: ${res.status} ${JSON.stringify(json)}`);
       return json;
     };
-    const started = Date.now();
-    const ids = await Promise.all(
-      Array.from({ length: N }, async (_, i) => {
-        const created = await post(url('request-api'), '/v1/access-requests', `engineer${i}@example.com`, { clusterId: 'bench', database, profile: 'read', reason: `benchmark request number ${i}` });
-        const id = String(created['id']);
-        await post(url('approval-api'), `/v1/access-requests/${id}/approve`, 'approver@example.com', {});
-        return id;
-      }),
-    );
-    say(`created and approved ${N} in ${Date.now() - started} ms`);
-
+    const burst = (n: number, tag: string) =>
+      Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          const created = await post(url('request-api'), '/v1/access-requests', `${tag}${i}@example.com`, { clusterId: 'bench', database, profile: 'read', reason: `benchmark request number ${i}` });
+          const id = String(created['id']);
+          await post(url('approval-api'), `/v1/access-requests/${id}/approve`, 'approver@example.com', {});
+          return id;
+        }),
+      );
     const requests = createRequestRepository({ dynamo });
     // Poll cheaply (two index queries a second): the store is what is being measured, not the poller.
-    const countIn = async (state: 'revoked' | 'failed') => {
-      let n = 0;
-      let cursor: string | undefined;
-      do {
-        const page = await requests.listByState(state, cursor ? { cursor } : {});
-        n += page.items.filter((r) => idSet.has(r.id)).length;
-        cursor = page.cursor;
-      } while (cursor);
-      return n;
+    const waitFinal = async (wanted: readonly string[]) => {
+      const idSet = new Set(wanted);
+      const countIn = async (state: 'revoked' | 'failed') => {
+        let n = 0;
+        let cursor: string | undefined;
+        do {
+          const page = await requests.listByState(state, cursor ? { cursor } : {});
+          n += page.items.filter((r) => idSet.has(r.id)).length;
+          cursor = page.cursor;
+        } while (cursor);
+        return n;
+      };
+      const deadline = Date.now() + 300_000 + DURATION * MINUTE_MS;
+      while ((await countIn('revoked')) + (await countIn('failed')) < wanted.length && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     };
-    const idSet = new Set(ids);
-    const deadline = Date.now() + 300_000 + DURATION * MINUTE_MS;
-    while ((await countIn('revoked')) + (await countIn('failed')) < N && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 1000));
+    // --warmup n: n whole lifecycles first, not counted, so the figures are those of services that
+    // have run before (long-running in production), not of a fresh process's first calls.
+    if (WARMUP > 0) {
+      const warmStarted = Date.now();
+      await waitFinal(await burst(WARMUP, 'warmup'));
+      say(`warm-up: ${WARMUP} lifecycles, created to revoked, in ${Date.now() - warmStarted} ms (not counted below)`);
     }
+    await fetch(`${dynalite.endpoint}/__reset`, { method: 'POST' });
+    const cpuAtStart = new Map([...children].map(([name, c]) => [name, cpuSeconds(c.pid)]));
+    cpuAtStart.set('dynalite (store)', cpuSeconds(dynalite.pid));
+
+    const started = Date.now();
+    const ids = await burst(N, 'engineer');
+    say(`created and approved ${N} in ${Date.now() - started} ms`);
+    await waitFinal(ids);
     const final = (await Promise.all(ids.map((id) => requests.get(id)))).filter((r): r is AccessRequest => r !== undefined);
     const counts = (await (await fetch(`${dynalite.endpoint}/__counts`)).json()) as Record<string, number>;
     const cpu = Object.fromEntries([...children].map(([name, c]) => [name, cpuSeconds(c.pid) - (cpuAtStart.get(name) ?? 0)]));

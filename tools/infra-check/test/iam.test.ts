@@ -133,8 +133,14 @@ describe('infra/: IAM', () => {
 
   it('gives S3, Bedrock and each table only to the apps that use them', async () => {
     const byApp = await perApp();
-    expect(appsAllowing(byApp, 's3:PutObject')).toEqual(['doc-crawler']);
-    expect(appsAllowing(byApp, 's3:GetObject')).toEqual(['request-api', 'schema-review', 'ops-dashboard', 'doc-crawler']);
+    // Evidence: sealed by the collectors (reaper; the provisioner for a grant that failed after its user was created).
+    expect(appsAllowing(byApp, 's3:PutObject')).toEqual(['doc-crawler', 'provisioner', 'reaper']);
+    expect(appsAllowing(byApp, 's3:GetObject')).toEqual(['request-api', 'schema-review', 'ops-dashboard', 'doc-crawler', 'provisioner', 'reaper']);
+    for (const app of ['provisioner', 'reaper']) expect(allows(byApp[app]!, 's3:PutObject').flatMap((s) => s.resources)).toEqual(['${local.evidence_objects}']);
+    expect(appsAllowing(byApp, 'logs:FilterLogEvents')).toEqual(['provisioner', 'reaper']);
+    expect(allows(byApp.reaper!, 'logs:FilterLogEvents').flatMap((s) => s.resources)).toEqual(['${local.audit_log_groups}']);
+    expect(appsAllowing(byApp, 's3:DeleteObjectVersion')).toEqual([]);
+    expect(appsAllowing(byApp, 's3:BypassGovernanceRetention')).toEqual([]);
     expect(appsAllowing(byApp, 'bedrock:InvokeModel')).toEqual(['schema-review']);
     expect(appsAllowing(byApp, 'dynamodb:PutItem')).toEqual(['request-api', 'approval-api', 'schema-review', 'ops-dashboard', 'doc-crawler', 'provisioner', 'reaper']);
     expect(appsAllowing(byApp, 'dynamodb:DeleteTable')).toEqual([]);

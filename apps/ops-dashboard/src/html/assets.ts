@@ -120,6 +120,12 @@ article.doc h1 { font-size: 1.3rem; } article.doc h2 { font-size: 1.1rem; }
   .table-wrap { border: none; background: transparent; }
   table.cards tr { background: var(--card); border: 1px solid var(--line); border-radius: 6px; margin-bottom: .6rem; }
 }
+/* Evidence (request page): statement text with invisible characters made visible. */
+.evidence-bundle { margin-bottom: .8rem; }
+.evidence-records td.stmt code { white-space: pre-wrap; }
+.ctl { color: var(--bad); border: 1px dashed var(--bad); border-radius: 3px; padding: 0 .15rem; font-size: .8em; }
+ul.warnings { margin: 0; padding-left: 1.1rem; }
+@media (min-width: 641px) { .evidence-records td:first-child .mono { white-space: nowrap; } }
 `;
 
 export const DASHBOARD_JS = `

@@ -7,12 +7,34 @@ import { AppError } from '@dbre/service-kit';
 import { assertSameOrigin, originHeaders } from '../auth/csrf';
 import type { Identity } from '../auth/identity';
 import { replyProblem } from '../reply-problem';
+import { jobLink, jobName } from './job-links';
 import type { QueueSet } from './queue-set';
 
 // @bull-board/fastify 9.10.1 (the latest) pins @bull-board/api 9.10.1 while we use api 9.10.2: the
 // adapter's types come from the nested copy, so they are cast; at run time the adapter uses no api code.
 export const VIEW_BOARD_PATH = '/queues';
 export const ADMIN_BOARD_PATH = '/admin/queues';
+export const BOARD_ZONE_SCRIPT_PATH = '/assets/board-zone.js';
+
+/**
+ * Runs before bull-board's (deferred) bundle reads its config: with the dashboard's time-zone
+ * choice set to the browser's zone (localStorage `dbre-tz` = `local`), the board's date formats
+ * use that zone instead of UTC.
+ */
+export const BOARD_ZONE_SCRIPT = `(function () {
+  var pref; try { pref = localStorage.getItem('dbre-tz'); } catch (e) { return; }
+  if (pref !== 'local') return;
+  var zone; try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+  var el = document.getElementById('__UI_CONFIG__');
+  if (!zone || !el) return;
+  try {
+    var config = JSON.parse(el.textContent);
+    var formats = config.dateFormats || {};
+    Object.keys(formats).forEach(function (k) { formats[k].timeZone = zone; });
+    el.textContent = JSON.stringify(config);
+  } catch (e) { /* the board keeps UTC */ }
+})();
+`;
 
 /**
  * Retry, clean and promote (per queue state or per job) are the admin actions the issue asks for.
@@ -50,16 +72,29 @@ export async function registerQueueBoards(
     } satisfies Record<'short' | 'common' | 'full', Intl.DateTimeFormatOptions>,
   });
   // bull-board's page links a web font from the internet: dropped, and the CSP refuses any other.
+  // The zone script goes right after the board's config, before its deferred bundle runs.
   const noRemoteFonts = async (_request: unknown, reply: { getHeader(name: string): unknown; header(name: string, value: string): unknown }, payload: unknown) => {
     if (typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').startsWith('text/html')) return payload;
     reply.header('content-security-policy', "font-src 'self' data:; frame-ancestors 'none'");
-    return payload.replace(/<link[^>]+fonts\.googleapis\.com[^>]*>/g, '');
+    return payload
+      .replace(/<link[^>]+fonts\.googleapis\.com[^>]*>/g, '')
+      .replace(/(<script id="__UI_CONFIG__"[^>]*>[\s\S]*?<\/script>)/, `$1<script src="${BOARD_ZONE_SCRIPT_PATH}"></script>`);
+  };
+  // Behind the dashboard's sign-in like the board itself (the browser sends the same credentials).
+  app.get(BOARD_ZONE_SCRIPT_PATH, { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(BOARD_ZONE_SCRIPT),
+  );
+  // Each job links to its request (or the crawls page); a revoke job's name says why it runs.
+  const adapterOf = (queue: QueueSet['all'][number], options: { readOnlyMode: boolean; allowRetries?: boolean; description?: string }) => {
+    const adapter = new BullMQAdapter(queue, { ...options, externalJobUrl: (job) => jobLink(queue.name, job) as { href: string; displayText?: string } });
+    adapter.setFormatter('name', (job: { name?: string; data?: unknown }) => jobName(queue.name, job));
+    return adapter;
   };
 
   const viewAdapter = new FastifyAdapter();
   viewAdapter.setBasePath(VIEW_BOARD_PATH);
   createBullBoard({
-    queues: deps.queues.all.map((q) => new BullMQAdapter(q, { readOnlyMode: true, description: `${q.name} (read-only)` })),
+    queues: deps.queues.all.map((q) => adapterOf(q, { readOnlyMode: true, description: `${q.name} (read-only)` })),
     serverAdapter: viewAdapter as unknown as IServerAdapter,
     options: { uiConfig: uiConfig('dbre queues (read-only)') },
   });
@@ -80,7 +115,7 @@ export async function registerQueueBoards(
   const adminAdapter = new FastifyAdapter();
   adminAdapter.setBasePath(ADMIN_BOARD_PATH);
   createBullBoard({
-    queues: deps.queues.all.map((q) => new BullMQAdapter(q, { readOnlyMode: false, allowRetries: true })),
+    queues: deps.queues.all.map((q) => adapterOf(q, { readOnlyMode: false, allowRetries: true })),
     serverAdapter: adminAdapter as unknown as IServerAdapter,
     options: { uiConfig: uiConfig('dbre queues (admin)') },
   });

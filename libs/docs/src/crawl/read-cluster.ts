@@ -1,4 +1,5 @@
 import type { ClusterTarget } from '@dbre/drivers';
+import { auditLoggingOf } from '../parameters/audit-logging';
 import { factsHashOf, SNAPSHOT_MINOR_VERSION, SNAPSHOT_VERSION, type SchemaEntry, type Snapshot, type SnapshotContent, type ViewReference } from '../snapshot';
 import { openReadSession, type ReadSession } from './connection';
 import { fillDdl, readSchemaFacts, tableFactsKey, type SchemaRef } from './read-schema';
@@ -92,6 +93,7 @@ export async function readCluster(options: ReadClusterOptions): Promise<ReadClus
       ...(target.description !== undefined ? { description: target.description } : {}),
       server: { version, versionComment, flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql' },
       variables,
+      auditLogging: auditLoggingOf({ engine: target.engine, variables, logExports: target.logExports }),
       schemas,
     };
     const factsHash = factsHashOf(content);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DocSink } from '@dbre/drivers';
+import { auditStateOf } from '../parameters/audit-logging';
 import { clusterTotals } from '../render/index-pages';
 import { paths } from '../render/paths';
 import { snapshotSchema, type Snapshot } from '../snapshot';
@@ -21,6 +22,8 @@ export const clusterSummarySchema = z.object({
   renderVersion: z.number().int(),
   totals: z.object({ schemas: z.number(), tables: z.number(), views: z.number(), routines: z.number(), bytes: z.number() }),
   variables: z.record(z.string(), z.string()),
+  /** Since snapshot 1.2; absent in older summaries (then derived from `variables`). */
+  auditLogging: snapshotSchema.shape.auditLogging,
 });
 export type ClusterSummary = z.output<typeof clusterSummarySchema>;
 
@@ -37,6 +40,7 @@ export function summarize(snapshot: Snapshot, factsHash: string): ClusterSummary
     renderVersion: snapshot.generator?.renderVersion ?? 0,
     totals: clusterTotals(snapshot),
     variables: snapshot.variables,
+    ...(snapshot.auditLogging ? { auditLogging: snapshot.auditLogging } : {}),
   };
 }
 
@@ -50,4 +54,16 @@ export async function readSummary(sink: DocSink, clusterId: string): Promise<Clu
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What the latest published crawl says of one cluster's audit logging (for a grant's evidence,
+ * `clusterAuditLogging`): read from `<cluster>/summary.json`, the small file written last by a
+ * complete crawl. Undefined when the cluster was never crawled (or its summary is unreadable).
+ */
+export async function readClusterAuditLogging(sink: DocSink, clusterId: string): Promise<{ enabled: boolean; detail: string; capturedAt: string } | undefined> {
+  const summary = await readSummary(sink, clusterId);
+  if (!summary) return undefined;
+  const state = auditStateOf(summary);
+  return { enabled: state.enabled, detail: state.detail, capturedAt: summary.capturedAt };
 }

@@ -1,7 +1,8 @@
 import type { Snapshot } from '../snapshot';
 /** What the parameter pages read: a snapshot or its summary.json. */
-export type ParameterSource = Pick<Snapshot, 'clusterId' | 'environment' | 'server' | 'variables'> & { engine?: string };
+export type ParameterSource = Pick<Snapshot, 'clusterId' | 'environment' | 'server' | 'variables' | 'auditLogging'> & { engine?: string };
 import { compareText } from '../crawl/rows';
+import { auditStateOf } from '../parameters/audit-logging';
 import { classifyVariable, compareWithDefault, type ParameterBaseline, type VariableClass } from '../parameters/baseline';
 import { code, count, escText, link, table } from './markdown';
 import { paths } from './paths';
@@ -75,8 +76,13 @@ export function renderParametersPage(snapshot: ParameterSource, baseline: Parame
     return r.flags.map((f) => code(`${f.split('=')[0]}=${base.get(f.split('=')[0] ?? '') ?? '?'}`)).join(', ');
   };
 
+  const audit = auditStateOf(snapshot);
   const out = [
     `# Parameters of ${code(cluster)}`,
+    '',
+    audit.enabled
+      ? `Audit logging: **on** (${escText(audit.detail)}).`
+      : `> **⚠ AUDIT LOGGING OFF** — ${escText(audit.detail)}. What users run on this cluster is not recorded: the evidence of every grant on it says so. Turn it on (docs/evidence.md).`,
     '',
     `${link(`cluster ${escText(cluster)}`, self, paths.clusterIndex(cluster))} · ${link(`${escText(snapshot.environment)} comparison`, self, paths.environmentParameters(snapshot.environment))} · ${link('fleet drift', self, paths.parameterDrift)} · server ${code(snapshot.server.version)}`,
     '',

@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -11,6 +12,8 @@ export interface AwsClients {
   rds(region: string): RDSClient;
   secrets(region: string): SecretsManagerClient;
   s3(region: string, options?: { endpoint?: string; forcePathStyle?: boolean }): S3Client;
+  /** CloudWatch Logs (Aurora Advanced Auditing records). */
+  logs(region: string): CloudWatchLogsClient;
 }
 
 export function createAwsClients(): AwsClients {
@@ -24,6 +27,7 @@ export function createAwsClients(): AwsClients {
     ssm: (region) => memo(`ssm:${region}`, () => new SSMClient({ region })),
     rds: (region) => memo(`rds:${region}`, () => new RDSClient({ region })),
     secrets: (region) => memo(`secrets:${region}`, () => new SecretsManagerClient({ region })),
+    logs: (region) => memo(`logs:${region}`, () => new CloudWatchLogsClient({ region })),
     s3: (region, options = {}) =>
       memo(`s3:${region}:${options.endpoint ?? ''}:${options.forcePathStyle ?? false}`, () =>
         new S3Client({ region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), forcePathStyle: options.forcePathStyle ?? false }),

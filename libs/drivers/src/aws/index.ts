@@ -9,3 +9,4 @@ export { SecretsManagerStore, type SecretsManagerStoreOptions } from './secrets-
 export { auroraAuditLogGroup, CloudWatchAuditSource, type CloudWatchAuditSourceOptions } from './cloudwatch-audit-source';
 export { S3EvidenceStore, type S3EvidenceStoreOptions } from './s3-evidence-store';
 export { listBastionSessions } from './ssm-sessions';
+export { auroraAuditLogging, type AuditLoggingState } from './aurora-audit-logging';

@@ -236,6 +236,8 @@ export class RdsInventory implements Inventory {
       admin,
       ...(reader ? { reader } : {}),
       ...(this.options.tlsCa ? { tls: { ca: this.options.tlsCa } } : {}),
+      // DescribeDBClusters is authoritative: no list means nothing is exported.
+      logExports: [...(cluster.EnabledCloudwatchLogsExports ?? [])].sort(),
       placement: {
         region,
         ...(instances.vpcs?.get(identifier) ? { vpcId: instances.vpcs.get(identifier) } : {}),

@@ -197,3 +197,26 @@ export function createServerAuditSource(options: ServerAuditSourceOptions): Audi
     },
   };
 }
+
+/**
+ * Whether a local cluster's audit logging is on, for the evidence's `clusterAuditLogging`: reads
+ * the plugin's settings with the admin login. undefined when the cluster is unknown or unreachable.
+ */
+export function createServerAuditLoggingCheck(options: { inventory: Pick<Inventory, 'get'> }): (clusterId: string) => Promise<{ enabled: boolean; detail?: string } | undefined> {
+  return async (clusterId) => {
+    const target = await options.inventory.get(clusterId);
+    if (!target) return undefined;
+    let conn: mysql.Connection | undefined;
+    try {
+      conn = await mysql.createConnection({ host: target.endpoint.host, port: target.endpoint.port, user: target.admin.user, password: target.admin.password, connectTimeout: 5000 });
+      const settings = await readServerAuditSettings(conn);
+      const warnings = serverAuditWarnings(settings);
+      const enabled = settings.installed && settings.logging;
+      return warnings.length ? { enabled, detail: warnings.join('; ') } : { enabled, detail: `server_audit_logging=ON, events ${settings.events.join(',') || 'all'}` };
+    } catch {
+      return undefined;
+    } finally {
+      await conn?.end().catch(() => undefined);
+    }
+  };
+}

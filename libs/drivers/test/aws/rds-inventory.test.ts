@@ -38,7 +38,7 @@ describe('RdsInventory', () => {
       .on(DescribeDBClustersCommand)
       .resolvesOnce({
         DBClusters: [
-          cluster('orders', { VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0orders000000002' }, { VpcSecurityGroupId: 'sg-0orders000000001' }], AvailabilityZones: ['eu-west-1b', 'eu-west-1a'] }),
+          cluster('orders', { VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0orders000000002' }, { VpcSecurityGroupId: 'sg-0orders000000001' }], AvailabilityZones: ['eu-west-1b', 'eu-west-1a'], EnabledCloudwatchLogsExports: ['slowquery', 'audit'] }),
           cluster('untagged', { TagList: [] }),
         ],
         Marker: 'm2',
@@ -64,6 +64,7 @@ describe('RdsInventory', () => {
         endpoint: { host: 'billing.cluster-abc.eu-west-1.rds.amazonaws.com', port: 3306 },
         instances: [],
         admin: { user: 'admin', password: 'pw-of-rds!cluster-billing' },
+        logExports: [],
         placement: { region: 'eu-west-1', securityGroupIds: [], availabilityZones: [] },
       },
       {
@@ -76,6 +77,7 @@ describe('RdsInventory', () => {
           { host: 'orders-2.abc.eu-west-1.rds.amazonaws.com', port: 3306 },
         ],
         admin: { user: 'admin', password: 'pw-of-rds!cluster-orders' },
+        logExports: ['audit', 'slowquery'],
         placement: {
           region: 'eu-west-1',
           vpcId: 'vpc-0orders00000000001',

@@ -158,10 +158,10 @@ export function describeInventoryContract(name: string, makeFixture: (fleet: rea
     afterAll(() => f.dispose());
     const sorted = [...CONTRACT_FLEET].sort((a, b) => a.id.localeCompare(b.id));
 
-    // Placement (region, VPC, groups) exists only where the source knows it (RDS): compared without it.
+    // Placement (region, VPC, groups) and log exports exist only where the source knows them (RDS): compared without them.
     const unplaced = (c: ClusterTarget | undefined) => {
       if (!c) return c;
-      const { placement: _placement, ...rest } = c;
+      const { placement: _placement, logExports: _logExports, ...rest } = c;
       return rest;
     };
 

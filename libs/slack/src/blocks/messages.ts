@@ -107,6 +107,54 @@ export function approverMessage(r: RequestSummary, links?: MessageLinks): SlackM
   };
 }
 
+/** Posted in the approvers' channel when a policy rule approved a request: nothing to click, but seen. */
+export function autoApprovedMessage(r: RequestSummary, rule: { id: string; description?: string }, links?: MessageLinks): SlackMessage {
+  const link = requestLink(links, r.id);
+  const ruleText = `\`${escapeText(rule.id)}\`${rule.description ? ` (${escapeText(rule.description).slice(0, 300)})` : ''}`;
+  return {
+    text: `Access request ${r.id} from ${r.requester.name ?? r.requester.email ?? 'someone'} approved by policy rule ${rule.id}`,
+    blocks: [
+      { type: 'header', text: plain('Database access approved by policy') },
+      summaryFields(r),
+      reasonBlock(r),
+      { type: 'section', text: mrkdwn(`:robot_face: Approved by policy rule ${ruleText}${r.approvals?.[0] ? ` ${slackDate(r.approvals[0].at)}` : ''}. No approver was asked; the grant is provisioned, audited and revoked like any other.`) },
+      ...(link ? [{ type: 'context' as const, elements: [mrkdwn(`<${link}|Open in the dashboard>`)] }] : []),
+    ],
+  };
+}
+
+/** DM to the requester whose request a policy rule approved. */
+export function autoApprovedDm(r: RequestSummary, ruleId: string): SlackMessage {
+  return noticeDm(`Your request ${r.id} for ${r.clusterId}/${r.database} was approved by policy rule ${ruleId}; the credentials follow in a moment.`);
+}
+
+/** A reminder in the request's approvers thread: it is still waiting. */
+export function reminderMessage(r: RequestSummary, attempt: number, of: number): SlackMessage {
+  const since = r.requestedAt ? `since ${slackAgo(r.requestedAt)}` : 'for a while';
+  const expires = r.reviewExpiresAt ? `; it expires ${slackDate(r.reviewExpiresAt)} if nobody decides` : '';
+  const line = `:bell: Reminder ${attempt}/${of}: ${who(r.requester)} has been waiting ${since} for ${escapeText(r.profile)} on \`${escapeText(r.clusterId)}\` / \`${escapeText(r.database)}\` (${ENV[r.environment] ?? r.environment})${expires}. Approve or deny on the request above.`;
+  return { text: `Reminder ${attempt}/${of}: request ${r.id} is still waiting for approval`, blocks: [{ type: 'section', text: mrkdwn(line) }] };
+}
+
+/**
+ * The escalation: a new message in another channel (or the approvers' channel), mentioning a user
+ * group, pointing at the request in the approvers' channel.
+ */
+export function escalationMessage(r: RequestSummary, input: { attempt: number; userGroup?: string; approversChannel: string }, links?: MessageLinks): SlackMessage {
+  const group = input.userGroup ? `<!subteam^${input.userGroup}> ` : '';
+  const link = requestLink(links, r.id);
+  const since = r.requestedAt ? ` since ${slackAgo(r.requestedAt)}` : '';
+  return {
+    text: `Escalated: access request ${r.id} is still waiting for approval`,
+    blocks: [
+      { type: 'section', text: mrkdwn(`:rotating_light: ${group}Access request \`${escapeText(r.id)}\` has been waiting${since} (reminder ${input.attempt}). Approve or deny it in <#${input.approversChannel}>.`) },
+      summaryFields(r),
+      reasonBlock(r),
+      ...(link ? [{ type: 'context' as const, elements: [mrkdwn(`<${link}|Open in the dashboard>`)] }] : []),
+    ],
+  };
+}
+
 /** Posted in the public request channel; the request's life follows in its thread. */
 export function publicRequestMessage(r: RequestSummary): SlackMessage {
   return {
