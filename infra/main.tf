@@ -133,8 +133,8 @@ locals {
       TRUSTED_PROXIES  = join(",", [for s in data.aws_subnet.alb : s.cidr_block])
     })
     doc-crawler = merge(local.docs_env, lookup(local.api_scopes_env, "doc-crawler", {}))
-    provisioner = merge(local.bastion_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env, local.evidence_env)
-    reaper      = merge(local.bastion_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env, local.evidence_env)
+    provisioner = merge(local.bastion_env, local.bastion_network_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env, local.evidence_env)
+    reaper      = merge(local.bastion_env, local.bastion_network_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env, local.evidence_env)
   }
 
   # Secrets injected by ECS (name => key of a JSON secret); see module.app_secrets.
@@ -274,7 +274,8 @@ module "iam" {
   bastion_instance_type        = var.bastion_instance_type
   bastion_instance_profile_arn = module.bastion.instance_profile_arn
   bastion_vpc_ids              = [var.vpc_id]
-  session_document_arns        = [module.bastion.session_document_arn]
+  session_document_arns        = concat([module.bastion.session_document_arn], [for r, n in local.region_networks : n.session_document_arn if n != null])
+  bastion_networks             = [for n in local.bastion_networks : { region = n.region, vpc_id = n.vpcId, subnet_ids = n.subnetIds, security_group_id = n.securityGroupId }]
   engineer_identity_tag        = var.engineer_identity_tag
   bastion_pool_enabled         = var.bastion_pool_size > 0
   app_secret_arns              = module.app_secrets.arns

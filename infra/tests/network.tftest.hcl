@@ -109,3 +109,27 @@ run "bastion_egress_is_pinned_to_the_ssm_endpoints" {
     error_message = "the platform's session document forwards to a fixed port; the engineer picks no host"
   }
 }
+
+run "a_regional_bastion_network_reaches_only_ssm_and_its_document_pins_the_port" {
+  command = plan
+  module {
+    source = "./modules/bastion-network"
+  }
+  variables {
+    name                       = "dbre"
+    vpc_id                     = "vpc-0fffffffffffffff1"
+    endpoint_security_group_id = "sg-0fffffffffffffff9"
+  }
+  assert {
+    condition     = length(aws_vpc_security_group_egress_rule.ssm_endpoints) == 1 && aws_vpc_security_group_egress_rule.ssm_endpoints[0].from_port == 443 && aws_vpc_security_group_egress_rule.ssm_endpoints[0].to_port == 443 && aws_vpc_security_group_egress_rule.ssm_endpoints[0].referenced_security_group_id == "sg-0fffffffffffffff9"
+    error_message = "the regional base group reaches the SSM endpoints on 443 only"
+  }
+  assert {
+    condition     = length(aws_vpc_security_group_egress_rule.ssm_via_nat) == 0
+    error_message = "with endpoints, no CIDR egress"
+  }
+  assert {
+    condition     = jsondecode(aws_ssm_document.port_forward.content).properties.portNumber == "3306" && keys(jsondecode(aws_ssm_document.port_forward.content).parameters) == ["localPortNumber"]
+    error_message = "the regional session document forwards to the fixed proxy port; the engineer names no host"
+  }
+}

@@ -15,6 +15,23 @@ mock_provider "aws" {
   }
 }
 
+# The per-region aliases of regions.tf (bastions in the clusters' regions), mocked too.
+mock_provider "aws" {
+  alias = "us_east_1"
+}
+mock_provider "aws" {
+  alias = "us_west_2"
+}
+mock_provider "aws" {
+  alias = "eu_west_1"
+}
+mock_provider "aws" {
+  alias = "eu_central_1"
+}
+mock_provider "aws" {
+  alias = "ap_northeast_1"
+}
+
 variables {
   region                  = "eu-west-1"
   vpc_id                  = "vpc-0123456789abcdef0"
@@ -156,6 +173,55 @@ run "ai_off_means_no_ai_settings" {
   assert {
     condition     = !contains(keys(local.app_env["schema-review"]), "AI_PROVIDER")
     error_message = "without bedrock_model_id, schema-review runs rules only"
+  }
+}
+
+run "bastions_in_another_region_get_their_network_and_the_workers_their_settings" {
+  command = plan
+  variables {
+    bastion_regions = {
+      "ap-northeast-1" = {
+        vpc_id                     = "vpc-0fffffffffffffff1"
+        subnet_ids                 = ["subnet-0fffffffffffffff1", "subnet-0fffffffffffffff2"]
+        endpoint_security_group_id = "sg-0fffffffffffffff9"
+        database_cidr_blocks       = ["10.40.0.0/16"]
+      }
+    }
+  }
+  override_resource {
+    target          = module.bastion_network_ap_northeast_1[0].aws_security_group.bastion
+    override_during = plan
+    values          = { id = "sg-0fffffffffffffff3" }
+  }
+  assert {
+    condition     = length(module.bastion_network_ap_northeast_1) == 1 && length(module.bastion_network_eu_west_1) == 0 && length(module.bastion_network_us_east_1) == 0
+    error_message = "only the listed region gets a bastion network (the platform region has its own)"
+  }
+  assert {
+    condition = jsondecode(local.app_env["provisioner"]["BASTION_NETWORKS"]) == [{
+      region          = "ap-northeast-1"
+      vpcId           = "vpc-0fffffffffffffff1"
+      subnetIds       = ["subnet-0fffffffffffffff1", "subnet-0fffffffffffffff2"]
+      securityGroupId = "sg-0fffffffffffffff3"
+      databaseCidrs   = ["10.40.0.0/16"]
+    }]
+    error_message = "the provisioner gets BASTION_NETWORKS with the region's VPC, subnets, base group and cluster CIDRs"
+  }
+  assert {
+    condition     = local.app_env["reaper"]["BASTION_NETWORKS"] == local.app_env["provisioner"]["BASTION_NETWORKS"]
+    error_message = "the reaper closes what the provisioner opens: same networks"
+  }
+  assert {
+    condition     = !contains(keys(local.app_env["request-api"]), "BASTION_NETWORKS")
+    error_message = "only the bastion workers get BASTION_NETWORKS"
+  }
+}
+
+run "one_region_means_no_bastion_networks" {
+  command = plan
+  assert {
+    condition     = !contains(keys(local.app_env["provisioner"]), "BASTION_NETWORKS") && output.bastion_networks == []
+    error_message = "without bastion_regions the workers keep the single home network"
   }
 }
 

@@ -4,11 +4,12 @@ import { AUDIT_KINDS } from '@dbre/domain';
 import { waitFor } from '@dbre/testing';
 import { ALICE, BOB, startAccessStack, type AccessStack } from './access-stack';
 
-/** Host, port, user and password out of the credentials message. */
+/** Host, port, user and password out of the credentials message (the one renderer's text). */
 function parseCredentials(text: string) {
-  const m = /host (\S+) port (\d+) user (\S+) password (\S+)/.exec(text);
-  if (!m) throw new Error(`no credentials in: ${text.replace(/password \S+/, 'password ***')}`);
-  return { host: m[1]!, port: Number(m[2]), user: m[3]!, password: m[4]! };
+  const m = /^mysql -h (\S+) -P (\d+) -u (\S+) -p\b.*$/m.exec(text);
+  const p = /^Password: (\S+)$/m.exec(text);
+  if (!m || !p) throw new Error(`no credentials in: ${text.replace(/Password: \S+/, 'Password: ***')}`);
+  return { host: m[1]!, port: Number(m[2]), user: m[3]!, password: p[1]! };
 }
 
 async function refused(port: number): Promise<boolean> {
@@ -41,11 +42,15 @@ describe('just-in-time access, end to end', () => {
     // The credentials: listed without the password, opened once by the requester only.
     const inbox = await stack.call(stack.requestApi, 'GET', '/v1/outbox', ALICE);
     const creds = (inbox.body['items'] as Array<{ id: string; kind: string; text: string }>).find((m) => m.kind === 'credentials')!;
-    expect(creds.text).not.toMatch(/password \S{20,}/);
+    expect(creds.text).not.toMatch(/Password: \S/);
     expect((await stack.call(stack.requestApi, 'POST', `/v1/outbox/${creds.id}/open`, BOB)).status).toBe(403);
     const opened = await stack.call(stack.requestApi, 'POST', `/v1/outbox/${creds.id}/open`, ALICE);
     expect(opened.status).toBe(200);
     const { host, port, user, password } = parseCredentials(String(opened.body['text']));
+    // Locally there is no tunnel: the one renderer's text is the mysql line, then the password.
+    expect(String(opened.body['text'])).toBe(
+      [`Access to devdb/${stack.databases.granted} is ready for 2 min.`, '', '1. Connect (the client asks for the password):', `mysql -h 127.0.0.1 -P ${port} -u ${user} -p ${stack.databases.granted}`, '', `Password: ${password}`].join('\n'),
+    );
     expect(port).toBe(active.resources.connect?.port);
     expect(port).not.toBe(stack.endpoint.port);
     expect((await stack.call(stack.requestApi, 'POST', `/v1/outbox/${creds.id}/open`, ALICE)).status).toBe(409);

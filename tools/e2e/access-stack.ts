@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
 import { accessPolicySchema, forDeployment, type AccessPolicyInput, type AccessRequest } from '@dbre/domain';
-import { type Bastion, createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, createStaticInventory, type ClusterTarget, type ForwarderHost, type HostPort } from '@dbre/drivers';
+import { type Bastion, type Inventory, type SecretStore, createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, createStaticInventory, type ClusterTarget, type ForwarderHost, type HostPort } from '@dbre/drivers';
 import { closeWorker, createQueue } from '@dbre/queue';
 import { apiClientsOf, createLifecycle, type HttpApp, type Logger } from '@dbre/service-kit';
 import { createAuditLog, createRequestRepository } from '@dbre/store';
@@ -55,6 +55,12 @@ export interface StackOptions {
   userPrefix?: string;
   /** The deployment id (DEPLOYMENT_ID): users are named `<userPrefix><id>_…`. */
   deploymentId?: string;
+  /**
+   * The drivers each service selected (e.g. DRIVERS=aws through selectDrivers), instead of the
+   * stack's static inventory, forwarder bastion and local secret store. request-api's inventory
+   * also serves the decisions (approval-api selects no driver).
+   */
+  driversFor?: (service: 'request-api' | 'provisioner' | 'reaper') => Promise<{ inventory: Inventory; bastion?: Bastion; secrets?: SecretStore }>;
   /** The policy's `autoApprove` rules and `renotify` (issue #15); none by default. */
   autoApprove?: AccessPolicyInput['autoApprove'];
   renotify?: AccessPolicyInput['renotify'];
@@ -141,8 +147,10 @@ export async function startAccessStack(options: StackOptions = {}) {
 
   const databases = createGrantAdmin({ userPrefix, logger });
   const accessQueues = { provision: queues.provision, warn: queues.warn, revoke: queues.revoke, renotify: queues.renotify };
-  const access = createAccessDecisions({ requests, audit, policy, inventory, databases, notifier: outbox, queues: accessQueues, minuteMs });
-  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, access, requests, audit, policy, inventory, outbox, clients });
+  const apiDrivers = await options.driversFor?.('request-api');
+  const apiInventory = apiDrivers?.inventory ?? inventory;
+  const access = createAccessDecisions({ requests, audit, policy, inventory: apiInventory, databases, notifier: outbox, queues: accessQueues, minuteMs });
+  const requestApi = await buildRequestApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, access, requests, audit, policy, inventory: apiInventory, outbox, clients });
   const approvalApi = await buildApprovalApi({ logger, lifecycle: createLifecycle(), redis: producer, dynamo, access, audit, clients });
   // The same scaling as the services: the lock and the stuck threshold follow the policy minute.
   const timings = workerTimings({ ACCESS_MINUTE_MS: minuteMs, WORKER_LOCK_MS: undefined, STUCK_AFTER_MS: options.stuckAfterMs });
@@ -162,6 +170,7 @@ export async function startAccessStack(options: StackOptions = {}) {
   if (options.provisioner !== false) {
     const admin = createGrantAdmin({ userPrefix, logger });
     stops.push(() => admin.close());
+    const selected = await options.driversFor?.('provisioner');
     const provisioner = await createAccessWorkers({
       role: 'provisioner',
       connection: redis,
@@ -169,13 +178,25 @@ export async function startAccessStack(options: StackOptions = {}) {
       logger,
       concurrency: 8,
       lockMs: timings.lockMs,
-      deps: { requests, audit, policy, inventory, admin, bastion: await createForwarderBastion({ dynamo, host, redis, prefix }), secrets, notifier: outbox, queues: accessQueues, ...(options.onStep ? { onStep: options.onStep } : {}) },
+      deps: {
+        requests,
+        audit,
+        policy,
+        inventory: selected?.inventory ?? inventory,
+        admin,
+        bastion: selected?.bastion ?? (await createForwarderBastion({ dynamo, host, redis, prefix })),
+        secrets: selected?.secrets ?? secrets,
+        notifier: outbox,
+        queues: accessQueues,
+        ...(options.onStep ? { onStep: options.onStep } : {}),
+      },
     });
     workers.push(...provisioner.workers);
   }
   if (options.reaper !== false) {
     const admin = createGrantAdmin({ userPrefix, logger, connectTimeoutMs: 1000 });
     stops.push(() => admin.close());
+    const selected = await options.driversFor?.('reaper');
     const reaper = await createAccessWorkers({
       role: 'reaper',
       connection: redis,
@@ -185,7 +206,17 @@ export async function startAccessStack(options: StackOptions = {}) {
       lockMs: timings.lockMs,
       sweep: { queue: queues.sweep, everyMs: options.sweepEveryMs ?? 60_000, stuckAfterMs: timings.stuckAfterMs },
       // The forwarder has no deadline of its own; recording extend() shows the reaper moves a bastion's (AWS: its tag).
-      deps: { requests, audit, policy, inventory, admin, bastion: recordingExtensions(await createForwarderBastion({ dynamo, redis, prefix })), secrets, notifier: outbox, queues: accessQueues },
+      deps: {
+        requests,
+        audit,
+        policy,
+        inventory: selected?.inventory ?? inventory,
+        admin,
+        bastion: selected?.bastion ?? recordingExtensions(await createForwarderBastion({ dynamo, redis, prefix })),
+        secrets: selected?.secrets ?? secrets,
+        notifier: outbox,
+        queues: accessQueues,
+      },
     });
     workers.push(...reaper.workers);
     stops.push(reaper.stop);

@@ -200,6 +200,16 @@ describe('the Slack app drives the access lifecycle', () => {
     expect(text(creds)).toContain(`${active.resources.connect!.host}:${active.resources.connect!.port}`);
     expect(JSON.stringify(creds.args)).not.toContain(password!);
     expect(actionIds(creds)).toEqual(['access_show_credentials', 'access_extend', 'access_end']);
+    // The one renderer's steps (locally no tunnel): the mysql line, then where the password is.
+    const { host, port } = active.resources.connect!;
+    const stepsOf = (blocks: unknown) => (blocks as Array<{ type: string; text?: { text: string } }>).filter((b) => b.type === 'section' && b.text?.text.startsWith('1. ')).map((b) => b.text!.text);
+    expect(stepsOf(creds.args['blocks'])).toEqual([
+      [
+        '1. Connect (the client asks for the password):',
+        `\`\`\`mysql -h ${host} -P ${port} -u ${active.resources.dbUser} -p ${active.target.database}\`\`\``,
+        '2. Click *Show credentials* to see the password; it is not kept in this conversation.',
+      ].join('\n'),
+    ]);
     const endButton = ((creds.args['blocks'] as Block[]).flatMap((b) => b.elements ?? []) as Array<{ action_id?: string; confirm?: { title: { text: string } } }>).find((e) => e.action_id === 'access_end');
     expect(endButton?.confirm?.title.text).toBe('End access now?');
 
@@ -213,6 +223,9 @@ describe('the Slack app drives the access lifecycle', () => {
     const modals = standIn.accepted('views.open').slice(modalsBefore).map((c) => c.args['view'] as { callback_id: string; blocks: unknown });
     expect(modals.map((m) => m.callback_id)).toEqual(['access_credentials', 'access_credentials', 'access_credentials']);
     expect(JSON.stringify(modals[0]!.blocks)).toContain(password!);
+    // The modal: the same steps without the "Show credentials" one; the password only in its field.
+    expect(stepsOf(modals[0]!.blocks)).toEqual([['1. Connect (the client asks for the password):', `\`\`\`mysql -h ${host} -P ${port} -u ${active.resources.dbUser} -p ${active.target.database}\`\`\``].join('\n')]);
+    expect(JSON.stringify(modals[0]!.blocks).split(password!).length - 1).toBe(1);
     expect(JSON.stringify(modals[1]!.blocks)).toContain(password!);
     expect(JSON.stringify(modals[2]!.blocks)).not.toContain(password!);
     expect(JSON.stringify(modals[2]!.blocks)).toContain('Only the engineer who asked for this access');

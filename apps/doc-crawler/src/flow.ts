@@ -5,6 +5,7 @@ import { newRunId } from '@dbre/docs';
 import type { Inventory } from '@dbre/drivers';
 import { QUEUES, type PayloadOf } from '@dbre/queue';
 import { AppError } from '@dbre/service-kit';
+import { crawlQueueName, regionOf } from './regions';
 
 export interface StartRunInput {
   /** One cluster, or the whole fleet when absent. */
@@ -41,7 +42,16 @@ const COMPARE_AND_SET =
  * (`fleetRunTtlMs`) bounds how long a crashed run can hold it. A key naming a run that is
  * already `done` is stale and replaced.
  */
-export function createCrawlFlow(deps: { connection: Redis; prefix: string; inventory: Inventory; runs: CrawlRunsRepo; now?: () => Date; fleetRunTtlMs?: number }): CrawlFlow {
+export function createCrawlFlow(deps: {
+  connection: Redis;
+  prefix: string;
+  inventory: Inventory;
+  runs: CrawlRunsRepo;
+  now?: () => Date;
+  fleetRunTtlMs?: number;
+  /** Regions with a crawl queue of their own (see regions.ts); empty: one queue for all. */
+  regions?: readonly string[];
+}): CrawlFlow {
   const producer = new FlowProducer({ connection: deps.connection, prefix: deps.prefix });
   producer.on('error', () => undefined); // connection errors surface through readiness
   const now = deps.now ?? (() => new Date());
@@ -86,13 +96,18 @@ export function createCrawlFlow(deps: { connection: Redis; prefix: string; inven
   return {
     async startRun(input) {
       let clusterIds: string[];
+      const queueOf = new Map<string, string>();
+      const routed = deps.regions ?? [];
       const fleetRun = input.clusterId === undefined;
       if (!fleetRun) {
         const target = await deps.inventory.get(input.clusterId as string);
         if (!target) throw new AppError('CLUSTER_NOT_FOUND', 'not_found', `cluster ${input.clusterId} is not in the inventory`);
         clusterIds = [target.id];
+        queueOf.set(target.id, crawlQueueName(regionOf(target), routed));
       } else {
-        clusterIds = (await deps.inventory.list()).map((c) => c.id);
+        const targets = await deps.inventory.list();
+        clusterIds = targets.map((c) => c.id);
+        for (const t of targets) queueOf.set(t.id, crawlQueueName(regionOf(t), routed));
       }
       const started = now();
       const runId = newRunId(started);
@@ -114,7 +129,7 @@ export function createCrawlFlow(deps: { connection: Redis; prefix: string; inven
           opts: { ...fleet.defaults, jobId: `run-${runId}` },
           children: clusterIds.map((clusterId) => ({
             name: 'docs-cluster',
-            queueName: cluster.name,
+            queueName: queueOf.get(clusterId) ?? cluster.name,
             data: cluster.payload.parse({ runId, clusterId }),
             opts: { ...cluster.defaults, jobId: `crawl-${runId}-${clusterId}`, ignoreDependencyOnFailure: true },
           })),

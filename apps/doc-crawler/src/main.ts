@@ -1,6 +1,6 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { BUILTIN_BASELINES, createCrawlRunsRepo, loadRdsEngineDefaults } from '@dbre/docs';
-import { createConfigInventory, createFolderSink, createOutboxNotifier, parseSecretKey, selectDrivers, type Notifier } from '@dbre/drivers';
+import { createConfigInventory, createFolderSink, createOutboxNotifier, driverChoice, parseSecretKey, selectDrivers, type Notifier } from '@dbre/drivers';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { createApiClients, createLifecycle, createLogger, httpAccess, loadConfigOrExit, startService } from '@dbre/service-kit';
 import { alsoToSlack, slackKitFromConfig, type SlackKit } from '@dbre/slack';
@@ -33,7 +33,9 @@ async function main(): Promise<void> {
     slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: 'doc-crawler' });
     notifier = slack ? alsoToSlack(outbox, slack.notifier, logger) : outbox;
   }
-  const flow = createCrawlFlow({ connection: redis, prefix: config.QUEUE_PREFIX, inventory, runs });
+  // On AWS every fleet region gets a crawl queue of its own: a region that hangs never starves the others.
+  const regions = driverChoice(config, 'inventory') === 'aws' ? (config.RDS_REGIONS?.length ? config.RDS_REGIONS : [config.AWS_REGION]) : [];
+  const flow = createCrawlFlow({ connection: redis, prefix: config.QUEUE_PREFIX, inventory, runs, regions });
   // On AWS, non-default parameters are marked against the RDS engine defaults of each family.
   const families = config.DOCS_RDS_FAMILIES?.split(',') ?? [];
   const rds = families.length ? new RDSClient({ region: config.AWS_REGION }) : undefined;
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
     sink,
     runs,
     flow,
+    regions,
     notifier,
     notifyTo: config.DOCS_NOTIFY_TO,
     baselines,

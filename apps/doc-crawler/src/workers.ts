@@ -6,6 +6,7 @@ import { createWorker, UnrecoverableError } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
 import { createClusterLock } from './cluster-lock';
 import type { CrawlFlow } from './flow';
+import { crawlQueueNames } from './regions';
 
 export interface DocsWorkerDeps {
   connection: Redis;
@@ -18,6 +19,8 @@ export interface DocsWorkerDeps {
   settings: CrawlSettings;
   notifier?: Notifier | undefined;
   notifyTo?: string | undefined;
+  /** Regions with a crawl queue and workers of their own (regions.ts); empty: one queue. */
+  regions?: readonly string[];
   /** Parameter defaults to mark non-defaults against (default: the recorded local baselines). */
   baselines?: readonly ParameterBaseline[] | undefined;
   now?: () => Date;
@@ -32,11 +35,14 @@ export interface FleetJobResult {
 
 const attemptsOf = (job: Job) => job.opts.attempts ?? 1;
 
-/** The crawl workers: `docs-cluster` (bounded by settings.concurrency) and `docs-fleet`. */
+/**
+ * The crawl workers: `docs-cluster` and one `docs-cluster-<region>` per routed region (each
+ * bounded by settings.concurrency), and `docs-fleet`.
+ */
 export function createDocsWorkers(deps: DocsWorkerDeps): Worker[] {
   const now = deps.now ?? (() => new Date());
   const lock = createClusterLock(deps.connection, deps.prefix);
-  const clusterWorker = createWorker(
+  const clusterWorker = (queueName: string) => createWorker(
     'docsCluster',
     async ({ runId, clusterId }, { job, logger, signal }) => {
       const attempt = job.attemptsMade + 1;
@@ -87,7 +93,7 @@ export function createDocsWorkers(deps: DocsWorkerDeps): Worker[] {
       if (result.code === 'CRAWL_ACCESS_DENIED') throw new UnrecoverableError(result.error);
       throw new Error(result.error);
     },
-    { connection: deps.connection, logger: deps.logger, prefix: deps.prefix },
+    { connection: deps.connection, logger: deps.logger, prefix: deps.prefix, queueName },
     // A crawl holds a job for minutes: renew its lock well inside the per-cluster deadline.
     { concurrency: deps.settings.concurrency, lockDuration: 60_000 },
   );
@@ -141,5 +147,5 @@ export function createDocsWorkers(deps: DocsWorkerDeps): Worker[] {
     logger.info({ runId, clusters: clusterIds.length, failed: failed.length, filesWritten }, 'fleet crawl finished');
     return { runId, clusters: clusterIds.length, failed, filesWritten };
   }
-  return [clusterWorker, fleetWorker];
+  return [...crawlQueueNames(deps.regions ?? []).map(clusterWorker), fleetWorker];
 }

@@ -3,7 +3,10 @@
 
 locals {
   arn_ec2 = "arn:aws:ec2:${var.region}:${var.account_id}"
-  tables  = var.table_arns
+  # Bastions run in the platform region and in the regions of var.bastion_networks.
+  bastion_regions = distinct(concat([var.region], [for n in var.bastion_networks : n.region]))
+  arn_ec2s        = [for r in local.bastion_regions : "arn:aws:ec2:${r}:${var.account_id}"]
+  tables          = var.table_arns
   # A table and its indexes.
   table_and_indexes = { for k, arn in var.table_arns : k => [arn, "${arn}/index/*"] }
   grant_secrets     = "arn:aws:secretsmanager:${var.region}:${var.account_id}:secret:${var.grant_secret_prefix}*"
@@ -444,7 +447,7 @@ data "aws_iam_policy_document" "terminate_bastions" {
   statement {
     sid       = "MoveBastionDeadline"
     actions   = ["ec2:CreateTags"]
-    resources = ["${local.arn_ec2}:instance/*"]
+    resources = [for a in local.arn_ec2s : "${a}:instance/*"]
     condition {
       test     = "StringEquals"
       variable = "aws:ResourceTag/managed-by"
@@ -459,12 +462,12 @@ data "aws_iam_policy_document" "terminate_bastions" {
   statement {
     sid       = "EndLiveSessions"
     actions   = ["ssm:TerminateSession"]
-    resources = ["arn:aws:ssm:${var.region}:${var.account_id}:session/*"]
+    resources = [for r in local.bastion_regions : "arn:aws:ssm:${r}:${var.account_id}:session/*"]
   }
   statement {
     sid       = "DeleteBastionGroups"
     actions   = ["ec2:DeleteSecurityGroup"]
-    resources = ["${local.arn_ec2}:security-group/*"]
+    resources = [for a in local.arn_ec2s : "${a}:security-group/*"]
     condition {
       test     = "StringEquals"
       variable = "aws:ResourceTag/managed-by"
@@ -474,7 +477,7 @@ data "aws_iam_policy_document" "terminate_bastions" {
   statement {
     sid       = "TerminatePlatformBastions"
     actions   = ["ec2:TerminateInstances"]
-    resources = ["${local.arn_ec2}:instance/*"]
+    resources = [for a in local.arn_ec2s : "${a}:instance/*"]
     condition {
       test     = "StringEquals"
       variable = "ec2:ResourceTag/managed-by"
@@ -500,7 +503,7 @@ data "aws_iam_policy_document" "provisioner" {
   statement {
     sid       = "LaunchTaggedBastions"
     actions   = ["ec2:RunInstances"]
-    resources = ["${local.arn_ec2}:instance/*"]
+    resources = [for a in local.arn_ec2s : "${a}:instance/*"]
     condition {
       test     = "StringEquals"
       variable = "aws:RequestTag/managed-by"
@@ -525,7 +528,7 @@ data "aws_iam_policy_document" "provisioner" {
   statement {
     sid       = "LaunchTaggedVolumes"
     actions   = ["ec2:RunInstances"]
-    resources = ["${local.arn_ec2}:volume/*"]
+    resources = [for a in local.arn_ec2s : "${a}:volume/*"]
     condition {
       test     = "StringEquals"
       variable = "aws:RequestTag/managed-by"
@@ -539,12 +542,16 @@ data "aws_iam_policy_document" "provisioner" {
     resources = concat(
       [for s in var.bastion_subnet_ids : "${local.arn_ec2}:subnet/${s}"],
       ["${local.arn_ec2}:security-group/${var.bastion_sg_id}", "${local.arn_ec2}:network-interface/*"],
+      flatten([for n in var.bastion_networks : concat(
+        [for s in n.subnet_ids : "arn:aws:ec2:${n.region}:${var.account_id}:subnet/${s}"],
+        ["arn:aws:ec2:${n.region}:${var.account_id}:security-group/${n.security_group_id}", "arn:aws:ec2:${n.region}:${var.account_id}:network-interface/*"],
+      )]),
     )
   }
   statement {
     sid       = "LaunchWithBastionGroups"
     actions   = ["ec2:RunInstances"]
-    resources = ["${local.arn_ec2}:security-group/*"]
+    resources = [for a in local.arn_ec2s : "${a}:security-group/*"]
     condition {
       test     = "StringEquals"
       variable = "aws:ResourceTag/managed-by"
@@ -555,7 +562,7 @@ data "aws_iam_policy_document" "provisioner" {
   statement {
     sid       = "LaunchFromAmazonImages"
     actions   = ["ec2:RunInstances"]
-    resources = ["arn:aws:ec2:${var.region}::image/*"]
+    resources = [for r in local.bastion_regions : "arn:aws:ec2:${r}::image/*"]
     condition {
       test     = "StringEquals"
       variable = "ec2:Owner"
@@ -566,7 +573,7 @@ data "aws_iam_policy_document" "provisioner" {
   statement {
     sid       = "TagAtLaunch"
     actions   = ["ec2:CreateTags"]
-    resources = ["${local.arn_ec2}:instance/*", "${local.arn_ec2}:volume/*", "${local.arn_ec2}:security-group/*"]
+    resources = flatten([for a in local.arn_ec2s : ["${a}:instance/*", "${a}:volume/*", "${a}:security-group/*"]])
     condition {
       test     = "StringEquals"
       variable = "ec2:CreateAction"
@@ -577,7 +584,7 @@ data "aws_iam_policy_document" "provisioner" {
   statement {
     sid       = "CreateBastionGroups"
     actions   = ["ec2:CreateSecurityGroup"]
-    resources = ["${local.arn_ec2}:security-group/*"]
+    resources = [for a in local.arn_ec2s : "${a}:security-group/*"]
     condition {
       test     = "StringEquals"
       variable = "aws:RequestTag/managed-by"
@@ -587,12 +594,12 @@ data "aws_iam_policy_document" "provisioner" {
   statement {
     sid       = "CreateBastionGroupsInVpc"
     actions   = ["ec2:CreateSecurityGroup"]
-    resources = [for v in var.bastion_vpc_ids : "${local.arn_ec2}:vpc/${v}"]
+    resources = concat([for v in var.bastion_vpc_ids : "${local.arn_ec2}:vpc/${v}"], [for n in var.bastion_networks : "arn:aws:ec2:${n.region}:${var.account_id}:vpc/${n.vpc_id}"])
   }
   statement {
     sid       = "PinBastionEgress"
     actions   = ["ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress"]
-    resources = ["${local.arn_ec2}:security-group/*"]
+    resources = [for a in local.arn_ec2s : "${a}:security-group/*"]
     condition {
       test     = "StringEquals"
       variable = "aws:ResourceTag/managed-by"
@@ -612,7 +619,7 @@ data "aws_iam_policy_document" "provisioner" {
   statement {
     sid       = "LatestAmazonLinux"
     actions   = ["ssm:GetParameter"]
-    resources = ["arn:aws:ssm:${var.region}::parameter/aws/service/ami-amazon-linux-latest/*"]
+    resources = [for r in local.bastion_regions : "arn:aws:ssm:${r}::parameter/aws/service/ami-amazon-linux-latest/*"]
   }
   statement {
     sid       = "BastionOnline"

@@ -109,6 +109,17 @@ variable "engineer_identity_tag" {
   type        = string
 }
 
+variable "bastion_networks" {
+  description = "Bastion networks outside the platform region (root variable bastion_regions): the workers may launch and manage bastions there too."
+  type = list(object({
+    region            = string
+    vpc_id            = string
+    subnet_ids        = list(string)
+    security_group_id = string
+  }))
+  default = []
+}
+
 variable "evidence_bucket_arn" {
   description = "The evidence bucket (Object Lock); null: no evidence grants."
   type        = string

@@ -12,5 +12,6 @@ export { BATCH_MAX_REQUESTS, changeOf, createBatchDecisions, pendingOfChange, ty
 export { approvedFor } from './decisions';
 export { scheduleProvisioning } from './schedule';
 export { startPoolRefill, type PoolRefill, type PoolRefillOptions } from './pool-refill';
+export { AMI_METRICS, isStale, refreshAmiAges } from './bastion-images';
 export { announceReview, autoApprovalFor, autoApprove, createRenotifier, notifyApprovers, remindersSent, scheduleRenotify, type RenotifyOutcome } from './renotify';
 export { accessRequestResponse, EXAMPLE_ACCESS_REQUEST, EXAMPLE_NEW_REQUEST, followResponse, requestPageResponse } from './api-docs';

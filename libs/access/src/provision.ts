@@ -1,6 +1,6 @@
 import { DelayedError } from 'bullmq';
 import { dbUserName, generatePassword, grantedMinutes, grantSecretId, minuteOf, suffixFromRequestId, type AccessRequest, type AuditEventInput, type RequestEvent } from '@dbre/domain';
-import type { ClusterTarget, HostPort } from '@dbre/drivers';
+import { renderCredentialsText, type BastionOpenInput, type ClusterTarget } from '@dbre/drivers';
 import { MysqlAdminError, mysqlErrno } from '@dbre/mysql';
 import { UnrecoverableError, type JobContext } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
@@ -65,6 +65,7 @@ export function createProvisioner(deps: WorkerDeps) {
         clusterId: cluster.id,
         target: cluster.endpoint,
         endsAt: new Date(clock().getTime() + grantedMinutes(current) * minuteOf(current)),
+        ...bastionPlacement(cluster),
       }),
       // The secret before the user: a crash in between never leaves a user whose password nobody knows.
       (async () => {
@@ -109,7 +110,16 @@ export function createProvisioner(deps: WorkerDeps) {
       to: request.requester.email,
       requestId: request.id,
       sensitive: true,
-      text: credentialsText(request, user, password, handle.connect),
+      // The one renderer every channel uses: the tunnel step (AWS), the mysql line, the password (sealed in the outbox).
+      text: renderCredentialsText({
+        clusterId: cluster.id,
+        database: request.target.database,
+        user,
+        password,
+        connect: handle.connect,
+        connectCommand: handle.connectCommand,
+        durationMinutes: grantedMinutes(request),
+      }),
       data: { cluster: cluster.id, database: request.target.database, user, connect: handle.connect },
     });
     const deliveredAt = clock().toISOString();
@@ -178,11 +188,12 @@ function isRefusal(cause: unknown): boolean {
   return (errno !== undefined && REFUSALS.has(errno)) || (cause as { sqlState?: unknown } | undefined)?.sqlState === '42000';
 }
 
-function credentialsText(request: AccessRequest, user: string, password: string, connect: HostPort): string {
-  const db = request.target.database === '*' ? '' : ` ${request.target.database}`;
-  return [
-    `Access granted to ${request.target.clusterId}${db === '' ? '' : `/${request.target.database}`} (${request.profile}) for ${grantedMinutes(request)} min.`,
-    `host ${connect.host} port ${connect.port} user ${user} password ${password}`,
-    `mysql -h ${connect.host} -P ${connect.port} -u ${user} -p'${password}'${db}`,
-  ].join('\n');
+/**
+ * Where the cluster lives, for the bastion: launched in its region and VPC, egress pinned to its
+ * security groups (AWS inventory). Local clusters carry no placement.
+ */
+function bastionPlacement(cluster: ClusterTarget): Pick<BastionOpenInput, 'placement' | 'egress'> {
+  const placement = cluster.placement;
+  if (!placement) return {};
+  return { placement, ...(placement.securityGroupIds.length ? { egress: { securityGroupIds: placement.securityGroupIds } } : {}) };
 }

@@ -7,10 +7,13 @@ import { createEvidenceSteps } from './evidence';
 import type { Revoker } from './revoke';
 import { autoApprovalFor, autoApprove, remindersSent, scheduleRenotify } from './renotify';
 import { scheduleGrant, scheduleProvisioning } from './schedule';
+import { refreshAmiAges } from './bastion-images';
 
 export interface SweepOptions {
   /** Provisioning (or approval without a job) untouched this long is stuck. */
   stuckAfterMs: number;
+  /** AWS bastions: images older than this many days (or not the newest) are flagged (default 30). */
+  amiAlertDays?: number;
 }
 
 export interface SweepReport {
@@ -184,6 +187,15 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
         logger.warn({ requestId: b.requestId, bastionId: b.bastionId }, 'orphan bastion removed');
       });
     }
+    // AWS: groups of terminated bastions (left attached during termination), and the AMI-age gauges.
+    const deleteOrphanGroups = deps.bastion.deleteOrphanGroups?.bind(deps.bastion);
+    if (deleteOrphanGroups) {
+      await attempt('orphan-groups', undefined, async () => {
+        const deleted = await deleteOrphanGroups();
+        if (deleted.length) logger.info({ groups: deleted }, 'security groups of terminated bastions deleted');
+      });
+    }
+    await attempt('ami-ages', undefined, async () => void (await refreshAmiAges(deps.bastion, options.amiAlertDays ?? 30, logger)));
     // 6. Evidence the lifecycle did not seal (a crash after revoke) or that has settled (`final`), then the anchor.
     if (evidence) {
       const touched: string[] = [];

@@ -5,7 +5,7 @@ import { accessPolicySchema, forDeployment } from '@dbre/domain';
 import {
   auroraAuditLogging,
   checkDrivers,
-  PooledBastion,
+  bastionPoolOf,
   createAwsClients,
   createConfigInventory,
   createFolderEvidenceStore,
@@ -128,6 +128,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
     {
       clients: aws,
       onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory'),
+      onBastionRegionError: (region, err) => logger.warn({ region, err: { message: (err as Error).message } }, 'bastions of a region could not be listed'),
       clusterRegion: async (id) => (await inventory.get(id))?.placement?.region,
       dynamo,
       poolLogger: logger,
@@ -154,7 +155,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
     logger,
     concurrency: config.WORKER_CONCURRENCY,
     lockMs,
-    ...(sweepQueue ? { sweep: { queue: sweepQueue, everyMs: config.SWEEP_EVERY_MS, stuckAfterMs } } : {}),
+    ...(sweepQueue ? { sweep: { queue: sweepQueue, everyMs: config.SWEEP_EVERY_MS, stuckAfterMs, amiAlertDays: config.BASTION_AMI_ALERT_DAYS } } : {}),
     deps: {
       requests,
       audit: createAuditLog({ dynamo }),
@@ -184,9 +185,10 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
     },
   });
   // The warm pool of bastions (aws, BASTION_POOL=on): the provisioner claims, the reaper refills.
+  const pool = bastionPoolOf(drivers.bastion);
   const poolRefill =
-    role === 'reaper' && drivers.bastion instanceof PooledBastion
-      ? await startPoolRefill({ refill: () => (drivers.bastion as PooledBastion).refill(), connection: redis, prefix: config.QUEUE_PREFIX, logger, everyMs: config.BASTION_POOL_REFILL_EVERY_MS, lockMs })
+    role === 'reaper' && pool
+      ? await startPoolRefill({ refill: () => pool.refill(), connection: redis, prefix: config.QUEUE_PREFIX, logger, everyMs: config.BASTION_POOL_REFILL_EVERY_MS, lockMs })
       : undefined;
   const app = await buildWorkerApp({ name: role, logger, lifecycle, redis, dynamo, clients: createApiClients(config), httpAccess: httpAccess(config) });
   await startService({

@@ -20,7 +20,7 @@ export interface AccessWorkerOptions {
   lockMs: number;
   deps: WorkerDeps;
   /** reaper: the sweep's queue, interval and stuck threshold. */
-  sweep?: { queue: TypedQueue<'sweep'>; everyMs: number; stuckAfterMs: number };
+  sweep?: { queue: TypedQueue<'sweep'>; everyMs: number; stuckAfterMs: number; amiAlertDays?: number };
 }
 
 export interface AccessWorkers {
@@ -44,7 +44,7 @@ export async function createAccessWorkers(options: AccessWorkerOptions): Promise
   const sweepOptions = options.sweep;
   if (!sweepOptions) throw new TypeError('the reaper needs its sweep queue and settings');
   const revoker = createRevoker(options.deps);
-  const sweep = createSweep(options.deps, revoker, { stuckAfterMs: sweepOptions.stuckAfterMs });
+  const sweep = createSweep(options.deps, revoker, { stuckAfterMs: sweepOptions.stuckAfterMs, ...(sweepOptions.amiAlertDays ? { amiAlertDays: sweepOptions.amiAlertDays } : {}) });
   const ensureScheduler = async () => {
     if (await sweepOptions.queue.getJobScheduler(ACCESS_JOB_IDS.sweepScheduler)) return;
     await sweepOptions.queue.upsertJobScheduler(ACCESS_JOB_IDS.sweepScheduler, { every: sweepOptions.everyMs }, { name: 'sweep', data: {} });

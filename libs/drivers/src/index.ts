@@ -22,4 +22,4 @@ export { compareAuditRecords, parseAuditLine } from './audit-log-line';
 export { EvidenceExistsError, EvidenceKeyError, evidenceKeySegments } from './evidence-key';
 export * from './aws';
 export * from './select';
-export { renderCredentialsText, type CredentialsTextInput } from './credentials-text';
+export { credentialsSteps, mysqlCommand, PASSWORD_ELSEWHERE, renderCredentialsText, type CredentialsStep, type CredentialsSteps, type CredentialsTextInput } from './credentials-text';

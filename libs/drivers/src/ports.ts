@@ -70,6 +70,11 @@ export interface BastionOpenInput {
    * cluster's security groups (same VPC) or CIDRs. Absent: the driver's configured database CIDRs.
    */
   egress?: { securityGroupIds?: readonly string[]; cidrs?: readonly string[] };
+  /**
+   * Where the cluster lives (AWS inventory): the bastion is launched in its region and VPC when a
+   * bastion network is configured there; security groups are used for egress only in the same VPC.
+   */
+  placement?: ClusterPlacement;
 }
 
 export interface BastionHandle {
@@ -100,6 +105,25 @@ export interface Bastion {
   extend?(bastionId: string, endsAt: Date): Promise<void>;
   /** Every bastion this platform created that still exists (for the sweep's orphan search). */
   list(): Promise<BastionInfo[]>;
+  /** The image age of every live bastion (AWS), for the sweep's AMI-age gauge. */
+  amiAges?(): Promise<BastionAmiAge[]>;
+  /** Removes per-bastion security groups whose instance is gone (AWS); returns their ids. */
+  deleteOrphanGroups?(): Promise<string[]>;
+}
+
+/** One live bastion's image, for the "vulnerabilities are patched" rule (report and alert). */
+export interface BastionAmiAge {
+  bastionId: string;
+  requestId: string;
+  /** Region the bastion runs in. */
+  region: string;
+  imageId: string;
+  /** When the image was published (DescribeImages CreationDate); undefined when the image is gone. */
+  imageCreatedAt?: Date;
+  /** Whole days since the image was published; undefined with imageCreatedAt. */
+  ageDays?: number;
+  /** The instance runs the image the AMI parameter names now. */
+  newest: boolean;
 }
 
 export interface SecretTags {

@@ -8,6 +8,7 @@ import { createAwsClients, type AwsClients } from './aws/clients';
 import { CloudWatchAuditSource } from './aws/cloudwatch-audit-source';
 import { BASTION_DEFAULTS, Ec2SsmBastion, type Ec2SsmBastionOptions } from './aws/ec2-ssm-bastion';
 import { POOL_DEFAULTS, PooledBastion, type PoolLogger } from './aws/bastion-pool';
+import { bastionNetworksSchema, RegionalBastion, type BastionNetwork } from './aws/regional-bastion';
 import { RdsInventory } from './aws/rds-inventory';
 import { S3DocSink } from './aws/s3-doc-sink';
 import { S3EvidenceStore } from './aws/s3-evidence-store';
@@ -84,6 +85,27 @@ export const driversEnv = {
     .describe('per-subnet sizes overriding BASTION_POOL_SIZE, e.g. subnet-0aaa...=3,subnet-0bbb...=0'),
   BASTION_POOL_MAX_AGE_MS: env.ms(POOL_DEFAULTS.maxAgeMs).describe('available pool bastions launched longer ago are recycled, ms'),
   BASTION_POOL_REFILL_EVERY_MS: env.ms(POOL_DEFAULTS.refillEveryMs).describe('reaper: how often the pool refill job runs, ms'),
+  BASTION_NETWORKS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s?.trim()) return [];
+      let raw: unknown;
+      try {
+        raw = JSON.parse(s);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+      const parsed = bastionNetworksSchema.safeParse(raw);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+        return z.NEVER;
+      }
+      return parsed.data;
+    })
+    .describe('JSON list of further bastion networks, one per region/VPC: [{"region","vpcId","subnetIds":[..],"securityGroupId","databaseCidrs"?:[..]}] (infra output bastion_networks); a cluster\'s bastion is launched in its own region/VPC'),
+  BASTION_AMI_ALERT_DAYS: env.int(30, 1).describe("reaper: a bastion whose image is older than this many days, or not the newest, is flagged (dbre_bastion_ami_stale)"),
   // Secrets Manager
   // Secret ids already read `dbre/access/<requestId>`; a prefix separates several deployments in one account.
   SECRETS_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{0,64}$/).default('').describe('prefix of every secret name (default none), e.g. stg/'),
@@ -113,6 +135,11 @@ export const driversEnv = {
 
 export const driversConfig = z.object(driversEnv);
 export type DriversConfig = z.output<typeof driversConfig>;
+/**
+ * What the functions below read: DriversConfig, except that a service may declare EVIDENCE_DIR
+ * optional (ops-dashboard shows evidence only when it is set); no driver here reads it.
+ */
+export type DriversSettings = Omit<DriversConfig, 'EVIDENCE_DIR'> & { EVIDENCE_DIR?: string | undefined };
 
 const OVERRIDE: Record<DriverPart, keyof DriversConfig> = {
   inventory: 'DRIVER_INVENTORY',
@@ -124,7 +151,7 @@ const OVERRIDE: Record<DriverPart, keyof DriversConfig> = {
 };
 
 /** Which implementation each part uses: the per-part override, else DRIVERS, else local (outside production). */
-export function driverChoice(config: DriversConfig, part: DriverPart): DriverKind {
+export function driverChoice(config: DriversSettings, part: DriverPart): DriverKind {
   return (config[OVERRIDE[part]] as DriverKind | undefined) ?? config.DRIVERS ?? 'local';
 }
 
@@ -144,7 +171,7 @@ export const DRIVER_REQUIRED: Record<DriverPart, ReadonlyArray<keyof DriversConf
 };
 
 /** Problems with the configuration of the given parts, as `VARIABLE: message` lines. */
-export function driverProblems(config: DriversConfig, parts: readonly DriverPart[]): Array<{ variable: keyof DriversConfig; message: string }> {
+export function driverProblems(config: DriversSettings, parts: readonly DriverPart[]): Array<{ variable: keyof DriversConfig; message: string }> {
   const problems: Array<{ variable: keyof DriversConfig; message: string }> = [];
   if (config.DRIVERS === undefined && isProduction(config)) {
     problems.push({
@@ -171,7 +198,7 @@ export function driverProblems(config: DriversConfig, parts: readonly DriverPart
  * part uses `checkDrivers([])`.
  */
 export function checkDrivers(parts: readonly DriverPart[]) {
-  return (config: DriversConfig, ctx: z.RefinementCtx): void => {
+  return (config: DriversSettings, ctx: z.RefinementCtx): void => {
     for (const p of driverProblems(config, parts)) ctx.addIssue({ code: 'custom', path: [p.variable], message: p.message });
   };
 }
@@ -184,6 +211,8 @@ export interface SelectOptions {
   clock?: Clock;
   /** Clusters the RDS inventory leaves out, and why. */
   onInventorySkip?: (cluster: string, reason: string) => void;
+  /** A region whose bastions could not be listed (the others still are). */
+  onBastionRegionError?: (region: string, err: unknown) => void;
   /** The region of a cluster (the AWS audit source reads its log group there; default AWS_REGION). */
   clusterRegion?: (clusterId: string) => Promise<string | undefined>;
   /** The platform's tables: with BASTION_POOL=on the aws bastion is a PooledBastion over the bastion-pool table. */
@@ -192,38 +221,57 @@ export interface SelectOptions {
 }
 
 /** The per-subnet sizes of the warm pool: BASTION_POOL_SIZES over BASTION_POOL_SIZE. */
-export function poolSizes(config: DriversConfig): Map<string, number> {
+export function poolSizes(config: Pick<DriversConfig, 'BASTION_SUBNET_IDS' | 'BASTION_POOL_SIZE' | 'BASTION_POOL_SIZES'>): Map<string, number> {
   return new Map((config.BASTION_SUBNET_IDS ?? []).map((s) => [s, config.BASTION_POOL_SIZES?.get(s) ?? config.BASTION_POOL_SIZE]));
 }
 
 /** The AWS implementation of one part, from validated configuration. */
-export function createAwsDriver<K extends DriverPart>(part: K, config: DriversConfig, options: SelectOptions = {}): Drivers[K] {
+export function createAwsDriver<K extends DriverPart>(part: K, config: DriversSettings, options: SelectOptions = {}): Drivers[K] {
   const clients = options.clients ?? createAwsClients();
   const clock = options.clock ?? realClock;
   const region = config.AWS_REGION;
   const made: { [P in DriverPart]: () => Drivers[P] } = {
     bastion: () => {
-      const bastionOptions: Ec2SsmBastionOptions = {
+      const home: BastionNetwork = {
         region,
+        vpcId: config.BASTION_VPC_ID ?? '',
         subnetIds: config.BASTION_SUBNET_IDS ?? [],
         securityGroupId: config.BASTION_SECURITY_GROUP_ID ?? '',
-        vpcId: config.BASTION_VPC_ID ?? '',
         databaseCidrs: config.BASTION_DATABASE_CIDRS ?? [],
+      };
+      const optionsFor = (network: BastionNetwork): Ec2SsmBastionOptions => ({
+        region: network.region,
+        subnetIds: network.subnetIds,
+        securityGroupId: network.securityGroupId,
+        vpcId: network.vpcId,
+        databaseCidrs: network.databaseCidrs ?? [],
         sessionDocument: config.BASTION_SESSION_DOCUMENT,
         instanceProfile: config.BASTION_INSTANCE_PROFILE ?? '',
         instanceType: config.BASTION_INSTANCE_TYPE,
         amiParameter: config.BASTION_AMI_PARAMETER,
         managedBy: config.PLATFORM_TAG,
-        ...(config.BASTION_KMS_KEY_ID ? { kmsKeyId: config.BASTION_KMS_KEY_ID } : {}),
+        // A KMS key is regional: elsewhere the account's default aws/ebs key encrypts the volume.
+        ...(config.BASTION_KMS_KEY_ID && network.region === region ? { kmsKeyId: config.BASTION_KMS_KEY_ID } : {}),
         graceMinutes: config.BASTION_GRACE_MINUTES,
         localPort: config.BASTION_LOCAL_PORT,
         online: { ...BASTION_DEFAULTS.online, timeoutMs: config.BASTION_ONLINE_TIMEOUT_MS },
+      });
+      const make = (network: BastionNetwork) => new Ec2SsmBastion(clients.ec2(network.region), clients.ssm(network.region), optionsFor(network), clock);
+      // The warm pool serves the home network (the platform's VPC); other regions launch cold.
+      const homeBastion = () => {
+        const cold = make(home);
+        if (config.BASTION_POOL === 'off') return cold;
+        if (!options.dynamo) throw new ConfigError(['BASTION_POOL: on needs the platform tables (this service passes no DynamoDB to the drivers)']);
+        const settings = { sizes: poolSizes(config), maxAgeMs: config.BASTION_POOL_MAX_AGE_MS, warmupMs: POOL_DEFAULTS.warmupMs, refillWaitMs: POOL_DEFAULTS.refillWaitMs };
+        return new PooledBastion(clients.ec2(region), clients.ssm(region), options.dynamo, cold, optionsFor(home), settings, clock, options.poolLogger);
       };
-      const cold = new Ec2SsmBastion(clients.ec2(region), clients.ssm(region), bastionOptions, clock);
-      if (config.BASTION_POOL === 'off') return cold;
-      if (!options.dynamo) throw new ConfigError(['BASTION_POOL: on needs the platform tables (this service passes no DynamoDB to the drivers)']);
-      const settings = { sizes: poolSizes(config), maxAgeMs: config.BASTION_POOL_MAX_AGE_MS, warmupMs: POOL_DEFAULTS.warmupMs, refillWaitMs: POOL_DEFAULTS.refillWaitMs };
-      return new PooledBastion(clients.ec2(region), clients.ssm(region), options.dynamo, cold, bastionOptions, settings, clock, options.poolLogger);
+      const extra = config.BASTION_NETWORKS ?? [];
+      if (extra.length === 0) return homeBastion();
+      // Instance profile, session document and KMS key alias are per region too: Terraform creates them with the same names.
+      return new RegionalBastion(
+        [{ network: home, bastion: homeBastion() }, ...extra.map((network) => ({ network, bastion: make(network) }))],
+        { homeRegion: region, ...(options.onBastionRegionError ? { onRegionError: options.onBastionRegionError } : {}) },
+      );
     },
     secrets: () =>
       new SecretsManagerStore(clients.secrets(region), {
@@ -272,7 +320,7 @@ export function createAwsDriver<K extends DriverPart>(part: K, config: DriversCo
  * problem at once) when an AWS part lacks settings or a local factory is missing.
  */
 export async function selectDrivers<P extends DriverPart>(
-  config: DriversConfig,
+  config: DriversSettings,
   parts: readonly P[],
   local: LocalDriverFactories,
   options: SelectOptions = {},
@@ -292,4 +340,11 @@ export async function selectDrivers<P extends DriverPart>(
       choice === 'aws' || !factory ? createAwsDriver(part, config, { ...options, clients }) : await factory();
   }
   return result;
+}
+
+/** The warm pool behind a bastion driver (alone or as the home region's), for the reaper's refill job. */
+export function bastionPoolOf(bastion: unknown): PooledBastion | undefined {
+  if (bastion instanceof PooledBastion) return bastion;
+  if (bastion instanceof RegionalBastion && bastion.homeBastion instanceof PooledBastion) return bastion.homeBastion;
+  return undefined;
 }

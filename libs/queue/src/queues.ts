@@ -50,10 +50,10 @@ export type Processor<K extends QueueKey> = (payload: PayloadOf<K>, ctx: JobCont
 export function createWorker<K extends QueueKey>(
   key: K,
   processor: Processor<K>,
-  deps: { connection: Redis; logger: Logger; prefix: string },
+  deps: { connection: Redis; logger: Logger; prefix: string; /** Another queue with this entry's payload (e.g. one per region). */ queueName?: string },
   options: Partial<WorkerOptions> = {},
 ): Worker {
-  const def = QUEUES[key];
+  const def = { ...QUEUES[key], name: deps.queueName ?? QUEUES[key].name };
   const worker = new Worker(
     def.name,
     async (job, token, signal) => {

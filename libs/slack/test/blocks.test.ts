@@ -150,20 +150,49 @@ describe('Block Kit builders', () => {
   });
 
   it('puts the connection steps in the DM and the password only in the modal', () => {
-    const dm = credentialsDm(summary, { user: 'jit_alice', host: '127.0.0.1', port: 4000, tunnelCommand: 'aws ssm start-session --target i-0abc' });
-    const text = JSON.stringify(dm.blocks);
-    expect(text).toContain('1. Open the tunnel');
-    expect(text).toContain('aws ssm start-session --target i-0abc');
-    expect(text).toContain('mysql -h 127.0.0.1 -P 4000 -u jit_alice -p orders');
-    expect(text).not.toMatch(/password\*\\n/i);
+    const tunnel = "aws ssm start-session --region eu-west-1 --target i-0123456789abcdef0 --document-name dbre-PortForwardToGrantedCluster --parameters '{\"localPortNumber\":[\"13306\"]}'";
+    const dm = credentialsDm(summary, { user: 'jit_alice', host: '127.0.0.1', port: 13306, tunnelCommand: tunnel });
+    const sections = dm.blocks.filter((b) => b.type === 'section').map((b) => (b as { text?: { text: string } }).text?.text);
+    expect(sections).toContain(
+      [
+        '1. Open the tunnel (AWS CLI + Session Manager plugin; leave it running):',
+        '```' + tunnel + '```',
+        '2. In another terminal, connect (the client asks for the password):',
+        '```mysql -h 127.0.0.1 -P 13306 -u jit_alice -p orders```',
+        '3. Click *Show credentials* to see the password; it is not kept in this conversation.',
+      ].join('\n'),
+    );
+    expect(JSON.stringify(dm)).not.toMatch(/password\*\\n/i);
     expect(buttons(dm.blocks).map((b) => b['action_id'])).toEqual(['access_show_credentials', 'access_extend', 'access_end']);
 
-    const modal = credentialsModal(summary, { user: 'jit_alice', password: "p'w<1>", host: '127.0.0.1', port: 4000 });
+    const modal = credentialsModal(summary, { user: 'jit_alice', password: "p'w<1>", host: '127.0.0.1', port: 13306, tunnelCommand: tunnel });
     expect(modal.callback_id).toBe('access_credentials');
     expect(modal.submit).toBeUndefined();
     const shown = JSON.stringify(modal.blocks);
     expect(shown).toContain('*Password*\\n`p\'w&lt;1&gt;`');
-    expect(shown).toContain("mysql -h 127.0.0.1 -P 4000 -u jit_alice -p'p'\\\\''w&lt;1&gt;' orders");
+    const modalSections = modal.blocks.filter((b) => b.type === 'section').map((b) => (b as { text?: { text: string } }).text?.text);
+    expect(modalSections).toContain(
+      [
+        '1. Open the tunnel (AWS CLI + Session Manager plugin; leave it running):',
+        '```' + tunnel + '```',
+        '2. In another terminal, connect (the client asks for the password):',
+        '```mysql -h 127.0.0.1 -P 13306 -u jit_alice -p orders```',
+      ].join('\n'),
+    );
+    // The password is shown once, in its field: never on a command line.
+    expect(shown.split("p'w&lt;1&gt;").length - 1).toBe(1);
+  });
+
+  it('locally (no tunnel) the DM has the mysql line as its first step', () => {
+    const dm = credentialsDm(summary, { user: 'jit_alice', host: '127.0.0.1', port: 4000 });
+    const sections = dm.blocks.filter((b) => b.type === 'section').map((b) => (b as { text?: { text: string } }).text?.text);
+    expect(sections).toContain(
+      [
+        '1. Connect (the client asks for the password):',
+        '```mysql -h 127.0.0.1 -P 4000 -u jit_alice -p orders```',
+        '2. Click *Show credentials* to see the password; it is not kept in this conversation.',
+      ].join('\n'),
+    );
   });
 
   it('rewrites the DMs at the end of access without any button', () => {

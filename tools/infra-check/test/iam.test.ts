@@ -83,8 +83,9 @@ describe('infra/: IAM', () => {
     // CreateTags: at launch (provisioner), and the deadline tag on an extension (both workers).
     expect(appsAllowing(byApp, 'ec2:CreateTags')).toEqual(['provisioner', 'reaper']);
     const run = allows(byApp.provisioner!, 'ec2:RunInstances');
-    const created = run.find((s) => s.resources.some((r) => r.endsWith(':instance/*')));
-    expect(created?.resources).toEqual(['${local.arn_ec2}:instance/*']);
+    // Instances in every bastion region (the platform's and those of var.bastion_networks).
+    const created = run.find((s) => s.resources.some((r) => r.includes(':instance/*')));
+    expect(created?.resources).toEqual(['${[for a in local.arn_ec2s : "${a}:instance/*"]}']);
     expect(conditionOn(created!, 'aws:RequestTag/managed-by')).toMatchObject({ test: 'StringEquals', values: ['${var.platform_tag}'] });
     expect(conditionOn(created!, 'ec2:MetadataHttpTokens')).toMatchObject({ test: 'StringEquals', values: ['required'] });
     expect(conditionOn(created!, 'ec2:InstanceType')).toMatchObject({ values: ['${var.bastion_instance_type}'] });
@@ -104,7 +105,7 @@ describe('infra/: IAM', () => {
     expect(appsAllowing(byApp, 'ec2:TerminateInstances')).toEqual(['provisioner', 'reaper']);
     for (const app of ['provisioner', 'reaper']) {
       for (const s of allows(byApp[app]!, 'ec2:TerminateInstances')) {
-        expect(s.resources).toEqual(['${local.arn_ec2}:instance/*']);
+        expect(s.resources).toEqual(['${[for a in local.arn_ec2s : "${a}:instance/*"]}']);
         expect(conditionOn(s, 'ec2:ResourceTag/managed-by')).toMatchObject({ test: 'StringEquals', values: ['${var.platform_tag}'] });
       }
     }

@@ -69,8 +69,8 @@ describe('infra/: one Fargate service per app', () => {
     const driverKeys = APPS.flatMap((app) => [...appEnvKeys(root, app)]).filter((k) => /^(DRIVER|BASTION_|RDS_|DOCS_BUCKET|DOCS_PREFIX|SECRETS_|PLATFORM_TAG)/.test(k));
     expect(driverKeys.length).toBeGreaterThan(10);
     for (const key of new Set(driverKeys)) expect([key, key in driversEnv]).toEqual([key, true]);
-    expect(appEnv.provisioner).toBe('${merge(local.bastion_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env, local.evidence_env)}');
-    expect(appEnv.reaper).toBe('${merge(local.bastion_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env, local.evidence_env)}');
+    expect(appEnv.provisioner).toBe('${merge(local.bastion_env, local.bastion_network_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env, local.evidence_env)}');
+    expect(appEnv.reaper).toBe('${merge(local.bastion_env, local.bastion_network_env, local.kms_env, local.slack_env, local.dashboard_env, local.deployment_env, local.evidence_env)}');
     // With DRIVERS=aws both refuse to start without EVIDENCE_BUCKET (they seal evidence).
     for (const app of ['provisioner', 'reaper']) expect([...appEnvKeys(root, app)]).toEqual(expect.arrayContaining(['BASTION_SUBNET_IDS', 'SECRETS_KMS_KEY_ID', 'DRIVERS', 'DEPLOYMENT_ID', 'EVIDENCE_BUCKET', 'EVIDENCE_RETENTION_DAYS']));
     expect(Object.keys(bastionEnv).sort()).toEqual(['BASTION_DATABASE_CIDRS', 'BASTION_INSTANCE_PROFILE', 'BASTION_INSTANCE_TYPE', 'BASTION_POOL', 'BASTION_POOL_SIZE', 'BASTION_SECURITY_GROUP_ID', 'BASTION_SESSION_DOCUMENT', 'BASTION_SUBNET_IDS', 'BASTION_VPC_ID']);

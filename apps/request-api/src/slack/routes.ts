@@ -212,7 +212,8 @@ export async function registerRequestSlackRoutes(app: HttpApp, deps: RequestSlac
     const password = await deps.secrets.get(secretId);
     if (!password) return void (await open(credentialsUnavailableModal('The credentials are gone from the secret store: the access is ending.')));
     await deps.audit.append(requestId, { key, kind: 'credentials_viewed', actor: me.email, data: { via: 'slack', slackUserId: me.slackUserId } });
-    await open(credentialsModal(summarize(r), { user: dbUser, password, host: connect.host, port: connect.port, ...(r.endsAt ? { endsAt: r.endsAt } : {}) }));
+    const tunnel = r.resources.connectCommand;
+    await open(credentialsModal(summarize(r), { user: dbUser, password, host: connect.host, port: connect.port, ...(tunnel ? { tunnelCommand: tunnel } : {}), ...(r.endsAt ? { endsAt: r.endsAt } : {}) }));
     logger.info({ requestId, slackUserId: me.slackUserId }, 'credentials shown to the requester in a Slack modal');
   }
 

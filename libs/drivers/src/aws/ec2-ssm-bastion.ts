@@ -16,7 +16,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand, DescribeSessionsCommand, GetParameterCommand, TerminateSessionCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import type { Bastion, BastionHandle, BastionInfo, BastionOpenInput } from '../ports';
+import type { Bastion, BastionAmiAge, BastionHandle, BastionInfo, BastionOpenInput } from '../ports';
 import { awsErrorName, pollWithBackoff, realClock, type BackoffOptions, type Clock } from './backoff';
 import { bastionUserData, USER_DATA_TAGS } from './bastion-user-data';
 
@@ -85,18 +85,7 @@ const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const HOSTNAME = /^[A-Za-z0-9.-]{1,253}$/;
 
-/** One live bastion's image, for the "vulnerabilities are patched" rule (report and alert). */
-export interface BastionAmiAge {
-  bastionId: string;
-  requestId: string;
-  imageId: string;
-  /** When the image was published (DescribeImages CreationDate); undefined when the image is gone. */
-  imageCreatedAt?: Date;
-  /** Whole days since the image was published; undefined with imageCreatedAt. */
-  ageDays?: number;
-  /** The instance runs the image the AMI parameter names now. */
-  newest: boolean;
-}
+export type { BastionAmiAge } from '../ports';
 
 export class BastionError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -247,7 +236,9 @@ export class Ec2SsmBastion implements Bastion {
   async ensureGroup(input: BastionOpenInput, tags: Tag[]): Promise<string> {
     const existing = await this.findGroup(input.requestId);
     if (existing) return existing;
-    const securityGroupIds = input.egress?.securityGroupIds ?? [];
+    // Security groups are referenced only inside one VPC: a cluster elsewhere is reached by CIDR.
+    const sameVpc = !input.placement?.vpcId || input.placement.vpcId === this.options.vpcId;
+    const securityGroupIds = sameVpc ? (input.egress?.securityGroupIds ?? []) : [];
     const cidrs = input.egress?.cidrs ?? (securityGroupIds.length ? [] : (this.options.databaseCidrs ?? []));
     if (securityGroupIds.length === 0 && cidrs.length === 0) {
       throw new BastionError(`no egress for the bastion of request ${input.requestId}: give the cluster's security groups or CIDRs (or BASTION_DATABASE_CIDRS)`);
@@ -319,6 +310,7 @@ export class Ec2SsmBastion implements Bastion {
       return {
         bastionId: i.id,
         requestId: i.requestId,
+        region: this.options.region,
         imageId: i.imageId,
         ...(at ? { imageCreatedAt: at, ageDays: Math.floor((this.clock.now() - at.getTime()) / 86_400_000) } : {}),
         newest: i.imageId === latest,

@@ -250,6 +250,18 @@ describe('Ec2SsmBastion.open', () => {
     });
   });
 
+  it("reaches a cluster in another VPC by CIDR: its security groups cannot be referenced from the bastion's VPC", async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0123456789abcdef0' }] });
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: 'i-0123456789abcdef0', PingStatus: 'Online' }] });
+    const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options, fakeClock(start));
+    const placement = { region: 'eu-west-1', vpcId: 'vpc-0ffffffffffffffff', securityGroupIds: ['sg-0ccccccccccccccc9'], availabilityZones: [] };
+    await bastion.open({ ...input, placement, egress: { securityGroupIds: ['sg-0ccccccccccccccc9'] } });
+    expect(ec2).toHaveReceivedCommandWith(AuthorizeSecurityGroupEgressCommand, {
+      GroupId: 'sg-0bbbbbbbbbbbbbbb1',
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 3306, ToPort: 3306, IpRanges: [{ CidrIp: '10.20.0.0/16', Description: 'cluster orders-prod' }] }],
+    });
+  });
+
   it('refuses to launch a bastion that would have no pinned egress', async () => {
     const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), { ...options, databaseCidrs: [] }, fakeClock(start));
     await expect(bastion.open(input)).rejects.toThrow(`no egress for the bastion of request ${input.requestId}`);
@@ -381,8 +393,8 @@ describe('Ec2SsmBastion.amiAges', () => {
     });
     const bastion = new Ec2SsmBastion(new EC2Client({}), new SSMClient({}), options, fakeClock(start));
     await expect(bastion.amiAges()).resolves.toEqual([
-      { bastionId: 'i-0aaaaaaaaaaaaaaa2', requestId: 'R2', imageId: 'ami-0old0000000000001', imageCreatedAt: new Date('2026-09-01T08:00:00.000Z'), ageDays: 85, newest: false },
-      { bastionId: 'i-0aaaaaaaaaaaaaaa1', requestId: 'R1', imageId: 'ami-0abc1234def567890', imageCreatedAt: new Date('2026-11-20T08:00:00.000Z'), ageDays: 5, newest: true },
+      { bastionId: 'i-0aaaaaaaaaaaaaaa2', requestId: 'R2', region: 'eu-west-1', imageId: 'ami-0old0000000000001', imageCreatedAt: new Date('2026-09-01T08:00:00.000Z'), ageDays: 85, newest: false },
+      { bastionId: 'i-0aaaaaaaaaaaaaaa1', requestId: 'R1', region: 'eu-west-1', imageId: 'ami-0abc1234def567890', imageCreatedAt: new Date('2026-11-20T08:00:00.000Z'), ageDays: 5, newest: true },
     ]);
     expect(ec2).toHaveReceivedCommandWith(DescribeImagesCommand, { ImageIds: ['ami-0abc1234def567890', 'ami-0old0000000000001'] });
   });

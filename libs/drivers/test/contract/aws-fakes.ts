@@ -4,6 +4,7 @@ import {
   CreateSecurityGroupCommand,
   CreateTagsCommand,
   DeleteSecurityGroupCommand,
+  DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   RevokeSecurityGroupEgressCommand,
@@ -104,6 +105,7 @@ export function installEc2SsmFake() {
       State: { Name: 'running' },
       LaunchTime: new Date(),
       SubnetId: input.SubnetId,
+      ...(input.ImageId ? { ImageId: input.ImageId } : {}),
       Tags: input.TagSpecifications?.find((t) => t.ResourceType === 'instance')?.Tags ?? [],
     };
     instances.set(id, instance);
@@ -144,9 +146,16 @@ export function installEc2SsmFake() {
         .map((i) => ({ InstanceId: i.InstanceId, PingStatus: 'Online' as const })),
     };
   });
+  // The AMI the parameter names, published 2026-11-20 (DescribeImages CreationDate is an ISO string).
+  ec2.on(DescribeImagesCommand).callsFake((input: { ImageIds?: string[] }) => ({
+    Images: (input.ImageIds ?? []).filter((id) => id === 'ami-0abc1234def567890').map((id) => ({ ImageId: id, CreationDate: '2026-11-20T00:00:00.000Z' })),
+  }));
   return {
     instances,
     groups,
+    /** The client mocks, for tests that assert the commands sent. */
+    ec2,
+    ssm,
     restore: () => {
       ec2.restore();
       ssm.restore();
@@ -195,6 +204,7 @@ export function installSecretsManagerFake() {
   });
   return {
     secrets,
+    sm,
     /** The background deletion has run: deleted secrets are gone for good. */
     purge: () => {
       for (const [name, s] of secrets) if (s.deleted) secrets.delete(name);

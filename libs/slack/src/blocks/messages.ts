@@ -1,5 +1,6 @@
 import type { ActionsBlock, Button, ConfirmationDialog, KnownBlock, ModalView, SectionBlock, StaticSelect } from '@slack/types';
 import { ACTIONS, escapeText, formatDuration, requestLink, shorterDurations, slackAgo, slackDate, VIEWS, who, type ChangeBatch, type MessageLinks, type Person, type RequestSummary } from './model';
+import { credentialsSteps, PASSWORD_ELSEWHERE } from '@dbre/drivers';
 
 /** A message: fallback text (notifications, screen readers) plus blocks. */
 export interface SlackMessage {
@@ -278,9 +279,18 @@ export interface ConnectionView {
   endsAt?: string;
 }
 
-function mysqlCommand(r: { database: string }, c: { host: string; port: number; user: string }, password?: string): string {
-  const pass = password === undefined ? '-p' : `-p'${password.replaceAll("'", "'\\''")}'`;
-  return `mysql -h ${c.host} -P ${c.port} -u ${c.user} ${pass}${r.database !== '*' ? ` ${r.database}` : ''}`;
+/** The connection steps of the one renderer (libs/drivers), as mrkdwn: the same steps the outbox text has. */
+function stepsMrkdwn(r: RequestSummary, c: { host: string; port: number; user: string; tunnelCommand?: string }, password?: string): string {
+  const { steps } = credentialsSteps({
+    clusterId: r.clusterId,
+    database: r.database,
+    user: c.user,
+    connect: { host: c.host, port: c.port },
+    connectCommand: c.tunnelCommand ?? '',
+    ...(password !== undefined ? { password } : {}),
+  });
+  const title = (t: string) => (t === PASSWORD_ELSEWHERE ? 'Click *Show credentials* to see the password; it is not kept in this conversation.' : escapeText(t));
+  return steps.map((step, i) => `${i + 1}. ${title(step.title)}${step.command ? `\n\`\`\`${escapeText(step.command)}\`\`\`` : ''}`).join('\n');
 }
 
 /**
@@ -289,11 +299,7 @@ function mysqlCommand(r: { database: string }, c: { host: string; port: number; 
  * a modal that reads it at that moment, and each opening is audited.
  */
 export function credentialsDm(r: RequestSummary, c: ConnectionView): SlackMessage {
-  const steps = [
-    ...(c.tunnelCommand ? [`1. Open the tunnel:\n\`\`\`${escapeText(c.tunnelCommand)}\`\`\``] : []),
-    `${c.tunnelCommand ? '2' : '1'}. Connect (the client asks for the password):\n\`\`\`${escapeText(mysqlCommand(r, c))}\`\`\``,
-    `${c.tunnelCommand ? '3' : '2'}. Click *Show credentials* to see the password; it is not kept in this conversation.`,
-  ];
+  const steps = stepsMrkdwn(r, c);
   return {
     text: `Your access to ${r.clusterId}/${r.database} is ready${c.endsAt ? ` until ${c.endsAt}` : ` for ${formatDuration(r.durationMinutes)}`}.`,
     blocks: [
@@ -307,7 +313,7 @@ export function credentialsDm(r: RequestSummary, c: ConnectionView): SlackMessag
           mrkdwn(c.endsAt ? `*Ends*\n${slackDate(c.endsAt)}` : `*For*\n${formatDuration(r.durationMinutes)}`),
         ],
       },
-      { type: 'section', text: mrkdwn(steps.join('\n')) },
+      { type: 'section', text: mrkdwn(steps) },
       {
         type: 'actions',
         block_id: `credentials:${r.id}`.slice(0, 255),
@@ -323,6 +329,8 @@ export interface CredentialsView {
   password: string;
   host: string;
   port: number;
+  /** The bastion's tunnel command (SSM port forwarding on AWS), when one is needed first. */
+  tunnelCommand?: string;
   endsAt?: string;
 }
 
@@ -343,7 +351,7 @@ export function credentialsModal(r: RequestSummary, c: CredentialsView): ModalVi
         type: 'section',
         fields: [mrkdwn(`*User*\n\`${escapeText(c.user)}\``), mrkdwn(`*Password*\n\`${escapeText(c.password)}\``), mrkdwn(`*Host / port*\n\`${escapeText(c.host)}:${c.port}\``)],
       },
-      { type: 'section', text: mrkdwn(`*Connect*\n\`\`\`${escapeText(mysqlCommand(r, c, c.password))}\`\`\``) },
+      { type: 'section', text: mrkdwn(stepsMrkdwn(r, c, c.password)) },
       { type: 'context', elements: [mrkdwn('This window is not kept in Slack. Each opening is recorded in the request\'s audit trail.')] },
     ],
   };
