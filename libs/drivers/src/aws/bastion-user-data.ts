@@ -31,45 +31,12 @@ export function bastionUserData(input: UserDataInput): string {
   if (!SAFE_WORD.test(input.requestId)) throw new Error(`unsafe word for the bastion boot script: ${JSON.stringify(input.requestId)}`);
   if (!Number.isInteger(input.graceMinutes) || input.graceMinutes < 0) throw new Error('graceMinutes must be an integer >= 0');
   if (!Number.isInteger(input.proxyPort) || input.proxyPort < 1 || input.proxyPort > 65535) throw new Error('proxyPort must be a TCP port');
-  const grace = input.graceMinutes * 60;
   return [
     '#!/bin/bash',
     `# dbre-platform bastion for request ${input.requestId}: deadline and target come from the instance tags.`,
     'set -u',
     '',
-    '# IMDSv2: a session token, then the instance tags.',
-    'cat > /usr/local/bin/dbre-tag <<\'SH\'',
-    '#!/bin/bash',
-    'TOKEN=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60") || exit 1',
-    'curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "http://169.254.169.254/latest/meta-data/tags/instance/$1"',
-    'SH',
-    'chmod 755 /usr/local/bin/dbre-tag',
-    '',
-    `# 1. Failsafe: power off once ${USER_DATA_TAGS.endsAt} + ${input.graceMinutes} min has passed; re-read every minute.`,
-    'cat > /usr/local/bin/dbre-failsafe <<\'SH\'',
-    '#!/bin/bash',
-    `ENDS=$(/usr/local/bin/dbre-tag ${USER_DATA_TAGS.endsAt}) && EPOCH=$(date -d "$ENDS" +%s) && echo "$EPOCH" > /run/dbre-ends-at`,
-    'EPOCH=$(cat /run/dbre-ends-at 2>/dev/null) || exit 0',
-    `if [ "$(date +%s)" -ge $(( EPOCH + ${grace} )) ]; then /usr/bin/systemctl poweroff; fi`,
-    'SH',
-    'chmod 755 /usr/local/bin/dbre-failsafe',
-    'cat > /etc/systemd/system/dbre-failsafe.service <<UNIT',
-    '[Unit]',
-    'Description=dbre-platform bastion failsafe: power off (terminates the instance) after the grant',
-    '[Service]',
-    'Type=oneshot',
-    'ExecStart=/usr/local/bin/dbre-failsafe',
-    'UNIT',
-    'cat > /etc/systemd/system/dbre-failsafe.timer <<UNIT',
-    '[Unit]',
-    'Description=dbre-platform bastion failsafe, every minute',
-    '[Timer]',
-    'OnBootSec=0',
-    'OnUnitActiveSec=60s',
-    'AccuracySec=1s',
-    '[Install]',
-    'WantedBy=timers.target',
-    'UNIT',
+    ...tagReaderAndFailsafe(input.graceMinutes),
     'systemctl daemon-reload',
     'systemctl enable --now dbre-failsafe.timer',
     '',
@@ -94,4 +61,49 @@ export function bastionUserData(input: UserDataInput): string {
     'systemctl enable --now dbre-proxy.socket',
     '',
   ].join('\n');
+}
+
+/**
+ * What every bastion installs at its first boot, cold or pooled: `dbre-tag` (an instance tag through
+ * IMDSv2) and the failsafe (script, service and a timer every minute: power off once `dbre:ends-at`
+ * + grace has passed; a tag that is not a date is ignored, the last date read stays in force).
+ * The caller enables the timer.
+ */
+export function tagReaderAndFailsafe(graceMinutes: number): string[] {
+  const grace = graceMinutes * 60;
+  return [
+    '# IMDSv2: a session token, then the instance tags.',
+    'cat > /usr/local/bin/dbre-tag <<\'SH\'',
+    '#!/bin/bash',
+    'TOKEN=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60") || exit 1',
+    'curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "http://169.254.169.254/latest/meta-data/tags/instance/$1"',
+    'SH',
+    'chmod 755 /usr/local/bin/dbre-tag',
+    '',
+    `# 1. Failsafe: power off once ${USER_DATA_TAGS.endsAt} + ${graceMinutes} min has passed; re-read every minute, a value that is not a date is ignored.`,
+    'cat > /usr/local/bin/dbre-failsafe <<\'SH\'',
+    '#!/bin/bash',
+    `ENDS=$(/usr/local/bin/dbre-tag ${USER_DATA_TAGS.endsAt}) && EPOCH=$(date -d "$ENDS" +%s) && echo "$EPOCH" > /run/dbre-ends-at`,
+    'EPOCH=$(cat /run/dbre-ends-at 2>/dev/null) || exit 0',
+    `if [ "$(date +%s)" -ge $(( EPOCH + ${grace} )) ]; then /usr/bin/systemctl poweroff; fi`,
+    'SH',
+    'chmod 755 /usr/local/bin/dbre-failsafe',
+    'cat > /etc/systemd/system/dbre-failsafe.service <<UNIT',
+    '[Unit]',
+    'Description=dbre-platform bastion failsafe: power off (terminates the instance) after the grant',
+    '[Service]',
+    'Type=oneshot',
+    'ExecStart=/usr/local/bin/dbre-failsafe',
+    'UNIT',
+    'cat > /etc/systemd/system/dbre-failsafe.timer <<UNIT',
+    '[Unit]',
+    'Description=dbre-platform bastion failsafe, every minute',
+    '[Timer]',
+    'OnBootSec=0',
+    'OnUnitActiveSec=60s',
+    'AccuracySec=1s',
+    '[Install]',
+    'WantedBy=timers.target',
+    'UNIT',
+  ];
 }

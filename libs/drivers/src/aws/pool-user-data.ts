@@ -1,4 +1,4 @@
-import { USER_DATA_TAGS } from './bastion-user-data';
+import { tagReaderAndFailsafe, USER_DATA_TAGS } from './bastion-user-data';
 
 export interface PoolUserDataInput {
   graceMinutes: number;
@@ -20,44 +20,12 @@ export interface PoolUserDataInput {
 export function poolUserData(input: PoolUserDataInput): string {
   if (!Number.isInteger(input.graceMinutes) || input.graceMinutes < 0) throw new Error('graceMinutes must be an integer >= 0');
   if (!Number.isInteger(input.proxyPort) || input.proxyPort < 1 || input.proxyPort > 65535) throw new Error('proxyPort must be a TCP port');
-  const grace = input.graceMinutes * 60;
   return [
     '#!/bin/bash',
     '# dbre-platform warm-pool bastion: deadline and target come from the instance tags, read after each start.',
     'set -u',
     '',
-    "cat > /usr/local/bin/dbre-tag <<'SH'",
-    '#!/bin/bash',
-    'TOKEN=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60") || exit 1',
-    'curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "http://169.254.169.254/latest/meta-data/tags/instance/$1"',
-    'SH',
-    'chmod 755 /usr/local/bin/dbre-tag',
-    '',
-    `# 1. Failsafe: power off once ${USER_DATA_TAGS.endsAt} + ${input.graceMinutes} min has passed; a value that is not a date is ignored.`,
-    "cat > /usr/local/bin/dbre-failsafe <<'SH'",
-    '#!/bin/bash',
-    `ENDS=$(/usr/local/bin/dbre-tag ${USER_DATA_TAGS.endsAt}) && EPOCH=$(date -d "$ENDS" +%s) && echo "$EPOCH" > /run/dbre-ends-at`,
-    'EPOCH=$(cat /run/dbre-ends-at 2>/dev/null) || exit 0',
-    `if [ "$(date +%s)" -ge $(( EPOCH + ${grace} )) ]; then /usr/bin/systemctl poweroff; fi`,
-    'SH',
-    'chmod 755 /usr/local/bin/dbre-failsafe',
-    'cat > /etc/systemd/system/dbre-failsafe.service <<UNIT',
-    '[Unit]',
-    'Description=dbre-platform bastion failsafe: power off (terminates the instance) after the grant',
-    '[Service]',
-    'Type=oneshot',
-    'ExecStart=/usr/local/bin/dbre-failsafe',
-    'UNIT',
-    'cat > /etc/systemd/system/dbre-failsafe.timer <<UNIT',
-    '[Unit]',
-    'Description=dbre-platform bastion failsafe, every minute',
-    '[Timer]',
-    'OnBootSec=0',
-    'OnUnitActiveSec=60s',
-    'AccuracySec=1s',
-    '[Install]',
-    'WantedBy=timers.target',
-    'UNIT',
+    ...tagReaderAndFailsafe(input.graceMinutes),
     '',
     `# 2. The pinned tunnel: 127.0.0.1:${input.proxyPort} -> the cluster named by the tags at the first connection.`,
     "cat > /usr/local/bin/dbre-proxy <<'SH'",
