@@ -13,16 +13,10 @@ import { createWorker } from '@dbre/queue';
 import { tableName } from '@dbre/store';
 import { waitFor } from '@dbre/testing';
 import { verifyRequests } from '../audit-verify/src/verify';
-import { ALICE, BOB, CAROL, startAccessStack, type AccessStack } from './access-stack';
+import { ALICE, BOB, CAROL, parseCredentials, startAccessStack, type AccessStack } from './access-stack';
 
 // Evidence of what each one-off user did, end to end: the real MariaDB audit log (server_audit),
 // the forwarder, dynalite, Redis, a folder evidence store; audit:verify as the operator runs it.
-
-function parseCredentials(text: string) {
-  const m = /host (\S+) port (\d+) user (\S+) password (\S+)/.exec(text);
-  if (!m) throw new Error('no credentials in the message');
-  return { host: m[1]!, port: Number(m[2]), user: m[3]!, password: m[4]! };
-}
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

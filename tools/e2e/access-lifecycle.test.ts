@@ -2,15 +2,7 @@ import net from 'node:net';
 import mysql from 'mysql2/promise';
 import { AUDIT_KINDS } from '@dbre/domain';
 import { waitFor } from '@dbre/testing';
-import { ALICE, BOB, startAccessStack, type AccessStack } from './access-stack';
-
-/** Host, port, user and password out of the credentials message (the one renderer's text). */
-function parseCredentials(text: string) {
-  const m = /^mysql -h (\S+) -P (\d+) -u (\S+) -p\b.*$/m.exec(text);
-  const p = /^Password: (\S+)$/m.exec(text);
-  if (!m || !p) throw new Error(`no credentials in: ${text.replace(/Password: \S+/, 'Password: ***')}`);
-  return { host: m[1]!, port: Number(m[2]), user: m[3]!, password: p[1]! };
-}
+import { ALICE, BOB, parseCredentials, startAccessStack, type AccessStack } from './access-stack';
 
 async function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {

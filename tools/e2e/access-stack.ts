@@ -70,6 +70,14 @@ export interface StackOptions {
 
 export type AccessStack = Awaited<ReturnType<typeof startAccessStack>>;
 
+/** Host, port, user and password out of the credentials message (the one renderer's text). */
+export function parseCredentials(text: string) {
+  const m = /^mysql -h (\S+) -P (\d+) -u (\S+) -p\b.*$/m.exec(text);
+  const p = /^Password: (\S+)$/m.exec(text);
+  if (!m || !p) throw new Error(`no credentials in: ${text.replace(/Password: \S+/, 'Password: ***')}`);
+  return { host: m[1]!, port: Number(m[2]), user: m[3]!, password: p[1]! };
+}
+
 export async function startAccessStack(options: StackOptions = {}) {
   const minuteMs = options.minuteMs ?? 2000;
   const redisUrl = options.redisUrl ?? testServices.redisUrl;
