@@ -59,24 +59,8 @@ resource "aws_ssm_document" "port_forward" {
   name            = "${var.name}-PortForwardToGrantedCluster"
   document_type   = "Session"
   document_format = "JSON"
-  content = jsonencode({
-    schemaVersion = "1.0"
-    description   = "dbre-platform: forward a local port to the cluster granted on this bastion (host and port fixed on the bastion)"
-    sessionType   = "Port"
-    parameters = {
-      localPortNumber = {
-        type           = "String"
-        description    = "Port on the engineer's machine"
-        allowedPattern = "^([1-9][0-9]{0,4})$"
-        default        = "13306"
-      }
-    }
-    properties = {
-      portNumber      = tostring(var.proxy_port)
-      type            = "LocalPortForwarding"
-      localPortNumber = "{{ localPortNumber }}"
-    }
-  })
+  # One document, every region: the same template as the home bastion module.
+  content = templatefile("${path.module}/../bastion/session-document.json.tftpl", { proxy_port = var.proxy_port })
 }
 
 output "security_group_id" {
