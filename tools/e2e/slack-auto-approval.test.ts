@@ -16,6 +16,7 @@ import type { Redis } from 'ioredis';
 import { registerRequestSlackRoutes } from '../../apps/request-api/src/slack/routes';
 import { registerApprovalSlackRoutes } from '../../apps/approval-api/src/slack/routes';
 import { buttonClick, interaction, startSlackStandIn, viewSubmission, type RecordedCall, type SlackStandIn } from '../slack-stand-in/src';
+import { actionIds, text } from './slack-calls';
 import { ALICE, DAVE, startAccessStack, TOKEN, type AccessStack } from './access-stack';
 
 jest.setTimeout(90_000);
@@ -25,9 +26,6 @@ const APPROVALS = 'C0APPROVALS';
 const REQUESTS = 'C0REQUESTS';
 const ESCALATION = 'C0ESCAL8';
 
-type Block = { type: string; elements?: Array<{ action_id?: string }>; [k: string]: unknown };
-const actionIds = (call: RecordedCall | undefined) => ((call?.args['blocks'] as Block[] | undefined) ?? []).flatMap((b) => b.elements ?? []).map((e) => e.action_id).filter(Boolean);
-const text = (call: RecordedCall | undefined) => JSON.stringify(call?.args['blocks'] ?? call?.args['text'] ?? '');
 
 describe('auto-approval and reminders in Slack', () => {
   let stack: AccessStack;

@@ -20,6 +20,7 @@ import { createDatabaseDirectory } from '../../apps/request-api/src/slack/databa
 import { registerRequestSlackRoutes } from '../../apps/request-api/src/slack/routes';
 import { registerApprovalSlackRoutes } from '../../apps/approval-api/src/slack/routes';
 import { buttonClick, interaction, slashCommand, startSlackStandIn, viewSubmission, type RecordedCall, type SlackStandIn } from '../slack-stand-in/src';
+import { actionIds, text, type Block } from './slack-calls';
 import { pendingOfChange } from '@dbre/access';
 import { ALICE, startAccessStack, TOKEN, type AccessStack } from './access-stack';
 
@@ -30,10 +31,6 @@ const SECRET = `sign-${randomBytes(12).toString('hex')}`;
 const APPROVALS = 'C0APPROVALS';
 const REQUESTS = 'C0REQUESTS';
 
-type Block = { type: string; elements?: Array<{ action_id?: string; value?: string }>; [k: string]: unknown };
-const actionIds = (call: RecordedCall | undefined) =>
-  ((call?.args['blocks'] as Block[] | undefined) ?? []).flatMap((b) => [...(b.elements ?? []), ...(b['accessory'] ? [b['accessory'] as { action_id?: string }] : [])]).map((e) => e.action_id).filter(Boolean);
-const text = (call: RecordedCall | undefined) => JSON.stringify(call?.args['blocks'] ?? call?.args['text'] ?? '');
 
 describe('the Slack app drives the access lifecycle', () => {
   let stack: AccessStack;
