@@ -3,12 +3,13 @@ import { accessPolicySchema, createAccessRequest, type AccessRequest } from '@db
 import { createDynamo, ensureTables, startEmbeddedDynalite, type Dynamo } from '../src';
 
 // The store's own tests start dynalite directly (@dbre/testing depends on this lib).
-export async function startDynamo(): Promise<{ dynamo: Dynamo; close: () => Promise<void> }> {
+export async function startDynamo(): Promise<{ dynamo: Dynamo; endpoint: string; close: () => Promise<void> }> {
   const server = await startEmbeddedDynalite({ port: 0 });
   const dynamo = createDynamo({ endpoint: server.endpoint, region: 'us-east-1', tablePrefix: `t_${randomBytes(4).toString('hex')}-` });
   await ensureTables(dynamo);
   return {
     dynamo,
+    endpoint: server.endpoint,
     close: async () => {
       dynamo.close();
       await server.close();
