@@ -1,9 +1,8 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { generatePassword } from '@dbre/domain';
-import { testServices, uniqueName } from '@dbre/testing';
 import { createAccessAdmin, grantScope, type AccessAdmin } from '../src';
+import { server, uniqueName } from './mariadb';
 
-const server = testServices.mysql;
 const cluster = { id: 'local', engine: 'mariadb' as const, endpoint: { host: server.host, port: server.port }, instances: [], admin: { user: server.user, password: server.password } };
 
 let root: Connection;

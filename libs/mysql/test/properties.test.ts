@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { generatePassword } from '@dbre/domain';
-import { testServices, uniqueName } from '@dbre/testing';
 import { createAccessAdmin, grantScope, MysqlAdminError, validateIdentifier, type AccessAdmin } from '../src';
+import { server, uniqueName } from './mariadb';
 
 // Property-based (issue 13, item 5): any database name either is refused with a typed error or
 // yields a grant on exactly that database, never a wildcard and never a half-made account.
 
-const server = testServices.mysql;
 const cluster = { id: 'local', engine: 'mariadb' as const, endpoint: { host: server.host, port: server.port }, instances: [], admin: { user: server.user, password: server.password } };
 const stem = uniqueName('pp').replace(/[^A-Za-z0-9]/g, '').slice(0, 40);
 // Names that differ only where a wildcard could match: a grant on one must not open another.
