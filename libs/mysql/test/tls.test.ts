@@ -1,4 +1,5 @@
-import { createAccessAdmin } from '../src';
+import type { ClusterTarget } from '@dbre/drivers';
+import { createAccessAdmin, createGrantAdmin } from '../src';
 import { startTlsMariadb, type TlsMariadb } from './tls-mariadb';
 
 describe('TLS to the database (server certificate verified)', () => {
@@ -32,6 +33,17 @@ describe('TLS to the database (server certificate verified)', () => {
       await expect(admin.ping()).rejects.toThrow(/certificate/i);
     } finally {
       await admin.close();
+    }
+  });
+
+  it("the workers' grant admin verifies the certificate of a cluster whose inventory entry asks for TLS, and follows a changed CA", async () => {
+    const grants = createGrantAdmin({ userPrefix: 'jit_' });
+    const target = (ca: string): ClusterTarget => ({ ...cluster(ca), environment: 'dev' });
+    try {
+      await expect(grants.requireDatabase(target(db.ca), 'information_schema')).resolves.toBeUndefined();
+      await expect(grants.requireDatabase(target(db.otherCa), 'information_schema')).rejects.toThrow(/certificate/i);
+    } finally {
+      await grants.close();
     }
   });
 });
