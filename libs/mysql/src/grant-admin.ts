@@ -22,13 +22,13 @@ export interface GrantAdmin {
 export function createGrantAdmin(options: { userPrefix: string; logger?: AdminLogger; connectTimeoutMs?: number }): GrantAdmin {
   const admins = new Map<string, { key: string; admin: AccessAdmin }>();
   const adminFor = (cluster: ClusterTarget): AccessAdmin => {
-    // Re-create when the inventory entry changed (endpoint or credentials edited).
-    const key = JSON.stringify([cluster.endpoint, cluster.instances, cluster.admin.user, cluster.admin.password, cluster.engine]);
+    // Re-create when the inventory entry changed (endpoint, credentials or TLS CA edited).
+    const key = JSON.stringify([cluster.endpoint, cluster.instances, cluster.admin.user, cluster.admin.password, cluster.engine, cluster.tls?.ca]);
     const cached = admins.get(cluster.id);
     if (cached && cached.key === key) return cached.admin;
     if (cached) void cached.admin.close();
     const admin = createAccessAdmin({
-      cluster: { id: cluster.id, engine: cluster.engine, endpoint: cluster.endpoint, instances: cluster.instances, admin: cluster.admin },
+      cluster: { id: cluster.id, engine: cluster.engine, endpoint: cluster.endpoint, instances: cluster.instances, admin: cluster.admin, ...(cluster.tls ? { tls: cluster.tls } : {}) },
       userPrefix: options.userPrefix,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
