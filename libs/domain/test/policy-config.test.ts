@@ -93,6 +93,13 @@ describe('approvals required against the approvers listed', () => {
     ]);
   });
 
+  it('an unknown group counts no approver toward the approvals required', () => {
+    expect(problemsOf(withDev({ approvers: ['group:ghosts', 'a@example.com'], approvalsRequired: 2 }))).toEqual([
+      'environments.dev.approvers: unknown group "ghosts"',
+      'environments.dev.approvalsRequired: needs 2 approvals but fewer approvers are listed',
+    ]);
+  });
+
   it('does not take a prototype name for a group', () => {
     expect(problemsOf(withDev({ approvers: ['group:constructor', 'a@example.com'] }))).toEqual(['environments.dev.approvers: unknown group "constructor"']);
   });
