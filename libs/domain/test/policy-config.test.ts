@@ -234,3 +234,9 @@ describe('a deployment prefix', () => {
     expect(forDeployment(p, 'a1234567').dbUser).toEqual({ prefix: 'jit_a1234567_', maxLength: { 'aurora-mysql': 32, mysql: 32, mariadb: 80 } });
   });
 });
+
+describe('an empty profile', () => {
+  it('is named, with what it lacks', () => {
+    expect(problemsOf({ ...policyInput, profiles: { ...policyInput.profiles, empty: { description: 'nothing yet' } } })).toEqual(['profiles.empty: a profile needs privileges or includes']);
+  });
+});
