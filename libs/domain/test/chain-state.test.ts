@@ -58,3 +58,10 @@ describe('completeness of a chain read on its own', () => {
     });
   });
 });
+
+describe('an approval by policy', () => {
+  it('is an approved event naming the rule; another event naming a rule approves nothing', () => {
+    const events = [{ kind: 'requested' as const }, { kind: 'note' as const, data: { policyRule: 'prod-read-oncall' } }, { kind: 'approved' as const, data: { by: 'alice@example.com' } }];
+    expect(checkChainCompleteness(events, { state: 'approved', approvalsRequired: 2 })).toMatchObject({ complete: false, missing: ['approved (1 of 2)'] });
+  });
+});
