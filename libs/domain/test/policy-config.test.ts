@@ -87,6 +87,13 @@ describe('approvals required against the approvers listed', () => {
     ]);
   });
 
+  it('refuses an environment whose approver groups are all empty: nobody could approve there', () => {
+    expect(problemsOf({ ...withDev({ approvers: ['group:nobody'], approvalsRequired: 1 }), groups: { ...policyInput.groups, nobody: [] } })).toEqual([
+      'environments.dev.approvers: lists no approver: its groups are empty, so nobody could approve a request',
+    ]);
+    expect(problemsOf({ ...withDev({ approvers: ['group:nobody', 'a@example.com'], approvalsRequired: 1 }), groups: { ...policyInput.groups, nobody: [] } })).toEqual([]);
+  });
+
   it('names the unknown group and the environment it is listed in', () => {
     expect(problemsOf({ ...policyInput, environments: { ...policyInput.environments, stg: { ...policyInput.environments.stg, approvers: ['group:ghosts', 'a@example.com'] } } })).toEqual([
       'environments.stg.approvers: unknown group "ghosts"',
