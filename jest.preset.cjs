@@ -20,8 +20,6 @@ module.exports = {
   moduleNameMapper: {
     '^@dbre/drivers/aws$': path.join(__dirname, 'libs/drivers/src/aws/index.ts'),
     '^@dbre/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
-    // The MySQL parser alone, not all eight dialects (tools/ci/jest-dt-sql-parser.cjs says why).
-    '^dt-sql-parser$': path.join(__dirname, 'tools/ci/jest-dt-sql-parser.cjs'),
   },
   testMatch: ['<rootDir>/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -59,7 +59,8 @@ export function chainState(events: readonly KindOnly[]): RequestState | undefine
 export function checkChainCompleteness(events: readonly KindOnly[], context: CompletenessContext = {}): ChainCompleteness {
   if (events.length === 0) return { complete: false, missing: ['requested'], problem: 'the chain is empty: it must start with requested' };
   const state = context.state ?? chainState(events) ?? 'requested';
-  const kinds = new Set(events.map((e) => e.kind));
+  // An extension's approval is not the request's: it never stands for the `approved` step.
+  const kinds = new Set(events.filter((e) => !(e.kind === 'approved' && e.data?.['extension'] === true)).map((e) => e.kind));
   const missing = CHAIN_REQUIREMENTS[state].filter((alternatives) => !alternatives.some((k) => kinds.has(k))).map((alternatives) => alternatives.join(' or '));
   if (context.approvalsRequired && context.approvalsRequired > 1 && CHAIN_REQUIREMENTS[state].some((a) => a.includes('approved')) && kinds.has('approved')) {
     const approvals = events.filter((e) => e.kind === 'approved' && e.data?.['extension'] !== true).length;

@@ -175,7 +175,11 @@ const policyInput = z
         const g = a.startsWith('group:') ? a.slice(6) : undefined;
         if (g !== undefined && !Object.hasOwn(p.groups, g)) ctx.addIssue({ code: 'custom', path: ['environments', env, 'approvers'], message: `unknown group "${g}"` });
       }
-      if (e.approvalsRequired > 1 && expandApprovers(p.groups, e.approvers).length < e.approvalsRequired) {
+      const approvers = expandApprovers(p.groups, e.approvers).length;
+      if (approvers === 0) {
+        // Empty groups: nobody could ever approve a request there.
+        ctx.addIssue({ code: 'custom', path: ['environments', env, 'approvers'], message: 'lists no approver: its groups are empty, so nobody could approve a request' });
+      } else if (approvers < e.approvalsRequired) {
         // Group members may be Slack ids and e-mails of the same people; this is a floor, not a proof.
         ctx.addIssue({ code: 'custom', path: ['environments', env, 'approvalsRequired'], message: `needs ${e.approvalsRequired} approvals but fewer approvers are listed` });
       }

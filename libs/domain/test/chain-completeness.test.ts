@@ -26,6 +26,13 @@ describe('chain completeness', () => {
     expect(checkChainCompleteness(chain(locked), { state: 'revoked' })).toEqual({ complete: true });
   });
 
+  it("does not take an extension's approval for the request's own", () => {
+    const extensionOnly = revokedPath.map((k): AuditKind | [AuditKind, Record<string, unknown>] => (k === 'approved' ? ['approved', { extension: true }] : k));
+    expect(checkChainCompleteness(chain(extensionOnly), { state: 'revoked' })).toMatchObject({ complete: false, missing: ['approved'] });
+    expect(checkChainCompleteness(chain(extensionOnly), { state: 'revoked', approvalsRequired: 1 })).toMatchObject({ complete: false, missing: ['approved'] });
+    expect(checkChainCompleteness(chain([...revokedPath.slice(0, 8), ['approved', { extension: true }], ...revokedPath.slice(8)]), { state: 'revoked' })).toEqual({ complete: true });
+  });
+
   it('reports a chain holding only expired as incomplete', () => {
     expect(checkChainCompleteness(chain(['expired']))).toEqual({
       complete: false,
