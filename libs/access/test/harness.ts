@@ -1,14 +1,29 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { accessPolicySchema, createAccessRequest, type AccessPolicyInput, type AccessRequest, type AuditKind } from '@dbre/domain';
-import { createForwarderBastion, createForwarderHost, createLocalSecretStore, createOutboxNotifier, type ClusterTarget, type ForwarderHost, type LocalOutbox } from '@dbre/drivers';
+import {
+  createFolderEvidenceStore,
+  createForwarderBastion,
+  createForwarderHost,
+  createLocalSecretStore,
+  createOutboxNotifier,
+  createServerAuditSource,
+  createStaticInventory,
+  type ClusterTarget,
+  type FolderEvidenceStore,
+  type ForwarderHost,
+  type LocalOutbox,
+} from '@dbre/drivers';
 import { createGrantAdmin, type GrantAdmin } from '@dbre/mysql';
 import { createQueue, enqueue, type JobContext, type TypedQueue } from '@dbre/queue';
 import { createAuditLog, createRequestRepository, type RequestRepository } from '@dbre/store';
 import { captureLogger, startTestDynamo, testServices, uniqueName } from '@dbre/testing';
-import type { WorkerDeps } from '../src';
+import { createProvisioner, type EvidenceDeps, type WorkerDeps } from '../src';
 
 // Shared by the lifecycle tests of libs/access: the real store on dynalite, the real grant admin on
 // the local MariaDB (users under a random prefix, a random database), the local forwarder bastion,
@@ -105,6 +120,13 @@ export async function startHarness(options: HarnessOptions = {}) {
     return requests.applyTransitionOrThrow(r, { type: 'approve', by: { email: APPROVER } }, now, [{ key: `approved:${APPROVER}`, kind: 'approved', actor: APPROVER }]);
   }
 
+  /** An approved request provisioned to `active` (the real provisioner, a clock of the caller's choice). */
+  async function active(input: Record<string, unknown> = {}, clock?: () => Date): Promise<AccessRequest> {
+    const r = await approved(input);
+    await createProvisioner({ ...deps, ...(clock ? { clock } : {}) }).provision(r.id, logger);
+    return requests.require(r.id);
+  }
+
   async function kinds(id: string): Promise<AuditKind[]> {
     return (await audit.list(id)).map((e) => e.kind);
   }
@@ -176,6 +198,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     clusters,
     requested,
     approved,
+    active,
     kinds,
     platformUsers,
     grantsOf,
@@ -191,4 +214,12 @@ export function parseCredentials(text: string) {
   const p = /^Password: (\S+)$/m.exec(text);
   if (!m || !p) throw new Error('no credentials in the message');
   return { host: m[1]!, port: Number(m[2]), user: m[3]!, password: p[1]! };
+}
+
+/** Evidence deps over a folder store and the local server audit log (what the lifecycle seals). */
+export async function folderEvidence(): Promise<{ evidence: EvidenceDeps; store: FolderEvidenceStore; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'access-evidence-'));
+  const store = createFolderEvidenceStore({ root: dir });
+  const evidence: EvidenceDeps = { auditSource: createServerAuditSource({ inventory: createStaticInventory([localCluster('devdb')]) }), store, settleMs: 60_000 };
+  return { evidence, store, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
