@@ -39,6 +39,12 @@ export type SealOutcome = 'sealed' | 'already sealed' | 'not applicable' | 'conf
  * Evidence steps of the lifecycle: collect a finished grant's bundle, store it write-once and
  * append `evidence_sealed` to its chain (one conditional write); anchor the chain heads.
  */
+/** The request and its whole chain as the caller's own write stored them: the seal then reads nothing. */
+export interface KnownChain {
+  request: AccessRequest;
+  events: readonly AuditEvent[];
+}
+
 export function createEvidenceSteps(deps: WorkerDeps, evidence: EvidenceDeps, actor: string) {
   const clock = clockOf(deps);
 
@@ -59,8 +65,8 @@ export function createEvidenceSteps(deps: WorkerDeps, evidence: EvidenceDeps, ac
   }
 
   /** Collects and seals one bundle; idempotent (a seal already in the chain is not collected again). */
-  async function seal(requestId: string, label: EvidenceLabel, logger: Logger): Promise<SealOutcome> {
-    const { request, events } = await deps.requests.auditEvents(requestId);
+  async function seal(requestId: string, label: EvidenceLabel, logger: Logger, known?: KnownChain): Promise<SealOutcome> {
+    const { request, events } = known?.request.id === requestId ? known : await deps.requests.auditEvents(requestId);
     if (!request || !needsEvidence(request)) return 'not applicable';
     if (request.audit?.keys.includes(sealKey(label))) return 'already sealed';
     const bastionId = request.resources.bastionId;
@@ -95,9 +101,9 @@ export function createEvidenceSteps(deps: WorkerDeps, evidence: EvidenceDeps, ac
   }
 
   /** seal() for the lifecycle: a failure is logged and left to the sweep, never undoes what came before. */
-  async function sealQuietly(requestId: string, label: EvidenceLabel, logger: Logger): Promise<SealOutcome | 'failed'> {
+  async function sealQuietly(requestId: string, label: EvidenceLabel, logger: Logger, known?: KnownChain): Promise<SealOutcome | 'failed'> {
     try {
-      return await seal(requestId, label, logger);
+      return await seal(requestId, label, logger, known);
     } catch (err) {
       logger.warn({ requestId, label, err: { message: (err as Error).message } }, 'evidence not sealed now; the sweep retries');
       return 'failed';

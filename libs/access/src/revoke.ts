@@ -60,12 +60,13 @@ export function createRevoker(deps: WorkerDeps) {
       return `nothing to revoke: the request is ${request.state}`;
     }
     const removed = await removeResources(request);
-    request = await deps.requests.applyTransitionOrThrow(request, { type: 'complete_revoke' }, clock(), (next) => {
+    const completed = await deps.requests.applyTransitionReturningChain(request, { type: 'complete_revoke' }, clock(), (next) => {
       const scheduledEnd = next.revokeReason === 'expired' || next.revokeReason === 'sweep';
       const lagMs = scheduledEnd && next.endsAt && next.revokedAt ? Date.parse(next.revokedAt) - Date.parse(next.endsAt) : undefined;
       const revoked: AuditEventInput = { key: 'revoked', kind: 'revoked', data: { reason: next.revokeReason, ...(lagMs !== undefined ? { lagMs } : {}) } };
       return [...removed, revoked].map((e) => ({ actor: ACTOR, ...e }));
     });
+    request = completed.request;
     await step('revoked', request.id);
     await deps.notifier.send({
       id: `revoked-${request.id}`,
@@ -75,8 +76,8 @@ export function createRevoker(deps: WorkerDeps) {
       text: `Your access to ${request.target.clusterId}/${request.target.database} has ended: sessions closed, user ${request.resources.dbUser ?? '-'} dropped, bastion removed.`,
     });
     logger.info({ requestId, reason: request.revokeReason }, 'grant revoked');
-    // After the revoke is stored: a failure here is logged and the sweep collects it later.
-    await evidence?.sealQuietly(request.id, 'revoke', logger);
+    // After the revoke is stored, on the chain that write returned: a failure is logged and the sweep collects it later.
+    await evidence?.sealQuietly(request.id, 'revoke', logger, { request, events: completed.chain });
     return 'revoked';
   }
 

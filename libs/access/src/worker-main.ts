@@ -3,10 +3,7 @@ import { z } from 'zod';
 import { deploymentEnv, dynamoEnv, parseSection, platformFileEnv, readPlatformFile, redisEnv } from '@dbre/config';
 import { accessPolicySchema, forDeployment } from '@dbre/domain';
 import {
-  auroraAuditLogging,
   checkDrivers,
-  bastionPoolOf,
-  createAwsClients,
   createConfigInventory,
   createFolderEvidenceStore,
   createForwarderBastion,
@@ -18,7 +15,6 @@ import {
   driverChoice,
   driversEnv,
   type Inventory,
-  listBastionSessions,
   parseSecretKey,
   selectDrivers,
 } from '@dbre/drivers';
@@ -112,7 +108,10 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
     role === 'provisioner' && driverChoice(config, 'bastion') === 'local'
       ? await createForwarderHost({ dynamo, logger, redis, prefix: config.QUEUE_PREFIX, reconcileMs: config.FORWARDER_RECONCILE_MS })
       : undefined;
-  const aws = createAwsClients();
+  // The AWS SDK only when a part runs on AWS: the local drivers never load it.
+  const onAws = (['inventory', 'bastion', 'secrets', 'audit', 'evidence'] as const).some((part) => driverChoice(config, part) === 'aws');
+  const awsDrivers = onAws ? await import('@dbre/drivers/aws') : undefined;
+  const aws = awsDrivers?.createAwsClients();
   // The audit source and the region lookup read the inventory once it is built.
   const inventory: Pick<Inventory, 'get'> = { get: (id) => drivers.inventory.get(id) };
   const drivers = await selectDrivers(
@@ -126,7 +125,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
       evidence: () => createFolderEvidenceStore({ root: config.EVIDENCE_DIR }),
     },
     {
-      clients: aws,
+      ...(aws ? { clients: aws } : {}),
       onInventorySkip: (cluster, why) => logger.warn({ cluster, why }, 'cluster left out of the inventory'),
       onBastionRegionError: (region, err) => logger.warn({ region, err: { message: (err as Error).message } }, 'bastions of a region could not be listed'),
       clusterRegion: async (id) => (await inventory.get(id))?.placement?.region,
@@ -135,11 +134,12 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
     },
   );
   // Whether the cluster's audit logging is on: the plugin's settings locally, the cluster parameter group on AWS (unknown on error).
+  const regionOf = async (clusterId: string) => (await inventory.get(clusterId))?.placement?.region ?? config.AWS_REGION;
   const auditLogging =
-    driverChoice(config, 'audit') === 'local'
-      ? createServerAuditLoggingCheck({ inventory: drivers.inventory })
-      : async (clusterId: string) => auroraAuditLogging(aws.rds((await inventory.get(clusterId))?.placement?.region ?? config.AWS_REGION), clusterId).catch(() => undefined);
-  const bastionSessions = driverChoice(config, 'bastion') === 'aws' ? async (bastionId: string, clusterId: string) => listBastionSessions(aws.ssm((await inventory.get(clusterId))?.placement?.region ?? config.AWS_REGION), bastionId) : undefined;
+    awsDrivers && aws && driverChoice(config, 'audit') === 'aws'
+      ? async (clusterId: string) => awsDrivers.auroraAuditLogging(aws.rds(await regionOf(clusterId)), clusterId).catch(() => undefined)
+      : createServerAuditLoggingCheck({ inventory: drivers.inventory });
+  const bastionSessions = awsDrivers && aws && driverChoice(config, 'bastion') === 'aws' ? async (bastionId: string, clusterId: string) => awsDrivers.listBastionSessions(aws.ssm(await regionOf(clusterId)), bastionId) : undefined;
   logger.info({ drivers: drivers.choices }, 'drivers selected');
   const admin = createGrantAdmin({ userPrefix: policy.dbUser.prefix, logger });
   const slack = slackKitFromConfig(config, { redis, prefix: config.QUEUE_PREFIX, sealKey: key, logger, service: role });
@@ -185,7 +185,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
     },
   });
   // The warm pool of bastions (aws, BASTION_POOL=on): the provisioner claims, the reaper refills.
-  const pool = bastionPoolOf(drivers.bastion);
+  const pool = awsDrivers?.bastionPoolOf(drivers.bastion);
   const poolRefill =
     role === 'reaper' && pool
       ? await startPoolRefill({ refill: () => pool.refill(), connection: redis, prefix: config.QUEUE_PREFIX, logger, everyMs: config.BASTION_POOL_REFILL_EVERY_MS, lockMs })

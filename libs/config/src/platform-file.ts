@@ -49,7 +49,12 @@ export function readPlatformFile(path: string): Record<string, unknown> {
   } catch (err) {
     throw new Error(`cannot read platform config ${path}: ${(err as Error).message}`, { cause: err });
   }
-  const data: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  let data: unknown;
+  try {
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new Error(`platform config ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`, { cause: err });
+  }
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error(`platform config ${path} must be a mapping`);
   return data as Record<string, unknown>;
 }

@@ -20,6 +20,9 @@ export {
 } from './local/server-audit-source';
 export { compareAuditRecords, parseAuditLine } from './audit-log-line';
 export { EvidenceExistsError, EvidenceKeyError, evidenceKeySegments } from './evidence-key';
-export * from './aws';
+// The AWS drivers' classes load the AWS SDK: import them from '@dbre/drivers/aws'. Here only their types and
+// the SDK-free settings, so a service on the local drivers never loads the SDK.
+export type * from './aws';
+export { BASTION_DEFAULTS, bastionNetworksSchema, POOL_DEFAULTS, type BastionNetwork } from './aws/settings';
 export * from './select';
 export { credentialsSteps, mysqlCommand, PASSWORD_ELSEWHERE, renderCredentialsText, type CredentialsStep, type CredentialsSteps, type CredentialsTextInput } from './credentials-text';

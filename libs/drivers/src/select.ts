@@ -1,18 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dynamoEnv } from '@dbre/config';
 import type { Dynamo } from '@dbre/store';
 import { ConfigError, env } from '@dbre/service-kit';
-import { realClock, type Clock } from './aws/backoff';
-import { createAwsClients, type AwsClients } from './aws/clients';
-import { CloudWatchAuditSource } from './aws/cloudwatch-audit-source';
-import { BASTION_DEFAULTS, Ec2SsmBastion, type Ec2SsmBastionOptions } from './aws/ec2-ssm-bastion';
-import { POOL_DEFAULTS, PooledBastion, type PoolLogger } from './aws/bastion-pool';
-import { bastionNetworksSchema, RegionalBastion, type BastionNetwork } from './aws/regional-bastion';
-import { RdsInventory } from './aws/rds-inventory';
-import { S3DocSink } from './aws/s3-doc-sink';
-import { S3EvidenceStore } from './aws/s3-evidence-store';
-import { SecretsManagerStore } from './aws/secrets-manager-store';
+import type { Clock } from './aws/backoff';
+import type { AwsClients } from './aws/clients';
+import type { PoolLogger } from './aws/bastion-pool';
+import { BASTION_DEFAULTS, bastionNetworksSchema, POOL_DEFAULTS } from './aws/settings';
 import type { AuditSource, Bastion, DocSink, EvidenceStore, Inventory, SecretStore } from './ports';
 
 /** The parts chosen by configuration; the Notifier follows the Slack settings instead. */
@@ -225,96 +218,6 @@ export function poolSizes(config: Pick<DriversConfig, 'BASTION_SUBNET_IDS' | 'BA
   return new Map((config.BASTION_SUBNET_IDS ?? []).map((s) => [s, config.BASTION_POOL_SIZES?.get(s) ?? config.BASTION_POOL_SIZE]));
 }
 
-/** The AWS implementation of one part, from validated configuration. */
-export function createAwsDriver<K extends DriverPart>(part: K, config: DriversSettings, options: SelectOptions = {}): Drivers[K] {
-  const clients = options.clients ?? createAwsClients();
-  const clock = options.clock ?? realClock;
-  const region = config.AWS_REGION;
-  const made: { [P in DriverPart]: () => Drivers[P] } = {
-    bastion: () => {
-      const home: BastionNetwork = {
-        region,
-        vpcId: config.BASTION_VPC_ID ?? '',
-        subnetIds: config.BASTION_SUBNET_IDS ?? [],
-        securityGroupId: config.BASTION_SECURITY_GROUP_ID ?? '',
-        databaseCidrs: config.BASTION_DATABASE_CIDRS ?? [],
-      };
-      const optionsFor = (network: BastionNetwork): Ec2SsmBastionOptions => ({
-        region: network.region,
-        subnetIds: network.subnetIds,
-        securityGroupId: network.securityGroupId,
-        vpcId: network.vpcId,
-        databaseCidrs: network.databaseCidrs ?? [],
-        sessionDocument: config.BASTION_SESSION_DOCUMENT,
-        instanceProfile: config.BASTION_INSTANCE_PROFILE ?? '',
-        instanceType: config.BASTION_INSTANCE_TYPE,
-        amiParameter: config.BASTION_AMI_PARAMETER,
-        managedBy: config.PLATFORM_TAG,
-        // A KMS key is regional: elsewhere the account's default aws/ebs key encrypts the volume.
-        ...(config.BASTION_KMS_KEY_ID && network.region === region ? { kmsKeyId: config.BASTION_KMS_KEY_ID } : {}),
-        graceMinutes: config.BASTION_GRACE_MINUTES,
-        localPort: config.BASTION_LOCAL_PORT,
-        online: { ...BASTION_DEFAULTS.online, timeoutMs: config.BASTION_ONLINE_TIMEOUT_MS },
-      });
-      const make = (network: BastionNetwork) => new Ec2SsmBastion(clients.ec2(network.region), clients.ssm(network.region), optionsFor(network), clock);
-      // The warm pool serves the home network (the platform's VPC); other regions launch cold.
-      const homeBastion = () => {
-        const cold = make(home);
-        if (config.BASTION_POOL === 'off') return cold;
-        if (!options.dynamo) throw new ConfigError(['BASTION_POOL: on needs the platform tables (this service passes no DynamoDB to the drivers)']);
-        const settings = { sizes: poolSizes(config), maxAgeMs: config.BASTION_POOL_MAX_AGE_MS, warmupMs: POOL_DEFAULTS.warmupMs, refillWaitMs: POOL_DEFAULTS.refillWaitMs };
-        return new PooledBastion(clients.ec2(region), clients.ssm(region), options.dynamo, cold, optionsFor(home), settings, clock, options.poolLogger);
-      };
-      const extra = config.BASTION_NETWORKS ?? [];
-      if (extra.length === 0) return homeBastion();
-      // Instance profile, session document and KMS key alias are per region too: Terraform creates them with the same names.
-      return new RegionalBastion(
-        [{ network: home, bastion: homeBastion() }, ...extra.map((network) => ({ network, bastion: make(network) }))],
-        { homeRegion: region, ...(options.onBastionRegionError ? { onRegionError: options.onBastionRegionError } : {}) },
-      );
-    },
-    secrets: () =>
-      new SecretsManagerStore(clients.secrets(region), {
-        namePrefix: config.SECRETS_NAME_PREFIX,
-        managedBy: config.PLATFORM_TAG,
-        ...(config.SECRETS_KMS_KEY_ID ? { kmsKeyId: config.SECRETS_KMS_KEY_ID } : {}),
-      }),
-    inventory: () => {
-      const eq = config.RDS_FLEET_TAG.indexOf('=');
-      return new RdsInventory(
-        (r) => ({ rds: clients.rds(r), secrets: clients.secrets(r) }),
-        {
-          regions: config.RDS_REGIONS?.length ? config.RDS_REGIONS : [region],
-          tagKey: config.RDS_FLEET_TAG.slice(0, eq),
-          tagValue: config.RDS_FLEET_TAG.slice(eq + 1),
-          credentials: config.RDS_INVENTORY_CREDENTIALS,
-          cacheTtlMs: config.RDS_INVENTORY_CACHE_MS,
-          ...(config.RDS_CA_BUNDLE ? { tlsCa: readFileSync(config.RDS_CA_BUNDLE, 'utf8') } : {}),
-          ...(options.onInventorySkip ? { onSkip: options.onInventorySkip } : {}),
-        },
-        clock,
-      );
-    },
-    docs: () =>
-      new S3DocSink(
-        clients.s3(region, {
-          ...(config.DOCS_S3_ENDPOINT ? { endpoint: config.DOCS_S3_ENDPOINT } : {}),
-          forcePathStyle: config.DOCS_S3_FORCE_PATH_STYLE,
-        }),
-        { bucket: config.DOCS_BUCKET ?? '', prefix: config.DOCS_PREFIX },
-      ),
-    audit: () => {
-      const clusterRegion = options.clusterRegion;
-      return new CloudWatchAuditSource((r) => clients.logs(r), {
-        region,
-        ...(clusterRegion ? { regionOf: async (clusterId: string) => (await clusterRegion(clusterId)) ?? region } : {}),
-      });
-    },
-    evidence: () => new S3EvidenceStore(clients.s3(region), { bucket: config.EVIDENCE_BUCKET ?? '', prefix: config.EVIDENCE_PREFIX, retentionDays: config.EVIDENCE_RETENTION_DAYS }),
-  };
-  return made[part]();
-}
-
 /**
  * Builds the parts a service needs, each local or AWS as configured. Throws ConfigError (every
  * problem at once) when an AWS part lacks settings or a local factory is missing.
@@ -330,21 +233,16 @@ export async function selectDrivers<P extends DriverPart>(
     if (driverChoice(config, part) === 'local' && !local[part]) problems.push(`${OVERRIDE[part]}: no local ${part} driver is available in this service; use aws`);
   }
   if (problems.length) throw new ConfigError(problems);
-  const clients = options.clients ?? createAwsClients();
+  // The AWS SDK is loaded only when a part runs on AWS: a service on the local drivers never loads it.
+  const aws = parts.some((part) => driverChoice(config, part) === 'aws') ? (require('./aws/create-driver') as typeof import('./aws/create-driver')) : undefined;
+  const clients = options.clients ?? aws?.createAwsClients();
   const result = { choices: {} } as Pick<Drivers, P> & { choices: Record<P, DriverKind> };
   for (const part of parts) {
     const choice = driverChoice(config, part);
     result.choices[part] = choice;
     const factory = local[part] as (() => Drivers[P] | Promise<Drivers[P]>) | undefined;
-    (result as Record<P, unknown>)[part] =
-      choice === 'aws' || !factory ? createAwsDriver(part, config, { ...options, clients }) : await factory();
+    // driverProblems refused a local part without a factory: a part is aws here, or has its factory.
+    (result as Record<P, unknown>)[part] = aws && (choice === 'aws' || !factory) ? aws.createAwsDriver(part, config, { ...options, ...(clients ? { clients } : {}) }) : await factory?.();
   }
   return result;
-}
-
-/** The warm pool behind a bastion driver (alone or as the home region's), for the reaper's refill job. */
-export function bastionPoolOf(bastion: unknown): PooledBastion | undefined {
-  if (bastion instanceof PooledBastion) return bastion;
-  if (bastion instanceof RegionalBastion && bastion.homeBastion instanceof PooledBastion) return bastion.homeBastion;
-  return undefined;
 }

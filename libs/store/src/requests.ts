@@ -30,11 +30,13 @@ export type AuditInputs = readonly AuditEventInput[] | ((next: AccessRequest) =>
 export interface Change {
   event?: RequestEvent;
   audit?: AuditInputs;
+  /** Return the whole chain as stored by this write (`chain`), so a caller that needs it reads nothing more. */
+  returnChain?: boolean;
 }
 
 export type WriteResult =
   /** `events`: the audit events this write added (a key already in the chain is not added twice). */
-  | { ok: true; request: AccessRequest; previous: AccessRequest; events: AuditEvent[] }
+  | { ok: true; request: AccessRequest; previous: AccessRequest; events: AuditEvent[]; chain?: AuditEvent[] }
   | { ok: false; reason: 'conflict'; current: AccessRequest | undefined };
 
 export interface UpdateResult {
@@ -80,6 +82,8 @@ export interface RequestRepository {
    * retried by the queue and starts again from the fresh state.
    */
   applyTransitionOrThrow(current: AccessRequest, event: RequestEvent, now: Date, audit?: AuditInputs): Promise<AccessRequest>;
+  /** applyTransitionOrThrow that also returns the whole chain as stored by the write (for sealing evidence without a read). */
+  applyTransitionReturningChain(current: AccessRequest, event: RequestEvent, now: Date, audit?: AuditInputs): Promise<{ request: AccessRequest; chain: AuditEvent[] }>;
   /**
    * One atomic step: the transition (if any) and its audit events in a single conditional write on
    * the request item (state, version and chain head of `current`). A conflict returns what is stored.
@@ -225,6 +229,14 @@ export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLo
     return events;
   };
 
+  /** The whole chain from an item's inline events and, where some were archived (or the item has no head), the audit table. */
+  const chainOf = async (id: string, request: AccessRequest | undefined, inline: unknown): Promise<AuditEvent[]> => {
+    const archived = request?.audit && request.audit.archived === 0 ? [] : await archivedEvents(id);
+    const bySeq = new Map<number, AuditEvent>(archived.map((e) => [e.seq, e]));
+    for (const e of (inline ?? []) as AuditEvent[]) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  };
+
   /** A request stored before it carried its head: the chain is in the audit table alone. */
   const legacyHead = async (requestId: string): Promise<AuditHead> => {
     const events = await archivedEvents(requestId);
@@ -289,7 +301,7 @@ export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLo
       condition += '#audit.#seq = :cseq';
     } else condition += 'attribute_not_exists(#audit)';
     try {
-      await doc.send(
+      const out = await doc.send(
         new UpdateCommand({
           TableName,
           Key: { id: current.id },
@@ -297,9 +309,11 @@ export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLo
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ...(change.returnChain ? { ReturnValues: 'ALL_NEW' as const } : {}),
         }),
       );
-      return { ok: true, request: stored, previous: current, events };
+      const chain = change.returnChain ? { chain: await chainOf(current.id, stored, out.Attributes?.['auditEvents']) } : {};
+      return { ok: true, request: stored, previous: current, events, ...chain };
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
       return { ok: false, reason: 'conflict', current: await get(current.id) };
@@ -321,6 +335,9 @@ export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLo
     }
     throw new StoreError('REQUEST_CONFLICT', 'conflict', `Request ${id} kept changing; the step was not applied after ${attempts} attempts.`);
   };
+
+  const lostRace = (current: AccessRequest, event: RequestEvent) =>
+    new StoreError('REQUEST_CONFLICT', 'conflict', `request ${current.id} changed while applying ${event.type}; will retry from the fresh state`);
 
   const applyTransition = async (current: AccessRequest, event: RequestEvent, now: Date, audit?: AuditInputs): Promise<TransitionResult> => {
     const result = await write(current, { event, ...(audit ? { audit } : {}) }, now);
@@ -350,8 +367,13 @@ export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLo
     applyTransition,
     async applyTransitionOrThrow(current, event, now, audit) {
       const result = await applyTransition(current, event, now, audit);
-      if (!result.ok) throw new StoreError('REQUEST_CONFLICT', 'conflict', `request ${current.id} changed while applying ${event.type}; will retry from the fresh state`);
+      if (!result.ok) throw lostRace(current, event);
       return result.request;
+    },
+    async applyTransitionReturningChain(current, event, now, audit) {
+      const result = await write(current, { event, returnChain: true, ...(audit ? { audit } : {}) }, now);
+      if (!result.ok) throw lostRace(current, event);
+      return { request: result.request, chain: result.chain ?? [] };
     },
     async applyEvent(id, event, now, options = {}) {
       // The event is re-checked against the fresh state on every attempt, so a duplicate is refused, not applied twice.
@@ -362,11 +384,7 @@ export function createRequestRepository(deps: { dynamo: Dynamo; logger?: StoreLo
       const out = await doc.send(new GetCommand({ TableName, Key: { id }, ConsistentRead: true }));
       const read = out.Item ? readItem(out.Item) : undefined;
       const request = read?.ok ? read.request : undefined; // a quarantined record's events are still listed
-      // The audit table holds the chain of a request stored before heads were kept, and archived events.
-      const archived = request?.audit && request.audit.archived === 0 ? [] : await archivedEvents(id);
-      const bySeq = new Map<number, AuditEvent>(archived.map((e) => [e.seq, e]));
-      for (const e of (out.Item?.['auditEvents'] ?? []) as AuditEvent[]) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
-      return { request, events: [...bySeq.values()].sort((a, b) => a.seq - b.seq) };
+      return { request, events: await chainOf(id, request, out.Item?.['auditEvents']) };
     },
     listByState(state, options = {}) {
       if (options.updatedBefore && options.updatedAfter) throw new TypeError('listByState: give updatedBefore or updatedAfter, not both');

@@ -10,6 +10,7 @@
  *   --requests <n> concurrent requests (200; 10 for the small run)   --minute-ms <ms> (1000)
  *   --duration <policy minutes> (5)   --concurrency <n> worker concurrency (64)
  *   --warmup <n> whole lifecycles run first and not counted (0): figures of warmed-up services
+ *   --cpu-prof <dir> each service and the store write a V8 CPU profile there (open in Chrome DevTools)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '64' },
     warmup: { type: 'string', default: '0' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const N = Number(args.requests);
@@ -44,6 +46,7 @@ const MINUTE_MS = Number(args['minute-ms']);
 const DURATION = Number(args.duration);
 const CONCURRENCY = Number(args.concurrency);
 const WARMUP = Number(args.warmup);
+const PROFILE = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : [];
 const MYSQL = testServices.mysql;
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -79,7 +82,7 @@ function cpuSeconds(pid: number | undefined): number {
 
 /** dynalite as a child process; returns its counted and raw endpoints and pid (for its peak RSS and CPU). */
 async function startStoreProcess(): Promise<{ endpoint: string; raw: string; pid: number | undefined; close: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'store-process.ts'), String(await freePort())], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [...PROFILE, '--import', 'tsx', path.join(__dirname, 'store-process.ts'), String(await freePort())], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
   const { counted, raw } = await new Promise<{ counted: string; raw: string }>((resolve, reject) => {
     child.stdout?.once('data', (d: Buffer) => resolve(JSON.parse(d.toString().trim()) as { counted: string; raw: string }));
     child.once('exit', (code) => reject(new Error(`the store process exited with ${code}`)));
@@ -195,7 +198,7 @@ async function main(): Promise<void> {
   };
   const children = new Map<string, ChildProcess>();
   for (const [name, port] of Object.entries(ports)) {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'apps', name, 'src', 'main.ts')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...PROFILE, '--import', 'tsx', path.join(ROOT, 'apps', name, 'src', 'main.ts')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (d: Buffer) => {
       const line = d.toString();
       if (!/NodeVersionSupportWarning|versions published|require node|continue receiving|security updates|a\.co\/|trace-warnings|^\s*$/.test(line)) process.stderr.write(`[${name}] ${line}`);

@@ -52,7 +52,8 @@ import {
 import { DescribeInstanceInformationCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseArgs } from 'node:util';
-import { BASTION_DEFAULTS, Ec2SsmBastion, POOL_DEFAULTS, PooledBastion, type BackoffOptions, type Clock, type Ec2SsmBastionOptions } from '@dbre/drivers';
+import { BASTION_DEFAULTS, POOL_DEFAULTS, type BackoffOptions, type Clock, type Ec2SsmBastionOptions } from '@dbre/drivers';
+import { Ec2SsmBastion, PooledBastion } from '@dbre/drivers/aws';
 import { createDynamo, ensureTables, startEmbeddedDynalite, TABLES } from '@dbre/store';
 
 const { values: args } = parseArgs({ options: { launches: { type: 'string', default: '2000' }, hits: { type: 'string', default: '500' } } });

@@ -19,20 +19,14 @@ import type { Bastion, BastionHandle, BastionInfo, BastionOpenInput } from '../p
 import { awsErrorName, pollWithBackoff, realClock, type Clock } from './backoff';
 import { BASTION_DEFAULTS, BASTION_TAGS, BastionError, type BastionAmiAge, type Ec2SsmBastion, type Ec2SsmBastionOptions } from './ec2-ssm-bastion';
 import { poolUserData } from './pool-user-data';
+import { POOL_DEFAULTS } from './settings';
+
+export { POOL_DEFAULTS };
 
 /** Tag of a warm-pool instance: its pool (`<vpc>/<subnet>`); IAM lets the workers start, stop and re-tag only these. */
 export const POOL_TAG = 'dbre:pool';
 /** `dbre:ends-at` of a stopped pool instance: not a date, so the failsafe ignores it until a claim writes the grant's end. */
 export const POOL_STANDBY = 'standby';
-
-export const POOL_DEFAULTS = {
-  size: 2,
-  maxAgeMs: 86_400_000,
-  // A warming instance powers itself off (= terminates) after this, should the refill job die.
-  warmupMs: 30 * 60_000,
-  refillWaitMs: 10 * 60_000,
-  refillEveryMs: 60_000,
-} as const;
 
 export interface BastionPoolSettings {
   /** Stopped instances kept per subnet (one subnet per AZ); a subnet absent or at 0 has no pool. */

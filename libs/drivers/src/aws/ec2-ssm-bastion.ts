@@ -19,6 +19,9 @@ import { DescribeInstanceInformationCommand, DescribeSessionsCommand, GetParamet
 import type { Bastion, BastionAmiAge, BastionHandle, BastionInfo, BastionOpenInput } from '../ports';
 import { awsErrorName, pollWithBackoff, realClock, type BackoffOptions, type Clock } from './backoff';
 import { bastionUserData, USER_DATA_TAGS } from './bastion-user-data';
+import { BASTION_DEFAULTS } from './settings';
+
+export { BASTION_DEFAULTS };
 
 /** Tag keys on every bastion (and its volume); IAM conditions in infra/ use the same keys. */
 export const BASTION_TAGS = {
@@ -59,18 +62,6 @@ export interface Ec2SsmBastionOptions {
   localPort: number;
   online: BackoffOptions;
 }
-
-export const BASTION_DEFAULTS = {
-  instanceType: 't3.micro',
-  amiParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
-  sessionDocument: 'dbre-PortForwardToGrantedCluster',
-  managedBy: 'dbre-platform',
-  graceMinutes: 15,
-  localPort: 13306,
-  proxyPort: 3306,
-  // SSM readiness is polled every second: a doubling backoff (0, 2, 6, 14, 29, 44 s ...) wastes up to 15 s after the agent is online.
-  online: { initialDelayMs: 1_000, maxDelayMs: 1_000, timeoutMs: 300_000 },
-} as const;
 
 /** EC2 answers meaning "not here, try another AZ". */
 const CAPACITY_ERRORS = new Set([

@@ -12,3 +12,4 @@ export { listBastionSessions } from './ssm-sessions';
 export { POOL_DEFAULTS, POOL_STANDBY, POOL_TAG, PooledBastion, type BastionPoolSettings, type PoolItem, type PoolLogger, type PoolStatus, type RefillReport } from './bastion-pool';
 export { poolUserData, type PoolUserDataInput } from './pool-user-data';
 export { auroraAuditLogging, type AuditLoggingState } from './aurora-audit-logging';
+export { bastionPoolOf, createAwsDriver } from './create-driver';

@@ -1,33 +1,11 @@
-import { z } from 'zod';
 import type { Bastion, BastionAmiAge, BastionHandle, BastionInfo, BastionOpenInput } from '../ports';
 import { BastionError, type Ec2SsmBastion } from './ec2-ssm-bastion';
+import { bastionNetworksSchema, type BastionNetwork } from './settings';
+
+export { bastionNetworksSchema, type BastionNetwork };
 
 /** What a region's bastion driver must do: the cold launcher, or the warm pool in front of it. */
 export type RegionBastion = Pick<Ec2SsmBastion, 'open' | 'close' | 'extend' | 'list' | 'amiAges' | 'deleteOrphanGroups'>;
-
-/** Where bastions can be launched: one VPC of one region, its subnets and its base security group. */
-export interface BastionNetwork {
-  region: string;
-  vpcId: string;
-  subnetIds: string[];
-  /** The base group of that VPC (no inbound, egress to SSM only); groups are per region. */
-  securityGroupId: string;
-  /** Egress when the cluster names no security group of this VPC (CIDRs: groups do not cross regions). */
-  databaseCidrs?: string[];
-}
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-
-/** `BASTION_NETWORKS`: the bastion networks besides the home one (BASTION_VPC_ID & co.), as JSON. */
-export const bastionNetworksSchema = z.array(
-  z.object({
-    region: z.string().regex(REGION, 'an AWS region such as eu-west-1'),
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'a VPC id (vpc-...)'),
-    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id (subnet-...)')).min(1),
-    securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id (sg-...)'),
-    databaseCidrs: z.array(z.cidrv4()).optional(),
-  }),
-);
 
 /**
  * A bastion id as recorded on the grant: the instance id for the home region (as before), and

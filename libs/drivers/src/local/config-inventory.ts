@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { z } from 'zod';
 import { clusterConfig, parseSection, readPlatformFile, resolvePassword, type ClusterConfig } from '@dbre/config';
 import type { ClusterTarget, Inventory } from '../ports';
@@ -38,18 +39,33 @@ export function clusterTargets(clusters: readonly ClusterConfig[], env: Record<s
 
 /** The local `Inventory`: the `clusters` section of the platform file, sorted by id. */
 export function createConfigInventory(options: ConfigInventoryOptions): Inventory {
-  let cached: ClusterTarget[] | undefined;
+  // Parsing (YAML + schema) is redone only when the file changes: every grant asks for its cluster.
+  let parsed: { identity: string; clusters: ClusterConfig[] } | undefined;
   const load = (): ClusterTarget[] => {
-    if (cached && options.reload === false) return cached;
-    const data = readPlatformFile(options.path);
-    const clusters = parseSection(options.path, 'clusters', clusterList.default([]), data);
-    cached = clusterTargets(clusters, options.env).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return cached;
+    if (!parsed || options.reload !== false) {
+      const identity = fileIdentity(options.path);
+      if (!parsed || identity === undefined || identity !== parsed.identity) {
+        const data = readPlatformFile(options.path);
+        parsed = { identity: identity ?? '', clusters: parseSection(options.path, 'clusters', clusterList.default([]), data) };
+      }
+    }
+    // Passwords are resolved on every call: a changed variable is seen like a changed file.
+    return clusterTargets(parsed.clusters, options.env).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   };
   return {
     list: async () => load(),
     get: async (clusterId) => load().find((c) => c.id === clusterId),
   };
+}
+
+/** Changes whenever the file is written or replaced (nanosecond times, size, inode); undefined when it cannot be read. */
+function fileIdentity(path: string): string | undefined {
+  try {
+    const s = statSync(path, { bigint: true });
+    return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An inventory over a fixed list (tests, tools, the CLI's --cluster filters). */

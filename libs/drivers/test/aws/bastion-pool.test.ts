@@ -21,7 +21,8 @@ import 'aws-sdk-client-mock-jest';
 import { startTestDynamo } from '@dbre/testing';
 import { createDynamo, type Dynamo } from '@dbre/store';
 import { BASTION_DEFAULTS, Ec2SsmBastion, PooledBastion, type BastionPoolSettings, type Ec2SsmBastionOptions, type PoolItem } from '../../src/aws';
-import { createAwsDriver, driversConfig, poolSizes } from '../../src/select';
+import { createAwsDriver } from '../../src/aws/create-driver';
+import { driversConfig, poolSizes } from '../../src/select';
 import { fakeClock } from './fake-clock';
 
 const ec2 = mockClient(EC2Client);

@@ -14,7 +14,8 @@ import { DescribeInstanceInformationCommand, DescribeSessionsCommand, GetParamet
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { BASTION_DEFAULTS, Ec2SsmBastion, RegionalBastion, type BastionNetwork } from '../../src/aws';
-import { createAwsDriver, driversConfig } from '../../src/select';
+import { createAwsDriver } from '../../src/aws/create-driver';
+import { driversConfig } from '../../src/select';
 import type { AwsClients } from '../../src/aws';
 import { fakeClock } from './fake-clock';
 

@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { auroraAuditLogGroup, CloudWatchAuditSource } from '../../src';
+import { auroraAuditLogGroup, CloudWatchAuditSource } from '../../src/aws';
 
 // Messages in the documented Advanced Auditing format:
 // timestamp (Unix µs),serverhost,username,host,connectionid,queryid,operation,database,object,retcode

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFolderEvidenceStore, EvidenceExistsError, S3EvidenceStore } from '../../src';
+import { createFolderEvidenceStore, EvidenceExistsError } from '../../src';
+import { S3EvidenceStore } from '../../src/aws';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 // The part of the SDK's stream body the store reads.

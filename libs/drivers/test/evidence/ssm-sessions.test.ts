@@ -1,7 +1,7 @@
 import { DescribeSessionsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { listBastionSessions } from '../../src';
+import { listBastionSessions } from '../../src/aws';
 
 describe('SSM sessions of a bastion (evidence on AWS)', () => {
   const makeMock = () => mockClient(SSMClient);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConfigInventory, createStaticInventory } from '../../src';
@@ -57,6 +57,24 @@ clusters:
     await writeFile(path, `clusters:\n  - { id: new-one, environment: dev, endpoint: { host: h }, admin: { user: u, password: p } }\n`);
     expect((await live.list()).map((c) => c.id)).toEqual(['new-one']);
     expect(await once.list()).toEqual([]);
+  });
+
+  it('sees a same-length edit, a replaced file and a changed password variable on the next call', async () => {
+    const path = join(dir, 'edits.yaml');
+    const one = (id: string) => `clusters:\n  - { id: ${id}, environment: dev, endpoint: { host: h }, admin: { user: u, passwordEnv: PW } }\n`;
+    await writeFile(path, one('aaa'));
+    const env: Record<string, string | undefined> = { PW: 'first' };
+    const live = createConfigInventory({ path, env });
+    expect((await live.list()).map((c) => [c.id, c.admin.password])).toEqual([['aaa', 'first']]);
+    await writeFile(path, one('bbb'));
+    expect((await live.list()).map((c) => c.id)).toEqual(['bbb']);
+    await writeFile(`${path}.new`, one('ccc'));
+    await rename(`${path}.new`, path);
+    expect((await live.list()).map((c) => c.id)).toEqual(['ccc']);
+    env['PW'] = 'rotated';
+    expect((await live.get('ccc'))?.admin.password).toBe('rotated');
+    await writeFile(path, 'clusters: [ { id: broken');
+    await expect(live.list()).rejects.toThrow(/edits\.yaml/);
   });
 
   it('names the file and every bad field, a duplicate id and a missing password variable', async () => {
