@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { AccessRequest } from '@dbre/domain';
 import type { Bastion, BastionOpenInput } from '@dbre/drivers';
@@ -70,6 +71,8 @@ describe('provisioning an approved request', () => {
     expect(user.startsWith(`${h.userPrefix}dave_jones_`)).toBe(true);
     expect(user.endsWith(r.id.toLowerCase().slice(-5))).toBe(true);
     expect(active.resources).toMatchObject({ bastionId: `fwd-${r.id}`, secretId: `dbre/access/${r.id}`, dbHost: '%', connect: { host: '127.0.0.1' } });
+    // The forwarder needs no command: none is recorded (not an empty one).
+    expect(active.resources).not.toHaveProperty('connectCommand');
     expect(await h.platformUsers()).toEqual([user]);
     const grants = await h.grantsOf(user);
     expect(grants).toHaveLength(2);
@@ -78,7 +81,12 @@ describe('provisioning an approved request', () => {
     expect(grants[1]).toBe(`GRANT SELECT ON \`${h.database.replace(/_/g, '\\_')}\`.* TO \`${user}\`@\`%\``);
 
     // The requester's message: the one credentials text, sealed; the password works through the forwarder and equals the stored secret.
-    const creds = await credentialsOf(r.id);
+    const listed = (await h.outbox.list(REQUESTER)).find((m) => m.id === `credentials-${r.id}`);
+    const opened = await h.outbox.open(`credentials-${r.id}`, REQUESTER);
+    const creds = parseCredentials(opened.text);
+    // Sealed: the listing never shows the password, only opening it once does.
+    expect(listed?.text).not.toContain(creds.password);
+    expect(opened.text).toContain('for 3 min');
     expect(creds).toMatchObject({ host: '127.0.0.1', port: active.resources.connect!.port, user });
     expect(await h.secrets.get(`dbre/access/${r.id}`)).toBe(creds.password);
     expect(await h.loginAndQuery(user, creds.password, 'SELECT v FROM t WHERE id = 1', creds.port)).toEqual([{ v: 'one' }]);
@@ -102,7 +110,11 @@ describe('provisioning an approved request', () => {
     expect(Date.parse(byKind['credentials_delivered']!.at)).toBeLessThan(Date.parse(byKind['activated']!.at));
     expect(byKind['activated']!.at).toBe(active.activeAt);
     expect(await h.audit.verifyChain(r.id)).toMatchObject({ ok: true, count: PROVISIONED.length });
-    expect(h.logText()).toContain('"msg":"grant active"');
+    expect(h.logLines().find((l) => l['msg'] === 'grant active' && l['requestId'] === r.id)).toMatchObject({
+      dbUser: user,
+      endsAt: active.endsAt,
+      failsafeAt: new Date(Date.parse(active.endsAt!) + 1000).toISOString(),
+    });
   });
 
   it('schedules the warning (warnBefore minutes before the end) and the revoke (at the end) with deterministic ids', async () => {
@@ -208,6 +220,49 @@ describe('provisioning an approved request', () => {
   });
 });
 
+describe('a provisioner that resumes after a restart', () => {
+  it('a forwarder that comes back on another port (its port was taken) is recorded, and the credentials name the new port', async () => {
+    const r = await h.approved();
+    const onStep = (s: AccessStep) => {
+      if (s === 'resources') throw new Error('the process stopped');
+    };
+    await expect(createProvisioner(depsWith({ onStep })).provision(r.id, h.logger)).rejects.toThrow('the process stopped');
+    const half = await h.requests.require(r.id);
+    const oldPort = half.resources.connect!.port;
+    // The process died: its listener is gone, and something else took the port meanwhile.
+    h.host.stop(`fwd-${r.id}`);
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(oldPort, '127.0.0.1', resolve));
+    try {
+      expect(await createProvisioner(depsWith()).provision(r.id, h.logger)).toBe('active');
+    } finally {
+      squatter.close();
+    }
+    const active = await h.requests.require(r.id);
+    expect(active.resources.connect!.port).not.toBe(oldPort);
+    expect(active.resources.bastionId).toBe(half.resources.bastionId);
+    const creds = await credentialsOf(r.id);
+    expect(creds.port).toBe(active.resources.connect!.port);
+    expect(await h.loginAndQuery(creds.user, creds.password, 'SELECT 1 AS one', creds.port)).toEqual([{ one: 1 }]);
+  });
+
+  it('an admin refused CREATE USER is retried (only a refused GRANT is final)', async () => {
+    const name = `n${randomBytes(3).toString('hex')}_adm`;
+    const pass = `Nouser-${randomBytes(12).toString('hex')}`;
+    await h.root.query('CREATE USER ?@? IDENTIFIED BY ?', [name, '%', pass]);
+    await h.root.query('GRANT SELECT ON *.* TO ?@?', [name, '%']);
+    h.clusters.set('nocreate', localCluster('nocreate', 'dev', { admin: { user: name, password: pass } }));
+    try {
+      const r = await h.approved({ clusterId: 'nocreate' });
+      const err = await createProvisioner(depsWith()).provision(r.id, h.logger).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CREATE_USER_FAILED' });
+      expect(err).not.toBeInstanceOf(UnrecoverableError);
+    } finally {
+      await h.root.query('DROP USER IF EXISTS ?@?', [name, '%']);
+    }
+  });
+});
+
 describe('a provisioner that stops at a boundary', () => {
   it.each(PROVISION_STEPS)('after "%s": the next run ends active with one user, the revoke scheduled, every event once', async (at) => {
     const r = await h.approved();
@@ -260,7 +315,8 @@ describe('a scheduled start', () => {
   it('a job fired early moves itself to the start (delayed, same id)', async () => {
     const start = Date.now() + 60_000;
     const r = await h.approved({ startAt: new Date(start).toISOString() });
-    await h.queues.provision.add('provision', { requestId: r.id }, { jobId: ACCESS_JOB_IDS.provision(r.id) });
+    // On its last attempt: a job that waits for its start is not a failure to compensate.
+    await h.queues.provision.add('provision', { requestId: r.id }, { jobId: ACCESS_JOB_IDS.provision(r.id), attempts: 1 });
     const worker = new Worker(h.queues.provision.name, null, { connection: h.redis, prefix: h.prefix });
     try {
       const token = uniqueName('tok');

@@ -42,7 +42,9 @@ describe('revoking a grant', () => {
     session.on('error', () => undefined);
     expect(await session.query('SELECT 1 AS one').then(([rows]) => rows)).toEqual([{ one: 1 }]);
 
-    expect(await createRevoker(depsWith()).revokeGrant(r.id, 'ended_by_requester', h.logger)).toBe('revoked');
+    let t = Date.now();
+    const ticking = () => new Date((t += 5));
+    expect(await createRevoker(depsWith({ clock: ticking })).revokeGrant(r.id, 'ended_by_requester', h.logger)).toBe('revoked');
     const revoked = await h.requests.require(r.id);
     expect(revoked).toMatchObject({ state: 'revoked', revokeReason: 'ended_by_requester' });
     const user = r.resources.dbUser!;
@@ -66,6 +68,14 @@ describe('revoking a grant', () => {
       // Ended by a person: no lag behind a scheduled end.
       { reason: 'ended_by_requester' },
     ]);
+    // Each event carries when its step happened: the start, the user, then the bastion and secret together, then the end.
+    const at = tail.map((e) => Date.parse(e.at));
+    expect(at[0]).toBeLessThan(at[1]!);
+    expect(at[1]).toBeLessThan(at[2]!);
+    expect(at[2]).toBeLessThan(at[3]!);
+    expect(at[3]).toBe(at[4]);
+    expect(at[4]).toBeLessThan(at[5]!);
+    expect(tail[5]!.at).toBe(revoked.revokedAt);
     expect(await h.audit.verifyChain(r.id)).toMatchObject({ ok: true, count: PROVISIONED.length + REVOKED.length });
     const told = await h.outbox.get(`revoked-${r.id}`);
     expect(told).toMatchObject({ kind: 'revoked', to: REQUESTER, requestId: r.id });
@@ -219,9 +229,10 @@ describe('the revoke job processor', () => {
     const clock = frozen(endsMs - 21);
     const failsafes: string[] = [];
     const admin = { ...h.admin, scheduleFailsafe: async (_c: unknown, user: string, at: Date) => (failsafes.push(`${user}@${at.toISOString()}`), true) };
-    const { job, token, release } = await takeJob({ requestId: r.id, reason: 'expired' });
+    const { job, token, release } = await takeJob({ requestId: r.id });
     try {
-      const err = await createRevoker(depsWith({ admin, clock: clock.clock })).revokeProcessor({ requestId: r.id, reason: 'expired' }, { job, token, logger: h.logger }).catch((e: unknown) => e);
+      // Scheduled as `expired`, or with no reason at all (an older job): both are the scheduled end.
+      const err = await createRevoker(depsWith({ admin, clock: clock.clock })).revokeProcessor({ requestId: r.id }, { job, token, logger: h.logger }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DelayedError);
       const moved = (await h.queues.revoke.getJob(ACCESS_JOB_IDS.revoke(r.id)))!;
       expect(await moved.getState()).toBe('delayed');
@@ -235,6 +246,32 @@ describe('the revoke job processor', () => {
       expect(h.logText()).toContain('grant was extended; revoke moved to the new end');
     } finally {
       await release();
+    }
+  });
+
+  it('moves the job even when the failsafe and the bastion deadline cannot be moved (logged), and without a bastion deadline', async () => {
+    const r = await h.active({ durationMinutes: 10 });
+    const admin = { ...h.admin, scheduleFailsafe: async () => Promise.reject(new Error('no EVENT privilege')) };
+    const bastion: Bastion = { ...h.bastion, extend: async () => Promise.reject(new Error('instance gone')) };
+    const { job, token, release } = await takeJob({ requestId: r.id, reason: 'expired' });
+    try {
+      const err = await createRevoker({ ...h.deps, admin, bastion }).revokeProcessor({ requestId: r.id, reason: 'expired' }, { job, token, logger: h.logger }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DelayedError);
+    } finally {
+      await release();
+    }
+    const lines = h.logLines().filter((l) => l['requestId'] === r.id);
+    expect(lines.find((l) => l['msg'] === 'could not move the failsafe drop event')).toMatchObject({ err: { message: 'no EVENT privilege' } });
+    expect(lines.find((l) => l['msg'] === 'could not move the bastion deadline')).toMatchObject({ bastionId: `fwd-${r.id}`, err: { message: 'instance gone' } });
+    // The local forwarder has no deadline of its own: nothing to move, the job still moves.
+    const s = await h.active({ durationMinutes: 10 });
+    const taken = await takeJob({ requestId: s.id, reason: 'expired' });
+    try {
+      const err = await createRevoker(h.deps).revokeProcessor({ requestId: s.id, reason: 'expired' }, { job: taken.job, token: taken.token, logger: h.logger }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DelayedError);
+      expect(extended.filter((e) => e.bastionId === `fwd-${s.id}`)).toEqual([]);
+    } finally {
+      await taken.release();
     }
   });
 
