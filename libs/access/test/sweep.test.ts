@@ -4,6 +4,7 @@ import type { Bastion } from '@dbre/drivers';
 import { ACCESS_JOB_IDS } from '@dbre/queue';
 import { uniqueName } from '@dbre/testing';
 import { createProvisioner, createRevoker, createSweep, type AccessStep, type SweepReport, type WorkerDeps } from '../src';
+import { buildEvidenceBundle } from '@dbre/evidence';
 import { folderEvidence, localCluster, REQUESTER, startHarness, type Harness } from './harness';
 
 // The periodic sweep, driven from the store alone, against the real store, MariaDB, the forwarder
@@ -19,9 +20,9 @@ beforeEach(async () => {
 }, 60_000);
 afterEach(() => h.close());
 
-function sweepAt(at: number, extra: Partial<WorkerDeps> = {}) {
+function sweepAt(at: number, extra: Partial<WorkerDeps> = {}, options: { amiAlertDays?: number } = {}) {
   const deps: WorkerDeps = { ...h.deps, clock: () => new Date(at), ...extra };
-  return createSweep(deps, createRevoker(deps), { stuckAfterMs: STUCK_MS })(h.logger);
+  return createSweep(deps, createRevoker(deps), { stuckAfterMs: STUCK_MS, ...options })(h.logger);
 }
 
 /** A request provisioned up to `step` (the next step crashed). */
@@ -146,6 +147,14 @@ describe('the sweep', () => {
     expect(await h.requests.require(r.id)).toMatchObject({ state: 'failed', failureReason: 'provisioning stopped (job failed) and was not finished' });
   });
 
+  it('a scheduled start whose job is already waiting (added without its delay) is left to that job', async () => {
+    const start = Date.now() + 600_000;
+    const r = await h.approved({ startAt: new Date(start).toISOString() });
+    await h.queues.provision.add('provision', { requestId: r.id }, { jobId: ACCESS_JOB_IDS.provision(r.id) });
+    expect(await sweepAt(Date.now())).toEqual(NOTHING);
+    expect(await (await h.queues.provision.getJob(ACCESS_JOB_IDS.provision(r.id)))?.getState()).toBe('waiting');
+  });
+
   it('resumes provisioning stuck past the threshold whose job was lost, from where it stopped', async () => {
     const r = await stoppedAfter('resources');
     await h.queues.provision.remove(ACCESS_JOB_IDS.provision(r.id));
@@ -193,6 +202,22 @@ describe('the sweep', () => {
     expect(told).toMatchObject({ kind: 'expired', to: REQUESTER, requestId: old.id });
     expect(told?.text).toBe(`Your access request ${old.id} expired: nobody reviewed it in time. Ask again if you still need access.`);
     expect(await sweepAt(at - 1 + 10_000)).toEqual(NOTHING);
+  });
+
+  it('approves a request a policy rule covers whose creation stopped before approving it, and reminds approvers Redis forgot', async () => {
+    await h.close();
+    h = await startHarness({ policy: { autoApprove: [{ id: 'dev-read', environments: ['dev'], profiles: ['read'], maxMinutes: 10 }], renotify: { afterMinutes: 10, backoff: 1, max: 3 } } });
+    const covered = await h.requested({ durationMinutes: 5 });
+    const long = await h.requested({ durationMinutes: 30 }); // longer than the rule approves: people decide
+    expect(await sweepAt(Date.now())).toEqual({ ...NOTHING, autoApproved: 1 });
+    expect(await h.requests.require(covered.id)).toMatchObject({ state: 'approved' });
+    expect((await h.audit.list(covered.id)).at(-1)).toMatchObject({ kind: 'approved', actor: 'policy:dev-read' });
+    expect(await h.queues.provision.getJob(ACCESS_JOB_IDS.provision(covered.id))).toBeDefined();
+    expect((await h.requests.require(long.id)).state).toBe('requested');
+    // The first reminder of the one people decide, 10 policy minutes after it was asked.
+    const reminder = await h.queues.renotify!.getJob(ACCESS_JOB_IDS.renotify(long.id, 1));
+    expect(reminder?.data).toEqual({ requestId: long.id, attempt: 1 });
+    expect(await h.queues.renotify!.getJob(ACCESS_JOB_IDS.renotify(covered.id, 1))).toBeUndefined();
   });
 
   it('drops platform users no live request holds (orphans), keeps those of live grants and ignores other prefixes', async () => {
@@ -279,6 +304,29 @@ describe('the sweep', () => {
     expect(h.logLines().slice(before).some((l) => l['msg'] === 'security groups of terminated bastions deleted')).toBe(false);
     const failing: Bastion = { ...h.bastion, deleteOrphanGroups: async () => Promise.reject(new Error('DependencyViolation')) };
     expect(await sweepAt(Date.now(), { bastion: failing })).toEqual({ ...NOTHING, errors: 1 });
+  });
+
+  it('flags bastions on an image older than the alert threshold (30 days unless configured)', async () => {
+    const bastion: Bastion = { ...h.bastion, amiAges: async () => [{ bastionId: 'i-0abc', requestId: 'r', region: 'eu-west-1', imageId: 'ami-1', ageDays: 31, newest: true }] };
+    expect(await sweepAt(Date.now(), { bastion })).toEqual(NOTHING);
+    expect(h.logLines().filter((l) => l['msg'] === 'bastions on an old or superseded image').map((l) => l['alertDays'])).toEqual([30]);
+    await sweepAt(Date.now(), { bastion }, { amiAlertDays: 40 });
+    expect(h.logLines().filter((l) => l['msg'] === 'bastions on an old or superseded image')).toHaveLength(1);
+  });
+
+  it('a bundle planted under a request’s key is an error, never sealed', async () => {
+    const ev = await folderEvidence();
+    try {
+      const r = await h.active({ durationMinutes: 30 });
+      await createRevoker(h.deps).revokeGrant(r.id, 'ended_by_requester', h.logger);
+      const planted = buildEvidenceBundle({ label: 'revoke', request: await h.requests.require(r.id), events: [] });
+      await ev.store.put(`evidence/${r.id}/revoke.json`, planted.bytes, { contentType: 'application/json', sha256: planted.sha256 });
+      const report = await sweepAt(Date.now(), { evidence: ev.evidence });
+      expect(report).toMatchObject({ evidenceSealed: 0, errors: 1 });
+      expect(await h.kinds(r.id)).not.toContain('evidence_sealed');
+    } finally {
+      await ev.cleanup();
+    }
   });
 
   it('seals the evidence a crash left unsealed and anchors the chain heads', async () => {
