@@ -1,6 +1,6 @@
 import type { AccessRequest } from '@dbre/domain';
 import type { Bastion } from '@dbre/drivers';
-import { createCompensation, createProvisioner, type AccessStep, type WorkerDeps } from '../src';
+import { createCompensation, type WorkerDeps } from '../src';
 import { folderEvidence, localCluster, REQUESTER, startHarness, type Harness } from './harness';
 
 // Provisioning that failed for good is compensated through the real services: what exists is
@@ -12,15 +12,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h.close());
 
-/** A request provisioned up to (not past) `step`: the next step's crash leaves it there. */
-async function stoppedAfter(step: AccessStep, input: Record<string, unknown> = {}): Promise<AccessRequest> {
-  const r = await h.approved(input);
-  const onStep = (s: AccessStep) => {
-    if (s === step) throw new Error(`stopped after ${s}`);
-  };
-  await createProvisioner({ ...h.deps, onStep }).provision(r.id, h.logger).catch(() => undefined);
-  return h.requests.require(r.id);
-}
+/** A request provisioned up to `step`, where a crash would have left it. */
+const stoppedAfter = (step: 'claimed' | 'resources' | 'user', input: Record<string, unknown> = {}): Promise<AccessRequest> => h.provisionedUpTo(step, input);
 
 describe('compensating provisioning that failed for good', () => {
   it('after the user was created: drops it, closes the bastion, deletes the secret, fails with both events and tells the requester', async () => {

@@ -20,10 +20,10 @@ import {
   type LocalOutbox,
 } from '@dbre/drivers';
 import { createGrantAdmin, type GrantAdmin } from '@dbre/mysql';
-import { createQueue, enqueue, type JobContext, type TypedQueue } from '@dbre/queue';
+import { ACCESS_JOB_IDS, createQueue, enqueue, type JobContext, type TypedQueue } from '@dbre/queue';
 import { createAuditLog, createRequestRepository, type RequestRepository } from '@dbre/store';
 import { captureLogger, startTestDynamo, testServices, uniqueName } from '@dbre/testing';
-import { createProvisioner, type EvidenceDeps, type WorkerDeps } from '../src';
+import type { EvidenceDeps, WorkerDeps } from '../src';
 
 // Shared by the lifecycle tests of libs/access: the real store on dynalite, the real grant admin on
 // the local MariaDB (users under a random prefix, a random database), the local forwarder bastion,
@@ -120,12 +120,41 @@ export async function startHarness(options: HarnessOptions = {}) {
     return requests.applyTransitionOrThrow(r, { type: 'approve', by: { email: APPROVER } }, now, [{ key: `approved:${APPROVER}`, kind: 'approved', actor: APPROVER }]);
   }
 
-  /** An approved request provisioned to `active` (the real provisioner, a clock of the caller's choice). */
-  async function active(input: Record<string, unknown> = {}, clock?: () => Date): Promise<AccessRequest> {
-    const r = await approved(input);
-    await createProvisioner({ ...deps, ...(clock ? { clock } : {}) }).provision(r.id, logger);
-    return requests.require(r.id);
+  /**
+   * An approved request taken up to `step` (or `active`) by the same writes and events the provisioner makes, without
+   * running it: the tests of revoke, compensation and the sweep then do not depend on (or cover) provision.ts.
+   */
+  async function provisionedUpTo(step: 'claimed' | 'resources' | 'user' | 'active', input: Record<string, unknown> = {}, clock: () => Date = () => new Date()): Promise<AccessRequest> {
+    let r = await approved(input);
+    const cluster = clusters.get(r.target.clusterId);
+    if (!cluster) throw new Error(`no cluster ${r.target.clusterId}`);
+    r = await requests.applyTransitionOrThrow(r, { type: 'start_provisioning' }, clock(), [{ key: 'provisioning_started', kind: 'provisioning_started', actor: 'provisioner' }]);
+    if (step === 'claimed') return r;
+    const secretId = `dbre/access/${r.id}`;
+    const password = `Fixture-${randomBytes(12).toString('hex')}`;
+    await secrets.put(secretId, password, { requestId: r.id });
+    const handle = await bastion.open({ requestId: r.id, requester: r.requester.email, clusterId: cluster.id, target: cluster.endpoint, endsAt: new Date(clock().getTime() + r.durationMinutes * MINUTE_MS) });
+    const dbUser = `${userPrefix}g_${r.id.slice(-8).toLowerCase()}`;
+    r = await requests.applyTransitionOrThrow(r, { type: 'record_resources', resources: { bastionId: handle.bastionId, connect: handle.connect, secretId, dbUser, dbHost: '%' } }, clock(), [
+      { key: 'bastion_created', kind: 'bastion_created', actor: 'provisioner', data: { bastionId: handle.bastionId, connect: handle.connect } },
+      { key: 'secret_stored', kind: 'secret_stored', actor: 'provisioner', data: { secretId } },
+    ]);
+    if (step === 'resources') return r;
+    await grantAdmin.createUser(cluster, { user: dbUser, password, database: r.target.database, privileges: r.privileges });
+    if (step === 'user') return r;
+    const activated = await requests.applyTransitionOrThrow(r, { type: 'activate' }, clock(), (next) => [
+      { key: 'user_created', kind: 'user_created', actor: 'provisioner', data: { dbUser, cluster: cluster.id, database: r.target.database, privileges: r.privileges } },
+      { key: 'credentials_delivered', kind: 'credentials_delivered', actor: 'provisioner', data: { notificationId: `credentials-${r.id}`, to: r.requester.email } },
+      { key: 'activated', kind: 'activated', actor: 'provisioner', data: { endsAt: next.endsAt, failsafeEvent: false } },
+    ]);
+    // The revoke job at the end, as the provisioner leaves it (the warning is the tests' business).
+    const endsAt = activated.endsAt!;
+    await enqueue(queues.revoke, { requestId: r.id, reason: 'expired' }, { jobId: ACCESS_JOB_IDS.revoke(r.id), delay: Math.max(0, Date.parse(endsAt) - clock().getTime()) });
+    return activated;
   }
+
+  /** An active grant: a database user with its password in the secret store, an open forwarder (see provisionedUpTo). */
+  const active = (input: Record<string, unknown> = {}, clock?: () => Date) => provisionedUpTo('active', input, clock);
 
   async function kinds(id: string): Promise<AuditKind[]> {
     return (await audit.list(id)).map((e) => e.kind);
@@ -198,6 +227,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     clusters,
     requested,
     approved,
+    provisionedUpTo,
     active,
     kinds,
     platformUsers,

@@ -5,7 +5,7 @@ import type { Bastion } from '@dbre/drivers';
 import { ACCESS_JOB_IDS } from '@dbre/queue';
 import { testServices, uniqueName } from '@dbre/testing';
 import { createRevoker, REVOKE_STEPS, type AccessStep, type WorkerDeps } from '../src';
-import { folderEvidence, localCluster, parseCredentials, REQUESTER, startHarness, type Harness } from './harness';
+import { folderEvidence, localCluster, REQUESTER, startHarness, type Harness } from './harness';
 
 // active -> revoking -> revoked against the real store, MariaDB (sessions really killed), the
 // forwarder bastion, the secret store, the outbox and BullMQ.
@@ -31,7 +31,8 @@ function depsWith(extra: Partial<WorkerDeps> = {}): WorkerDeps {
 }
 
 async function sessionOf(r: AccessRequest): Promise<mysql.Connection> {
-  const { user, password } = parseCredentials((await h.outbox.open(`credentials-${r.id}`, REQUESTER)).text);
+  const user = r.resources.dbUser!;
+  const password = (await h.secrets.get(`dbre/access/${r.id}`))!;
   return mysql.createConnection({ host: testServices.mysql.host, port: testServices.mysql.port, user, password, database: h.database });
 }
 
@@ -226,7 +227,7 @@ describe('the revoke job processor', () => {
   it('a job firing before an extended end moves itself to the new end, with the warning, the failsafe and the bastion deadline moved', async () => {
     const r = await h.active({ durationMinutes: 10 });
     const endsMs = Date.parse(r.endsAt!);
-    const clock = frozen(endsMs - 21);
+    const clock = frozen(endsMs - 5000);
     const failsafes: string[] = [];
     const admin = { ...h.admin, scheduleFailsafe: async (_c: unknown, user: string, at: Date) => (failsafes.push(`${user}@${at.toISOString()}`), true) };
     const { job, token, release } = await takeJob({ requestId: r.id });
@@ -241,8 +242,8 @@ describe('the revoke job processor', () => {
       expect((await h.requests.require(r.id)).state).toBe('active');
       expect(failsafes).toEqual([`${r.resources.dbUser}@${new Date(endsMs + 1000).toISOString()}`]);
       expect(extended).toContainEqual({ bastionId: `fwd-${r.id}`, endsAt: r.endsAt });
-      // The warning of this end (2 policy minutes before it) exists.
-      expect(await h.queues.warn.getJob(ACCESS_JOB_IDS.warn(r.id, r.endsAt!))).toBeDefined();
+      // The warning of this end, 2 policy minutes before it.
+      expect((await h.queues.warn.getJob(ACCESS_JOB_IDS.warn(r.id, r.endsAt!)))?.delay).toBe(3000);
       expect(h.logText()).toContain('grant was extended; revoke moved to the new end');
     } finally {
       await release();
@@ -272,6 +273,18 @@ describe('the revoke job processor', () => {
       expect(extended.filter((e) => e.bastionId === `fwd-${s.id}`)).toEqual([]);
     } finally {
       await taken.release();
+    }
+  });
+
+  it('a job 21 ms before the end is early and moves itself; at 20 ms it revokes (timer jitter)', async () => {
+    const r = await h.active({ durationMinutes: 10 });
+    const { job, token, release } = await takeJob({ requestId: r.id, reason: 'expired' });
+    try {
+      const err = await createRevoker(depsWith({ clock: frozen(Date.parse(r.endsAt!) - 21).clock })).revokeProcessor({ requestId: r.id, reason: 'expired' }, { job, token, logger: h.logger }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DelayedError);
+      expect((await h.requests.require(r.id)).state).toBe('active');
+    } finally {
+      await release();
     }
   });
 

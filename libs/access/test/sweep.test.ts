@@ -1,10 +1,10 @@
 import { Worker, type Job } from 'bullmq';
 import type { AccessRequest } from '@dbre/domain';
 import type { Bastion } from '@dbre/drivers';
+import { buildEvidenceBundle } from '@dbre/evidence';
 import { ACCESS_JOB_IDS } from '@dbre/queue';
 import { uniqueName } from '@dbre/testing';
-import { createProvisioner, createRevoker, createSweep, type AccessStep, type SweepReport, type WorkerDeps } from '../src';
-import { buildEvidenceBundle } from '@dbre/evidence';
+import { createRevoker, createSweep, type SweepReport, type WorkerDeps } from '../src';
 import { folderEvidence, localCluster, REQUESTER, startHarness, type Harness } from './harness';
 
 // The periodic sweep, driven from the store alone, against the real store, MariaDB, the forwarder
@@ -25,15 +25,8 @@ function sweepAt(at: number, extra: Partial<WorkerDeps> = {}, options: { amiAler
   return createSweep(deps, createRevoker(deps), { stuckAfterMs: STUCK_MS, ...options })(h.logger);
 }
 
-/** A request provisioned up to `step` (the next step crashed). */
-async function stoppedAfter(step: AccessStep, input: Record<string, unknown> = {}): Promise<AccessRequest> {
-  const r = await h.approved(input);
-  const onStep = (s: AccessStep) => {
-    if (s === step) throw new Error(`stopped after ${s}`);
-  };
-  await createProvisioner({ ...h.deps, onStep }).provision(r.id, h.logger).catch(() => undefined);
-  return h.requests.require(r.id);
-}
+/** A request provisioned up to `step`, where a crash would have left it. */
+const stoppedAfter = (step: 'claimed' | 'resources' | 'user', input: Record<string, unknown> = {}): Promise<AccessRequest> => h.provisionedUpTo(step, input);
 
 /** Adds the provision job of `requestId` and moves it to completed or failed (its last attempt), as a worker would have. */
 async function finishJob(requestId: string, how: 'completed' | 'failed'): Promise<void> {
