@@ -18,6 +18,7 @@ import {
   parseSecretKey,
   selectDrivers,
 } from '@dbre/drivers';
+import type * as AwsDrivers from '@dbre/drivers/aws';
 import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
 import { type ApiClients, checkApiClients, createApiClients, createHttpApp, createLifecycle, createLogger, env, httpAccess, type HttpPolicy, optionalApiClientsEnv, redisCheck, serviceEnv, startService, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
@@ -110,7 +111,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
       : undefined;
   // The AWS SDK only when a part runs on AWS: the local drivers never load it.
   const onAws = (['inventory', 'bastion', 'secrets', 'audit', 'evidence'] as const).some((part) => driverChoice(config, part) === 'aws');
-  const awsDrivers = onAws ? await import('@dbre/drivers/aws') : undefined;
+  const awsDrivers = onAws ? (require('@dbre/drivers/aws') as typeof AwsDrivers) : undefined;
   const aws = awsDrivers?.createAwsClients();
   // The audit source and the region lookup read the inventory once it is built.
   const inventory: Pick<Inventory, 'get'> = { get: (id) => drivers.inventory.get(id) };

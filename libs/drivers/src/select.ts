@@ -4,6 +4,7 @@ import type { Dynamo } from '@dbre/store';
 import { ConfigError, env } from '@dbre/service-kit';
 import type { Clock } from './aws/backoff';
 import type { AwsClients } from './aws/clients';
+import type * as AwsDriverFactory from './aws/create-driver';
 import type { PoolLogger } from './aws/bastion-pool';
 import { BASTION_DEFAULTS, bastionNetworksSchema, POOL_DEFAULTS } from './aws/settings';
 import type { AuditSource, Bastion, DocSink, EvidenceStore, Inventory, SecretStore } from './ports';
@@ -234,7 +235,7 @@ export async function selectDrivers<P extends DriverPart>(
   }
   if (problems.length) throw new ConfigError(problems);
   // The AWS SDK is loaded only when a part runs on AWS: a service on the local drivers never loads it.
-  const aws = parts.some((part) => driverChoice(config, part) === 'aws') ? (require('./aws/create-driver') as typeof import('./aws/create-driver')) : undefined;
+  const aws = parts.some((part) => driverChoice(config, part) === 'aws') ? (require('./aws/create-driver') as typeof AwsDriverFactory) : undefined;
   const clients = options.clients ?? aws?.createAwsClients();
   const result = { choices: {} } as Pick<Drivers, P> & { choices: Record<P, DriverKind> };
   for (const part of parts) {
