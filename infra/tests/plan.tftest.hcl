@@ -76,9 +76,13 @@ override_resource {
   values          = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dbre/api-tokens/doc-crawler-DDDDDD" }
 }
 
-run "every_service_is_planned_with_explicit_aws_drivers" {
+# One run per set of variables: every run is a whole plan (12 provider processes: validate and
+# plan, the default provider and the five regional aliases), so the checks of the default
+# variables share one plan; each assertion still fails on its own with its message.
+run "the_default_plan_wires_every_service" {
   command = plan
 
+  # every service is planned with explicit aws drivers
   assert {
     condition     = toset(keys(module.service)) == toset(["request-api", "approval-api", "schema-review", "ops-dashboard", "doc-crawler", "provisioner", "reaper"])
     error_message = "the seven services are planned"
@@ -103,11 +107,8 @@ run "every_service_is_planned_with_explicit_aws_drivers" {
     condition     = local.app_env["ops-dashboard"]["APPROVAL_API_URL"] == "https://dbre.example.com" && local.app_env["ops-dashboard"]["TRUSTED_PROXIES"] == "10.0.0.0/24,10.0.0.0/24"
     error_message = "ops-dashboard knows approval-api's URL and believes X-Forwarded-* only from the ALB's subnets"
   }
-}
 
-run "scopes_and_act_for_are_plain_env_per_service" {
-  command = plan
-
+  # scopes and act for are plain env per service
   assert {
     condition     = local.app_env["request-api"]["API_SCOPES"] == "ops-dashboard=grants:end;slack=requests:create,requests:read,grants:end"
     error_message = "request-api: the Slack bridge and the dashboard's End now, nothing more"
@@ -148,11 +149,8 @@ run "scopes_and_act_for_are_plain_env_per_service" {
     condition     = local.app_env["schema-review"]["REVIEW_WORKERS"] == "1"
     error_message = "schema-review: one parser worker per vCPU (0.5 vCPU: 1)"
   }
-}
 
-run "one_token_list_per_service" {
-  command = plan
-
+  # one token list per service
   assert {
     condition     = local.app_secrets["request-api"]["API_TOKENS"] != local.app_secrets["approval-api"]["API_TOKENS"]
     error_message = "request-api and approval-api read different token lists"
@@ -165,14 +163,37 @@ run "one_token_list_per_service" {
     condition     = !contains(keys(local.app_secrets["provisioner"]), "API_TOKENS") && !contains(keys(local.app_secrets["reaper"]), "API_TOKENS")
     error_message = "workers accept no bearer tokens"
   }
-}
 
-run "ai_off_means_no_ai_settings" {
-  command = plan
-
+  # ai off means no ai settings
   assert {
     condition     = !contains(keys(local.app_env["schema-review"]), "AI_PROVIDER")
     error_message = "without bedrock_model_id, schema-review runs rules only"
+  }
+
+  # one region means no bastion networks
+  assert {
+    condition     = !contains(keys(local.app_env["provisioner"]), "BASTION_NETWORKS") && output.bastion_networks == []
+    error_message = "without bastion_regions the workers keep the single home network"
+  }
+
+  # the dashboard reads the evidence bucket
+  assert {
+    condition     = local.app_env["ops-dashboard"]["EVIDENCE_PREFIX"] == "" && contains(keys(local.app_env["ops-dashboard"]), "EVIDENCE_BUCKET")
+    error_message = "ops-dashboard is given the evidence bucket (request pages show sealed evidence)"
+  }
+  assert {
+    condition     = length(module.aurora_audit) == 0
+    error_message = "no Advanced Auditing parameter group unless families are listed"
+  }
+
+  # the bastion pool is off unless sized
+  assert {
+    condition     = local.app_env["provisioner"]["BASTION_POOL"] == "off" && local.app_env["reaper"]["BASTION_POOL"] == "off"
+    error_message = "bastion_pool_size defaults to 0: the workers launch every bastion cold"
+  }
+  assert {
+    condition     = length(module.iam.bastion_pool_roles) == 0
+    error_message = "no pool grants while the pool is off"
   }
 }
 
@@ -214,40 +235,6 @@ run "bastions_in_another_region_get_their_network_and_the_workers_their_settings
   assert {
     condition     = !contains(keys(local.app_env["request-api"]), "BASTION_NETWORKS")
     error_message = "only the bastion workers get BASTION_NETWORKS"
-  }
-}
-
-run "one_region_means_no_bastion_networks" {
-  command = plan
-  assert {
-    condition     = !contains(keys(local.app_env["provisioner"]), "BASTION_NETWORKS") && output.bastion_networks == []
-    error_message = "without bastion_regions the workers keep the single home network"
-  }
-}
-
-run "the_dashboard_reads_the_evidence_bucket" {
-  command = plan
-
-  assert {
-    condition     = local.app_env["ops-dashboard"]["EVIDENCE_PREFIX"] == "" && contains(keys(local.app_env["ops-dashboard"]), "EVIDENCE_BUCKET")
-    error_message = "ops-dashboard is given the evidence bucket (request pages show sealed evidence)"
-  }
-  assert {
-    condition     = length(module.aurora_audit) == 0
-    error_message = "no Advanced Auditing parameter group unless families are listed"
-  }
-}
-
-run "the_bastion_pool_is_off_unless_sized" {
-  command = plan
-
-  assert {
-    condition     = local.app_env["provisioner"]["BASTION_POOL"] == "off" && local.app_env["reaper"]["BASTION_POOL"] == "off"
-    error_message = "bastion_pool_size defaults to 0: the workers launch every bastion cold"
-  }
-  assert {
-    condition     = length(module.iam.bastion_pool_roles) == 0
-    error_message = "no pool grants while the pool is off"
   }
 }
 

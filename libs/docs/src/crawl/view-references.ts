@@ -17,7 +17,7 @@ interface ParserLike {
 
 let parser: Promise<ParserLike> | undefined;
 async function loadParser(): Promise<ParserLike> {
-  parser ??= import('dt-sql-parser').then((m) => new m.MySQL() as unknown as ParserLike);
+  parser ??= import('dt-sql-parser/dist/parser/mysql/index.js').then((m) => new m.MySQL() as unknown as ParserLike);
   return parser;
 }
 

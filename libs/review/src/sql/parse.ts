@@ -1,6 +1,7 @@
 import type { Token } from 'antlr4ng';
-import { MySQL } from 'dt-sql-parser';
-import type { ParseError } from 'dt-sql-parser';
+// The MySQL parser alone: the package's index loads all eight dialects (20 MB of generated ANTLR parsers).
+import { MySQL } from 'dt-sql-parser/dist/parser/mysql';
+import type { ParseError } from 'dt-sql-parser/dist/parser/common/parseErrorListener';
 import type { ProgramContext } from 'dt-sql-parser/dist/lib/mysql/MySqlParser';
 import { buildModel } from './build-model';
 import type { Pos, StatementModel } from './model';
