@@ -1,0 +1,75 @@
+import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
+import { waitFor } from '@dbre/testing';
+import { createAccessWorkers, type AccessWorkers } from '../src';
+import { startHarness, type Harness } from './harness';
+
+// The queue workers of each role on a real Redis, processing real jobs against the real store,
+// MariaDB and the forwarder bastion.
+
+let h: Harness;
+const running: AccessWorkers[] = [];
+beforeAll(async () => {
+  h = await startHarness();
+}, 60_000);
+afterEach(async () => {
+  for (const w of running.splice(0)) {
+    w.stop();
+    await Promise.all(w.workers.map((x) => x.close()));
+  }
+});
+afterAll(() => h.close());
+
+const base = () => ({ connection: h.redis, prefix: h.prefix, logger: h.logger, deps: h.deps });
+
+describe('the access workers', () => {
+  it('the provisioner runs provision jobs only, with its concurrency and lock, and provisions a request', async () => {
+    const w = await createAccessWorkers({ ...base(), role: 'provisioner', concurrency: 3, lockMs: 4000 });
+    running.push(w);
+    expect(w.workers.map((x) => x.name)).toEqual(['provision']);
+    expect(w.workers[0]!.opts).toMatchObject({ concurrency: 3, lockDuration: 4000, stalledInterval: 4000, prefix: h.prefix });
+    expect(w.stop()).toBeUndefined();
+    const r = await h.approved();
+    await enqueue(h.queues.provision, { requestId: r.id }, { jobId: ACCESS_JOB_IDS.provision(r.id) });
+    await waitFor(async () => (await h.requests.get(r.id))?.state === 'active', { timeoutMs: 20_000, what: 'the request to become active' });
+  });
+
+  it('the reaper refuses to start without its sweep settings', async () => {
+    await expect(createAccessWorkers({ ...base(), role: 'reaper', concurrency: 1, lockMs: 4000 })).rejects.toThrow(new TypeError('the reaper needs its sweep queue and settings'));
+  });
+
+  it('the reaper runs revoke, warn, sweep and renotify jobs, creates the sweep scheduler and processes a revoke', async () => {
+    const w = await createAccessWorkers({ ...base(), role: 'reaper', concurrency: 2, lockMs: 4000, sweep: { queue: h.sweepQueue, everyMs: 600_000, stuckAfterMs: 60_000 } });
+    running.push(w);
+    expect(w.workers.map((x) => x.name)).toEqual(['revoke', 'warn', 'sweep', 'renotify']);
+    expect(w.workers.map((x) => x.opts.concurrency)).toEqual([2, 2, 1, 2]);
+    expect(w.workers.every((x) => x.opts.lockDuration === 4000 && x.opts.stalledInterval === 4000)).toBe(true);
+    const scheduler = await h.sweepQueue.getJobScheduler(ACCESS_JOB_IDS.sweepScheduler);
+    expect(scheduler).toMatchObject({ every: 600_000 });
+    expect(h.logLines().filter((l) => l['msg'] === 'sweep job scheduler created')).toEqual([expect.objectContaining({ everyMs: 600_000 })]);
+
+    // A revoke job is processed.
+    const r = await h.active({ durationMinutes: 30 });
+    await enqueue(h.queues.revoke, { requestId: r.id, reason: 'ended_by_requester' }, { jobId: `${ACCESS_JOB_IDS.revoke(r.id)}-now` });
+    await waitFor(async () => (await h.requests.get(r.id))?.state === 'revoked', { timeoutMs: 20_000, what: 'the grant to be revoked' });
+  });
+
+  it('the watchdog re-creates a lost sweep scheduler; once stopped it does not', async () => {
+    const w = await createAccessWorkers({ ...base(), role: 'reaper', concurrency: 1, lockMs: 4000, sweep: { queue: h.sweepQueue, everyMs: 300, stuckAfterMs: 60_000 } });
+    running.push(w);
+    await h.sweepQueue.removeJobScheduler(ACCESS_JOB_IDS.sweepScheduler);
+    await waitFor(async () => (await h.sweepQueue.getJobScheduler(ACCESS_JOB_IDS.sweepScheduler)) !== undefined, { timeoutMs: 10_000, what: 'the scheduler to come back' });
+    // The sweep runs from the scheduler's jobs.
+    await waitFor(async () => (await h.sweepQueue.getCompletedCount()) > 0, { timeoutMs: 10_000, what: 'a sweep to complete' });
+    w.stop();
+    await h.sweepQueue.removeJobScheduler(ACCESS_JOB_IDS.sweepScheduler);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await h.sweepQueue.getJobScheduler(ACCESS_JOB_IDS.sweepScheduler)).toBeUndefined();
+  });
+
+  it('without a renotify queue the reaper has no renotify worker', async () => {
+    const { renotify: _none, ...queues } = h.deps.queues;
+    const w = await createAccessWorkers({ ...base(), deps: { ...h.deps, queues }, role: 'reaper', concurrency: 1, lockMs: 4000, sweep: { queue: h.sweepQueue, everyMs: 600_000, stuckAfterMs: 60_000, amiAlertDays: 10 } });
+    running.push(w);
+    expect(w.workers.map((x) => x.name)).toEqual(['revoke', 'warn', 'sweep']);
+  });
+});
