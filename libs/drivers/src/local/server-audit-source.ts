@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { compareAuditRecords, parseAuditLine } from '../audit-log-line';
 import type { AuditQuery, AuditRecord, AuditRecords, AuditSource, ClusterTarget, Inventory } from '../ports';
@@ -136,6 +135,34 @@ async function logFiles(path: string): Promise<Array<{ path: string; mtimeMs: nu
 }
 
 /**
+ * The lines of a file that hold `needle`, read in chunks with a byte search: only the matching
+ * lines are decoded. (Splitting every line cost ~85 ms of CPU per 4 MB log and grant at revoke.)
+ */
+async function* linesHolding(path: string, needle: string): AsyncGenerator<string> {
+  const pattern = Buffer.from(needle, 'utf8');
+  let carry = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path)) {
+    const buf = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    // Only whole lines are searched; the unfinished one waits for the next chunk.
+    const complete = buf.lastIndexOf(0x0a) + 1;
+    yield* linesOf(buf.subarray(0, complete), pattern);
+    carry = Buffer.from(buf.subarray(complete));
+  }
+  if (carry.length) yield* linesOf(carry, pattern);
+}
+
+function* linesOf(buf: Buffer, pattern: Buffer): Generator<string> {
+  for (let at = buf.indexOf(pattern); at !== -1; ) {
+    const start = buf.lastIndexOf(0x0a, at) + 1;
+    const newline = buf.indexOf(0x0a, at);
+    const end = newline === -1 ? buf.length : newline;
+    const line = buf.toString('utf8', start, end);
+    yield line.endsWith('\r') ? line.slice(0, -1) : line;
+    at = newline === -1 ? -1 : buf.indexOf(pattern, end);
+  }
+}
+
+/**
  * AuditSource over MariaDB's `server_audit` log file (the local stack: the file is on this
  * machine). Reads the current file and every rotated one, newest first, so a rotation during the
  * read duplicates lines (dropped) rather than skipping them; skips rotated files last written
@@ -177,9 +204,8 @@ export function createServerAuditSource(options: ServerAuditSourceOptions): Audi
         // The current file (first) is always read; a rotated one last written before the window holds nothing in it.
         if (index > 0 && file.mtimeMs < fromMs) continue;
         try {
-          const lines = createInterface({ input: createReadStream(file.path, { encoding: 'utf8' }), crlfDelay: Infinity });
-          for await (const line of lines) {
-            if (!line.includes(needle) || seen.has(line)) continue;
+          for await (const line of linesHolding(file.path, needle)) {
+            if (seen.has(line)) continue;
             const record = parseAuditLine(line, { utcOffsetMinutes: settings.utcOffsetMinutes });
             if (!record || record.user !== query.user) continue;
             const t = Date.parse(record.at);

@@ -126,4 +126,29 @@ describe('MariaDB server_audit as an AuditSource (real MariaDB)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+  it("finds every line of the user's in a large log: across read chunks, after CRLF, and on a last line without a newline", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'audit-large-'));
+    try {
+      const u = uniqueName('evx_l');
+      const other = `${u}_other`;
+      const line = (user: string, sec: number, qid: number, stmt: string) => `20261202 05:00:${String(sec).padStart(2, '0')},vm,${user},127.0.0.1,5,${qid},QUERY,shop,'${stmt}',0`;
+      let text = '';
+      const mine: string[] = [];
+      // The file is read in 64 KiB chunks: put one of the user's lines across each of the first four boundaries.
+      for (let chunk = 1; chunk <= 4; chunk++) {
+        while (Buffer.byteLength(text) < chunk * 65536 - 300) text += `${line(other, 1, 1, `SELECT 'filler ü ${text.length}'`)}\n`;
+        text += `${'x'.repeat(chunk * 65536 - 30 - Buffer.byteLength(text) - 1)}\n`; // the user's line starts 30 bytes before the boundary
+        const stmt = `SELECT ${chunk}`;
+        mine.push(stmt);
+        text += `${line(u, 10 + chunk, chunk, stmt)}${chunk === 2 ? '\r\n' : '\n'}`;
+      }
+      text += `${line(other, 30, 1, 'SELECT 0')}\n${line(u, 40, 9, 'SELECT 9')}`;
+      await writeFile(join(dir, 'server_audit.log'), text);
+      const source = createServerAuditSource({ inventory: createStaticInventory([target]), logPath: join(dir, 'server_audit.log') });
+      const result = await source.records({ clusterId: 'local', user: u, from: new Date('2026-12-02T05:00:00Z'), to: new Date('2026-12-02T05:01:00Z') });
+      expect(result.records.map((r) => r.statement)).toEqual(['SELECT 1', 'SELECT 2', 'SELECT 3', 'SELECT 4', 'SELECT 9']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
