@@ -29,6 +29,9 @@ import { startPoolRefill } from './pool-refill';
 import { createAccessWorkers, type WorkerRole } from './workers';
 import { pendingOfChange } from './batch';
 
+/** The driver parts the access workers use: checked at start-up, selected, and whether any runs on AWS. */
+const WORKER_PARTS = ['inventory', 'bastion', 'secrets', 'audit', 'evidence'] as const;
+
 /**
  * The environment of both access workers (provisioner, reaper): one schema, one bootstrap. Times
  * not given scale with ACCESS_MINUTE_MS, so a test or benchmark that shortens the minute shortens
@@ -58,7 +61,7 @@ export function accessWorkerConfig(defaultPort: number) {
       /** Test-only fault injection: exit the process right after this step boundary. */
       FAULT_EXIT_AFTER_STEP: z.enum([...PROVISION_STEPS, ...REVOKE_STEPS]).optional().describe(`${[...PROVISION_STEPS, ...REVOKE_STEPS].join('|')} (tests only)`),
     })
-    .superRefine(checkDrivers(['inventory', 'bastion', 'secrets', 'audit', 'evidence']))
+    .superRefine(checkDrivers(WORKER_PARTS))
     .superRefine(checkApiClients);
 }
 export type AccessWorkerConfig = z.output<ReturnType<typeof accessWorkerConfig>>;
@@ -110,14 +113,14 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
       ? await createForwarderHost({ dynamo, logger, redis, prefix: config.QUEUE_PREFIX, reconcileMs: config.FORWARDER_RECONCILE_MS })
       : undefined;
   // The AWS SDK only when a part runs on AWS: the local drivers never load it.
-  const onAws = (['inventory', 'bastion', 'secrets', 'audit', 'evidence'] as const).some((part) => driverChoice(config, part) === 'aws');
+  const onAws = WORKER_PARTS.some((part) => driverChoice(config, part) === 'aws');
   const awsDrivers = onAws ? (require('@dbre/drivers/aws') as typeof AwsDrivers) : undefined;
   const aws = awsDrivers?.createAwsClients();
   // The audit source and the region lookup read the inventory once it is built.
   const inventory: Pick<Inventory, 'get'> = { get: (id) => drivers.inventory.get(id) };
   const drivers = await selectDrivers(
     config,
-    ['inventory', 'bastion', 'secrets', 'audit', 'evidence'],
+    WORKER_PARTS,
     {
       inventory: () => createConfigInventory({ path: config.PLATFORM_CONFIG, env: process.env }),
       bastion: () => createForwarderBastion({ dynamo, ...(forwarders ? { host: forwarders } : {}), redis, prefix: config.QUEUE_PREFIX }),
