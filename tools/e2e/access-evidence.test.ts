@@ -9,7 +9,7 @@ import { createRevoker, createSweep, type EvidenceDeps, type WorkerDeps } from '
 import { GENESIS_HASH, hashAuditEvent, verifyRequestChain, type AccessRequest, type AuditEvent } from '@dbre/domain';
 import { createFolderEvidenceStore, createServerAuditLoggingCheck, createServerAuditSource, enableServerAudit, type FolderEvidenceStore } from '@dbre/drivers';
 import { createEvidenceRead, recordPage, type EvidenceDocument } from '@dbre/evidence';
-import { createWorker } from '@dbre/queue';
+import { createQueue, createWorker, type TypedQueue } from '@dbre/queue';
 import { tableName } from '@dbre/store';
 import { waitFor } from '@dbre/testing';
 import { verifyRequests } from '../audit-verify/src/verify';
@@ -27,6 +27,8 @@ describe('evidence of a grant, sealed at revoke, verified, anchored', () => {
   let evidence: EvidenceDeps;
   let deps: WorkerDeps;
   let revokeWorker: Worker;
+  let sealWorker: Worker;
+  let sealQueue: TypedQueue<'seal'>;
 
   const io = () => {
     const out: string[] = [];
@@ -64,12 +66,20 @@ describe('evidence of a grant, sealed at revoke, verified, anchored', () => {
       settleMs: 60 * 60_000,
       clusterAuditLogging: createServerAuditLoggingCheck({ inventory: stack.inventory }),
     };
-    deps = { ...(await stack.workerDeps()), evidence };
-    // The reaper's revoke worker with the evidence step; sweeps are run by the tests themselves.
-    revokeWorker = createWorker('revoke', createRevoker(deps).revokeProcessor, { connection: stack.redis, logger: stack.logger, prefix: stack.prefix }, { concurrency: 4, lockDuration: stack.timings.lockMs });
+    const workerDeps = await stack.workerDeps();
+    sealQueue = createQueue('seal', stack.redis, { prefix: stack.prefix });
+    deps = { ...workerDeps, queues: { ...workerDeps.queues, seal: sealQueue }, evidence };
+    // The reaper's revoke and seal workers, as the reaper runs them; sweeps are run by the tests themselves.
+    const revoker = createRevoker(deps);
+    const conn = { connection: stack.redis, logger: stack.logger, prefix: stack.prefix };
+    revokeWorker = createWorker('revoke', revoker.revokeProcessor, conn, { concurrency: 4, lockDuration: stack.timings.lockMs });
+    sealWorker = createWorker('seal', revoker.sealProcessor, conn, { concurrency: 1, lockDuration: stack.timings.lockMs });
   }, 60_000);
   afterAll(async () => {
     await revokeWorker.close();
+    await sealWorker.close();
+    await sealQueue.obliterate({ force: true }).catch(() => undefined);
+    await sealQueue.close();
     await stack.close();
     await rm(dir, { recursive: true, force: true });
   });

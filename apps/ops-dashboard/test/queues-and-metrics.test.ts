@@ -48,7 +48,7 @@ describe('queue boards and metrics', () => {
     const list = await call('GET', '/queues/api/queues?activeQueue=provision&status=failed');
     expect(list.statusCode).toBe(200);
     const queues = list.json().queues as Array<{ name: string; readOnlyMode: boolean; counts: Record<string, number>; jobs: Array<{ failedReason: string; stacktrace: string[] }> }>;
-    expect(queues.map((q) => q.name).sort()).toEqual(['bastion-pool-refill', 'docs-cluster', 'docs-fleet', 'notify', 'provision', 'renotify', 'revoke', 'sweep', 'warn']);
+    expect(queues.map((q) => q.name).sort()).toEqual(['bastion-pool-refill', 'docs-cluster', 'docs-fleet', 'notify', 'provision', 'renotify', 'revoke', 'seal', 'sweep', 'warn']);
     expect(queues.every((q) => q.readOnlyMode)).toBe(true);
     const failed = queues.find((q) => q.name === 'provision')!;
     expect(failed.counts['failed']).toBe(1);

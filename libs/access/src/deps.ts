@@ -8,6 +8,11 @@ export interface AccessQueues {
   provision: TypedQueue<'provision'>;
   warn: TypedQueue<'warn'>;
   revoke: TypedQueue<'revoke'>;
+  /**
+   * The evidence seal after a revoke, in a job of its own (reaper) so a burst of revokes is not held up
+   * by the seals; without it the revoke seals in its own job.
+   */
+  seal?: TypedQueue<'seal'>;
   /** Reminders to approvers (policy `renotify`); without it no reminder is scheduled. */
   renotify?: TypedQueue<'renotify'>;
 }

@@ -15,6 +15,7 @@ import {
   type CollectedEvidence,
   type EvidenceLabel,
 } from '@dbre/evidence';
+import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
 import type { Logger } from '@dbre/service-kit';
 import { clockOf, type EvidenceDeps, type WorkerDeps } from './deps';
 
@@ -110,6 +111,30 @@ export function createEvidenceSteps(deps: WorkerDeps, evidence: EvidenceDeps, ac
     }
   }
 
+  /**
+   * The seal after a revoke: a job of the seal queue when there is one, so a burst of revokes is not
+   * held up by their seals (a failed enqueue is logged and left to the sweep); without it, sealQuietly.
+   */
+  async function sealAfterRevoke(request: AccessRequest, logger: Logger, known?: KnownChain): Promise<SealOutcome | 'failed' | 'queued'> {
+    const queue = deps.queues.seal;
+    if (!queue) return sealQuietly(request.id, 'revoke', logger, known);
+    if (!needsEvidence(request)) return 'not applicable';
+    try {
+      await enqueue(queue, { requestId: request.id, label: 'revoke' }, { jobId: ACCESS_JOB_IDS.seal(request.id, 'revoke') });
+      return 'queued';
+    } catch (err) {
+      logger.warn({ requestId: request.id, label: 'revoke', err: { message: (err as Error).message } }, 'evidence seal not queued; the sweep seals it');
+      return 'failed';
+    }
+  }
+
+  /** Whether a seal job for this bundle is still to run: the sweep leaves it to the job. */
+  async function sealQueued(requestId: string, label: EvidenceLabel): Promise<boolean> {
+    const job = await deps.queues.seal?.getJob(ACCESS_JOB_IDS.seal(requestId, label));
+    if (!job) return false;
+    return ['waiting', 'active', 'delayed', 'prioritized'].includes(await job.getState());
+  }
+
   async function all(state: RequestState, updatedAfter?: Date): Promise<AccessRequest[]> {
     const out: AccessRequest[] = [];
     let cursor: string | undefined;
@@ -177,7 +202,7 @@ export function createEvidenceSteps(deps: WorkerDeps, evidence: EvidenceDeps, ac
     return written ? { key: written.key, heads: written.heads } : undefined;
   }
 
-  return { seal, sealQuietly, missing, anchor };
+  return { seal, sealQuietly, sealAfterRevoke, sealQueued, missing, anchor };
 }
 
 export type EvidenceSteps = ReturnType<typeof createEvidenceSteps>;

@@ -56,7 +56,7 @@ export function createRevoker(deps: WorkerDeps) {
     }
     if (request.state !== 'revoking') {
       // A revoke job re-run after a crash between `revoked` and the seal finishes the seal.
-      if (request.state === 'revoked') await evidence?.sealQuietly(request.id, 'revoke', logger);
+      if (request.state === 'revoked') await evidence?.sealAfterRevoke(request, logger);
       return `nothing to revoke: the request is ${request.state}`;
     }
     const removed = await removeResources(request);
@@ -76,8 +76,8 @@ export function createRevoker(deps: WorkerDeps) {
       text: `Your access to ${request.target.clusterId}/${request.target.database} has ended: sessions closed, user ${request.resources.dbUser ?? '-'} dropped, bastion removed.`,
     });
     logger.info({ requestId, reason: request.revokeReason }, 'grant revoked');
-    // After the revoke is stored, on the chain that write returned: a failure is logged and the sweep collects it later.
-    await evidence?.sealQuietly(request.id, 'revoke', logger, { request, events: completed.chain });
+    // After the revoke is stored (its own job, or here on the chain that write returned): a failure is logged and the sweep collects it later.
+    await evidence?.sealAfterRevoke(request, logger, { request, events: completed.chain });
     return 'revoked';
   }
 
@@ -134,7 +134,13 @@ export function createRevoker(deps: WorkerDeps) {
     return 'warned';
   }
 
-  return { revokeGrant, revokeProcessor, warnProcessor };
+  /** The seal queue's processor: seals a revoked grant's evidence (idempotent; a conflict is alerted, not retried). */
+  async function sealProcessor(payload: { requestId: string; label: 'revoke' | 'final' }, ctx: JobContext): Promise<string> {
+    if (!evidence) return 'no evidence configured';
+    return evidence.seal(payload.requestId, payload.label, ctx.logger);
+  }
+
+  return { revokeGrant, revokeProcessor, warnProcessor, sealProcessor };
 }
 
 export type Revoker = ReturnType<typeof createRevoker>;

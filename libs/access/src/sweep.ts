@@ -205,6 +205,7 @@ export function createSweep(deps: WorkerDeps, revoker: Revoker, options: SweepOp
       });
       for (const { id, label } of pending) {
         await attempt(`evidence-${label}`, id, async () => {
+          if (await evidence.sealQueued(id, label)) return;
           const outcome = await evidence.seal(id, label, logger);
           if (outcome === 'sealed') {
             report.evidenceSealed++;

@@ -54,6 +54,7 @@ export function accessWorkerConfig(defaultPort: number) {
       ...optionalApiClientsEnv,
       SECRET_STORE_KEY: z.string().min(1).describe('the local secret-store key: 32 random bytes, base64 (openssl rand -base64 32)'),
       FORWARDER_RECONCILE_MS: env.ms(5000).describe('provisioner: how often the forwarder host re-reads every bastion record (the backstop behind Redis pub/sub and the per-connection check), ms'),
+      EVIDENCE_SEAL_CONCURRENCY: env.int(1, 1).describe('reaper: evidence seals run at once, in their own jobs after the revokes'),
       SWEEP_EVERY_MS: env.ms(60_000).describe('reaper: how often the sweep runs, ms'),
       EVIDENCE_SETTLE_MS: env.ms(15 * 60_000).describe("reaper: the sweep collects a grant's final evidence this long after its end (audit log delivery is late on AWS), ms"),
       STUCK_AFTER_MS: z.coerce.number().int().min(0).optional().describe('reaper: provisioning or revoking untouched this long is resumed or compensated by the sweep, ms (default: 5 policy minutes)'),
@@ -105,7 +106,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
   const dynamo = createDynamo({ endpoint: config.DYNAMO_ENDPOINT, region: config.AWS_REGION, tablePrefix: config.TABLE_PREFIX });
   if (config.DYNAMO_CREATE_TABLES) await ensureTables(dynamo);
   const ctx = { prefix: config.QUEUE_PREFIX };
-  const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx), renotify: createQueue('renotify', redis, ctx) };
+  const queues = { provision: createQueue('provision', redis, ctx), warn: createQueue('warn', redis, ctx), revoke: createQueue('revoke', redis, ctx), seal: createQueue('seal', redis, ctx), renotify: createQueue('renotify', redis, ctx) };
   const sweepQueue = role === 'reaper' ? createQueue('sweep', redis, ctx) : undefined;
   // The forwarder host (local bastions) lives in the provisioner; the reaper only marks records closed.
   const forwarders =
@@ -158,6 +159,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
     prefix: config.QUEUE_PREFIX,
     logger,
     concurrency: config.WORKER_CONCURRENCY,
+    sealConcurrency: config.EVIDENCE_SEAL_CONCURRENCY,
     lockMs,
     ...(sweepQueue ? { sweep: { queue: sweepQueue, everyMs: config.SWEEP_EVERY_MS, stuckAfterMs, amiAlertDays: config.BASTION_AMI_ALERT_DAYS } } : {}),
     deps: {

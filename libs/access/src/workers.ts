@@ -16,6 +16,8 @@ export interface AccessWorkerOptions {
   prefix: string;
   logger: Logger;
   concurrency: number;
+  /** reaper: evidence seals run at once (default 1: a burst of revokes goes first, the seals follow). */
+  sealConcurrency?: number;
   /** A crashed process's job is taken over after this long (BullMQ lock duration = stalled check interval). */
   lockMs: number;
   deps: WorkerDeps;
@@ -30,7 +32,7 @@ export interface AccessWorkers {
 }
 
 /**
- * The queue workers of one role: provisioner (provision) or reaper (revoke, warn, sweep, renotify). The
+ * The queue workers of one role: provisioner (provision) or reaper (revoke, warn, seal, sweep, renotify). The
  * sweep's job scheduler lives in Redis, so a watchdog re-creates it whenever it is missing (a
  * FLUSHALL, a new Redis): the sweep never stops for good.
  */
@@ -59,6 +61,7 @@ export async function createAccessWorkers(options: AccessWorkerOptions): Promise
     createWorker('revoke', revoker.revokeProcessor, conn, { concurrency: options.concurrency, ...lock }),
     createWorker('warn', revoker.warnProcessor, conn, { concurrency: options.concurrency, ...lock }),
     createWorker('sweep', async (_payload, ctx) => sweep(ctx.logger), conn, { concurrency: 1, ...lock }),
+    ...(options.deps.queues.seal && options.deps.evidence ? [createWorker('seal', revoker.sealProcessor, conn, { concurrency: options.sealConcurrency ?? 1, ...lock })] : []),
     ...(options.deps.queues.renotify ? [createWorker('renotify', createRenotifier(options.deps).processor, conn, { concurrency: options.concurrency, ...lock })] : []),
   ];
   return { workers, stop: () => clearInterval(watchdog) };

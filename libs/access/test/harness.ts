@@ -85,6 +85,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     renotify: createQueue('renotify', redis, { prefix }),
   };
   const sweepQueue = createQueue('sweep', redis, { prefix });
+  /** Not in `queues`: a test opts in to sealing in a job of its own (`queues: { ...h.queues, seal: h.sealQueue }`). */
+  const sealQueue = createQueue('seal', redis, { prefix });
   const key = randomBytes(32);
   const requests: RequestRepository = createRequestRepository({ dynamo, logger });
   const audit = createAuditLog({ dynamo });
@@ -190,7 +192,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   async function close(): Promise<void> {
     await host.close();
     await grantAdmin.close();
-    for (const q of [...Object.values(queues), sweepQueue]) {
+    for (const q of [...Object.values(queues), sweepQueue, sealQueue]) {
       await q.obliterate({ force: true }).catch(() => undefined);
       await q.close();
     }
@@ -217,6 +219,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     prefix,
     queues,
     sweepQueue,
+    sealQueue,
     requests,
     audit,
     outbox,

@@ -1,8 +1,9 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import type { AccessRequest } from '@dbre/domain';
 import type { Bastion } from '@dbre/drivers';
-import { ACCESS_JOB_IDS } from '@dbre/queue';
+import { ACCESS_JOB_IDS, createQueue } from '@dbre/queue';
 import { testServices, uniqueName } from '@dbre/testing';
 import { createRevoker, REVOKE_STEPS, type AccessStep, type WorkerDeps } from '../src';
 import { folderEvidence, localCluster, REQUESTER, startHarness, type Harness } from './harness';
@@ -172,6 +173,71 @@ describe('revoking a grant', () => {
       expect(await createRevoker(depsWith({ evidence: ev.evidence })).revokeGrant(s.id, 'expired', h.logger)).toBe('nothing to revoke: the request is revoked');
       expect((await h.audit.list(s.id)).at(-1)).toMatchObject({ kind: 'evidence_sealed', key: 'evidence_sealed:revoke' });
     } finally {
+      await ev.cleanup();
+    }
+  });
+});
+
+describe('sealing in a job of its own (the seal queue)', () => {
+  const withSealQueue = (ev: Awaited<ReturnType<typeof folderEvidence>>, extra: Partial<WorkerDeps> = {}) => depsWith({ evidence: ev.evidence, queues: { ...h.queues, seal: h.sealQueue }, ...extra });
+
+  it('the revoke queues the seal instead of sealing; the job seals once, as the reaper', async () => {
+    const ev = await folderEvidence();
+    try {
+      const revoker = createRevoker(withSealQueue(ev));
+      const r = await h.active();
+      expect(await revoker.revokeGrant(r.id, 'ended_by_requester', h.logger)).toBe('revoked');
+      expect((await h.kinds(r.id)).slice(-1)).toEqual(['revoked']);
+      expect(await ev.store.get(`evidence/${r.id}/revoke.json`)).toBeUndefined();
+      const job = await h.sealQueue.getJob(`seal-${r.id}-revoke`);
+      expect(job?.data).toEqual({ requestId: r.id, label: 'revoke' });
+      expect(await job?.getState()).toBe('waiting');
+
+      expect(await revoker.sealProcessor({ requestId: r.id, label: 'revoke' }, { job: job!, logger: h.logger })).toBe('sealed');
+      expect((await h.audit.list(r.id)).at(-1)).toMatchObject({ kind: 'evidence_sealed', key: 'evidence_sealed:revoke', actor: 'reaper' });
+      expect(await ev.store.get(`evidence/${r.id}/revoke.json`)).toBeDefined();
+      // A retry of the job (the process died after the seal) changes nothing.
+      expect(await revoker.sealProcessor({ requestId: r.id, label: 'revoke' }, { job: job!, logger: h.logger })).toBe('already sealed');
+      expect((await h.kinds(r.id)).filter((k) => k === 'evidence_sealed')).toHaveLength(1);
+    } finally {
+      await ev.cleanup();
+    }
+  });
+
+  it('a revoke job re-run after a crash before the seal was queued queues it; a grant without a user queues none', async () => {
+    const ev = await folderEvidence();
+    try {
+      const r = await h.active();
+      await createRevoker(depsWith()).revokeGrant(r.id, 'ended_by_requester', h.logger); // died before queuing
+      expect(await h.sealQueue.getJob(`seal-${r.id}-revoke`)).toBeUndefined();
+      expect(await createRevoker(withSealQueue(ev)).revokeGrant(r.id, 'expired', h.logger)).toBe('nothing to revoke: the request is revoked');
+      expect((await h.sealQueue.getJob(`seal-${r.id}-revoke`))?.data).toEqual({ requestId: r.id, label: 'revoke' });
+
+      const denied = await h.requested();
+      await h.requests.applyTransitionOrThrow(denied, { type: 'deny', by: { email: 'bob@example.com' }, reason: 'no' }, new Date(), [{ key: 'denied', kind: 'denied', actor: 'bob@example.com' }]);
+      await createRevoker(withSealQueue(ev)).revokeGrant(denied.id, 'expired', h.logger);
+      expect(await h.sealQueue.getJob(`seal-${denied.id}-revoke`)).toBeUndefined();
+    } finally {
+      await ev.cleanup();
+    }
+  });
+
+  it('Redis refusing the seal job leaves the revoke done, logs a warning and leaves the seal to the sweep', async () => {
+    const ev = await folderEvidence();
+    const offline = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    offline.on('error', () => undefined);
+    const deadQueue = createQueue('seal', offline, { prefix: h.prefix });
+    deadQueue.on('error', () => undefined);
+    try {
+      const r = await h.active();
+      expect(await createRevoker(withSealQueue(ev, { queues: { ...h.queues, seal: deadQueue } })).revokeGrant(r.id, 'ended_by_requester', h.logger)).toBe('revoked');
+      expect((await h.requests.require(r.id)).state).toBe('revoked');
+      expect(await h.platformUsers()).not.toContain(r.resources.dbUser);
+      const line = h.logLines().find((l) => l['msg'] === 'evidence seal not queued; the sweep seals it' && l['requestId'] === r.id);
+      expect(line).toMatchObject({ label: 'revoke' });
+    } finally {
+      await deadQueue.close().catch(() => undefined);
+      offline.disconnect();
       await ev.cleanup();
     }
   });

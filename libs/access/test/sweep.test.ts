@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AccessRequest } from '@dbre/domain';
 import type { Bastion } from '@dbre/drivers';
 import { buildEvidenceBundle } from '@dbre/evidence';
@@ -317,6 +317,33 @@ describe('the sweep', () => {
       const report = await sweepAt(Date.now(), { evidence: ev.evidence });
       expect(report).toMatchObject({ evidenceSealed: 0, errors: 1 });
       expect(await h.kinds(r.id)).not.toContain('evidence_sealed');
+    } finally {
+      await ev.cleanup();
+    }
+  });
+
+  it('leaves a seal still queued to its job, and seals one whose job is gone or failed', async () => {
+    const ev = await folderEvidence();
+    try {
+      const queues = { ...h.queues, seal: h.sealQueue };
+      const r = await h.active({ durationMinutes: 30 });
+      await createRevoker({ ...h.deps, queues, evidence: ev.evidence }).revokeGrant(r.id, 'ended_by_requester', h.logger);
+      expect(await (await h.sealQueue.getJob(`seal-${r.id}-revoke`))?.getState()).toBe('waiting');
+      expect(await sweepAt(Date.now(), { queues, evidence: ev.evidence })).toMatchObject({ evidenceSealed: 0, errors: 0 });
+      expect(await h.kinds(r.id)).not.toContain('evidence_sealed');
+
+      // The job failed for good (its attempts spent): the sweep seals.
+      const worker = new Worker(h.sealQueue.name, null, { connection: h.redis, prefix: h.prefix });
+      try {
+        const token = uniqueName('tok');
+        const job: Job | undefined = await worker.getNextJob(token, { block: false });
+        expect(job?.id).toBe(`seal-${r.id}-revoke`);
+        await job!.moveToFailed(new UnrecoverableError('audit log unreadable'), token, false); // no retry left
+      } finally {
+        await worker.close();
+      }
+      expect(await sweepAt(Date.now(), { queues, evidence: ev.evidence })).toMatchObject({ evidenceSealed: 1, errors: 0 });
+      expect((await h.audit.list(r.id)).at(-1)).toMatchObject({ kind: 'evidence_sealed', key: 'evidence_sealed:revoke' });
     } finally {
       await ev.cleanup();
     }

@@ -11,7 +11,7 @@ describe('the access workers’ configuration', () => {
     expect(missing.success).toBe(false);
     expect(missing.error?.issues.map((i) => i.path.join('.'))).toEqual(['SECRET_STORE_KEY']);
     const config = accessWorkerConfig(9100).parse({ SECRET_STORE_KEY: 'k' });
-    expect(config).toMatchObject({ PORT: 9100, WORKER_CONCURRENCY: 8, FORWARDER_RECONCILE_MS: 5000, SWEEP_EVERY_MS: 60_000, EVIDENCE_SETTLE_MS: 900_000, ACCESS_MINUTE_MS: 60_000 });
+    expect(config).toMatchObject({ PORT: 9100, WORKER_CONCURRENCY: 8, FORWARDER_RECONCILE_MS: 5000, SWEEP_EVERY_MS: 60_000, EVIDENCE_SETTLE_MS: 900_000, EVIDENCE_SEAL_CONCURRENCY: 1, ACCESS_MINUTE_MS: 60_000 });
     expect(config.WORKER_LOCK_MS).toBeUndefined();
     expect(config.STUCK_AFTER_MS).toBeUndefined();
     expect(config.FAULT_EXIT_AFTER_STEP).toBeUndefined();

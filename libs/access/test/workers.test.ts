@@ -1,7 +1,7 @@
 import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
 import { waitFor } from '@dbre/testing';
 import { createAccessWorkers, type AccessWorkers } from '../src';
-import { startHarness, type Harness } from './harness';
+import { folderEvidence, startHarness, type Harness } from './harness';
 
 // The queue workers of each role on a real Redis, processing real jobs against the real store,
 // MariaDB and the forwarder bastion.
@@ -64,6 +64,27 @@ describe('the access workers', () => {
     await h.sweepQueue.removeJobScheduler(ACCESS_JOB_IDS.sweepScheduler);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await h.sweepQueue.getJobScheduler(ACCESS_JOB_IDS.sweepScheduler)).toBeUndefined();
+  });
+
+  it('with evidence and a seal queue the reaper seals in seal jobs, one at a time unless configured', async () => {
+    const ev = await folderEvidence();
+    try {
+      const deps = { ...h.deps, evidence: ev.evidence, queues: { ...h.queues, seal: h.sealQueue } };
+      const w = await createAccessWorkers({ ...base(), deps, role: 'reaper', concurrency: 2, lockMs: 4000, sweep: { queue: h.sweepQueue, everyMs: 600_000, stuckAfterMs: 60_000 } });
+      running.push(w);
+      expect(w.workers.map((x) => [x.name, x.opts.concurrency])).toEqual([['revoke', 2], ['warn', 2], ['sweep', 1], ['seal', 1], ['renotify', 2]]);
+      const r = await h.active({ durationMinutes: 30 });
+      await enqueue(h.queues.revoke, { requestId: r.id, reason: 'ended_by_requester' }, { jobId: `${ACCESS_JOB_IDS.revoke(r.id)}-now` });
+      await waitFor(async () => (await h.requests.get(r.id))?.audit?.keys.includes('evidence_sealed:revoke'), { timeoutMs: 20_000, what: 'the seal job to seal the evidence' });
+      expect((await h.kinds(r.id)).slice(-2)).toEqual(['revoked', 'evidence_sealed']);
+      expect(await (await h.sealQueue.getJob(`seal-${r.id}-revoke`))?.getState()).toBe('completed');
+
+      const more = await createAccessWorkers({ ...base(), deps, role: 'reaper', concurrency: 1, sealConcurrency: 3, lockMs: 4000, sweep: { queue: h.sweepQueue, everyMs: 600_000, stuckAfterMs: 60_000 } });
+      running.push(more);
+      expect(more.workers.find((x) => x.name === 'seal')?.opts.concurrency).toBe(3);
+    } finally {
+      await ev.cleanup();
+    }
   });
 
   it('without a renotify queue the reaper has no renotify worker', async () => {

@@ -30,6 +30,8 @@ export const QUEUES = {
   warn: define('warn', z.object({ requestId, endsAt: z.string() }), retried(5, 1000)),
   /** The revoke at the end (job id `revoke-<requestId>`). */
   revoke: define('revoke', z.object({ requestId, reason: z.string().max(200).optional() }), retried(20, 500)),
+  /** The evidence seal of a revoked grant, after the revoke (job id `seal-<requestId>-<label>`); the sweep backs it up. */
+  seal: define('seal', z.object({ requestId, label: z.enum(['revoke', 'final']) }), retried(8, 2000)),
   /** A reminder to the approvers of a request still waiting (job id `renotify-<requestId>-<attempt>`). */
   renotify: define('renotify', z.object({ requestId, attempt: z.number().int().min(1).max(100) }), retried(5, 1000)),
   /** The periodic sweep, driven from DynamoDB alone. */
@@ -69,6 +71,7 @@ export const ACCESS_JOB_IDS = {
   provision: (requestId: string) => `provision-${requestId}`,
   warn: (requestId: string, endsAt: string | Date) => `warn-${requestId}-${new Date(endsAt).getTime()}`,
   revoke: (requestId: string) => `revoke-${requestId}`,
+  seal: (requestId: string, label: 'revoke' | 'final') => `seal-${requestId}-${label}`,
   /** One per reminder: scheduling the same attempt twice is a no-op. */
   renotify: (requestId: string, attempt: number) => `renotify-${requestId}-${attempt}`,
   /** The job scheduler (repeatable) that adds a sweep job every interval. */
