@@ -103,6 +103,25 @@ describe('dynalite, tables and readiness', () => {
     }
   });
 
+  it('the client tries a call four times, drops undefined attributes and refuses a class instance rather than store it as a map', async () => {
+    const server = await startEmbeddedDynalite();
+    const dynamo = createDynamo({ endpoint: server.endpoint, region: 'us-east-1', tablePrefix: 'mo-' });
+    try {
+      expect(await dynamo.client.config.maxAttempts()).toBe(4);
+      await ensureTables(dynamo, [TABLES.requests]);
+      await dynamo.doc.send(new PutCommand({ TableName: 'mo-requests', Item: { id: 'plain', note: undefined, n: 1 } }));
+      expect((await dynamo.doc.send(new GetCommand({ TableName: 'mo-requests', Key: { id: 'plain' } }))).Item).toEqual({ id: 'plain', n: 1 });
+      class Box {
+        v = 1;
+      }
+      await expect(dynamo.doc.send(new PutCommand({ TableName: 'mo-requests', Item: { id: 'boxed', box: new Box() } }))).rejects.toThrow('Unsupported type passed: [object Object]');
+      expect((await dynamo.doc.send(new GetCommand({ TableName: 'mo-requests', Key: { id: 'boxed' } }))).Item).toBeUndefined();
+    } finally {
+      dynamo.close();
+      await server.close();
+    }
+  });
+
   it('the readiness check answers while dynalite runs and fails once it is gone', async () => {
     const server = await startEmbeddedDynalite({ port: 0, host: '127.0.0.1' });
     const dynamo = createDynamo({ endpoint: server.endpoint, region: 'us-east-1', tablePrefix: 'rd-' });
