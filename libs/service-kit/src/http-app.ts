@@ -125,10 +125,29 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
+    // Requests that still reach a closing server (pipelined, on a busy keep-alive connection) get the hook's problem below.
+    return503OnClosing: false,
     trustProxy: options.trustProxy?.length ? [...options.trustProxy] : false,
   }).withTypeProvider<ZodTypeProvider>() as unknown as HttpApp;
 
+  // Closing: a request that still arrives is refused before anything else runs, as problem+json (Fastify's own 503 is not).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    request.log.info({ method: request.method, url: request.url }, 'request refused: shutting down');
+    reply.header('connection', 'close').header('retry-after', '1');
+    return sendProblem(reply, {
+      type: 'about:blank',
+      title: 'Shutting down',
+      status: 503,
+      code: 'SHUTTING_DOWN',
+      detail: `This ${options.name} instance is shutting down; retry in a moment (another instance answers).`,
+      instance: request.id,
+    });
+  });
   // First, so that every route registered after it (the kit's, plugins', the app's) is guarded.
   installRouteGuards(app, options.auth ?? {});
   // After the guards' hook (it fills in plugin routes' guards): documented routes get their shared problems.

@@ -1,7 +1,9 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { AppError, createHttpApp, createLifecycle, guards, redisCheck } from '../src';
-import { captureLogger, testServices } from '@dbre/testing';
+import { captureLogger, testServices, waitFor } from '@dbre/testing';
 
 function producer(url: string) {
   const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, retryStrategy: () => 200 });
@@ -39,6 +41,45 @@ describe('the shared HTTP app', () => {
     expect((await app.inject('/readyz')).statusCode).toBe(503);
     expect((await app.inject('/healthz')).statusCode).toBe(200);
     await app.close();
+  });
+
+  it('a request that still reaches a closing server (behind a slow one on its connection) gets a problem+json 503, logged', async () => {
+    const { logger, lines } = captureLogger();
+    const app = await createHttpApp({ name: 'request-api', logger });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const inFlight = new Promise<void>((resolve) => (started = resolve));
+    app.get('/slow', { config: { guard: guards.public } }, async () => {
+      started();
+      await held;
+      return { slow: true };
+    });
+    app.get('/fast', { config: { guard: guards.public } }, async () => ({ fast: true }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let raw = '';
+    socket.setEncoding('utf8').on('data', (d: string) => (raw += d));
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await inFlight;
+    const closed = app.close();
+    // The server stops listening once closing has begun; the busy connection stays open for the next request.
+    await waitFor(async () => !app.server.listening, { what: 'the server to stop listening' });
+    socket.write('GET /fast HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(async () => lines().some((l) => l['msg'] === 'request refused: shutting down' && l['url'] === '/fast'), { what: 'the late request to be refused' });
+    release();
+    await closed;
+    await ended;
+    const [first, second] = raw.split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    expect(first).toContain('{"slow":true}');
+    expect(second).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second).toMatch(/content-type: application\/problem\+json/i);
+    expect(second).toMatch(/retry-after: 1/i);
+    const body = JSON.parse(second!.slice(second!.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 503, code: 'SHUTTING_DOWN', title: 'Shutting down', detail: 'This request-api instance is shutting down; retry in a moment (another instance answers).' });
   });
 
   it('maps coded errors and validation failures to problem+json, hides 5xx internals, tags every log line with the request id', async () => {
