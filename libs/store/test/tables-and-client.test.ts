@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
 import { createDynamo, createTableInput, dynamoCheck, ensureTables, isConditionalCheckFailed, startEmbeddedDynalite, StoreError, TABLES, tableName } from '../src';
 
 // Table definitions, the client factory, table creation, the readiness check and the embedded dynalite.
@@ -94,6 +96,8 @@ describe('dynalite, tables and readiness', () => {
       const short = createDynamo({ endpoint: server.endpoint, region: 'us-east-1', tablePrefix: '' });
       try {
         await expect(ensureTables(short, [{ name: 'x', hashKey: 'id', attributes: { id: 'S' } }])).rejects.toMatchObject({ name: 'ValidationException' });
+        // A well-named table with a refused definition: the refusal itself, not the missing table found later.
+        await expect(ensureTables(short, [{ name: 'refused', hashKey: 'id', attributes: {} }])).rejects.toMatchObject({ name: 'ValidationException' });
       } finally {
         short.close();
       }
@@ -109,8 +113,8 @@ describe('dynalite, tables and readiness', () => {
     try {
       expect(await dynamo.client.config.maxAttempts()).toBe(4);
       await ensureTables(dynamo, [TABLES.requests]);
-      await dynamo.doc.send(new PutCommand({ TableName: 'mo-requests', Item: { id: 'plain', note: undefined, n: 1 } }));
-      expect((await dynamo.doc.send(new GetCommand({ TableName: 'mo-requests', Key: { id: 'plain' } }))).Item).toEqual({ id: 'plain', n: 1 });
+      await dynamo.doc.send(new PutCommand({ TableName: 'mo-requests', Item: { id: 'plain', note: undefined, n: 1, resources: { dbUser: 'u', bastionId: undefined }, list: [1, undefined] } }));
+      expect((await dynamo.doc.send(new GetCommand({ TableName: 'mo-requests', Key: { id: 'plain' } }))).Item).toEqual({ id: 'plain', n: 1, resources: { dbUser: 'u' }, list: [1] });
       class Box {
         v = 1;
       }
@@ -119,6 +123,21 @@ describe('dynalite, tables and readiness', () => {
     } finally {
       dynamo.close();
       await server.close();
+    }
+  });
+
+  it('returns only once every table it created is ACTIVE (a real DynamoDB takes a while)', async () => {
+    const server = dynalite({ createTableMs: 300 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = server.address() as AddressInfo;
+    const dynamo = createDynamo({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', tablePrefix: 'slow-' });
+    try {
+      await ensureTables(dynamo, [TABLES.requests, TABLES.audit]);
+      for (const name of ['slow-requests', 'slow-audit']) expect((await dynamo.client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus).toBe('ACTIVE');
+    } finally {
+      dynamo.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
