@@ -2,11 +2,12 @@
 // one lib at a time, each with its own Jest config and tsconfig, **one source file per Stryker run** so a stopped
 // run loses at most the file in progress (Stryker writes its incremental file only when a run completes).
 // Prints each lib's score and writes test-artifacts/mutation/<lib>/<file>.{json,html},
-// test-artifacts/mutation/<lib>/incremental/<file>.json and test-artifacts/mutation/summary.json.
+// test-artifacts/mutation/<lib>/incremental/<file>.json and test-artifacts/mutation/summary.json; the incremental
+// results are carried in tools/mutation/incremental/ (committed), which a checkout without its own starts from.
 // Not part of `npm test`: it takes tens of minutes on a loaded 2-core machine (docs/access.md).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Stryker } from '@stryker-mutator/core';
@@ -215,6 +216,28 @@ function listTestNames(lib: string): string {
   return file;
 }
 
+/**
+ * Stryker's incremental result of a chunk, kept in the repository (test-artifacts is not): a fresh
+ * clone retests only the mutants whose code or covering tests changed since, not hours of them.
+ */
+export const carriedFile = (lib: string, chunk: string) => path.join(__dirname, 'incremental', lib, `${chunk}.json`);
+
+/** Before a run: the carried result, when this checkout has none of its own. */
+export function carryIn(incremental: string, carried: string): boolean {
+  if (existsSync(incremental) || !existsSync(carried)) return false;
+  mkdirSync(path.dirname(incremental), { recursive: true });
+  copyFileSync(carried, incremental);
+  return true;
+}
+
+/** After a run: the new result is the one to carry (commit it with the change it measured). */
+export function carryOut(incremental: string, carried: string): boolean {
+  if (!existsSync(incremental)) return false;
+  mkdirSync(path.dirname(carried), { recursive: true });
+  copyFileSync(incremental, carried);
+  return true;
+}
+
 async function mutateChunk(lib: string, chunk: Chunk, concurrency: number, force: boolean, previous: Record<string, FileScore>): Promise<FileScore[]> {
   const inputs = inputsHash(lib, chunk);
   const stored = chunk.files.map((f) => previous[f]);
@@ -223,7 +246,10 @@ async function mutateChunk(lib: string, chunk: Chunk, concurrency: number, force
   const loadBefore = os.loadavg()[0]!;
   // Stryker is ES-module only; this file runs as CommonJS like the other tools.
   const { Stryker } = await import('@stryker-mutator/core');
+  const incremental = path.join(artifacts, lib, 'incremental', `${chunk.name}.json`);
+  carryIn(incremental, carriedFile(lib, chunk.name));
   const results = await new Stryker(options(lib, chunk, concurrency, force)).runMutationTest();
+  carryOut(incremental, carriedFile(lib, chunk.name));
   const seconds = Math.round((Date.now() - started) / 1000);
   const load: [number, number] = [Math.round(loadBefore * 10) / 10, Math.round(os.loadavg()[0]! * 10) / 10];
   return chunk.files.map((file) => {

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { libScoreOf, parseArgs, runSeconds, scoreOf, type FileScore } from '../run';
+import { carriedFile, carryIn, carryOut, libScoreOf, parseArgs, runSeconds, scoreOf, type FileScore } from '../run';
 
 // The sequencer decides which test files a mutant run loads: dropping a file that holds a covering test would
 // let a mutant survive that the tests kill, so it is tested from that side first.
@@ -90,5 +90,28 @@ describe('the mutation score', () => {
     expect(() => parseArgs(['--concurrency', '0'])).toThrow('--concurrency needs a positive whole number');
     expect(parseArgs(['store', '--mutate', 'libs/store/src/./audit.ts'])).toEqual({ libs: ['store'], concurrency: 2, force: false, together: false, mutate: ['libs/store/src/audit.ts'] });
     expect(parseArgs(['--together'])).toMatchObject({ libs: ['domain', 'store', 'mysql', 'access'], together: true, mutate: [] });
+  });
+});
+
+describe('incremental results carried in the repository', () => {
+  it('are copied in only when the checkout has none, and the new one is copied back after the run', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'carry-'));
+    const own = path.join(dir, 'test-artifacts/mutation/store/incremental/requests.json');
+    const carried = path.join(dir, 'tools/mutation/incremental/store/requests.json');
+    expect(carryIn(own, carried)).toBe(false); // nothing carried yet
+    expect(carryOut(own, carried)).toBe(false); // and no run result to carry
+    mkdirSync(path.dirname(carried), { recursive: true });
+    writeFileSync(carried, '{"from":"repository"}');
+    expect(carryIn(own, carried)).toBe(true);
+    expect(readFileSync(own, 'utf8')).toBe('{"from":"repository"}');
+    writeFileSync(own, '{"from":"this run"}');
+    expect(carryIn(own, carried)).toBe(false); // the checkout's own result is never overwritten
+    expect(readFileSync(own, 'utf8')).toBe('{"from":"this run"}');
+    expect(carryOut(own, carried)).toBe(true);
+    expect(readFileSync(carried, 'utf8')).toBe('{"from":"this run"}');
+  });
+
+  it('live beside the runner, one file per lib and chunk', () => {
+    expect(carriedFile('access', 'revoke')).toBe(path.resolve(__dirname, '../incremental/access/revoke.json'));
   });
 });
