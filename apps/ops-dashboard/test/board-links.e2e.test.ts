@@ -70,7 +70,8 @@ describe('bull-board in a real browser', () => {
     expect(await boardZone()).toBe('UTC');
     // The dashboard's header choice is kept in localStorage (same origin as the board).
     await page.goto(`${base}/grants`);
-    await page.selectOption('#tz-choice', 'local');
+    // The choice reloads the page: wait for that load, or the next goto races it (net::ERR_ABORTED).
+    await Promise.all([page.waitForEvent('load'), page.selectOption('#tz-choice', 'local')]);
     await page.goto(`${base}/queues`);
     expect(await boardZone()).toBe('Asia/Tokyo');
     await context.close();

@@ -203,11 +203,18 @@ export function createServerAuditSource(options: ServerAuditSourceOptions): Audi
         query.signal?.throwIfAborted();
         // The current file (first) is always read; a rotated one last written before the window holds nothing in it.
         if (index > 0 && file.mtimeMs < fromMs) continue;
+        // MariaDB stamps a DISCONNECT with the time its connection's last command started: after a statement that ran
+        // into the next second it would sort before that statement. In one file the order of the lines is the truth.
+        const lastAt = new Map<string, string>();
         try {
           for await (const line of linesHolding(file.path, needle)) {
             if (seen.has(line)) continue;
-            const record = parseAuditLine(line, { utcOffsetMinutes: settings.utcOffsetMinutes });
+            let record = parseAuditLine(line, { utcOffsetMinutes: settings.utcOffsetMinutes });
             if (!record || record.user !== query.user) continue;
+            const connection = `${record.server}\0${record.connectionId}`;
+            const last = lastAt.get(connection);
+            if (record.kind === 'disconnect' && last !== undefined && record.at < last) record = { ...record, at: last };
+            if (last === undefined || record.at > last) lastAt.set(connection, record.at);
             const t = Date.parse(record.at);
             if (t < fromMs || t > toMs) continue;
             seen.add(line);

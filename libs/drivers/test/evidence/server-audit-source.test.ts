@@ -126,6 +126,29 @@ describe('MariaDB server_audit as an AuditSource (real MariaDB)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+  it('keeps a disconnect after the statement before it when MariaDB stamped it with an earlier second (the lines of a real run)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'audit-disconnect-'));
+    try {
+      const u = uniqueName('evx_d');
+      const line = (time: string, qid: number, op: string, stmt = '') => `20261202 ${time},vm,${u},127.0.0.1,6746,${qid},${op},shop,${stmt ? `'${stmt}'` : ''},0`;
+      // As MariaDB 10.11 wrote them: the UPDATE ran into the next second, the DISCONNECT kept the second the UPDATE started in.
+      await writeFile(
+        join(dir, 'server_audit.log'),
+        [line('16:48:46', 0, 'CONNECT'), line('16:48:46', 68207, 'QUERY', 'SELECT 1'), line('16:48:47', 68208, 'QUERY', 'UPDATE orders SET note = 1'), line('16:48:46', 0, 'DISCONNECT')].join('\n') + '\n',
+      );
+      const source = createServerAuditSource({ inventory: createStaticInventory([target]), logPath: join(dir, 'server_audit.log') });
+      const result = await source.records({ clusterId: 'local', user: u, from: new Date('2026-12-02T16:48:00Z'), to: new Date('2026-12-02T16:49:00Z') });
+      expect(result.records.map((r) => [r.at, r.kind, r.statement ?? ''])).toEqual([
+        ['2026-12-02T16:48:46.000Z', 'connect', ''],
+        ['2026-12-02T16:48:46.000Z', 'query', 'SELECT 1'],
+        ['2026-12-02T16:48:47.000Z', 'query', 'UPDATE orders SET note = 1'],
+        ['2026-12-02T16:48:47.000Z', 'disconnect', ''],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("finds every line of the user's in a large log: across read chunks, after CRLF, and on a last line without a newline", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'audit-large-'));
     try {
