@@ -26,6 +26,7 @@ import type { AccessRequest } from '@dbre/domain';
 import { createForwarderBastion } from '@dbre/drivers';
 import { createQueue } from '@dbre/queue';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { sealKey } from '@dbre/access';
 import { createDynamo, createRequestRepository, ensureTables, tableName } from '@dbre/store';
 import { freePort, testServices } from '@dbre/testing';
 import { execSync } from 'node:child_process';
@@ -271,7 +272,7 @@ async function main(): Promise<void> {
           const page = await requests.listByState(state, cursor ? { cursor } : {});
           const mine = page.items.filter((r) => idSet.has(r.id));
           n += mine.length;
-          sealed += mine.filter((r) => state !== 'revoked' || r.audit?.keys.includes('evidence_sealed:revoke')).length;
+          sealed += mine.filter((r) => state !== 'revoked' || r.audit?.keys.includes(sealKey('revoke'))).length;
           cursor = page.cursor;
         } while (cursor);
         return { n, sealed };
@@ -334,7 +335,7 @@ async function main(): Promise<void> {
 
     const row = (a: string, b: string, c: string) => say(`| ${a.padEnd(34)} | ${b.padStart(10)} | ${c.padStart(10)} |`);
     say('');
-    say(`final states: ${JSON.stringify(states)}; evidence sealed: ${final.filter((r) => r.audit?.keys.includes('evidence_sealed:revoke')).length} (the last seal ${Math.max(0, waited.sealedAfterMs - waited.revokedAfterMs)} ms after the last revoke, polled each second)`);
+    say(`final states: ${JSON.stringify(states)}; evidence sealed: ${final.filter((r) => r.audit?.keys.includes(sealKey('revoke'))).length} (the last seal ${Math.max(0, waited.sealedAfterMs - waited.revokedAfterMs)} ms after the last revoke, polled each second)`);
     row('measure', 'p50', 'p99');
     row('-'.repeat(34), '-'.repeat(10), '-'.repeat(10));
     row(`approval -> active (n=${toActive.length})`, `${percentile(toActive, 50)} ms`, `${percentile(toActive, 99)} ms`);
