@@ -96,7 +96,13 @@ describe('the MySQL access admin (real MariaDB)', () => {
       const user = newUser();
       const password = generatePassword();
       const err = await weak.createUser({ user, password, privileges: ['SELECT'], database: dbs[1]! }).catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'GRANT_FAILED', message: expect.stringContaining('the user was removed again') });
+      expect(err).toMatchObject({
+        code: 'GRANT_FAILED',
+        kind: 'unavailable',
+        message: `Could not grant SELECT on \`${dbs[1]!.replace(/_/g, '\\_')}\`.* to ${user}: Access denied for user '${limited}'@'%' to database '${dbs[1]!.replace(/_/g, '\\_')}'; the user was removed again.`,
+      });
+      expect((err as Error).cause).toMatchObject({ errno: 1044, code: 'ER_DBACCESS_DENIED_ERROR' });
+      expect((err as Error).cause).not.toHaveProperty('sql');
       expect(String((err as Error).message)).not.toContain(password);
       expect(await admin.userExists(user)).toBe(false);
       // The same admin succeeds where it may grant.
@@ -124,8 +130,13 @@ describe('the MySQL access admin (real MariaDB)', () => {
   });
 
   it('on Aurora kills through CALL mysql.rds_kill(id) (a stand-in procedure here)', async () => {
-    await root.query(`CREATE PROCEDURE \`${dbs[1]}\`.rds_kill(IN thread BIGINT) BEGIN KILL CONNECTION thread; END`);
+    // The stand-in records each call, so a plain KILL CONNECTION would be seen not to have gone through it.
+    await root.query(`CREATE TABLE \`${dbs[1]}\`.kills (thread BIGINT)`);
+    await root.query(`CREATE PROCEDURE \`${dbs[1]}\`.rds_kill(IN thread BIGINT) BEGIN INSERT INTO \`${dbs[1]}\`.kills VALUES (thread); KILL CONNECTION thread; END`);
+    const calls = async () => (await root.query<RowDataPacket[]>(`SELECT thread FROM \`${dbs[1]}\`.kills ORDER BY thread`))[0].map((r) => Number(r['thread']));
     const aurora = createAccessAdmin({ cluster: { ...cluster, engine: 'aurora-mysql' }, rdsKillProcedure: `${dbs[1]}.rds_kill` });
+    const auroraByKill = createAccessAdmin({ cluster: { ...cluster, engine: 'aurora-mysql' }, rdsKillProcedure: `${dbs[1]}.rds_kill`, killMethod: 'kill' });
+    const mariadb = createAccessAdmin({ cluster, rdsKillProcedure: `${dbs[1]}.rds_kill` });
     try {
       const user = newUser();
       const password = generatePassword();
@@ -133,9 +144,18 @@ describe('the MySQL access admin (real MariaDB)', () => {
       const c = await login(user, password, dbs[0]);
       expect(await aurora.killSessions(user)).toMatchObject({ killed: 1, remaining: 0 });
       await expect(c.query('SELECT 1')).rejects.toThrow();
+      expect(await calls()).toEqual([c.threadId]);
+      // Told to use KILL, or not Aurora: KILL CONNECTION, the procedure is not called.
+      const d = await login(user, password, dbs[0]);
+      expect(await auroraByKill.killSessions(user)).toMatchObject({ killed: 1, remaining: 0 });
+      const e = await login(user, password, dbs[0]);
+      expect(await mariadb.killSessions(user)).toMatchObject({ killed: 1, remaining: 0 });
+      await expect(d.query('SELECT 1')).rejects.toThrow();
+      await expect(e.query('SELECT 1')).rejects.toThrow();
+      expect(await calls()).toEqual([c.threadId]);
       expect(() => createAccessAdmin({ cluster, rdsKillProcedure: 'mysql.rds_kill`; x' })).toThrow(/backticks/);
     } finally {
-      await aurora.close();
+      await Promise.all([aurora.close(), auroraByKill.close(), mariadb.close()]);
     }
   });
 
@@ -223,7 +243,15 @@ describe('the MySQL access admin (real MariaDB)', () => {
   it('reports an unreachable instance as KILL_FAILED so the caller retries', async () => {
     const broken = createAccessAdmin({ cluster: { ...cluster, instances: [cluster.endpoint, { host: '127.0.0.1', port: 1 }] }, connectTimeoutMs: 1000 });
     try {
-      await expect(broken.killSessions('jit_nobody')).rejects.toMatchObject({ code: 'KILL_FAILED', message: expect.stringContaining('127.0.0.1:1') });
+      const err = await broken.killSessions('jit_nobody').catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'KILL_FAILED', kind: 'unavailable', message: 'Could not kill the sessions of jit_nobody on 127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1).' });
+      // Each instance is reported: the reachable one with what it did, the other with its error.
+      expect((err as { details: unknown }).details).toEqual({
+        instances: [
+          { endpoint: `${server.host}:${server.port}`, killed: [], remaining: [] },
+          { endpoint: '127.0.0.1:1', killed: [], remaining: [], error: 'connect ECONNREFUSED 127.0.0.1:1' },
+        ],
+      });
     } finally {
       await broken.close();
     }

@@ -91,6 +91,24 @@ describe('the grant admin of the access workers', () => {
     expect(await grants.listPlatformUsers(cluster)).toContain(user);
   });
 
+  it('logs through the logger it is given, and close() ends the connections of every cluster', async () => {
+    const own = newUser();
+    const ownPassword = generatePassword();
+    await root.query(`CREATE USER '${own}'@'%' IDENTIFIED BY ?`, [ownPassword]);
+    await root.query(`GRANT ALL PRIVILEGES ON *.* TO '${own}'@'%' WITH GRANT OPTION`);
+    const sessionsOf = async () => (await root.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?', [own]))[0][0]!['n'] as number;
+    const logged: Array<[object, string | undefined]> = [];
+    const logging = createGrantAdmin({ userPrefix: prefix, logger: { info: (obj, msg) => logged.push([obj, msg]), warn: (obj, msg) => logged.push([obj, msg]) } });
+    const byOwn = { ...cluster, id: `${cluster.id}_own`, admin: { user: own, password: ownPassword } };
+    const user = newUser();
+    await logging.createUser(byOwn, { user, password: generatePassword(), database: db, privileges: ['SELECT'] });
+    expect(logged).toEqual([[{ clusterId: byOwn.id, dbUser: user, database: db, privileges: ['SELECT'], existed: false }, 'created user']]);
+    expect(await sessionsOf()).toBeGreaterThan(0);
+    await logging.close();
+    for (let i = 0; i < 100 && (await sessionsOf()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await sessionsOf()).toBe(0);
+  });
+
   it('an unreachable cluster fails (connect timeout passed through), and so does its revoke', async () => {
     const nowhere = createGrantAdmin({ userPrefix: prefix, connectTimeoutMs: 1000, logger: { info: () => undefined, warn: () => undefined } });
     try {
