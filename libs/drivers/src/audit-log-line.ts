@@ -112,5 +112,30 @@ export function compareAuditRecords(a: AuditRecord, b: AuditRecord): number {
   );
 }
 
+/**
+ * Sorts like compareAuditRecords, with each DISCONNECT after every other record of its session (its connection up
+ * to the next CONNECT with the same id), stamped with the latest of their times. A connection logs nothing after
+ * it ends, but a DISCONNECT's time can be older than the statement before it: MariaDB stamps it with the second in
+ * which the last command started (seen); whether Aurora can do the same is not known, so its records go through this too.
+ */
+export function sortAuditRecords(records: readonly AuditRecord[]): AuditRecord[] {
+  const sorted = [...records].sort(compareAuditRecords);
+  const latestAfter = new Map<string, string>();
+  let moved = false;
+  for (const [i, record] of [...sorted.entries()].reverse()) {
+    const session = `${record.server}\0${record.connectionId}`;
+    const latest = latestAfter.get(session);
+    if (record.kind === 'connect') latestAfter.delete(session);
+    else if (record.kind === 'disconnect') {
+      if (latest !== undefined && latest > record.at) {
+        sorted[i] = { ...record, at: latest };
+        moved = true;
+      }
+      latestAfter.delete(session);
+    } else if (latest === undefined || record.at > latest) latestAfter.set(session, record.at);
+  }
+  return moved ? sorted.sort(compareAuditRecords) : sorted;
+}
+
 // Within one second of one connection: CONNECT, then the statements by query id, then DISCONNECT.
 const KIND_ORDER: Record<AuditRecordKind, number> = { connect: 0, failed_connect: 1, query: 2, other: 2, disconnect: 3 };

@@ -18,7 +18,7 @@ export {
   type ServerAuditSourceOptions,
   type SqlRunner,
 } from './local/server-audit-source';
-export { compareAuditRecords, parseAuditLine } from './audit-log-line';
+export { compareAuditRecords, parseAuditLine, sortAuditRecords } from './audit-log-line';
 export { EvidenceExistsError, EvidenceKeyError, evidenceKeySegments } from './evidence-key';
 // The AWS drivers' classes load the AWS SDK: import them from '@dbre/drivers/aws'. Here only their types and
 // the SDK-free settings, so a service on the local drivers never loads the SDK.

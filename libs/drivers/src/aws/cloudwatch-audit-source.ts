@@ -1,5 +1,5 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { compareAuditRecords, parseAuditLine } from '../audit-log-line';
+import { parseAuditLine, sortAuditRecords } from '../audit-log-line';
 import type { AuditQuery, AuditRecord, AuditRecords, AuditSource } from '../ports';
 
 export interface CloudWatchAuditSourceOptions {
@@ -66,6 +66,6 @@ export class CloudWatchAuditSource implements AuditSource {
       // An empty page may still carry a token: the service searched part of the range only.
       nextToken = out.nextToken;
     } while (nextToken);
-    return { records: records.sort(compareAuditRecords), source: `aurora-advanced-auditing:${logGroupName}`, warnings: [] };
+    return { records: sortAuditRecords(records), source: `aurora-advanced-auditing:${logGroupName}`, warnings: [] };
   }
 }

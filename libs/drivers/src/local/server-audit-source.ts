@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
-import { compareAuditRecords, parseAuditLine } from '../audit-log-line';
+import { parseAuditLine, sortAuditRecords } from '../audit-log-line';
 import type { AuditQuery, AuditRecord, AuditRecords, AuditSource, ClusterTarget, Inventory } from '../ports';
 
 /** The events the platform's evidence needs the plugin to log. */
@@ -203,18 +203,11 @@ export function createServerAuditSource(options: ServerAuditSourceOptions): Audi
         query.signal?.throwIfAborted();
         // The current file (first) is always read; a rotated one last written before the window holds nothing in it.
         if (index > 0 && file.mtimeMs < fromMs) continue;
-        // MariaDB stamps a DISCONNECT with the time its connection's last command started: after a statement that ran
-        // into the next second it would sort before that statement. In one file the order of the lines is the truth.
-        const lastAt = new Map<string, string>();
         try {
           for await (const line of linesHolding(file.path, needle)) {
             if (seen.has(line)) continue;
-            let record = parseAuditLine(line, { utcOffsetMinutes: settings.utcOffsetMinutes });
+            const record = parseAuditLine(line, { utcOffsetMinutes: settings.utcOffsetMinutes });
             if (!record || record.user !== query.user) continue;
-            const connection = `${record.server}\0${record.connectionId}`;
-            const last = lastAt.get(connection);
-            if (record.kind === 'disconnect' && last !== undefined && record.at < last) record = { ...record, at: last };
-            if (last === undefined || record.at > last) lastAt.set(connection, record.at);
             const t = Date.parse(record.at);
             if (t < fromMs || t > toMs) continue;
             seen.add(line);
@@ -226,7 +219,8 @@ export function createServerAuditSource(options: ServerAuditSourceOptions): Audi
           throw new AuditSourceError('AUDIT_LOG_UNREADABLE', `cannot read ${basename(file.path)}: ${(err as Error).message}`, { cause: err });
         }
       }
-      return { records: records.sort(compareAuditRecords), source, warnings };
+      // A DISCONNECT stamped before its connection's last statement is put after it (sortAuditRecords).
+      return { records: sortAuditRecords(records), source, warnings };
     },
   };
 }

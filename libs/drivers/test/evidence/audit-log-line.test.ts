@@ -1,4 +1,4 @@
-import { compareAuditRecords, parseAuditLine } from '../../src';
+import { compareAuditRecords, parseAuditLine, sortAuditRecords } from '../../src';
 
 describe('server_audit log lines', () => {
   it('reads a MariaDB query record, unescaping quotes, backslashes and newlines', () => {
@@ -70,5 +70,37 @@ describe('server_audit log lines', () => {
     ];
     const sorted = lines.map((l) => parseAuditLine(l)!).sort(compareAuditRecords);
     expect(sorted.map((r) => r.statement ?? r.kind)).toEqual(['earlier', 'connect', 'A', 'B', 'disconnect']);
+  });
+
+  it("puts a DISCONNECT stamped too early after its session's last record, not after a later session of the same id", () => {
+    const lines = [
+      // Session 1 of connection 8: the UPDATE ran into second :51, its DISCONNECT was stamped :50.
+      '20261202 04:15:49,vm,u,h,8,0,CONNECT,db,,0',
+      "20261202 04:15:51,vm,u,h,8,21,QUERY,db,'UPDATE t SET a = 1',0",
+      '20261202 04:15:50,vm,u,h,8,0,DISCONNECT,db,,0',
+      // Another connection in between, and connection 9's DISCONNECT, which is on time.
+      "20261202 04:15:50,vm,u,h,9,20,QUERY,db,'other',0",
+      '20261202 04:15:52,vm,u,h,9,0,DISCONNECT,db,,0',
+      // The server gave id 8 out again: its later records do not move session 1's DISCONNECT.
+      '20261202 04:15:55,vm,u,h,8,0,CONNECT,db,,0',
+      "20261202 04:15:56,vm,u,h,8,30,QUERY,db,'SELECT 2',0",
+      '20261202 04:15:57,vm,u,h,8,0,DISCONNECT,db,,0',
+      // The same id on another server is another connection.
+      "20261202 04:15:53,vm2,u,h,8,5,QUERY,db,'on vm2',0",
+    ];
+    const sorted = sortAuditRecords(lines.map((l) => parseAuditLine(l)!));
+    expect(sorted.map((r) => [r.at.slice(17, 19), r.server, r.connectionId, r.statement ?? r.kind])).toEqual([
+      ['49', 'vm', 8, 'connect'],
+      ['50', 'vm', 9, 'other'],
+      ['51', 'vm', 8, 'UPDATE t SET a = 1'],
+      ['51', 'vm', 8, 'disconnect'],
+      ['52', 'vm', 9, 'disconnect'],
+      ['53', 'vm2', 8, 'on vm2'],
+      ['55', 'vm', 8, 'connect'],
+      ['56', 'vm', 8, 'SELECT 2'],
+      ['57', 'vm', 8, 'disconnect'],
+    ]);
+    // Records already in order come back in the same order, unchanged.
+    expect(sortAuditRecords(sorted)).toEqual(sorted);
   });
 });

@@ -56,6 +56,20 @@ describe('CloudWatch Logs audit source (Aurora Advanced Auditing)', () => {
     ]);
   });
 
+  it("keeps a session's DISCONNECT after its last statement even when it is stamped earlier", async () => {
+    // A statement logged with a later time than the DISCONNECT that follows it (a long UPDATE; Aurora's exact
+    // stamping is not documented): the connection cannot act after it ended.
+    const longUpdate = `1764651605000000,prod-orders-1,${user},10.0.1.23,4711,90003,QUERY,shop,'UPDATE orders SET paid = 0',0`;
+    mock.on(FilterLogEventsCommand).resolvesOnce({ events: [ev('e1', 'prod-orders-1', msg.connect), ev('e5', 'prod-orders-1', msg.disconnect), ev('e6', 'prod-orders-1', longUpdate)] });
+    const source = new CloudWatchAuditSource((region) => new CloudWatchLogsClient({ region }), { region: 'eu-west-1', clusterIdentifierOf: () => 'prod-orders' });
+    const result = await source.records({ clusterId: 'orders', user, from: new Date('2025-12-02T05:00:00.000Z'), to: new Date('2025-12-02T05:10:00.000Z') });
+    expect(result.records.map((r) => [r.at, r.kind, r.statement ?? ''])).toEqual([
+      ['2025-12-02T05:00:00.100Z', 'connect', ''],
+      ['2025-12-02T05:00:05.000Z', 'query', 'UPDATE orders SET paid = 0'],
+      ['2025-12-02T05:00:05.000Z', 'disconnect', ''],
+    ]);
+  });
+
   it('names the log group Aurora publishes to and refuses a user name that could widen the filter', async () => {
     expect(auroraAuditLogGroup('prod-orders')).toBe('/aws/rds/cluster/prod-orders/audit');
     const source = new CloudWatchAuditSource((region) => new CloudWatchLogsClient({ region }), { region: 'eu-west-1' });
