@@ -19,6 +19,14 @@ const newUser = (host = '%') => {
   return u;
 };
 
+/** An admin account of the test's own holding only these privileges (`GRANT <each> TO` it). */
+const adminAccount = async (...privileges: string[]) => {
+  const account = { user: newUser(), password: generatePassword() };
+  await root.query(`CREATE USER '${account.user}'@'%' IDENTIFIED BY ?`, [account.password]);
+  for (const grant of privileges) await root.query(`GRANT ${grant} TO '${account.user}'@'%'`);
+  return account;
+};
+
 beforeAll(async () => {
   root = await mysql.createConnection({ ...server });
   await root.query(`CREATE DATABASE \`${db}\``);
@@ -97,12 +105,7 @@ describe('what is logged', () => {
 
 describe('an admin without the rights it needs', () => {
   it('reports CREATE_USER_FAILED and DROP_USER_FAILED as unavailable, keeping the server error but not the SQL', async () => {
-    const weakUser = newUser();
-    const weakPassword = generatePassword();
-    await root.query(`CREATE USER '${weakUser}'@'%' IDENTIFIED BY ?`, [weakPassword]);
-    await root.query(`GRANT SELECT ON mysql.* TO '${weakUser}'@'%'`);
-    await root.query(`GRANT SELECT ON \`${db}\`.* TO '${weakUser}'@'%'`);
-    const weak = createAccessAdmin({ cluster: { ...cluster, admin: { user: weakUser, password: weakPassword } } });
+    const weak = createAccessAdmin({ cluster: { ...cluster, admin: await adminAccount('SELECT ON mysql.*', `SELECT ON \`${db}\`.*`) } });
     try {
       const user = newUser();
       const password = generatePassword();
@@ -132,20 +135,16 @@ describe('an admin without the rights it needs', () => {
   });
 
   it('revokes without the right to drop the failsafe event, and says so in a warning', async () => {
-    const noEvent = newUser();
-    const noEventPassword = generatePassword();
-    await root.query(`CREATE USER '${noEvent}'@'%' IDENTIFIED BY ?`, [noEventPassword]);
-    await root.query(`GRANT CREATE USER ON *.* TO '${noEvent}'@'%'`);
-    await root.query(`GRANT SELECT ON mysql.* TO '${noEvent}'@'%'`);
+    const noEvent = await adminAccount('CREATE USER ON *.*', 'SELECT ON mysql.*');
     const warned: Array<{ obj: object; msg?: string }> = [];
-    const weak = createAccessAdmin({ cluster: { ...cluster, admin: { user: noEvent, password: noEventPassword } }, eventSchema, logger: { info: () => undefined, warn: (obj, msg) => warned.push({ obj, ...(msg ? { msg } : {}) }) } });
+    const weak = createAccessAdmin({ cluster: { ...cluster, admin: noEvent }, eventSchema, logger: { info: () => undefined, warn: (obj, msg) => warned.push({ obj, ...(msg ? { msg } : {}) }) } });
     try {
       const user = newUser();
       await admin.createUser({ user, password: generatePassword(), database: db, privileges: ['SELECT'] });
       expect((await weak.revokeAccess(user)).drop).toEqual({ outcome: 'dropped' });
       expect(await admin.userExists(user)).toBe(false);
       expect(warned).toEqual([
-        { obj: { clusterId: 'edges', dbUser: user, err: `Access denied for user '${noEvent}'@'%' to database '${eventSchema}'` }, msg: 'could not drop the failsafe event' },
+        { obj: { clusterId: 'edges', dbUser: user, err: `Access denied for user '${noEvent.user}'@'%' to database '${eventSchema}'` }, msg: 'could not drop the failsafe event' },
       ]);
     } finally {
       await weak.close();
@@ -179,12 +178,9 @@ describe('connections', () => {
   });
 
   it('close() ends its connections, and it can be used again after', async () => {
-    const own = newUser();
-    const ownPassword = generatePassword();
-    await root.query(`CREATE USER '${own}'@'%' IDENTIFIED BY ?`, [ownPassword]);
-    await root.query(`GRANT ALL PRIVILEGES ON *.* TO '${own}'@'%'`);
-    const sessionsOf = async () => (await root.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?', [own]))[0][0]!['n'] as number;
-    const closing = createAccessAdmin({ cluster: { ...cluster, admin: { user: own, password: ownPassword } } });
+    const own = await adminAccount('ALL PRIVILEGES ON *.*');
+    const sessionsOf = async () => (await root.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?', [own.user]))[0][0]!['n'] as number;
+    const closing = createAccessAdmin({ cluster: { ...cluster, admin: own } });
     await Promise.all([closing.ping(), closing.ping()]);
     expect(await sessionsOf()).toBe(2);
     await closing.close();
