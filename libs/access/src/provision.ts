@@ -97,7 +97,7 @@ export function createProvisioner(deps: WorkerDeps) {
 
     await deps.admin.createUser(cluster, { user, password, database: request.target.database, privileges: request.privileges }).catch((err: unknown) => {
       // A refusal (access denied, not grantable) is the same on every retry: compensate now.
-      if (err instanceof MysqlAdminError && err.code === 'GRANT_FAILED' && isRefusal(err.cause)) throw new UnrecoverableError(`the database refused the GRANT: ${err.message}`);
+      if (err instanceof MysqlAdminError && err.code === 'GRANT_FAILED' && isGrantRefusal(err.cause)) throw new UnrecoverableError(`the database refused the GRANT: ${err.message}`);
       throw err;
     });
     const userAt = clock().toISOString();
@@ -183,7 +183,8 @@ export function createProvisioner(deps: WorkerDeps) {
 
 /** Server errors that retrying cannot fix: access denied / not allowed (SQLSTATE 42000 and the grant-specific ones). */
 const REFUSALS = new Set([1044, 1045, 1142, 1143, 1227, 1370, 1410]);
-function isRefusal(cause: unknown): boolean {
+/** Whether a failed GRANT's server error is a refusal (final: compensate now) rather than a fault worth retrying. */
+export function isGrantRefusal(cause: unknown): boolean {
   const errno = mysqlErrno(cause);
   return (errno !== undefined && REFUSALS.has(errno)) || (cause as { sqlState?: unknown } | undefined)?.sqlState === '42000';
 }
