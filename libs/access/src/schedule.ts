@@ -41,10 +41,10 @@ export async function revokeNow(deps: Pick<AccessDeps, 'queues'>, request: Acces
     if (request.revokeReason) await job.updateData({ ...job.data, reason: request.revokeReason });
     return job.promote();
   }
+  // A finished job keeps its id: remove it so that the add below makes a new one. Adding under the id of a job
+  // that is waiting or running changes nothing (BullMQ), so that one is left as it is.
   if (job && (state === 'completed' || state === 'failed')) await job.remove();
-  if (state !== 'waiting' && state !== 'active' && state !== 'prioritized' && state !== 'waiting-children') {
-    await enqueue(deps.queues.revoke, { requestId: request.id, reason: request.revokeReason ?? 'ended_by_requester' }, { jobId });
-  }
+  await enqueue(deps.queues.revoke, { requestId: request.id, reason: request.revokeReason ?? 'ended_by_requester' }, { jobId });
 }
 
 /**

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { accessPolicySchema, type AccessRequest } from '@dbre/domain';
 import { ACCESS_JOB_IDS, createQueue } from '@dbre/queue';
 import { testServices, uniqueName } from '@dbre/testing';
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { failsafeAt, revokeNow, scheduleGrant, scheduleProvisioning, scheduleWarning, type AccessQueues } from '../src';
 
 // The delayed jobs of a grant on a real Redis (BullMQ), with a clock the test holds.
@@ -155,6 +155,23 @@ describe('revoking now', () => {
     // Waiting already: not added twice, not changed.
     await revokeNow({ queues }, grant({ id: g.id, revokeReason: 'ended_by_operator' }));
     expect((await queues.revoke.getJob(`revoke-${g.id}`))?.data).toEqual({ requestId: g.id, reason: 'ended_by_requester' });
+    expect(await queues.revoke.getJobCounts('waiting')).toMatchObject({ waiting: 1 });
+
+    // A job that failed for good is replaced too.
+    const worker2 = new Worker(queues.revoke.name, null, { connection: redis, prefix });
+    try {
+      const token = uniqueName('tok');
+      const job = await worker2.getNextJob(token, { block: false });
+      expect(job?.id).toBe(`revoke-${g.id}`);
+      await job!.moveToFailed(new UnrecoverableError('the cluster did not answer'), token, false);
+    } finally {
+      await worker2.close();
+    }
+    expect(await (await queues.revoke.getJob(`revoke-${g.id}`))?.getState()).toBe('failed');
+    await revokeNow({ queues }, grant({ id: g.id, revokeReason: 'ended_by_operator' }));
+    const again = await queues.revoke.getJob(`revoke-${g.id}`);
+    expect(await again?.getState()).toBe('waiting');
+    expect(again?.data).toEqual({ requestId: g.id, reason: 'ended_by_operator' });
   });
 });
 
