@@ -254,5 +254,5 @@ export async function folderEvidence(): Promise<{ evidence: EvidenceDeps; store:
   const dir = await mkdtemp(join(tmpdir(), 'access-evidence-'));
   const store = createFolderEvidenceStore({ root: dir });
   const evidence: EvidenceDeps = { auditSource: createServerAuditSource({ inventory: createStaticInventory([localCluster('devdb')]) }), store, settleMs: 60_000 };
-  return { evidence, store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { evidence, store, cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 5 }) };
 }

@@ -11,12 +11,13 @@ const running: AccessWorkers[] = [];
 beforeAll(async () => {
   h = await startHarness();
 }, 60_000);
-afterEach(async () => {
+const stopRunning = async () => {
   for (const w of running.splice(0)) {
     w.stop();
     await Promise.all(w.workers.map((x) => x.close()));
   }
-});
+};
+afterEach(stopRunning);
 afterAll(() => h.close());
 
 const base = () => ({ connection: h.redis, prefix: h.prefix, logger: h.logger, deps: h.deps });
@@ -83,6 +84,8 @@ describe('the access workers', () => {
       running.push(more);
       expect(more.workers.find((x) => x.name === 'seal')?.opts.concurrency).toBe(3);
     } finally {
+      // The workers first: a sweep may still be writing its anchor into the folder (ENOTEMPTY, seen).
+      await stopRunning();
       await ev.cleanup();
     }
   });
