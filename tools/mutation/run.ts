@@ -32,7 +32,7 @@ export interface Counts {
 
 export interface FileScore extends Counts {
   file: string;
-  /** The Stryker run that tested the file: its own name, or `together` for one run over the lib. */
+  /** The Stryker run that tested the file: its own name, or `together[-<files>]` for one run over several (chunksOf). */
   chunk?: string;
   score: number | null;
   /** Seconds of the Stryker run that tested the file (shared by the files of a `--together` run). */
@@ -131,6 +131,16 @@ export function sourceFiles(lib: string): string[] {
   return walk(path.join(root, 'libs', lib, 'src'))
     .map((f) => path.relative(root, f))
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && path.basename(f) !== 'index.ts');
+}
+
+/**
+ * The Stryker runs over these files of the lib: one per file (named after it), or one `--together`, named after
+ * the files it holds unless it holds them all, so that two runs over other files never share a carried result.
+ */
+export function chunksOf(files: string[], all: string[], together: boolean): Chunk[] {
+  const names = files.map((f) => path.basename(f, '.ts'));
+  if (!together) return files.map((f, i) => ({ name: names[i]!, files: [f] }));
+  return [{ name: files.length === all.length ? 'together' : `together-${[...names].sort().join('+')}`, files }];
 }
 
 /** What one Stryker run mutates: one file (named after it), or every selected file of the lib (`--together`). */
@@ -297,7 +307,7 @@ async function main(): Promise<void> {
       console.log(`mutation: none of ${only.join(', ')} is a source file of libs/${lib}, skipped`);
       continue;
     }
-    const chunks: Chunk[] = together ? [{ name: 'together', files }] : files.map((f) => ({ name: path.basename(f, '.ts'), files: [f] }));
+    const chunks = chunksOf(files, all, together);
     let testNames: string | undefined;
     for (const chunk of chunks) {
       const previous = readSummary()[lib]?.files ?? {};

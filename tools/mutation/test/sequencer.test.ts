@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { carriedFile, carryIn, carryOut, libScoreOf, parseArgs, runSeconds, scoreOf, type FileScore } from '../run';
+import { carriedFile, carryIn, carryOut, chunksOf, libScoreOf, parseArgs, runSeconds, scoreOf, type FileScore } from '../run';
 
 // The sequencer decides which test files a mutant run loads: dropping a file that holds a covering test would
 // let a mutant survive that the tests kill, so it is tested from that side first.
@@ -90,6 +90,22 @@ describe('the mutation score', () => {
     expect(() => parseArgs(['--concurrency', '0'])).toThrow('--concurrency needs a positive whole number');
     expect(parseArgs(['store', '--mutate', 'libs/store/src/./audit.ts'])).toEqual({ libs: ['store'], concurrency: 2, force: false, together: false, mutate: ['libs/store/src/audit.ts'] });
     expect(parseArgs(['--together'])).toMatchObject({ libs: ['domain', 'store', 'mysql', 'access'], together: true, mutate: [] });
+  });
+});
+
+describe('the Stryker runs of a selection', () => {
+  const all = ['libs/mysql/src/access-admin.ts', 'libs/mysql/src/errors.ts', 'libs/mysql/src/grant-admin.ts', 'libs/mysql/src/identifiers.ts'];
+  it('one per file, named after it', () => {
+    expect(chunksOf(all.slice(1, 3), all, false)).toEqual([
+      { name: 'errors', files: ['libs/mysql/src/errors.ts'] },
+      { name: 'grant-admin', files: ['libs/mysql/src/grant-admin.ts'] },
+    ]);
+  });
+  it('together: named after its files (sorted) unless it holds them all, so other selections keep their own results', () => {
+    expect(chunksOf(all, all, true)).toEqual([{ name: 'together', files: all }]);
+    expect(chunksOf(['libs/mysql/src/grant-admin.ts', 'libs/mysql/src/errors.ts'], all, true)).toEqual([
+      { name: 'together-errors+grant-admin', files: ['libs/mysql/src/grant-admin.ts', 'libs/mysql/src/errors.ts'] },
+    ]);
   });
 });
 
