@@ -7,7 +7,7 @@ export { createRevoker, type Revoker } from './revoke';
 export { failsafeAt, revokeNow, scheduleGrant, scheduleWarning } from './schedule';
 export { createSweep, type SweepOptions, type SweepReport } from './sweep';
 export { createAccessWorkers, type AccessWorkerOptions, type AccessWorkers, type WorkerRole } from './workers';
-export { accessWorkerConfig, buildWorkerApp, runAccessWorker, workerTimings, type AccessWorkerConfig } from './worker-main';
+export { accessWorkerConfig, buildAccessWorker, buildWorkerApp, runAccessWorker, workerTimings, type AccessWorkerConfig, type AccessWorkerProcess } from './worker-main';
 export { BATCH_MAX_REQUESTS, changeOf, createBatchDecisions, pendingOfChange, type BatchDecisionInput, type BatchOutcome, type BatchResult, type DecideBatch } from './batch';
 export { approvedFor } from './decisions';
 export { scheduleProvisioning } from './schedule';

@@ -1,3 +1,4 @@
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { deploymentEnv, dynamoEnv, parseSection, platformFileEnv, readPlatformFile, redisEnv } from '@dbre/config';
@@ -21,7 +22,7 @@ import {
 import type * as AwsDrivers from '@dbre/drivers/aws';
 import { createGrantAdmin } from '@dbre/mysql';
 import { closeRedis, closeWorker, createQueue, createRedis } from '@dbre/queue';
-import { type ApiClients, checkApiClients, createApiClients, createHttpApp, createLifecycle, createLogger, env, httpAccess, type HttpPolicy, optionalApiClientsEnv, redisCheck, serviceEnv, startService, type HttpApp, type Lifecycle, type Logger } from '@dbre/service-kit';
+import { type ApiClients, checkApiClients, createApiClients, createHttpApp, createLifecycle, createLogger, env, httpAccess, type HttpPolicy, optionalApiClientsEnv, redisCheck, serviceEnv, startService, type HttpApp, type Lifecycle, type Logger, type ShutdownStep } from '@dbre/service-kit';
 import { alsoToSlack, slackEnv, slackKitFromConfig, slackNotifyWorker } from '@dbre/slack';
 import { createDynamo, createRequestRepository, createAuditLog, dynamoCheck, ensureTables, type Dynamo } from '@dbre/store';
 import { PROVISION_STEPS, REVOKE_STEPS, type AccessStep } from './deps';
@@ -96,9 +97,25 @@ export async function buildWorkerApp(deps: {
   });
 }
 
-/** The main of the provisioner and of the reaper: builds every dependency, starts the workers and the HTTP side. */
-export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConfig): Promise<void> {
-  const logger = createLogger({ name: role, level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+/** A worker process built and working, not yet listening: its HTTP side and its shutdown, in order. */
+export interface AccessWorkerProcess {
+  app: HttpApp;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  workers: readonly Worker[];
+  /** Stop taking work: the watchdogs, then each worker finishes its active job. */
+  stopWork: ShutdownStep[];
+  /** After the HTTP side: what the workers used. */
+  close: ShutdownStep[];
+}
+
+/**
+ * Builds every dependency of the provisioner or the reaper and starts its workers. `logger` and
+ * `exit` replace the process's (tests run a worker in-process).
+ */
+export async function buildAccessWorker(role: WorkerRole, config: AccessWorkerConfig, options: { logger?: Logger; exit?: (code: number) => void } = {}): Promise<AccessWorkerProcess> {
+  const logger = options.logger ?? createLogger({ name: role, level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const exit = options.exit ?? ((code: number) => process.exit(code));
   const key = parseSecretKey(config.SECRET_STORE_KEY);
   const policy = forDeployment(parseSection(config.PLATFORM_CONFIG, 'access', accessPolicySchema, readPlatformFile(config.PLATFORM_CONFIG)), config.DEPLOYMENT_ID);
   const lifecycle = createLifecycle();
@@ -184,7 +201,7 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
             onStep: (step: AccessStep, requestId: string) => {
               if (step !== fault) return;
               logger.warn({ step, requestId }, 'FAULT_EXIT_AFTER_STEP: exiting now');
-              process.exit(86);
+              exit(86);
             },
           }
         : {}),
@@ -197,17 +214,16 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
       ? await startPoolRefill({ refill: () => pool.refill(), connection: redis, prefix: config.QUEUE_PREFIX, logger, everyMs: config.BASTION_POOL_REFILL_EVERY_MS, lockMs })
       : undefined;
   const app = await buildWorkerApp({ name: role, logger, lifecycle, redis, dynamo, clients: createApiClients(config), httpAccess: httpAccess(config) });
-  await startService({
+  const workers = [...access.workers, ...(notify ? [notify] : []), ...(poolRefill ? [poolRefill.worker] : [])];
+  return {
     app,
-    host: config.HOST,
-    port: config.PORT,
     logger,
     lifecycle,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    workers,
     stopWork: [
       { name: 'sweep-watchdog', run: async () => access.stop() },
       ...(poolRefill ? [{ name: 'pool-refill-watchdog', run: async () => poolRefill.stop() }] : []),
-      ...[...access.workers, ...(notify ? [notify] : []), ...(poolRefill ? [poolRefill.worker] : [])].map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
+      ...workers.map((w) => ({ name: `worker:${w.name}`, run: () => closeWorker(w, config.SHUTDOWN_TIMEOUT_MS) })),
     ],
     close: [
       ...(forwarders ? [{ name: 'forwarders', run: () => forwarders.close() }] : []),
@@ -217,5 +233,20 @@ export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConf
       { name: 'redis', run: () => closeRedis(redis) },
       { name: 'dynamodb', run: async () => dynamo.close() },
     ],
+  };
+}
+
+/** The main of the provisioner and of the reaper: the worker, its HTTP side listening, the shutdown on a signal. */
+export async function runAccessWorker(role: WorkerRole, config: AccessWorkerConfig): Promise<void> {
+  const worker = await buildAccessWorker(role, config);
+  await startService({
+    app: worker.app,
+    host: config.HOST,
+    port: config.PORT,
+    logger: worker.logger,
+    lifecycle: worker.lifecycle,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    stopWork: worker.stopWork,
+    close: worker.close,
   });
 }

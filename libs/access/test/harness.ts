@@ -217,6 +217,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     root,
     redis,
     prefix,
+    /** The secret store's and the outbox's key (a worker process built in a test is given it). */
+    key,
     queues,
     sweepQueue,
     sealQueue,
