@@ -1,7 +1,6 @@
 import { ulid } from 'ulid';
 import {
   approvedMinutesProblem,
-  approversOf,
   canApprove,
   canDeny,
   createAccessRequest,
@@ -21,7 +20,7 @@ import { AppError } from '@dbre/service-kit';
 import type { AccessDeps } from './deps';
 import { clockOf } from './deps';
 import { createBatchDecisions } from './batch';
-import { announceReview, autoApprovalFor, autoApprove } from './renotify';
+import { announceReview, autoApprovalFor, autoApprove, notifyApprovers } from './renotify';
 import { revokeNow, scheduleProvisioning, scheduleWarning } from './schedule';
 
 /** What a requester submits (REST body, Slack modal through REST). */
@@ -70,16 +69,6 @@ const via = (a: Acting) => a.via ?? 'unknown';
  */
 export function createAccessDecisions(deps: DecisionDeps) {
   const clock = clockOf(deps);
-
-  async function notifyApprovers(request: AccessRequest, except: string, message: (approver: string) => { id: string; kind: string; text: string }): Promise<void> {
-    const approvers = approversOf(deps.policy, request.target.environment).filter((a) => a !== except);
-    await Promise.all(
-      approvers.map((to) => {
-        const m = message(to);
-        return deps.notifier.send({ ...m, id: m.id.slice(0, 200), to, requestId: request.id });
-      }),
-    );
-  }
 
   /** A new request and its `requested` event, one write; approved by a policy rule, or the approvers are asked. */
   async function create(input: NewRequestInput, acting: Acting): Promise<AccessRequest> {
@@ -145,7 +134,8 @@ export function createAccessDecisions(deps: DecisionDeps) {
       clock,
     );
     const next = done.request;
-    await notifyApprovers(next, acting.email, (approver) => ({
+    // Only the requester may ask (the domain refuses anyone else): the approvers but them are asked.
+    await notifyApprovers(deps, next, (approver) => ({
       id: `extension-${next.id}-${Date.parse(next.pendingExtension?.requestedAt ?? '')}-${approver}`,
       kind: 'extension-review',
       text: `${acting.email} asks to extend ${next.id} by ${ask.minutes} min. Approve or deny: POST /v1/access-requests/${next.id}/approve|deny.`,
