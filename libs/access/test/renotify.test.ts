@@ -3,8 +3,9 @@ import { accessPolicySchema } from '@dbre/domain';
 import { createStaticInventory, type ClusterTarget, type Notification } from '@dbre/drivers';
 import { ACCESS_JOB_IDS, createQueue } from '@dbre/queue';
 import { createAuditLog, createRequestRepository } from '@dbre/store';
-import { startTestDynamo, testServices, uniqueName } from '@dbre/testing';
-import { autoApprovalFor, autoApprove, createAccessDecisions, createRenotifier, scheduleRenotify, type AccessQueues } from '../src';
+import { captureLogger, startTestDynamo, testServices, uniqueName } from '@dbre/testing';
+import type { Job } from 'bullmq';
+import { autoApprovalFor, autoApprove, createAccessDecisions, createRenotifier, remindersSent, scheduleRenotify, type AccessQueues } from '../src';
 
 // Auto-approval and reminders against a real store (dynalite) and real queues (Redis); no database.
 
@@ -18,7 +19,7 @@ const policy = accessPolicySchema.parse({
     prod: { defaultMinutes: 5, maxMinutes: 60, approvers: ['group:dbre'], approvalsRequired: 2 },
   },
   reviewExpiryMinutes: 30,
-  autoApprove: [{ id: 'dev-read', environments: ['dev'], profiles: ['read'], maxMinutes: 10 }],
+  autoApprove: [{ id: 'dev-read', description: 'reads on dev, ten minutes at most', environments: ['dev'], profiles: ['read'], maxMinutes: 10 }],
   // Reminders at 10, 20 and 30 minutes: the third is at the review expiry and is never scheduled.
   renotify: { afterMinutes: 10, backoff: 1, max: 3 },
 });
@@ -112,5 +113,143 @@ describe('auto-approval', () => {
     expect(after.approvals.map((a) => a.by.email ?? a.by.policyRule)).toEqual(['bob@example.com']);
     expect(sent.filter((n) => n.requestId === r.id && n.kind === 'auto-approved')).toEqual([]);
     expect(autoApprovalFor(deps, after)).toBeUndefined();
+  });
+});
+
+const of = (id: string, kind: string) => sent.filter((n) => n.requestId === id && n.kind === kind).map((n) => ({ id: n.id, to: n.to, text: n.text, data: n.data }));
+
+describe('the approvers’ first message', () => {
+  it('goes to each approver but the requester, saying who asks for what, for how long and why', async () => {
+    now = new Date('2026-12-02T12:00:00.000Z');
+    const r = await createAccessDecisions(deps).create(ask, { email: 'alice@example.com', via: 'test' });
+    expect(of(r.id, 'review')).toEqual([
+      { id: `review-${r.id}-bob@example.com`, to: 'bob@example.com', text: `alice@example.com asks for write access to devdb/shop (dev) for 5 min: investigate INC-42 slow orders. Approve or deny: POST /v1/access-requests/${r.id}/approve|deny.`, data: undefined },
+    ]);
+    const later = await createAccessDecisions(deps).create({ ...ask, startAt: '2026-12-02T12:25:00.000Z' }, dave);
+    expect(of(later.id, 'review').map((n) => n.text)).toEqual([
+      `dave@example.com asks for write access to devdb/shop (dev) for 5 min, starting at 2026-12-02T12:25:00.000Z: investigate INC-42 slow orders. Approve or deny: POST /v1/access-requests/${later.id}/approve|deny.`,
+      `dave@example.com asks for write access to devdb/shop (dev) for 5 min, starting at 2026-12-02T12:25:00.000Z: investigate INC-42 slow orders. Approve or deny: POST /v1/access-requests/${later.id}/approve|deny.`,
+    ]);
+    // Its review window ends at its start (25 min): the reminders at 10 and 20 min are scheduled, one at a time.
+    expect((await queues.renotify.getJob(ACCESS_JOB_IDS.renotify(later.id, 1)))?.opts.delay).toBe(10 * 60_000);
+  });
+});
+
+describe('reminders: escalation, timing and the job', () => {
+  const withRenotify = (renotify: object, reviewExpiryMinutes = 60) => ({ ...deps, policy: accessPolicySchema.parse({ ...policy, autoApprove: [], reviewExpiryMinutes, renotify }) });
+
+  it('escalates to the channel from the configured attempt, saying so in the reminder and the chain', async () => {
+    now = new Date('2026-12-02T13:00:00.000Z');
+    const d = withRenotify({ afterMinutes: 10, backoff: 1, max: 3, escalateTo: { attempt: 2, channel: 'C0123ABCD' } });
+    const r = await createAccessDecisions(d).create(ask, dave);
+    const renotifier = createRenotifier(d);
+    now = new Date('2026-12-02T13:10:00.000Z');
+    expect(await renotifier.remind(r.id, 1)).toBe('reminded');
+    now = new Date('2026-12-02T13:20:00.000Z');
+    expect(await renotifier.remind(r.id, 2)).toBe('reminded');
+    expect((await deps.audit.list(r.id)).filter((e) => e.kind === 'renotified').map((e) => [e.key, e.actor, e.data])).toEqual([
+      ['renotified:1', 'reaper', { attempt: 1, of: 3, escalated: false }],
+      ['renotified:2', 'reaper', { attempt: 2, of: 3, escalated: true, channel: 'C0123ABCD' }],
+    ]);
+    const reminders = of(r.id, 'reminder').filter((n) => n.to === 'bob@example.com');
+    expect(reminders).toEqual([
+      { id: `reminder-${r.id}-1-bob@example.com`, to: 'bob@example.com', text: `Reminder 1/3: dave@example.com has waited 10 min for write access to devdb/shop (dev) for 5 min. Approve or deny: POST /v1/access-requests/${r.id}/approve|deny.`, data: { attempt: 1, of: 3, requestedAt: '2026-12-02T13:00:00.000Z' } },
+      { id: `reminder-${r.id}-2-bob@example.com`, to: 'bob@example.com', text: `Reminder 2/3 (escalated): dave@example.com has waited 20 min for write access to devdb/shop (dev) for 5 min. Approve or deny: POST /v1/access-requests/${r.id}/approve|deny.`, data: { attempt: 2, of: 3, requestedAt: '2026-12-02T13:00:00.000Z', escalate: { channel: 'C0123ABCD' } } },
+    ]);
+    expect(remindersSent((await deps.requests.get(r.id))!)).toBe(2);
+    expect(remindersSent(r)).toBe(0);
+  });
+
+  it('escalates to the user group on the last reminder when no attempt is given', async () => {
+    now = new Date('2026-12-02T14:00:00.000Z');
+    const d = withRenotify({ afterMinutes: 10, backoff: 1, max: 2, escalateTo: { userGroup: 'S0123ABCD' } });
+    const r = await createAccessDecisions(d).create(ask, dave);
+    const renotifier = createRenotifier(d);
+    now = new Date('2026-12-02T14:10:00.000Z');
+    await renotifier.remind(r.id, 1);
+    now = new Date('2026-12-02T14:20:00.000Z');
+    await renotifier.remind(r.id, 2);
+    expect((await deps.audit.list(r.id)).filter((e) => e.kind === 'renotified').map((e) => e.data)).toEqual([
+      { attempt: 1, of: 2, escalated: false },
+      { attempt: 2, of: 2, escalated: true, userGroup: 'S0123ABCD' },
+    ]);
+    expect(of(r.id, 'reminder').filter((n) => n.to === 'alice@example.com').map((n) => n.data)).toEqual([
+      { attempt: 1, of: 2, requestedAt: '2026-12-02T14:00:00.000Z' },
+      { attempt: 2, of: 2, requestedAt: '2026-12-02T14:00:00.000Z', escalate: { userGroup: 'S0123ABCD' } },
+    ]);
+    // The last one schedules nothing after it.
+    expect(await queues.renotify.getJob(ACCESS_JOB_IDS.renotify(r.id, 3))).toBeUndefined();
+  });
+
+  it('schedules in the request’s own minute, at once when already due, and never without a policy, a queue or a waiting request', async () => {
+    now = new Date('2026-12-02T15:00:00.000Z');
+    const fast = { ...deps, minuteMs: 1000 };
+    const r = await createAccessDecisions(fast).create(ask, dave);
+    expect((await queues.renotify.getJob(ACCESS_JOB_IDS.renotify(r.id, 1)))?.opts.delay).toBe(10 * 1000);
+    // Due 10 s after the request; scheduled 15 s after it (a sweep resuming late): no delay.
+    await (await queues.renotify.getJob(ACCESS_JOB_IDS.renotify(r.id, 1)))!.remove();
+    now = new Date('2026-12-02T15:00:15.000Z');
+    expect(await scheduleRenotify(fast, r, 1)).toBe(true);
+    expect((await queues.renotify.getJob(ACCESS_JOB_IDS.renotify(r.id, 1)))?.opts.delay ?? 0).toBe(0);
+    // Attempt 2 is due 20 s after the request: 5 s from now.
+    expect(await scheduleRenotify(fast, r, 2)).toBe(true);
+    expect((await queues.renotify.getJob(ACCESS_JOB_IDS.renotify(r.id, 2)))?.opts.delay).toBe(5 * 1000);
+
+    const { renotify: _unused, ...queuesWithout } = queues;
+    expect(await scheduleRenotify({ ...fast, queues: queuesWithout }, r, 3)).toBe(false);
+    const { renotify: _none, ...policyWithout } = policy;
+    expect(await scheduleRenotify({ ...fast, policy: policyWithout }, r, 3)).toBe(false);
+    expect(await scheduleRenotify(fast, { ...r, state: 'approved' }, 3)).toBe(false);
+    expect(await scheduleRenotify(fast, r, 4)).toBe(false); // past max
+    expect(await queues.renotify.getJob(ACCESS_JOB_IDS.renotify(r.id, 3))).toBeUndefined();
+  });
+
+  it('runs as a job: the processor reminds and logs; a decided request is logged and left', async () => {
+    now = new Date('2026-12-02T16:00:00.000Z');
+    const log = captureLogger('renotify', 'info');
+    const r = await createAccessDecisions(deps).create(ask, dave);
+    now = new Date('2026-12-02T16:10:00.000Z');
+    const renotifier = createRenotifier(deps);
+    expect(await renotifier.processor({ requestId: r.id, attempt: 1 }, { job: {} as Job, logger: log.logger })).toBe('reminded');
+    await createAccessDecisions(deps).deny(r.id, bob, 'use the read replica');
+    expect(await renotifier.processor({ requestId: r.id, attempt: 2 }, { job: {} as Job, logger: log.logger })).toBe('stopped');
+    expect(log.lines().map((l) => [l['msg'], l['requestId'], l['attempt'], l['escalated'] ?? l['state']])).toEqual([
+      ['approvers reminded', r.id, 1, false],
+      ['no reminder: the request is no longer waiting', r.id, 2, 'denied'],
+    ]);
+  });
+});
+
+describe('auto-approval by a rule', () => {
+  it('approves, queues provisioning and tells approvers and requester which rule approved it', async () => {
+    now = new Date('2026-12-02T17:00:00.000Z');
+    const r = await createAccessDecisions(deps).create({ ...ask, profile: 'read' }, dave);
+    expect(r.state).toBe('approved');
+    expect(r.approvals.map((a) => a.by)).toEqual([{ policyRule: 'dev-read', displayName: 'policy:dev-read' }]);
+    const approved = (await deps.audit.list(r.id)).filter((e) => e.kind === 'approved');
+    expect(approved.map((e) => [e.key, e.actor, e.data])).toEqual([
+      ['approved:policy:dev-read', 'policy:dev-read', { via: 'policy', policyRule: 'dev-read', rule: 'reads on dev, ten minutes at most', approvals: 1, required: 1 }],
+    ]);
+    expect((await queues.provision.getJob(ACCESS_JOB_IDS.provision(r.id)))?.data).toEqual({ requestId: r.id });
+    const data = { policyRule: 'dev-read', by: 'policy:dev-read' };
+    expect(of(r.id, 'auto-approved')).toEqual([
+      { id: `auto-approved-${r.id}-alice@example.com`, to: 'alice@example.com', text: `dave@example.com got read access to devdb/shop (dev) for 5 min, approved by policy rule dev-read (reads on dev, ten minutes at most): investigate INC-42 slow orders. Nothing to do; the grant is audited like any other.`, data },
+      { id: `auto-approved-${r.id}-bob@example.com`, to: 'bob@example.com', text: `dave@example.com got read access to devdb/shop (dev) for 5 min, approved by policy rule dev-read (reads on dev, ten minutes at most): investigate INC-42 slow orders. Nothing to do; the grant is audited like any other.`, data },
+      { id: `auto-approved-${r.id}`, to: 'dave@example.com', text: `Your access request ${r.id} was approved by policy rule dev-read (reads on dev, ten minutes at most); the credentials follow in a moment.`, data },
+    ]);
+    expect(of(r.id, 'review')).toEqual([]);
+  });
+
+  it('logs the approval once; a rule without a description is named alone', async () => {
+    now = new Date('2026-12-02T18:00:00.000Z');
+    const log = captureLogger('auto-approve', 'info');
+    const r = await createAccessDecisions({ ...deps, policy: { ...policy, autoApprove: [] } }).create({ ...ask, profile: 'read' }, dave);
+    const { description: _d, ...bare } = policy.autoApprove[0]!;
+    const rule = { ...bare, id: 'bare' };
+    expect((await autoApprove(deps, r, rule, log.logger)).state).toBe('approved');
+    expect((await autoApprove(deps, r, rule, log.logger)).state).toBe('approved');
+    expect(log.lines().map((l) => [l['msg'], l['requestId'], l['policyRule']])).toEqual([['request approved by policy', r.id, 'bare']]);
+    expect((await deps.audit.list(r.id)).filter((e) => e.kind === 'approved').map((e) => e.data)).toEqual([{ via: 'policy', policyRule: 'bare', approvals: 1, required: 1 }]);
+    expect(of(r.id, 'auto-approved').find((n) => n.to === 'dave@example.com')?.text).toBe(`Your access request ${r.id} was approved by policy rule bare; the credentials follow in a moment.`);
   });
 });
