@@ -76,7 +76,11 @@ describe('sealing a grant’s evidence', () => {
   it('seals once: the second call finds the seal in the chain and writes nothing', async () => {
     const r = await stored(revokedRequest(uniqueName('nouser')));
     expect(await steps().seal(r.id, 'revoke', log.logger)).toBe('sealed');
+    // The second reads no database log: the seal in the chain is enough.
+    let reads = 0;
+    evidence = { ...evidence, auditSource: { records: async () => (reads++, { source: 'test', warnings: [], records: [] }) } };
     expect(await steps().seal(r.id, 'revoke', log.logger)).toBe('already sealed');
+    expect(reads).toBe(0);
     const { events } = await requests.auditEvents(r.id);
     expect(events.filter((e) => e.kind === 'evidence_sealed').map((e) => e.key)).toEqual(['evidence_sealed:revoke']);
     const bytes = (await store.get(`evidence/${r.id}/revoke.json`))!;
@@ -89,6 +93,7 @@ describe('sealing a grant’s evidence', () => {
     const live = await requests.create(revokedRequest(uniqueName('u'), 'active'), PATH.slice(0, 5).map((kind) => ({ key: kind, kind })));
     expect(await steps().seal(live.id, 'revoke', log.logger)).toBe('not applicable');
     expect(await store.list('evidence/')).toEqual([]);
+    expect((await steps().missing(new Date())).filter((m) => m.id === denied.id || m.id === live.id)).toEqual([]);
   });
 
   it('refuses to seal a bundle planted under the request’s key (EVIDENCE_CONFLICT alert), and never overwrites it', async () => {
@@ -97,7 +102,8 @@ describe('sealing a grant’s evidence', () => {
     const planted = buildEvidenceBundle({ label: 'revoke', request: r, events: [] });
     await store.put(`evidence/${r.id}/revoke.json`, planted.bytes, { contentType: 'application/json', sha256: planted.sha256 });
     expect(await steps().seal(r.id, 'revoke', log.logger)).toBe('conflict');
-    expect(log.text()).toContain('"alert":"EVIDENCE_CONFLICT"');
+    const alert = log.lines().find((l) => l['alert'] === 'EVIDENCE_CONFLICT' && l['requestId'] === r.id);
+    expect([alert?.['label'], (alert?.['err'] as { message: string }).message]).toEqual(['revoke', expect.stringContaining(`evidence evidence/${r.id}/revoke.json already exists with SHA-256 ${planted.sha256}`)]);
     expect((await requests.get(r.id))?.audit?.keys).not.toContain('evidence_sealed:revoke');
     expect((await store.get(`evidence/${r.id}/revoke.json`))!.equals(planted.bytes)).toBe(true);
   });
@@ -116,6 +122,21 @@ describe('sealing a grant’s evidence', () => {
     expect(await steps().seal(r.id, 'revoke', log.logger)).toBe('sealed');
     const sealed = (await requests.auditEvents(r.id)).events.at(-1);
     expect(sealed).toMatchObject({ key: 'evidence_sealed:revoke', data: { sha256: earlier.sha256, records: 1 } });
+    const warned = log.lines().filter((l) => l['requestId'] === r.id && l['level'] === 'warn');
+    expect(warned.map((l) => [l['msg'], l['label'], l['sha256']])).toEqual([['sealing the bundle an earlier attempt stored (a fresh read differs: late log delivery or a changed setting)', 'revoke', earlier.sha256]]);
+  });
+
+  it('reads every page of the requests it looks at', async () => {
+    const r = await stored(revokedRequest(uniqueName('u')));
+    const pages: string[] = [];
+    // One request per page: the steps must follow the cursor to the end.
+    const paging = { ...requests, listByState: (state: AccessRequest['state'], o: Parameters<RequestRepository['listByState']>[1] = {}) => (pages.push(state), requests.listByState(state, { ...o, limit: 1 })) } as RequestRepository;
+    const paged = createEvidenceSteps({ requests: paging } as unknown as WorkerDeps, evidence, 'reaper');
+    expect((await paged.missing(new Date())).filter((m) => m.id === r.id)).toEqual([{ id: r.id, label: 'revoke' }]);
+    expect(pages.filter((p) => p === 'revoked').length).toBeGreaterThan(2);
+    const anchored = await paged.anchor(new Date(), []);
+    const heads = JSON.parse((await store.get(anchored!.key))!.toString('utf8')) as AnchorManifest;
+    expect(heads.heads[r.id]).toEqual({ seq: r.audit!.seq, hash: r.audit!.hash });
   });
 
   it('lists what the sweep must seal: revoke first, final only once settled', async () => {
@@ -320,6 +341,13 @@ describe('the seal after a revoke', () => {
     expect((await requests.get(r.id))?.audit?.keys).not.toContain('evidence_sealed:revoke');
     expect(await steps({ seal }).sealQueued(r.id, 'revoke')).toBe(true);
     expect(await steps({ seal }).sealQueued(r.id, 'final')).toBe(false);
+    // A delayed or prioritized job is still to run too.
+    const later = await stored(revokedRequest(uniqueName('nouser')));
+    await seal.add('seal', { requestId: later.id, label: 'final' }, { jobId: `seal-${later.id}-final`, delay: 60_000 });
+    expect(await steps({ seal }).sealQueued(later.id, 'final')).toBe(true);
+    await seal.add('seal', { requestId: later.id, label: 'revoke' }, { jobId: `seal-${later.id}-revoke`, priority: 3 });
+    expect(await (await seal.getJob(`seal-${later.id}-revoke`))?.getState()).toBe('prioritized');
+    expect(await steps({ seal }).sealQueued(later.id, 'revoke')).toBe(true);
 
     const worker = new Worker(seal.name, null, { connection: redis, prefix });
     try {

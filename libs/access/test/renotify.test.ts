@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { accessPolicySchema } from '@dbre/domain';
+import { accessPolicySchema, type AccessRequest } from '@dbre/domain';
 import { createStaticInventory, type ClusterTarget, type Notification } from '@dbre/drivers';
 import { ACCESS_JOB_IDS, createQueue } from '@dbre/queue';
 import { createAuditLog, createRequestRepository } from '@dbre/store';
@@ -113,6 +113,32 @@ describe('auto-approval', () => {
     expect(after.approvals.map((a) => a.by.email ?? a.by.policyRule)).toEqual(['bob@example.com']);
     expect(sent.filter((n) => n.requestId === r.id && n.kind === 'auto-approved')).toEqual([]);
     expect(autoApprovalFor(deps, after)).toBeUndefined();
+    // Judged as at creation: not once someone approved, nor once it left `requested`.
+    expect(autoApprovalFor(deps, { ...r, approvals: after.approvals })).toBeUndefined();
+    expect(autoApprovalFor(deps, { ...r, state: 'cancelled' })).toBeUndefined();
+    expect(autoApprovalFor(deps, r)?.id).toBe('dev-read');
+  });
+
+  it('leaves a request a person half-approved, or one cancelled, as it is', async () => {
+    now = new Date('2026-12-02T11:30:00.000Z');
+    const decisions = createAccessDecisions(deps);
+    const withProd = createAccessDecisions({ ...deps, inventory: createStaticInventory([cluster, { ...cluster, id: 'proddb', environment: 'prod' }]) });
+    const prod = await withProd.create({ ...ask, clusterId: 'proddb', profile: 'read' }, dave);
+    const half = (await withProd.approve(prod.id, bob)).request;
+    expect([half.state, half.approvals.length]).toEqual(['requested', 1]);
+    const rule = policy.autoApprove[0]!;
+    expect((await autoApprove(deps, half, rule)).approvals.map((a) => a.by.email)).toEqual(['bob@example.com']);
+    const dev = await createAccessDecisions({ ...deps, policy: { ...policy, autoApprove: [] } }).create({ ...ask, profile: 'read' }, dave);
+    await decisions.cancel(dev.id, dave);
+    expect((await autoApprove(deps, dev, rule)).state).toBe('cancelled');
+    expect((await deps.audit.list(dev.id)).map((e) => e.kind)).toEqual(['requested', 'cancelled']);
+    expect(sent.filter((n) => (n.requestId === prod.id || n.requestId === dev.id) && n.kind === 'auto-approved')).toEqual([]);
+  });
+
+  it('counts the reminders of the chain by their keys', () => {
+    const keys = ['requested', 'renotified:1', 'renotified:12', 'renotified:', 'renotified:x', 'x-renotified:3', 'renotified:4x'];
+    expect(remindersSent({ audit: { keys, seq: keys.length, hash: 'h' } } as unknown as AccessRequest)).toBe(2);
+    expect(remindersSent({} as AccessRequest)).toBe(0);
   });
 });
 
@@ -167,6 +193,7 @@ describe('reminders: escalation, timing and the job', () => {
     const renotifier = createRenotifier(d);
     now = new Date('2026-12-02T14:10:00.000Z');
     await renotifier.remind(r.id, 1);
+    expect((await queues.renotify.getJob(ACCESS_JOB_IDS.renotify(r.id, 2)))?.data).toEqual({ requestId: r.id, attempt: 2 }); // the last (max) is scheduled
     now = new Date('2026-12-02T14:20:00.000Z');
     await renotifier.remind(r.id, 2);
     expect((await deps.audit.list(r.id)).filter((e) => e.kind === 'renotified').map((e) => e.data)).toEqual([
