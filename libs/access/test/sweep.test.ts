@@ -1,8 +1,9 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AccessRequest } from '@dbre/domain';
-import type { Bastion } from '@dbre/drivers';
+import type { Bastion, EvidenceStore } from '@dbre/drivers';
 import { buildEvidenceBundle } from '@dbre/evidence';
 import { ACCESS_JOB_IDS } from '@dbre/queue';
+import type { RequestRepository } from '@dbre/store';
 import { uniqueName } from '@dbre/testing';
 import { createRevoker, createSweep, type SweepReport, type WorkerDeps } from '../src';
 import { folderEvidence, localCluster, REQUESTER, startHarness, type Harness } from './harness';
@@ -59,7 +60,7 @@ describe('the sweep', () => {
     expect(await h.requests.require(ended.id)).toMatchObject({ state: 'revoked', revokeReason: 'sweep' });
     expect(await h.platformUsers()).toEqual([running.resources.dbUser]);
     expect((await h.requests.require(running.id)).state).toBe('active');
-    expect(h.logText()).toContain('sweep acted');
+    expect(h.logLines().find((l) => l['msg'] === 'sweep acted')).toMatchObject({ revoked: 1, errors: 0, rescheduled: 0 });
   });
 
   it('finishes a revoke that stalled half-way once it is older than the stuck threshold (exclusive), keeping its reason', async () => {
@@ -107,7 +108,7 @@ describe('the sweep', () => {
     expect(job?.delay).toBe(start - now);
     // There now: left alone, even long after the approval (not stuck: it waits for its start).
     expect(await sweepAt(now + STUCK_MS * 10)).toEqual(NOTHING);
-    expect(h.logText()).toContain('scheduled provisioning re-created');
+    expect(h.logLines().filter((l) => l['msg'] === 'scheduled provisioning re-created').map((l) => [l['requestId'], l['startAt']])).toEqual([[r.id, r.startAt]]);
   });
 
   it('a scheduled start that passed while its job was lost is provisioned at once, not a stuck-threshold later', async () => {
@@ -157,7 +158,7 @@ describe('the sweep', () => {
     const job = await h.queues.provision.getJob(ACCESS_JOB_IDS.provision(r.id));
     expect(job?.data).toEqual({ requestId: r.id });
     expect(await job?.getState()).toBe('waiting');
-    expect(h.logText()).toContain('stuck provisioning resumed');
+    expect(h.logLines().filter((l) => l['msg'] === 'stuck provisioning resumed').map((l) => l['requestId'])).toEqual([r.id]);
     // An approved request whose job was lost is resumed too.
     const a = await h.approved();
     expect(await sweepAt(Date.parse(a.updatedAt) + STUCK_MS + 1)).toMatchObject({ resumed: 1 });
@@ -356,10 +357,99 @@ describe('the sweep', () => {
       await createRevoker(h.deps).revokeGrant(r.id, 'ended_by_requester', h.logger); // no evidence deps: not sealed
       const report = await sweepAt(Date.now(), { evidence: ev.evidence });
       expect(report).toEqual({ ...NOTHING, evidenceSealed: 1, anchored: 1 });
-      expect((await h.audit.list(r.id)).at(-1)).toMatchObject({ kind: 'evidence_sealed', key: 'evidence_sealed:revoke' });
-      expect(h.logText()).toContain('chain heads anchored');
+      expect((await h.audit.list(r.id)).at(-1)).toMatchObject({ kind: 'evidence_sealed', key: 'evidence_sealed:revoke', actor: 'reaper' });
+      const anchored = h.logLines().find((l) => l['msg'] === 'chain heads anchored');
+      expect(anchored?.['heads']).toBe(1);
+      expect(await ev.store.get(anchored?.['key'] as string)).toBeDefined();
       // Nothing new: nothing sealed, nothing anchored.
       expect(await sweepAt(Date.now(), { evidence: ev.evidence })).toEqual(NOTHING);
+    } finally {
+      await ev.cleanup();
+    }
+  });
+
+  it('reads every page of each state it sweeps', async () => {
+    const a = await h.active({ durationMinutes: 30 });
+    const b = await h.active({ durationMinutes: 30 });
+    for (const r of [a, b]) await h.queues.revoke.remove(ACCESS_JOB_IDS.revoke(r.id));
+    // One request per page: the sweep must follow the cursor to the end.
+    const paging = { ...h.requests, listByState: (state: AccessRequest['state'], o: Parameters<RequestRepository['listByState']>[1] = {}) => h.requests.listByState(state, { ...o, limit: 1 }) } as RequestRepository;
+    expect(await sweepAt(Date.now(), { requests: paging })).toEqual({ ...NOTHING, rescheduled: 2 });
+  });
+
+  it('keeps the bastion of a request that became live after the sweep listed the live ones', async () => {
+    const provisioning = await stoppedAfter('resources');
+    const active = await h.active({ durationMinutes: 30 });
+    const revoking = await h.active({ durationMinutes: 30 });
+    await h.requests.applyTransitionOrThrow(revoking, { type: 'start_revoke', reason: 'ended_by_requester' }, new Date());
+    const moved = new Set([provisioning.id, active.id, revoking.id]);
+    // The listing is older than these three moves: only the re-read of each bastion's request sees them.
+    const stale = { ...h.requests, listByState: async (state: AccessRequest['state'], o: Parameters<RequestRepository['listByState']>[1] = {}) => {
+      const page = await h.requests.listByState(state, o);
+      return { ...page, items: page.items.filter((r) => !moved.has(r.id)) };
+    } } as RequestRepository;
+    const admin = { ...h.deps.admin, listPlatformUsers: async () => [] };
+    expect(await sweepAt(Date.now(), { requests: stale, admin })).toEqual(NOTHING);
+    for (const r of [provisioning, active, revoking]) expect((await h.bastion.record(`fwd-${r.id}`))?.state).toBe('open');
+  });
+
+  it('names the step that failed in each warning, and goes on through every step', async () => {
+    await h.close();
+    h = await startHarness({ policy: { autoApprove: [{ id: 'dev-read', environments: ['dev'], profiles: ['read'], maxMinutes: 10 }], renotify: { afterMinutes: 10, backoff: 1, max: 3 } }, clusters: [localCluster('other')] });
+    const ev = await folderEvidence();
+    try {
+      const sealed = await h.active({ durationMinutes: 30 });
+      await createRevoker(h.deps).revokeGrant(sealed.id, 'ended_by_requester', h.logger); // revoked, its evidence not sealed
+      const ended = await h.active({ durationMinutes: 3 });
+      const running = await h.active({ durationMinutes: 30 });
+      await h.approved({ startAt: new Date(Date.now() + 600_000).toISOString() });
+      await h.approved();
+      await h.requested({ durationMinutes: 5 }); // the rule approves it
+      await h.requested({ durationMinutes: 30 }); // people decide: a reminder
+      await h.requested({ durationMinutes: 30 }, new Date(Date.now() - 7_200_000)); // nobody reviewed it in time
+      const down = (what: string) => async () => {
+        throw new Error(`${what} is down`);
+      };
+      const failingQueue = <Q extends object>(q: Q, method: 'getJob' | 'add'): Q => Object.assign(Object.create(q) as Q, { [method]: down('Redis') });
+      const requests = { ...h.requests, update: down('DynamoDB') } as RequestRepository;
+      const deps: WorkerDeps = {
+        ...h.deps,
+        requests,
+        clock: () => new Date(Date.now() + 10_000),
+        queues: { ...h.queues, revoke: failingQueue(h.queues.revoke, 'getJob'), provision: failingQueue(h.queues.provision, 'getJob'), renotify: failingQueue(h.queues.renotify, 'add') },
+        admin: { ...h.deps.admin, listPlatformUsers: async (c) => (c.id === 'other' ? down('MySQL')() : [`${h.userPrefix}ghost`]), revokeUser: down('MySQL') },
+        bastion: { ...h.bastion, list: async () => [{ bastionId: 'fwd-ghost', requestId: '01JACC0000000000000000GH0S', createdAt: new Date() }], close: down('EC2'), deleteOrphanGroups: down('EC2'), amiAges: down('EC2') },
+        evidence: { ...ev.evidence, store: { ...ev.store, put: down('S3'), list: down('S3') } as EvidenceStore },
+      };
+      const revoker = { ...createRevoker(deps), revokeGrant: down('the cluster') };
+      const report = await createSweep(deps, revoker, { stuckAfterMs: STUCK_MS })(h.logger);
+      expect(report).toEqual({ ...NOTHING, errors: 14 });
+      const failed = () => h.logLines().filter((l) => l['msg'] === 'sweep step failed; the next sweep retries');
+      expect(failed().map((l) => l['what'])).toEqual([
+        'revoke',
+        'reschedule',
+        'reschedule-start',
+        'stuck-provisioning',
+        'expire', // requests are listed oldest first
+        'auto-approve',
+        'renotify',
+        'list-users',
+        'orphan-user',
+        'orphan-bastion',
+        'orphan-groups',
+        'ami-ages',
+        'evidence-revoke',
+        'anchor',
+      ]);
+      expect(failed().find((l) => l['what'] === 'revoke')).toMatchObject({ requestId: ended.id, err: { message: 'the cluster is down' } });
+      expect(failed().find((l) => l['what'] === 'reschedule')?.['requestId']).toBe(running.id);
+      expect(failed().find((l) => l['what'] === 'evidence-revoke')?.['requestId']).toBe(sealed.id);
+
+      // The list of evidence to seal failing is its own step.
+      const before = failed().length;
+      const listing = { ...h.requests, listByState: (state: AccessRequest['state'], o: Parameters<RequestRepository['listByState']>[1] = {}) => (o.updatedAfter ? down('DynamoDB')() : h.requests.listByState(state, o)) } as RequestRepository;
+      await sweepAt(Date.now(), { requests: listing, evidence: ev.evidence });
+      expect(failed().slice(before).map((l) => l['what'])).toEqual(['evidence-list']);
     } finally {
       await ev.cleanup();
     }
