@@ -45,7 +45,7 @@ describe('the access workers', () => {
     expect(w.workers.map((x) => x.opts.concurrency)).toEqual([2, 2, 1, 2]);
     expect(w.workers.every((x) => x.opts.lockDuration === 4000 && x.opts.stalledInterval === 4000)).toBe(true);
     const scheduler = await h.sweepQueue.getJobScheduler(ACCESS_JOB_IDS.sweepScheduler);
-    expect(scheduler).toMatchObject({ every: 600_000 });
+    expect(scheduler).toMatchObject({ every: 600_000, name: 'sweep' });
     expect(h.logLines().filter((l) => l['msg'] === 'sweep job scheduler created')).toEqual([expect.objectContaining({ everyMs: 600_000 })]);
 
     // A revoke job is processed.
@@ -55,6 +55,8 @@ describe('the access workers', () => {
   });
 
   it('the watchdog re-creates a lost sweep scheduler; once stopped it does not', async () => {
+    await h.sweepQueue.removeJobScheduler(ACCESS_JOB_IDS.sweepScheduler);
+    const created = h.logLines().length;
     const w = await createAccessWorkers({ ...base(), role: 'reaper', concurrency: 1, lockMs: 4000, sweep: { queue: h.sweepQueue, everyMs: 300, stuckAfterMs: 60_000 } });
     running.push(w);
     await h.sweepQueue.removeJobScheduler(ACCESS_JOB_IDS.sweepScheduler);
@@ -62,6 +64,8 @@ describe('the access workers', () => {
     // The sweep runs from the scheduler's jobs.
     await waitFor(async () => (await h.sweepQueue.getCompletedCount()) > 0, { timeoutMs: 10_000, what: 'a sweep to complete' });
     w.stop();
+    // Created at the start and once after the loss; the watchdog's other checks found it there.
+    expect(h.logLines().slice(created).filter((l) => l['msg'] === 'sweep job scheduler created')).toHaveLength(2);
     await h.sweepQueue.removeJobScheduler(ACCESS_JOB_IDS.sweepScheduler);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await h.sweepQueue.getJobScheduler(ACCESS_JOB_IDS.sweepScheduler)).toBeUndefined();
@@ -95,5 +99,31 @@ describe('the access workers', () => {
     const w = await createAccessWorkers({ ...base(), deps: { ...h.deps, queues }, role: 'reaper', concurrency: 1, lockMs: 4000, sweep: { queue: h.sweepQueue, everyMs: 600_000, stuckAfterMs: 60_000, amiAlertDays: 10 } });
     running.push(w);
     expect(w.workers.map((x) => x.name)).toEqual(['revoke', 'warn', 'sweep']);
+  });
+
+  it('a seal queue without evidence settings gives no seal worker', async () => {
+    const w = await createAccessWorkers({ ...base(), deps: { ...h.deps, queues: { ...h.queues, seal: h.sealQueue } }, role: 'reaper', concurrency: 1, lockMs: 4000, sweep: { queue: h.sweepQueue, everyMs: 600_000, stuckAfterMs: 60_000 } });
+    running.push(w);
+    expect(w.workers.map((x) => x.name)).toEqual(['revoke', 'warn', 'sweep', 'renotify']);
+  });
+
+  it('the watchdog warns when it cannot reach the scheduler, and the sweep runs with the configured image-age alert', async () => {
+    let checks = 0;
+    const flaky = Object.assign(Object.create(h.sweepQueue) as typeof h.sweepQueue, {
+      getJobScheduler: async (id: string) => {
+        if (++checks > 1) throw new Error('Redis is unreachable');
+        return h.sweepQueue.getJobScheduler(id);
+      },
+    });
+    const bastion = { ...h.bastion, amiAges: async () => [{ bastionId: 'i-0old', requestId: 'r', region: 'eu-west-1', imageId: 'ami-1', ageDays: 15, newest: true }] };
+    const before = h.logLines().length;
+    const w = await createAccessWorkers({ ...base(), deps: { ...h.deps, bastion }, role: 'reaper', concurrency: 1, lockMs: 4000, sweep: { queue: flaky, everyMs: 50, stuckAfterMs: 60_000, amiAlertDays: 10 } });
+    running.push(w);
+    await waitFor(async () => h.logLines().slice(before).some((l) => l['msg'] === 'cannot check the sweep scheduler'), { timeoutMs: 10_000, what: 'the watchdog to warn' });
+    expect(h.logLines().slice(before).find((l) => l['msg'] === 'cannot check the sweep scheduler')?.['err']).toMatchObject({ message: 'Redis is unreachable' });
+    // A sweep job: 15 days is past the configured 10 (the default, 30, would not alert).
+    await h.sweepQueue.add('sweep', {}, { jobId: 'sweep-now' });
+    await waitFor(async () => h.logLines().slice(before).some((l) => l['msg'] === 'bastions on an old or superseded image'), { timeoutMs: 20_000, what: 'the sweep to flag the bastion' });
+    expect(h.logLines().slice(before).find((l) => l['msg'] === 'bastions on an old or superseded image')?.['alertDays']).toBe(10);
   });
 });
