@@ -218,6 +218,25 @@ describe('sealing a grant’s evidence', () => {
     expect(alerts).toEqual(expect.arrayContaining([r.id, s.id]));
   });
 
+  it('refuses a stored bundle whose events differ from the chain (rewritten after it was stored)', async () => {
+    const r = await stored(revokedRequest(uniqueName('nouser')));
+    const { request, events } = await requests.auditEvents(r.id);
+    const rewritten = events.map((e) => (e.seq === 2 ? { ...e, hash: 'f'.repeat(64) } : e));
+    const bundle = buildEvidenceBundle({ label: 'revoke', request: request!, events: rewritten });
+    await store.put(`evidence/${r.id}/revoke.json`, bundle.bytes, { contentType: 'application/json', sha256: bundle.sha256 });
+    expect(await steps().seal(r.id, 'revoke', log.logger)).toBe('conflict');
+    expect((await requests.get(r.id))?.audit?.keys).not.toContain('evidence_sealed:revoke');
+  });
+
+  it('anchors past files under anchors/ that are not manifests', async () => {
+    const r = await stored(revokedRequest(uniqueName('u')));
+    expect(await steps().anchor(new Date(), [])).toBeDefined();
+    for (const key of ['anchors/README.txt', 'anchors/999999999999.json.partial']) await store.put(key, Buffer.from('not a manifest'), { contentType: 'text/plain', sha256: createHash('sha256').update('not a manifest').digest('hex') });
+    await steps().seal(r.id, 'revoke', log.logger);
+    const next = await steps().anchor(new Date(), [r.id]);
+    expect(next?.heads).toBe(1);
+  });
+
   it('lets an error of the store through seal(); sealQuietly logs it for the sweep and says failed', async () => {
     const r = await stored(revokedRequest(uniqueName('nouser')));
     evidence = { ...evidence, store: { ...store, put: async () => { throw new Error('disk full'); } } };
