@@ -11,6 +11,7 @@ import { createQueue, type TypedQueue } from '@dbre/queue';
 import { createRequestRepository, type RequestRepository } from '@dbre/store';
 import { captureLogger, startTestDynamo, testServices, uniqueName } from '@dbre/testing';
 import { createEvidenceSteps, type EvidenceDeps, type WorkerDeps } from '../src';
+import { onePerPage, withMethods } from './harness';
 
 // The evidence step against a real store (dynalite), the real MariaDB audit log and a folder store,
 // including from the attacker's side: a bundle planted under a request's key before the platform seals.
@@ -130,8 +131,7 @@ describe('sealing a grant’s evidence', () => {
     const r = await stored(revokedRequest(uniqueName('u')));
     const pages: string[] = [];
     // One request per page: the steps must follow the cursor to the end.
-    const paging = { ...requests, listByState: (state: AccessRequest['state'], o: Parameters<RequestRepository['listByState']>[1] = {}) => (pages.push(state), requests.listByState(state, { ...o, limit: 1 })) } as RequestRepository;
-    const paged = createEvidenceSteps({ requests: paging } as unknown as WorkerDeps, evidence, 'reaper');
+    const paged = createEvidenceSteps({ requests: onePerPage(requests, (state) => pages.push(state)) } as unknown as WorkerDeps, evidence, 'reaper');
     expect((await paged.missing(new Date())).filter((m) => m.id === r.id)).toEqual([{ id: r.id, label: 'revoke' }]);
     expect(pages.filter((p) => p === 'revoked').length).toBeGreaterThan(2);
     const anchored = await paged.anchor(new Date(), []);
@@ -387,7 +387,7 @@ describe('the seal after a revoke', () => {
     expect(await seal.getJob(`seal-${none.id}-revoke`)).toBeUndefined();
 
     const r = await stored(revokedRequest(uniqueName('nouser')));
-    const down = Object.assign(Object.create(seal) as TypedQueue<'seal'>, { add: async () => { throw new Error('Redis is down'); } });
+    const down = withMethods(seal, { add: async () => { throw new Error('Redis is down'); } });
     expect(await steps({ seal: down }).sealAfterRevoke(r, log.logger)).toBe('failed');
     const warned = log.lines().filter((l) => l['msg'] === 'evidence seal not queued; the sweep seals it');
     expect(warned.map((l) => [l['requestId'], l['label'], (l['err'] as { message: string }).message])).toEqual([[r.id, 'revoke', 'Redis is down']]);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
-import { accessPolicySchema, createAccessRequest, type AccessPolicyInput, type AccessRequest, type AuditKind } from '@dbre/domain';
+import { accessPolicySchema, createAccessRequest, type AccessPolicyInput, type AccessRequest, type AuditKind, type RequestState } from '@dbre/domain';
 import {
   createFolderEvidenceStore,
   createForwarderBastion,
@@ -257,4 +257,20 @@ export async function folderEvidence(): Promise<{ evidence: EvidenceDeps; store:
   const store = createFolderEvidenceStore({ root: dir });
   const evidence: EvidenceDeps = { auditSource: createServerAuditSource({ inventory: createStaticInventory([localCluster('devdb')]) }), store, settleMs: 60_000 };
   return { evidence, store, cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 5 }) };
+}
+
+/** The real object (a queue, a repository) with some of its methods replaced: one fault where a test wants it. */
+export function withMethods<T extends object>(real: T, replaced: Partial<T>): T {
+  return Object.assign(Object.create(real) as T, replaced);
+}
+
+/** A repository whose listings answer one request per page (each call reported to `onList`): callers must follow the cursor. */
+export function onePerPage(requests: RequestRepository, onList: (state: RequestState) => void = () => undefined): RequestRepository {
+  return {
+    ...requests,
+    listByState: (state, options = {}) => {
+      onList(state);
+      return requests.listByState(state, { ...options, limit: 1 });
+    },
+  };
 }

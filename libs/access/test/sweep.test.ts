@@ -6,7 +6,7 @@ import { ACCESS_JOB_IDS } from '@dbre/queue';
 import type { RequestRepository } from '@dbre/store';
 import { uniqueName } from '@dbre/testing';
 import { createRevoker, createSweep, type SweepReport, type WorkerDeps } from '../src';
-import { folderEvidence, localCluster, REQUESTER, startHarness, type Harness } from './harness';
+import { folderEvidence, localCluster, onePerPage, REQUESTER, startHarness, withMethods, type Harness } from './harness';
 
 // The periodic sweep, driven from the store alone, against the real store, MariaDB, the forwarder
 // bastion and BullMQ. Each test has its own store, user prefix and queues, so each report counts
@@ -373,8 +373,7 @@ describe('the sweep', () => {
     const b = await h.active({ durationMinutes: 30 });
     for (const r of [a, b]) await h.queues.revoke.remove(ACCESS_JOB_IDS.revoke(r.id));
     // One request per page: the sweep must follow the cursor to the end.
-    const paging = { ...h.requests, listByState: (state: AccessRequest['state'], o: Parameters<RequestRepository['listByState']>[1] = {}) => h.requests.listByState(state, { ...o, limit: 1 }) } as RequestRepository;
-    expect(await sweepAt(Date.now(), { requests: paging })).toEqual({ ...NOTHING, rescheduled: 2 });
+    expect(await sweepAt(Date.now(), { requests: onePerPage(h.requests) })).toEqual({ ...NOTHING, rescheduled: 2 });
   });
 
   it('keeps the bastion of a request that became live after the sweep listed the live ones', async () => {
@@ -410,13 +409,12 @@ describe('the sweep', () => {
       const down = (what: string) => async () => {
         throw new Error(`${what} is down`);
       };
-      const failingQueue = <Q extends object>(q: Q, method: 'getJob' | 'add'): Q => Object.assign(Object.create(q) as Q, { [method]: down('Redis') });
       const requests = { ...h.requests, update: down('DynamoDB') } as RequestRepository;
       const deps: WorkerDeps = {
         ...h.deps,
         requests,
         clock: () => new Date(Date.now() + 10_000),
-        queues: { ...h.queues, revoke: failingQueue(h.queues.revoke, 'getJob'), provision: failingQueue(h.queues.provision, 'getJob'), renotify: failingQueue(h.queues.renotify, 'add') },
+        queues: { ...h.queues, revoke: withMethods(h.queues.revoke, { getJob: down('Redis') }), provision: withMethods(h.queues.provision, { getJob: down('Redis') }), renotify: withMethods(h.queues.renotify, { add: down('Redis') }) },
         admin: { ...h.deps.admin, listPlatformUsers: async (c) => (c.id === 'other' ? down('MySQL')() : [`${h.userPrefix}ghost`]), revokeUser: down('MySQL') },
         bastion: { ...h.bastion, list: async () => [{ bastionId: 'fwd-ghost', requestId: '01JACC0000000000000000GH0S', createdAt: new Date() }], close: down('EC2'), deleteOrphanGroups: down('EC2'), amiAges: down('EC2') },
         evidence: { ...ev.evidence, store: { ...ev.store, put: down('S3'), list: down('S3') } as EvidenceStore },

@@ -1,7 +1,7 @@
 import { ACCESS_JOB_IDS, enqueue } from '@dbre/queue';
 import { waitFor } from '@dbre/testing';
 import { createAccessWorkers, type AccessWorkers } from '../src';
-import { folderEvidence, startHarness, type Harness } from './harness';
+import { folderEvidence, startHarness, withMethods, type Harness } from './harness';
 
 // The queue workers of each role on a real Redis, processing real jobs against the real store,
 // MariaDB and the forwarder bastion.
@@ -109,7 +109,7 @@ describe('the access workers', () => {
 
   it('the watchdog warns when it cannot reach the scheduler, and the sweep runs with the configured image-age alert', async () => {
     let checks = 0;
-    const flaky = Object.assign(Object.create(h.sweepQueue) as typeof h.sweepQueue, {
+    const flaky = withMethods(h.sweepQueue, {
       getJobScheduler: async (id: string) => {
         if (++checks > 1) throw new Error('Redis is unreachable');
         return h.sweepQueue.getJobScheduler(id);
